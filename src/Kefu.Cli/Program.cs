@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Kefu.Cli.Commands;
+
+var root = new RootCommand("Kefu (客服): an AI customer-service platform for .NET");
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(NluCommands.Create());
+root.Subcommands.Add(DataCommands.Create());
+root.Subcommands.Add(BenchCommands.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Kefu.Nlu;
+
+namespace Kefu.Dialogue;
+
+/// <summary>A message from the bot in the shape of Rasa's REST channel (text, image, buttons or custom).</summary>
+public sealed record BotMessage(
+    string? Text = null,
+    string? Image = null,
+    IReadOnlyList<BotButton>? Buttons = null,
+    JsonElement? Custom = null);
+
+public sealed record BotButton(string Title, string Payload);
+
+/// <summary>
+/// The dialogue engine as channels see it. Implementations handle the messages of one conversation
+/// one at a time, in arrival order, and persist a turn's events before returning its replies.
+/// </summary>
+public interface IChatService
+{
+    Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
+        JsonElement? metadata = null, CancellationToken ct = default);
+
+    NluParse Parse(string text);
+
+    /// <summary>The conversation in Rasa's tracker JSON shape (sender_id, slots, latest_message, events, ...).</summary>
+    Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default);
+
+    /// <summary>Human handoff: a human agent's message, stored in the conversation and returned to the customer's channel.</summary>
+    Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default);
+
+    /// <summary>Ends a handoff: the bot takes the conversation back.</summary>
+    Task HandBackAsync(string conversationId, CancellationToken ct = default);
+}

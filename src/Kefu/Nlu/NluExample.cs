@@ -1,0 +1,23 @@
+namespace Kefu.Nlu;
+
+/// <summary>An entity span in an example or a parse; Start/End are UTF-16 offsets into the original text, End exclusive.</summary>
+public sealed record EntitySpan(int Start, int End, string Entity, string Value,
+    string? Role = null, string? Group = null);
+
+/// <summary>One labelled training or test utterance, whatever file it came from (CSV, JSON lines, Rasa nlu.yml).</summary>
+public sealed record NluExample(string Text, string Intent, IReadOnlyList<EntitySpan> Entities);
+
+/// <summary>Everything the NLU trains on besides the examples: Rasa's synonym, regex and lookup sections.</summary>
+public sealed record NluTrainingData(
+    IReadOnlyList<NluExample> Examples,
+    IReadOnlyDictionary<string, string> Synonyms,          // surface form (case-folded) -> canonical value
+    IReadOnlyList<RegexFeature> Regexes,
+    IReadOnlyList<LookupTable> Lookups)
+{
+    public static NluTrainingData FromExamples(IReadOnlyList<NluExample> examples) =>
+        new(examples, new Dictionary<string, string>(), [], []);
+}
+
+public sealed record RegexFeature(string Name, IReadOnlyList<string> Patterns);
+
+public sealed record LookupTable(string Name, IReadOnlyList<string> Elements);
