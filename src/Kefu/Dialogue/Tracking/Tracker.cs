@@ -27,10 +27,12 @@ public sealed record TrackerState(
     public TrackerState Apply(DialogueEvent e, ImmutableDictionary<string, JsonElement?> initialSlots) => e switch
     {
         UserUttered u => this with { LatestMessage = u },
+        // Rasa's set_latest_action: only the loop's own execution clears its rejected/interrupted flags.
         ActionExecuted a => this with
         {
             LatestAction = a.Name,
-            LoopRejected = false,
+            LoopRejected = LoopRejected && a.Name != ActiveLoop,
+            LoopInterrupted = LoopInterrupted && a.Name != ActiveLoop,
             FollowupAction = FollowupAction == a.Name ? null : FollowupAction,
         },
         SlotSet s => this with { Slots = Slots.SetItem(s.Name, s.Value) },
