@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Kefu.Numerics.IO;
 
@@ -16,6 +17,9 @@ internal sealed record SafetensorsHeader(IReadOnlyList<SafetensorInfo> Tensors, 
     /// <summary>Parses and validates; every failure is an <see cref="InvalidDataException"/> naming the file (and tensor).</summary>
     public static SafetensorsHeader Parse(string file, byte[] json, long bufferLength)
     {
+        // JsonDocument defers UTF-8 checks of strings until they are read, then throws InvalidOperationException.
+        if (!Utf8.IsValid(json))
+            throw Invalid(file, "header is not valid UTF-8");
         JsonDocument document;
         try
         {
