@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Text;
 using Kefu.Numerics.IO;
 
@@ -134,6 +135,21 @@ public sealed class SafetensorsRoundTripTests : IDisposable
         SafetensorsWriter.Write(stream, tensors, metadata, SafetensorDType.BF16);
 
         Assert.Equal(File.ReadAllBytes(path), stream.ToArray());
+    }
+
+    [Fact]
+    public void Stream_overload_writes_into_a_zip_entry_without_seeking()
+    {
+        string archive = _files.PathOf("model.zip");
+        using (var zip = ZipFile.Open(archive, ZipArchiveMode.Create))
+        using (var entry = zip.CreateEntry("weights.safetensors").Open())
+            SafetensorsWriter.Write(entry, [new NamedTensor("w", [2], new float[] { 1.5f, -3 })], dtype: SafetensorDType.F16);
+
+        string extracted = _files.PathOf("weights.safetensors");
+        using (var zip = ZipFile.OpenRead(archive))
+            zip.GetEntry("weights.safetensors")!.ExtractToFile(extracted);
+        using var file = SafetensorsFile.Open(extracted);
+        Assert.Equal([1.5f, -3], file.ReadFloat32("w"));
     }
 
     [Fact]
