@@ -21,8 +21,7 @@ public class ActionServerTests
     };
 
     private static ActionServerAction Action(FakeActionServer server, double timeoutSeconds = 5) =>
-        new("action_check_order", new ActionServerClient(Http,
-            new ActionServerEndpoint(server.Url, TimeSpan.FromSeconds(timeoutSeconds))));
+        new("action_check_order", ActionServerClient.Create(new ActionServerEndpoint(server.Url, TimeSpan.FromSeconds(timeoutSeconds))));
 
     private static ActionContext Conversation() => Context(Tracker(
         new ActionExecuted(ActionNames.Listen), User("查订单 DD20241108123", "order_status", 0.95f),

@@ -30,13 +30,24 @@ public sealed class ActionServerClient
     private const int MaxErrorBodyChars = 300;
 
     private readonly HttpClient http;
-    private (Domain Domain, JsonElement Json)? domainJson;
+    private volatile DomainAsJson? domainJson;
 
     public ActionServerClient(HttpClient http, ActionServerEndpoint endpoint)
     {
         this.http = http;
         Endpoint = endpoint;
     }
+
+    /// <summary>
+    /// A client with its own long-lived HttpClient; connections are renewed every few minutes so a moved
+    /// action server (DNS) is found again.
+    /// </summary>
+    public static ActionServerClient Create(ActionServerEndpoint endpoint) =>
+        new(new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = endpoint.Timeout,
+        }) { Timeout = Timeout.InfiniteTimeSpan }, endpoint);
 
     public ActionServerEndpoint Endpoint { get; }
 
@@ -80,7 +91,7 @@ public sealed class ActionServerClient
     }
 
     /// <summary>The request body: the tracker as Rasa's current_state(ALL) and the domain as Domain.as_dict().</summary>
-    public byte[] Request(string actionName, Tracker tracker, Domain domain)
+    private byte[] Request(string actionName, Tracker tracker, Domain domain)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -103,7 +114,7 @@ public sealed class ActionServerClient
             }
             w.WriteEndObject();
             w.WritePropertyName("domain");
-            DomainAsJson(domain).WriteTo(w);
+            JsonOf(domain).WriteTo(w);
             w.WriteString("version", RasaVersion);
             w.WriteEndObject();
         }
@@ -111,13 +122,15 @@ public sealed class ActionServerClient
     }
 
     /// <summary>The domain's JSON is built once per domain instance (domains are immutable).</summary>
-    private JsonElement DomainAsJson(Domain domain)
+    private JsonElement JsonOf(Domain domain)
     {
         if (domainJson is { } cached && ReferenceEquals(cached.Domain, domain)) return cached.Json;
-        var json = DomainJson.Build(domain);
-        domainJson = (domain, json);
-        return json;
+        var built = new DomainAsJson(domain, DomainJson.Build(domain));
+        domainJson = built;
+        return built.Json;
     }
+
+    private sealed record DomainAsJson(Domain Domain, JsonElement Json);
 
     private static ActionServerSuccess Success(string body, string where)
     {
