@@ -94,7 +94,7 @@ public sealed class TwoStageFallbackAction : IAction
     private static string? LatestIntent(Tracker tracker) => tracker.State.LatestMessage?.Parse?.Intent.Name;
 
     /// <summary>
-    /// Intents of the last user messages, newest first, since the last restart, reverted ones included; a
+    /// Intents of the last user messages, newest first, since the last restart or session start, reverted ones included; a
     /// rewind counts as a slot without an intent (Rasa's _last_n_intent_names over AFTER_RESTART events).
     /// </summary>
     private static List<string?> RecentIntents(Tracker tracker, int count)
