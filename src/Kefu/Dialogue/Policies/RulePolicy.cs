@@ -10,7 +10,7 @@ public enum LoopCondition { Any, None, Named }
 
 /// <summary>
 /// One state of a rule, partial: only what the rule mentions must hold. Intent null and PrevAction null
-/// match anything (PrevAction null is Rasa's "..." at a rule's start); a slot mapped to null must be unset.
+/// match anything; a slot mapped to null must be unset.
 /// </summary>
 public sealed record RuleState(
     string? Intent,
@@ -31,10 +31,21 @@ public sealed record RuleState(
             LoopCondition.Named => s.ActiveLoop == LoopName,
             _ => true,
         };
+
+    /// <summary>How much this state demands; among equally long matching rules the more specific wins.</summary>
+    public int Constraints =>
+        (Intent is null ? 0 : 1) + Entities.Count + (PrevAction is null ? 0 : 1) + Slots.Count + (Loop == LoopCondition.Any ? 0 : 1);
 }
 
 /// <summary>After these states (the last one being now), a rule says to run Action.</summary>
-public sealed record RuleSample(string Rule, IReadOnlyList<RuleState> States, string Action, bool ConversationStart);
+public sealed record RuleSample(string Rule, IReadOnlyList<RuleState> States, string Action, bool ConversationStart)
+{
+    public int Constraints => States.Sum(s => s.Constraints);
+
+    /// <summary>Longer rules first, then more specific ones (a rule naming the active form beats one that does not).</summary>
+    public bool BeatenBy(RuleSample other) =>
+        other.States.Count > States.Count || (other.States.Count == States.Count && other.Constraints > Constraints);
+}
 
 public sealed record RulePolicyData(IReadOnlyList<RuleSample> Samples);
 
@@ -79,9 +90,15 @@ public sealed class RulePolicy(RulePolicyData data) : IPolicy
                     {
                         Intent = u.Intent,
                         Entities = u.Entities.Select(e => e.Entity).ToImmutableSortedSet(StringComparer.Ordinal),
-                        PrevAction = states.Count == 0 && !rule.ConversationStart ? state.PrevAction : ActionNames.Listen,
+                        PrevAction = ActionNames.Listen,
                     };
                     lastAction = ActionNames.Listen;
+                    break;
+                // A rule's leading action only says what came before ("..." then the action): Rasa drops the
+                // snippet state from the key, so it predicts nothing and later states start after it.
+                case ActionStep a when lastAction is null:
+                    state = state with { PrevAction = a.Action };
+                    lastAction = a.Action;
                     break;
                 case ActionStep a:
                     states.Add(state);
@@ -131,7 +148,7 @@ public sealed class RulePolicy(RulePolicyData data) : IPolicy
         foreach (var sample in data.Samples)
         {
             int k = sample.States.Count;
-            if (k > states.Count || (best is not null && k <= best.States.Count)) continue;
+            if (k > states.Count || (best is not null && !best.BeatenBy(sample))) continue;
             if (sample.ConversationStart && userTurns > sample.States.Count(x => x.PrevAction == ActionNames.Listen)) continue;
             bool all = true;
             for (int j = 0; j < k && all; j++) all = sample.States[j].Matches(states[states.Count - k + j]);
