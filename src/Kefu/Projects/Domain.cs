@@ -35,6 +35,7 @@ public sealed record Domain(
         "action_deactivate_loop", "action_revert_fallback_events", "action_default_ask_affirmation",
         "action_default_ask_rephrase", "action_two_stage_fallback", "action_unlikely_intent",
         "action_back", "action_extract_slots",
+        "action_handoff", // Kefu's: hand the conversation to a human agent and pause the bot
     };
 
     /// <summary>Intents Rasa adds to every domain.</summary>
