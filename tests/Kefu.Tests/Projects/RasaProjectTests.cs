@@ -137,6 +137,28 @@ public class RasaProjectTests
     }
 
     [Fact]
+    public void Story_entities_take_rasa_forms_with_roles()
+    {
+        using var temp = TempProject.Valid(("data/travel.yml", """
+            stories:
+            - story: ship between cities
+              steps:
+              - intent: /check_order
+                entities:
+                - city: 上海
+                  role: to
+                - order_id
+              - action: action_check_order
+            """));
+        var project = RasaProject.Read(temp.Dir);
+        var user = (UserStep)project.Stories.Single(s => s.Name == "ship between cities").Steps[0];
+        Assert.Equal("check_order", user.Intent);
+        Assert.Equal([new StepEntity("city", "上海", "to", null), new StepEntity("order_id", null, null, null)], user.Entities);
+        Assert.Equal(["data/travel.yml:4:13: warning: the intent '/check_order' starts with '/', which is not needed; it is read as 'check_order'"],
+            temp.Lines(project.Diagnostics));
+    }
+
+    [Fact]
     public void Domain_folder_files_are_merged_with_domain_yml()
     {
         using var temp = TempProject.Valid(("domain/refund.yml", """
