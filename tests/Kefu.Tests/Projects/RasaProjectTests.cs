@@ -180,6 +180,31 @@ public class RasaProjectTests
     }
 
     [Fact]
+    public void Retrieval_intents_and_their_responses_are_known()
+    {
+        using var temp = TempProject.Valid(
+            ("domain/faq.yml", "intents:\n  - faq\n"),
+            ("data/faq.yml", """
+                nlu:
+                - intent: faq/ask_hours
+                  examples: |
+                    - 几点上班
+                responses:
+                  utter_faq/ask_hours:
+                    - text: 早九点到晚九点
+                rules:
+                - rule: faq
+                  steps:
+                  - intent: faq
+                  - action: utter_faq
+                """));
+        var project = RasaProject.Load(temp.Dir);
+        Assert.Empty(temp.Lines(project.Diagnostics));
+        Assert.Equal("几点上班", Assert.Single(project.Nlu.Examples, e => e.Intent == "faq/ask_hours").Text);
+        Assert.NotNull(project.Domain.FindResponse("utter_faq/ask_hours"));
+    }
+
+    [Fact]
     public void Errors_throw_a_project_exception_with_all_of_them()
     {
         using var temp = TempProject.Valid(
