@@ -24,11 +24,12 @@ internal static class DataCommands
         command.SetAction(parseResult =>
         {
             string dir = parseResult.GetValue(directory) ?? ".";
+            var output = parseResult.InvocationConfiguration.Output;
             var project = RasaProject.Read(dir);
-            foreach (var diagnostic in project.Diagnostics) Console.WriteLine(diagnostic);
+            foreach (var diagnostic in project.Diagnostics) output.WriteLine(diagnostic);
             int errors = project.Diagnostics.Count(d => d.Severity == Severity.Error);
             int warnings = project.Diagnostics.Count - errors;
-            Console.WriteLine(errors == 0
+            output.WriteLine(errors == 0
                 ? $"{dir}: valid ({Summary(project)}); {Plural(warnings, "warning")}"
                 : $"{dir}: {Plural(errors, "error")}, {Plural(warnings, "warning")}");
             return errors == 0 ? 0 : 1;

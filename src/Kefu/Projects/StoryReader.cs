@@ -127,6 +127,11 @@ internal static class StoryReader
         var intentNode = YamlSource.Get(m, "intent");
         string? intent = intentNode is null ? null : source.String(intentNode, "the intent name");
         if (intentNode is not null && intent is null) return null;
+        if (intent is ['/', .. var bare])
+        {
+            source.Warning(intentNode!, $"the intent '{intent}' starts with '/', which is not needed; it is read as '{bare}'");
+            intent = bare;
+        }
         var location = source.At(intentNode ?? node);
 
         string? text = null;
@@ -155,7 +160,7 @@ internal static class StoryReader
         return new UserStep(intent, entities, text, annotations, location);
     }
 
-    /// <summary>`entities:` items: `- order_id`, `- order_id: DD1`, or `- entity: order_id` with value, role, group.</summary>
+    /// <summary>`entities:` items as Rasa writes them: `- order_id` (any value) or `- city: 北京` with optional `role:` and `group:` keys.</summary>
     private static List<StepEntity> ReadEntities(YamlSource source, YamlNode node, string owner, string? text)
     {
         var entities = new List<StepEntity>();
@@ -166,19 +171,13 @@ internal static class StoryReader
                 entity = source.String(item, "the entity name") is { } name ? new StepEntity(name, null, null, null) : null;
             else if (source.Mapping(item, "an entity") is { } e)
             {
-                if (YamlSource.Get(e, "entity") is { } entityNode)
-                {
-                    source.WarnUnknownKeys(e, "an entity of a story step", "entity", "value", "role", "group");
-                    entity = source.String(entityNode, "the entity name") is { } name
-                        ? new StepEntity(name, ScalarText(YamlSource.Get(e, "value")),
-                            source.OptionalString(YamlSource.Get(e, "role"), "role"),
-                            source.OptionalString(YamlSource.Get(e, "group"), "group"))
-                        : null;
-                }
-                else if (e.Children.Count == 1 && e.Children.First().Key is YamlScalarNode { Value: { } name })
-                    entity = new StepEntity(name, ScalarText(e.Children.First().Value), null, null);
+                var named = e.Children.Where(c => c.Key is YamlScalarNode { Value: not ("role" or "group") }).ToList();
+                if (named.Count == 1 && named[0].Key is YamlScalarNode { Value: { } name })
+                    entity = new StepEntity(name, ScalarText(named[0].Value),
+                        source.OptionalString(YamlSource.Get(e, "role"), "role"),
+                        source.OptionalString(YamlSource.Get(e, "group"), "group"));
                 else
-                    source.Error(item, "an entity of a story step must be '- name', '- name: value' or '- entity: name' with value, role, group");
+                    source.Error(item, "an entity of a story step must be '- name' or '- name: value', optionally with 'role:' and 'group:'");
             }
             if (entity is null) continue;
             if (text is not null && entity.Value is { } value && !text.Contains(value, StringComparison.Ordinal))

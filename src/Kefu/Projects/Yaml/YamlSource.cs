@@ -28,7 +28,7 @@ internal sealed partial class YamlSource
         {
             text = System.IO.File.ReadAllText(path);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             diagnostics.Error(new SourceLocation(displayName, 1, 1), $"cannot read the file: {e.Message}");
             return new YamlSource(displayName, [], null, diagnostics);
