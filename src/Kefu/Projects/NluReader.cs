@@ -16,8 +16,8 @@ internal sealed class NluReader(DiagnosticBag diagnostics)
 
     private readonly List<LocatedExample> _examples = [];
     private readonly List<(string Surface, string Canonical, SourceLocation Location)> _synonyms = [];
-    private readonly List<(RegexFeature Regex, SourceLocation Location)> _regexes = [];
-    private readonly List<(LookupTable Lookup, SourceLocation Location)> _lookups = [];
+    private readonly List<RegexFeature> _regexes = [];
+    private readonly List<LookupTable> _lookups = [];
 
     public IReadOnlyList<LocatedExample> Examples => _examples;
 
@@ -87,7 +87,7 @@ internal sealed class NluReader(DiagnosticBag diagnostics)
                 diagnostics.Error(at, $"regex '{name}': the pattern '{pattern}' is not a valid regular expression: {e.Message}");
             }
         }
-        _regexes.Add((new RegexFeature(name, patterns), source.At(nameNode)));
+        _regexes.Add(new RegexFeature(name, patterns));
     }
 
     private void ReadLookup(YamlSource source, YamlMappingNode entry, YamlNode nameNode)
@@ -95,7 +95,7 @@ internal sealed class NluReader(DiagnosticBag diagnostics)
         source.WarnUnknownKeys(entry, "an nlu lookup", "lookup", "examples");
         if (source.String(nameNode, "the lookup table name") is not { } name) return;
         var elements = ExampleLines(source, entry, $"lookup '{name}'").Select(e => e.Text).ToList();
-        _lookups.Add((new LookupTable(name, elements), source.At(nameNode)));
+        _lookups.Add(new LookupTable(name, elements));
     }
 
     /// <summary>
@@ -209,10 +209,10 @@ internal sealed class NluReader(DiagnosticBag diagnostics)
     }
 
     // Rasa lets one regex or lookup name appear in several files; their entries are combined.
-    private static List<T> MergeByName<T>(List<(T Item, SourceLocation At)> items, Func<T, string> name, Func<T, T, T> merge)
+    private static List<T> MergeByName<T>(List<T> items, Func<T, string> name, Func<T, T, T> merge)
     {
         var merged = new List<T>();
-        foreach (var (item, _) in items)
+        foreach (var item in items)
         {
             int index = merged.FindIndex(m => name(m) == name(item));
             if (index < 0) merged.Add(item);

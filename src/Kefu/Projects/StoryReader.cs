@@ -6,7 +6,7 @@ namespace Kefu.Projects;
 /// <summary>Reads `stories:` and `rules:` sections (data files and test files share the format).</summary>
 internal static class StoryReader
 {
-    private const string StepKinds = "intent, user, action, bot, active_loop, slot_was_set, checkpoint or or";
+    private const string StepKinds = "intent, user, action, bot, active_loop, slot_was_set, checkpoint and 'or'";
 
     public static List<Story> ReadStories(YamlSource source, YamlNode node)
     {
