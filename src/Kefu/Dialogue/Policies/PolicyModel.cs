@@ -47,3 +47,19 @@ public sealed record PolicyModel(
         return new PolicyEnsemble(policies, CoreFallbackThreshold, CoreFallbackAction);
     }
 }
+
+/// <summary>The policy model's archive form: plain JSON, stable across runs for the same training data.</summary>
+public static class PolicyModelJson
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    public static byte[] Serialize(PolicyModel model) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(model, Options);
+
+    public static PolicyModel Deserialize(ReadOnlySpan<byte> json) =>
+        System.Text.Json.JsonSerializer.Deserialize<PolicyModel>(json, Options)
+        ?? throw new FormatException("the policy model is empty");
+}
