@@ -106,7 +106,8 @@ async function main() {
   console.log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
 
   const start = process.hrtime.bigint();
-  const manager = new NlpManager({ languages: ['en'] });
+  // Defaults, except that the trained model is not saved to ./model.nlp.
+  const manager = new NlpManager({ languages: ['en'], autoSave: false });
   for (const { text, label } of train) manager.addDocument('en', text, label);
   await manager.train();
   const trainSeconds = Number(process.hrtime.bigint() - start) / 1e9;

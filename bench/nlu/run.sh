@@ -59,7 +59,7 @@ for key, name in names.items():
         with open(base + ".json") as f:
             row = json.load(f)
     except (OSError, ValueError):
-        print(f"| {name} | failed (see {base}.err) |||||||")
+        print(f"| {name} | failed (see {base}.err) |" + " |" * 7)
         continue
     with open(base + ".wall") as f:
         row["wall"] = float(f.read().split()[-1])
