@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Kefu's `nlu bench` beside scikit-learn and NLP.js on banking77 (train -> test) and clinc150
 # (train -> val, oos as a class). Prints one markdown table per dataset for docs/benchmarks.md.
+# wall s and cpu s (user + system) are whole processes; cpu s is steadier on a shared machine.
 # Usage: bench/nlu/run.sh            (from anywhere; data from ../shared/datasets beside the repo root)
 # Env: KEFU_DATASETS (data folder), PEER_TIMEOUT_S (per run, default 1800).
 set -euo pipefail
@@ -23,7 +24,7 @@ fi
 kefu_built=yes
 dotnet build src/Kefu.Cli -c Release -v quiet -nologo > "$out/kefu-build.log" 2>&1 || kefu_built=no
 
-# run NAME DATASET ARGS...: writes $out/DATASET.NAME.{json,err,wall}; a failure leaves no .json.
+# run NAME DATASET ARGS...: writes $out/DATASET.NAME.{json,err,time}; a failure leaves no .json.
 run() {
   local name=$1 dataset=$2; shift 2
   local base="$out/$dataset.$name"
@@ -36,7 +37,7 @@ run() {
     sklearn) set -- "$python" bench/nlu/sklearn_peer.py "$@" ;;
     nlpjs)   set -- node bench/nlu/nlpjs_peer.js "$@" ;;
   esac
-  if /usr/bin/time -f %e -o "$base.wall" timeout "$timeout_s" "$@" --json > "$base.out" 2> "$base.err"; then
+  if /usr/bin/time -f "%e %U %S" -o "$base.time" timeout "$timeout_s" "$@" --json > "$base.out" 2> "$base.err"; then
     tail -n 1 "$base.out" > "$base.json"
   fi
 }
@@ -51,21 +52,22 @@ def cell(row, key, digits):
     value = row.get(key)
     return "–" if value is None else f"{value:.{digits}f}"
 print(f"\n**{dataset}**\n")
-print("| system | accuracy | macro F1 | in-scope acc | oos recall | train s | p50 ms | p99 ms | wall s |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| system | accuracy | macro F1 | in-scope acc | oos recall | train s | p50 ms | p99 ms | wall s | cpu s |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for key, name in names.items():
     base = os.path.join(out, f"{dataset}.{key}")
     try:
         with open(base + ".json") as f:
             row = json.load(f)
     except (OSError, ValueError):
-        print(f"| {name} | failed (see {base}.err) |" + " |" * 7)
+        print(f"| {name} | failed (see {base}.err) |" + " |" * 8)
         continue
-    with open(base + ".wall") as f:
-        row["wall"] = float(f.read().split()[-1])
+    with open(base + ".time") as f:
+        wall, user, system = map(float, f.read().split()[-3:])  # last line; earlier ones are time's notes
+    row["wall"], row["cpu"] = wall, user + system
     cells = [cell(row, "accuracy", 3), cell(row, "macro_f1", 3), cell(row, "in_scope_accuracy", 3),
              cell(row, "oos_recall", 3), cell(row, "train_seconds", 1), cell(row, "latency_p50_ms", 2),
-             cell(row, "latency_p99_ms", 2), cell(row, "wall", 1)]
+             cell(row, "latency_p99_ms", 2), cell(row, "wall", 1), cell(row, "cpu", 1)]
     print(f"| {name} | " + " | ".join(cells) + " |")
 PY
 }
