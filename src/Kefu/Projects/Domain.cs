@@ -23,10 +23,14 @@ public sealed record Domain(
     public ResponseDefinition? FindResponse(string name) => Responses.FirstOrDefault(r => r.Name == name);
     public FormDefinition? FindForm(string name) => Forms.FirstOrDefault(f => f.Name == name);
 
-    /// <summary>True for a Rasa built-in action, a custom action, a response (utter_*) or a form of this domain.</summary>
+    /// <summary>
+    /// True for a Rasa built-in action, a custom action, a response (utter_*), a form of this domain, or a
+    /// retrieval action (`utter_faq` when responses `utter_faq/...` exist).
+    /// </summary>
     public bool IsKnownAction(string name) =>
         BuiltInActions.Contains(name) || Actions.Any(a => a.Name == name)
-        || FindResponse(name) is not null || FindForm(name) is not null;
+        || FindResponse(name) is not null || FindForm(name) is not null
+        || Responses.Any(r => r.Name.StartsWith(name + "/", StringComparison.Ordinal));
 
     /// <summary>Actions every Rasa assistant has without declaring them.</summary>
     public static IReadOnlySet<string> BuiltInActions { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -35,6 +39,7 @@ public sealed record Domain(
         "action_deactivate_loop", "action_revert_fallback_events", "action_default_ask_affirmation",
         "action_default_ask_rephrase", "action_two_stage_fallback", "action_unlikely_intent",
         "action_back", "action_extract_slots",
+        "action_handoff", // Kefu's: hand the conversation to a human agent and pause the bot
     };
 
     /// <summary>Intents Rasa adds to every domain.</summary>

@@ -29,7 +29,7 @@ public static class BuiltInActions
         }),
     ];
 
-    /// <summary>A new session: slots carried over (when the domain says so) are set again after SessionStarted.</summary>
+    /// <summary>A new session: slots carried over (when the domain says so) are set again after SessionStarted; then the bot listens.</summary>
     private static IReadOnlyList<DialogueEvent> SessionStart(ActionContext c)
     {
         var events = new List<DialogueEvent> { new SessionStarted() };
@@ -42,6 +42,7 @@ public static class BuiltInActions
                 if (!isInitial && name != TrackerState.RequestedSlot) events.Add(new SlotSet(name, value));
             }
         }
+        events.Add(new ActionExecuted(ActionNames.Listen));
         return events;
     }
 }
