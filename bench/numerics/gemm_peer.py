@@ -2,7 +2,7 @@
 """SGEMM peer for `kefu bench numerics`: OpenBLAS through Debian's numpy (and torch when present).
 
 Run with Debian's interpreter, which sees python3-numpy / python3-torch and libopenblas0-pthread:
-    /usr/bin/python3 bench/numerics/gemm_peer.py [--threads 2] [--repeats 9] [--torch]
+    /usr/bin/python3 bench/numerics/gemm_peer.py [--threads 2] [--repeats 9] [--torch] [--cpu]
 Prints one JSON line: {"peer":"openblas","threads":2,"gemm_gflops_1024":..,"gemm_gflops_2048":..}
 Square float32 C = A·B, 2n³ flops, median over repeats after one warm-up.
 """
@@ -19,18 +19,30 @@ def parse_args():
     p.add_argument("--repeats", type=int, default=9)
     p.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048])
     p.add_argument("--torch", action="store_true", help="also measure torch.mm (Debian python3-torch)")
+    p.add_argument("--cpu", action="store_true",
+                   help="also report GFLOP per process-CPU-second (cpu_gemm_gflops_N): steadier on a shared machine")
     return p.parse_args()
 
 
-def median_gflops(matmul, n, repeats):
+def measure(matmul, n, repeats):
+    """(median wall GFLOP/s, GFLOP per process-CPU-second) over repeats after one warm-up."""
     matmul()
     times = []
+    cpu0 = time.process_time()
     for _ in range(repeats):
         t0 = time.perf_counter()
         matmul()
         times.append(time.perf_counter() - t0)
+    cpu = time.process_time() - cpu0
     times.sort()
-    return 2.0 * n ** 3 / times[len(times) // 2] / 1e9
+    flops = 2.0 * n ** 3
+    return round(flops / times[len(times) // 2] / 1e9, 2), round(flops * repeats / cpu / 1e9, 2)
+
+
+def record(result, key, figures, with_cpu):
+    result[key] = figures[0]
+    if with_cpu:
+        result["cpu_" + key] = figures[1]
 
 
 def main():
@@ -46,7 +58,7 @@ def main():
         a = rng.standard_normal((n, n), dtype=np.float32)
         b = rng.standard_normal((n, n), dtype=np.float32)
         c = np.empty((n, n), dtype=np.float32)
-        result[f"gemm_gflops_{n}"] = round(median_gflops(lambda: np.matmul(a, b, out=c), n, args.repeats), 2)
+        record(result, f"gemm_gflops_{n}", measure(lambda: np.matmul(a, b, out=c), n, args.repeats), args.cpu)
     if args.torch:
         try:
             import torch
@@ -57,8 +69,8 @@ def main():
             for n in args.sizes:
                 a, b = torch.randn(n, n), torch.randn(n, n)
                 c = torch.empty(n, n)
-                result[f"torch_gemm_gflops_{n}"] = round(
-                    median_gflops(lambda: torch.mm(a, b, out=c), n, args.repeats), 2)
+                record(result, f"torch_gemm_gflops_{n}",
+                       measure(lambda: torch.mm(a, b, out=c), n, args.repeats), args.cpu)
     print(json.dumps(result))
 
 

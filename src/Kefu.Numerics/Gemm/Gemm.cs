@@ -27,8 +27,8 @@ public static class Gemm
         set => s_maxThreads = Math.Max(1, value);
     }
 
-    /// <summary>The micro-kernel the next calls use; tests switch it to cover every path on one machine.</summary>
-    internal static GemmKernelKind Kernel { get; set; } = DetectKernel();
+    /// <summary>The fastest micro-kernel this CPU runs.</summary>
+    internal static readonly GemmKernelKind DefaultKernel = DetectKernel();
 
     internal static GemmKernelKind DetectKernel() =>
         Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmKernelKind.Vector512
@@ -37,7 +37,16 @@ public static class Gemm
 
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
-        float beta, Span<float> c, int ldc)
+        float beta, Span<float> c, int ldc) =>
+        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, DefaultKernel, ThreadsFor(m, n, k));
+
+    /// <summary>
+    /// <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
+    /// with an explicit micro-kernel and thread count, so tests cover every path without touching shared state.
+    /// </summary>
+    internal static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc, GemmKernelKind kind, int threads)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -51,14 +60,12 @@ public static class Gemm
             ScaleC(m, n, beta, c, ldc);
             return;
         }
-
-        var kind = Kernel;
         if (kind == GemmKernelKind.Scalar)
         {
             GemmReference.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
-        GemmDriver.Run(kind, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ThreadsFor(m, n, k));
+        GemmDriver.Run(kind, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Math.Max(1, threads));
     }
 
     /// <summary>Below ~2 MFLOP a second thread costs more to wake than it saves.</summary>
