@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Kefu.Numerics;
 
@@ -137,6 +138,7 @@ internal sealed unsafe class GemmDriver
     }
 
     /// <summary>One ic block of A against a share of the B micro-panels: C[ic : ic+mc, jc + jr range].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ComputeItem(int icBlock, int chunk)
     {
         ref readonly var block = ref _compute;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -15,6 +16,7 @@ internal static unsafe class GemmPacking
     /// op(A)[ic : ic+mc, pc : pc+kc] → ceil(mc/mr) micro-panels [kc, mr], one after another.
     /// op(A)[i, p] is a[i·lda + p], or a[p·lda + i] when transposed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, nint lda, int ic, int pc, int mc, int kc, int mr, float* dst)
     {
         for (int r0 = 0; r0 < mc; r0 += mr)
@@ -52,6 +54,7 @@ internal static unsafe class GemmPacking
     /// Micro-panels [firstPanel, endPanel) of op(B)[pc : pc+kc, jc : jc+nc], each [kc, nr], written at
     /// dst + panel·kc·nr. op(B)[p, j] is b[p·ldb + j], or b[j·ldb + p] when transposed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transB, float* b, nint ldb, int pc, int jc, int kc, int nc, int nr,
         int firstPanel, int endPanel, float* dst)
     {
