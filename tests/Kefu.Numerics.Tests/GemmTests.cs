@@ -92,16 +92,28 @@ public class GemmTests
         }
     }
 
-    [Fact]
-    public void Deep_k_is_split_into_blocks_that_accumulate()
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Deep_k_is_split_into_blocks_that_accumulate_onto_beta_c(bool transA, bool transB)
     {
         const int m = 40, n = 50, k = 1100;
-        var problem = Problem.Random(new Random(11), false, true, m, n, k, padding: 0);
+        var problem = Problem.Random(new Random(11), transA, transB, m, n, k, padding: 2);
         var expected = problem.C.ToArray();
-        var actual = problem.C.ToArray();
-        GemmReference.Sgemm(false, true, m, n, k, 1f, problem.A, problem.Lda, problem.B, problem.Ldb, 2f, expected, n);
-        Gemm.Sgemm(false, true, m, n, k, 1f, problem.A, problem.Lda, problem.B, problem.Ldb, 2f, actual, n);
-        AssertClose(expected, actual, k, "NT 40x50x1100");
+        GemmReference.Sgemm(transA, transB, m, n, k, 1f, problem.A, problem.Lda, problem.B, problem.Ldb,
+            -2f, expected, problem.Ldc);
+        foreach (var kind in SupportedKernels().Where(kind => kind != GemmKernelKind.Scalar))
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var actual = problem.C.ToArray();
+                Gemm.Sgemm(transA, transB, m, n, k, 1f, problem.A, problem.Lda, problem.B, problem.Ldb,
+                    -2f, actual, problem.Ldc, kind, threads);
+                AssertClose(expected, actual, k, $"{kind} {Name(transA, transB)} {m}x{n}x{k} threads={threads}");
+            }
+        }
     }
 
     [Theory]
