@@ -139,6 +139,30 @@ public class GemmTests
         }
     }
 
+    [Fact]
+    public void Concurrent_callers_each_get_their_own_exact_result()
+    {
+        // Each calling thread has its own driver and buffers; pool helpers may join any caller's loop.
+        const int m = 70, n = 90, k = 600, callers = 4, calls = 15;
+        var problems = Enumerable.Range(0, callers)
+            .Select(i => Problem.Random(new Random(100 + i), i % 2 == 1, i >= 2, m, n, k, padding: 1)).ToArray();
+        float[] Run(int i, int threads)
+        {
+            var p = problems[i];
+            var c = p.C.ToArray();
+            Gemm.Sgemm(i % 2 == 1, i >= 2, m, n, k, 1f, p.A, p.Lda, p.B, p.Ldb, 0.5f, c, p.Ldc, Gemm.DefaultKernel, threads);
+            return c;
+        }
+        var expected = Enumerable.Range(0, callers).Select(i => Run(i, 1)).ToArray();
+        var mismatches = 0;
+        Parallel.For(0, callers * calls, new ParallelOptions { MaxDegreeOfParallelism = callers }, call =>
+        {
+            int i = call % callers;
+            if (!Run(i, 2).AsSpan().SequenceEqual(expected[i])) Interlocked.Increment(ref mismatches);
+        });
+        Assert.Equal(0, mismatches);
+    }
+
     [Theory]
     [MemberData(nameof(Kernels))]
     public void Beta_zero_overwrites_nan_in_c(string kernel)
