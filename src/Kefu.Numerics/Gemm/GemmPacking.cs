@@ -27,11 +27,7 @@ internal static unsafe class GemmPacking
             {
                 // Row p of the stored [K, M] matrix holds mr consecutive values of column p of op(A).
                 float* src = a + (pc * lda) + ic + r0;
-                for (int p = 0; p < kc; p++, src += lda, dst += mr)
-                {
-                    new ReadOnlySpan<float>(src, rows).CopyTo(new Span<float>(dst, rows));
-                    if (rows < mr) new Span<float>(dst + rows, mr - rows).Clear();
-                }
+                for (int p = 0; p < kc; p++, src += lda, dst += mr) CopyPadded(src, dst, rows, mr);
             }
             else
             {
@@ -61,18 +57,7 @@ internal static unsafe class GemmPacking
             else
             {
                 float* src = b + (pc * ldb) + jc + j0;
-                for (int p = 0; p < kc; p++, src += ldb, d += nr)
-                {
-                    if (cols == nr)
-                    {
-                        CopyRow(src, d, nr);
-                    }
-                    else
-                    {
-                        new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
-                        new Span<float>(d + cols, nr - cols).Clear();
-                    }
-                }
+                for (int p = 0; p < kc; p++, src += ldb, d += nr) CopyPadded(src, d, cols, nr);
             }
         }
     }
@@ -180,17 +165,19 @@ internal static unsafe class GemmPacking
         }
     }
 
-    private static void CopyRow(float* src, float* dst, int count)
+    /// <summary>dst[0 .. count) = src[0 .. count), dst[count .. width) = 0; count is 12, 6, 32 or 16 but at edges.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyPadded(float* src, float* dst, int count, int width)
     {
-        if (Vector512.IsHardwareAccelerated && count == 32)
+        int i = 0;
+        for (; i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+        if (i + 4 <= count)
         {
-            Vector512.Store(Vector512.Load(src), dst);
-            Vector512.Store(Vector512.Load(src + 16), dst + 16);
+            Vector128.Store(Vector128.Load(src + i), dst + i);
+            i += 4;
         }
-        else
-        {
-            new ReadOnlySpan<float>(src, count).CopyTo(new Span<float>(dst, count));
-        }
+        for (; i < count; i++) dst[i] = src[i];
+        for (; i < width; i++) dst[i] = 0f;
     }
 }
 
