@@ -163,6 +163,19 @@ public class GemmTests
         Assert.Equal(0, mismatches);
     }
 
+    [Fact]
+    public void Warm_calls_allocate_nothing_on_the_calling_thread()
+    {
+        const int m = 100, n = 90, k = 700;
+        var problem = Problem.Random(new Random(13), false, true, m, n, k, padding: 0);
+        var c = new float[m * n];
+        void Call() => Gemm.Sgemm(false, true, m, n, k, 1f, problem.A, k, problem.B, k, 0f, c, n, Gemm.DefaultKernel, 1);
+        Call();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) Call();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Theory]
     [MemberData(nameof(Kernels))]
     public void Beta_zero_overwrites_nan_in_c(string kernel)
