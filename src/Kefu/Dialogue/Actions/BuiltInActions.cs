@@ -22,6 +22,7 @@ public static class BuiltInActions
         new DelegateAction(ActionNames.Back, c =>
             [.. c.Utter("utter_back"), new UserUtteranceReverted(), new UserUtteranceReverted()]),
         new DelegateAction(ActionNames.UnlikelyIntent, _ => []),
+        new TwoStageFallbackAction(),
         new DelegateAction(ActionNames.Handoff, c =>
         {
             KefuMetrics.Handoffs.Add(1);

@@ -61,9 +61,15 @@ public sealed class FormAction(FormDefinition form, Func<string, IAction?> findA
         tracker.AppliedEvents().Reverse().TakeWhile(e => e is not UserUttered).OfType<SlotSet>()
             .Where(s => form.RequiredSlots.Contains(s.Name) && s.Value is { ValueKind: not JsonValueKind.Null });
 
-    /// <summary>Mappings conditioned on this form apply to the triggering message too; from_trigger_intent fills here.</summary>
+    /// <summary>
+    /// Required slots already filled are set again so the validation action checks them (Rasa's
+    /// FormAction.activate); mappings conditioned on this form apply to the triggering message too, and
+    /// from_trigger_intent fills here.
+    /// </summary>
     private IEnumerable<SlotSet> SlotsOnActivation(Domain domain, TrackerState state)
     {
+        foreach (var slotName in form.RequiredSlots)
+            if (state.Slot(slotName) is { ValueKind: not JsonValueKind.Null } prefilled) yield return new SlotSet(slotName, prefilled);
         var asIfActive = state with { ActiveLoop = form.Name };
         var intent = state.LatestMessage?.Parse?.Intent.Name;
         foreach (var set in SlotExtractor.Extract(domain, asIfActive))

@@ -7,7 +7,8 @@ namespace Kefu.Dialogue.Responses;
 
 /// <summary>
 /// Turns a response (utter_*) into a message: keeps the variations whose slot conditions hold and whose
-/// channel matches (channel-specific ones win over generic ones), picks one, fills `{slot}` placeholders.
+/// channel matches; conditional ones whose conditions hold win over unconditioned ones, and channel-specific
+/// ones over generic ones (Rasa's _responses_for_utter_action); picks one, fills `{slot}` placeholders.
 /// The pick is a hash of the conversation and its length: varied across turns, reproducible on replay.
 /// </summary>
 public sealed class ResponseRenderer(Domain domain)
@@ -15,7 +16,8 @@ public sealed class ResponseRenderer(Domain domain)
     public BotMessage? Render(string responseName, Tracker tracker, string? channel)
     {
         if (domain.FindResponse(responseName) is not { } response) return null;
-        var eligible = response.Variations.Where(v => v.Conditions.All(c => ConditionHolds(c, tracker.State))).ToList();
+        var conditional = response.Variations.Where(v => v.Conditions.Count > 0 && v.Conditions.All(c => ConditionHolds(c, tracker.State))).ToList();
+        var eligible = conditional.Count > 0 ? conditional : response.Variations.Where(v => v.Conditions.Count == 0).ToList();
         var forChannel = eligible.Where(v => v.Channel is not null && v.Channel == channel).ToList();
         var candidates = forChannel.Count > 0 ? forChannel : eligible.Where(v => v.Channel is null).ToList();
         if (candidates.Count == 0) return null;
