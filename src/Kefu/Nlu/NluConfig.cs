@@ -9,6 +9,8 @@ namespace Kefu.Nlu;
 /// parse's intent becomes <c>nlu_fallback</c>; null means "fit it on held-out folds when the data has
 /// <paramref name="OosLabel"/> examples, else 0.3". <paramref name="CalibrationFolds"/>: k of the k-fold split
 /// whose held-out scores fit the temperature (one fold) and the OOS threshold (all folds).
+/// <paramref name="OosInScopeRejection"/>: the share of held-out in-scope messages the fitted threshold
+/// may turn into fallbacks (see <see cref="Intents.Calibration.FitOosThreshold"/>).
 /// </summary>
 public sealed record NluConfig(
     SparseFeatureConfig Features,
@@ -17,6 +19,7 @@ public sealed record NluConfig(
     float? FallbackThreshold = null,
     string? OosLabel = null,
     int CalibrationFolds = 5,
+    float OosInScopeRejection = 0.02f,
     int RankingLength = 10,
     int Seed = 1)
 {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using Kefu.Nlu.Entities;
 using Kefu.Nlu.Features;
 using Kefu.Nlu.Intents;
@@ -42,7 +43,14 @@ public static class NluTrainer
                 heldOutScores[i] = new float[labels.Length];
                 foldModel.Scores(x.RowColumns(i), x.RowValues(i), heldOutScores[i]);
             }
-            progress?.Report($"calibration fold {fold + 1}/{foldsToRun} ({Elapsed(clock)})");
+            int heldOut = 0, correct = 0;
+            for (int i = 0; i < y.Length; i++)
+            {
+                if (folds[i] != fold) continue;
+                heldOut++;
+                if (TensorPrimitives.IndexOfMax(heldOutScores[i]) == y[i]) correct++;
+            }
+            progress?.Report($"calibration fold {fold + 1}/{foldsToRun}: held-out accuracy {correct / (double)Math.Max(1, heldOut):F4} ({Elapsed(clock)})");
         }
         var scored = Enumerable.Range(0, y.Length).Where(i => heldOutScores[i] is not null).ToArray();
         float temperature = Calibration.FitTemperature(scored.Select(i => heldOutScores[i]).ToArray(), scored.Select(i => y[i]).ToArray());
@@ -58,7 +66,7 @@ public static class NluTrainer
                 for (int k = 1; k < p.Length; k++) if (p[k] > p[best]) best = k;
                 return (best, p[best], y[i]);
             }).ToList();
-            threshold = Calibration.FitOosThreshold(predictions, oosIndex);
+            threshold = Calibration.FitOosThreshold(predictions, oosIndex, config.OosInScopeRejection);
         }
 
         var (finalRows, _) = LinearSvmTrainer.Train(x, y, labels.Length, config.Svm, warmStart);

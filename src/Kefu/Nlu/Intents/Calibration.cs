@@ -37,37 +37,20 @@ public static class Calibration
     }
 
     /// <summary>
-    /// The confidence threshold below which a prediction becomes out-of-scope, chosen on held-out
-    /// predictions to maximize the F1 of the out-of-scope class, where a prediction counts as OOS when
-    /// its label is <paramref name="oosLabel"/> or its confidence is below the threshold. F1 rather than
-    /// in-scope accuracy + OOS recall: with few OOS examples the latter rejects far too many in-scope ones.
-    /// Returns 0 when the held-out data has no OOS examples.
+    /// The confidence threshold below which a prediction becomes out-of-scope: the
+    /// <paramref name="inScopeRejection"/> quantile of the held-out confidences of in-scope examples, so
+    /// that fraction of real intents is given up to catch out-of-scope messages. A fixed in-distribution
+    /// acceptance rate is the usual operating point in out-of-distribution detection (Hendrycks and
+    /// Gimpel, ICLR 2017, report at 95%); it needs no out-of-scope examples, of which training data has few,
+    /// and does not depend on their share in the training data.
     /// </summary>
-    public static float FitOosThreshold(IReadOnlyList<(int Predicted, float Confidence, int Gold)> heldOut, int oosLabel)
+    public static float FitOosThreshold(IReadOnlyList<(int Predicted, float Confidence, int Gold)> heldOut, int oosLabel,
+        float inScopeRejection)
     {
-        int oosTotal = heldOut.Count(p => p.Gold == oosLabel);
-        if (oosTotal == 0 || oosTotal == heldOut.Count) return 0f;
-        // Raising the threshold past a prediction's confidence rejects it: sweep them in ascending order.
-        var rejectable = heldOut.Where(p => p.Predicted != oosLabel).OrderBy(p => p.Confidence).ToList();
-        int caught = heldOut.Count(p => p.Predicted == oosLabel && p.Gold == oosLabel);
-        int falseAlarms = heldOut.Count(p => p.Predicted == oosLabel && p.Gold != oosLabel);
-        float best = 0f;
-        double bestF1 = F1(caught, falseAlarms, oosTotal);
-        for (int i = 0; i < rejectable.Count; i++)
-        {
-            var p = rejectable[i];
-            if (p.Gold == oosLabel) caught++; else falseAlarms++;
-            if (i + 1 < rejectable.Count && rejectable[i + 1].Confidence == p.Confidence) continue;
-            double f1 = F1(caught, falseAlarms, oosTotal);
-            if (f1 > bestF1 + 1e-12)
-            {
-                bestF1 = f1;
-                best = i + 1 < rejectable.Count ? (p.Confidence + rejectable[i + 1].Confidence) / 2 : MathF.BitIncrement(p.Confidence);
-            }
-        }
-        return best;
+        var confidences = heldOut.Where(p => p.Gold != oosLabel).Select(p => p.Confidence).Order().ToArray();
+        if (confidences.Length == 0 || inScopeRejection <= 0) return 0f;
+        int rejected = (int)Math.Floor(inScopeRejection * confidences.Length);
+        if (rejected == 0) return 0f;
+        return (confidences[rejected - 1] + confidences[Math.Min(rejected, confidences.Length - 1)]) / 2;
     }
-
-    static double F1(int truePositives, int falsePositives, int positives) =>
-        truePositives == 0 ? 0 : 2.0 * truePositives / (2.0 * truePositives + falsePositives + (positives - truePositives));
 }
