@@ -5,7 +5,7 @@ using Kefu.Nlu.Intents;
 namespace Kefu.Nlu;
 
 /// <summary>A trained NLU: featurizer, intent classifier, optional entity extractor. Thread-safe for parsing.</summary>
-public sealed class NluModel
+public sealed class NluModel : IMessageParser
 {
     [ThreadStatic] static ParseScratch? scratch;
 

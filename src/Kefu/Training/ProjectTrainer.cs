@@ -1,15 +1,16 @@
 using System.Diagnostics;
+using Kefu.Dialogue.Policies;
 using Kefu.Models;
 using Kefu.Nlu;
 using Kefu.Projects;
 
 namespace Kefu.Training;
 
-public sealed record TrainingResult(string ModelPath, NluModel Nlu, TimeSpan Elapsed);
+public sealed record TrainingResult(string ModelPath, NluModel Nlu, PolicyModel Policies, TimeSpan Elapsed);
 
 /// <summary>
-/// One training run of a loaded project: NLU now; the dialogue policies join here as another component
-/// written into the same archive.
+/// One training run of a loaded project: the NLU and the dialogue policies, written as two components of
+/// one model archive.
 /// </summary>
 public static class ProjectTrainer
 {
@@ -32,8 +33,10 @@ public static class ProjectTrainer
                 "the project has no NLU examples (data/*.yml with an 'nlu:' section)")]);
         progress?.Report($"training the NLU on {project.Nlu.Examples.Count} examples");
         var nlu = NluTrainer.Train(project.Nlu, NluConfigFor(project), progress);
-        ModelArchive.Save(modelPath, nlu);
+        progress?.Report($"training the dialogue policies on {project.Stories.Count} stories and {project.Rules.Count} rules");
+        var policies = PolicyModel.Train(project);
+        ModelArchive.Save(modelPath, nlu, writer => DialogueComponent.Write(writer, project, policies));
         progress?.Report($"model written to {modelPath}");
-        return new TrainingResult(modelPath, nlu, clock.Elapsed);
+        return new TrainingResult(modelPath, nlu, policies, clock.Elapsed);
     }
 }
