@@ -67,6 +67,8 @@ public static class KefuServer
         if (app.Services.GetService<IChatService>() is null)
             throw new InvalidOperationException("no IChatService is registered: the server needs the dialogue engine");
         var options = app.Services.GetRequiredService<KefuServerOptions>();
+        // Created now, not at the first scrape, so that it sees every measurement from the first request on.
+        app.Services.GetRequiredService<PrometheusExporter>();
 
         app.UseHttpMetrics(app.Services.GetRequiredService<HttpMetrics>());
         app.UseExceptionHandler();
