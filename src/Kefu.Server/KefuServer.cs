@@ -57,7 +57,7 @@ public static class KefuServer
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         configureServices(services);
-        services.TryAddSingleton<IEventStore>(_ => new SqliteEventStore(options.ResolvedDatabasePath));
+        services.TryAddSingleton<IEventStore>(_ => new SqliteEventStore(options.ResolvedDatabasePath, options.Durability));
         return builder;
     }
 

@@ -1,3 +1,5 @@
+using Kefu.Server.Storage;
+
 namespace Kefu.Server;
 
 /// <summary>How `kefu serve` (or a test) wants the server: where it listens, who may call it, where it stores.</summary>
@@ -15,6 +17,9 @@ public sealed record KefuServerOptions
     public string ProjectDirectory { get; init; } = ".";
 
     public string? DatabasePath { get; init; }
+
+    /// <summary>Normal survives a killed server; Full also a power cut, at one fsync per group commit.</summary>
+    public SqliteDurability Durability { get; init; } = SqliteDurability.Normal;
 
     /// <summary>Largest request body accepted (413 above it): room for a 10,000-character message and its metadata.</summary>
     public long MaxRequestBodyBytes { get; init; } = 256 * 1024;
