@@ -129,3 +129,26 @@ public class RestChannelTests
         Assert.Empty(await host.Store.ListConversationsAsync());
     }
 }
+
+public class RestChannelConcurrencyTests
+{
+    [Fact]
+    public async Task Parallel_messages_to_one_conversation_are_all_stored_each_turn_whole()
+    {
+        await using var host = await TestHost.StartAsync();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            host.Client.PostAsync("/webhooks/rest/webhook", Http.Json($$"""{"sender":"same","message":"m{{i}}"}"""))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var events = await host.Store.LoadAsync("same");
+        Assert.Equal(80, events.Count);
+        for (var i = 0; i < events.Count; i += 2)
+        {
+            var user = JsonDocument.Parse(events[i].Json).RootElement.GetProperty("text").GetString();
+            var bot = JsonDocument.Parse(events[i + 1].Json).RootElement.GetProperty("text").GetString();
+            Assert.Equal(("user", "bot"), (events[i].Type, events[i + 1].Type));
+            Assert.Equal("echo: " + user, bot);
+        }
+        Assert.Equal(40, events.Where(e => e.Type == "user").Select(e => e.Json).Distinct().Count());
+    }
+}

@@ -40,9 +40,11 @@ internal static class JsonBody
                     return new(null, Problems.TooLarge(maxBytes));
             }
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException e)
         {
-            return new(null, Problems.TooLarge(maxBytes));
+            return new(null, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? Problems.TooLarge(maxBytes)
+                : Problems.BadRequest($"could not read the request body: {e.Message}"));
         }
 
         var bytes = buffer.WrittenSpan;
