@@ -49,7 +49,12 @@ public static class KefuServer
             return new PrometheusExporter(meter => meter.Name == KefuMetrics.MeterName || ReferenceEquals(meter, http));
         });
         services.AddProblemDetails();
-        services.AddOpenApi();
+        services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Kefu";
+            document.Info.Description = "Kefu customer-service bot: Rasa-compatible REST channel and HTTP API.";
+            return Task.CompletedTask;
+        }));
         services.ConfigureHttpJsonOptions(json =>
         {
             // Rasa's wire format: snake_case, absent fields left out.

@@ -132,7 +132,9 @@ public class ApiTests
         var response = await host.Client.GetAsync("/openapi/v1.json");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var paths = (await response.ReadJsonAsync()).GetProperty("paths");
+        var document = await response.ReadJsonAsync();
+        Assert.Equal("Kefu", document.GetProperty("info").GetProperty("title").GetString());
+        var paths = document.GetProperty("paths");
         foreach (var path in new[] { "/webhooks/rest/webhook", "/model/parse", "/conversations/{id}/tracker",
                      "/conversations/{id}/messages", "/conversations/{id}/handback", "/status", "/healthz", "/readyz", "/metrics" })
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
