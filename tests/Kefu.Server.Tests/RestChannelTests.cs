@@ -152,3 +152,23 @@ public class RestChannelConcurrencyTests
         Assert.Equal(40, events.Where(e => e.Type == "user").Select(e => e.Json).Distinct().Count());
     }
 }
+
+public class RestChannelContentTypeTests
+{
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]   // what `curl -d` sends
+    [InlineData(null)]
+    public async Task Json_body_is_read_whatever_the_content_type_says(string? contentType)
+    {
+        await using var host = await TestHost.StartAsync();
+        var content = new ByteArrayContent("""{"sender":"u1","message":"hi"}"""u8.ToArray());
+        if (contentType is not null)
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await host.Client.PostAsync("/webhooks/rest/webhook", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}

@@ -20,7 +20,8 @@ public static class ConversationRoutes
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/tracker", Tracker).WithSummary("The conversation in Rasa's tracker shape");
         group.MapPost("/messages", AddMessage)
-            .Accepts<ConversationMessageRequest>("application/json")
+            // Any content type: like Rasa, the body is read as JSON whatever the header says (curl -d sends form-urlencoded).
+            .Accepts<ConversationMessageRequest>("application/json", "*/*")
             .WithSummary("A user message (runs a turn) or a human agent's message; returns the tracker");
         group.MapPost("/handback", HandBack).WithSummary("Ends a handoff: the bot takes the conversation back; returns the tracker");
         return group;

@@ -15,7 +15,8 @@ public static class ModelRoutes
     {
         var group = app.MapGroup("/model").WithTags("Model").RequireToken(token);
         group.MapPost("/parse", Parse)
-            .Accepts<ParseRequest>("application/json")
+            // Any content type: like Rasa, the body is read as JSON whatever the header says (curl -d sends form-urlencoded).
+            .Accepts<ParseRequest>("application/json", "*/*")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)

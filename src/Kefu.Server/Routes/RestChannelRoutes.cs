@@ -15,7 +15,8 @@ public static class RestChannelRoutes
     {
         var group = app.MapGroup("/webhooks/rest").WithTags("Channels");
         group.MapPost("/webhook", Webhook)
-            .Accepts<RestChannelRequest>("application/json")
+            // Any content type: like Rasa, the body is read as JSON whatever the header says (curl -d sends form-urlencoded).
+            .Accepts<RestChannelRequest>("application/json", "*/*")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
