@@ -3,6 +3,7 @@ using Kefu.Dialogue;
 using Kefu.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Kefu.Cli.Commands;

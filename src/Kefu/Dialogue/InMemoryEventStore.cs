@@ -15,6 +15,7 @@ public sealed class InMemoryEventStore : IEventStore
 
     public Task AppendAsync(string conversationId, IReadOnlyList<StoredEvent> events, CancellationToken ct = default)
     {
+        if (events.Count == 0) return Task.CompletedTask;
         var list = conversations.GetOrAdd(conversationId, _ => []);
         lock (list) list.AddRange(events);
         return Task.CompletedTask;
