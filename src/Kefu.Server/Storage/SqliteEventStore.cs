@@ -30,12 +30,14 @@ public enum SqliteDurability
 /// whatever is queued in one transaction (group commit), so one disk write (and with Full one fsync) serves many
 /// conversations; when a batch fails, its appends are retried one by one so a bad one cannot sink the rest.
 /// An append's task completes after its commit. Reads use pooled connections and run beside the writer
-/// (WAL readers never wait for it).
+/// (WAL readers never wait for it). One store per file: the writer caches each conversation's next sequence
+/// number, so a second writer on the same file would see its appends refused by the primary key.
 /// </summary>
 public sealed class SqliteEventStore : IEventStore, IDisposable
 {
     private const int MaxAppendsPerCommit = 512;
     private const int MaxCachedSequences = 100_000;
+    private const int SchemaVersion = 1;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS events (
@@ -66,7 +68,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             Pooling = true,
         }.ToString();
 
-        SqliteConnection connection;
+        SqliteConnection? connection = null;
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
@@ -74,10 +76,11 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             connection.Open();
             Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = "
                 + (durability == SqliteDurability.Full ? "FULL;" : "NORMAL;"));
-            Execute(connection, Schema);
+            CreateOrCheckSchema(connection);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
+            connection?.Dispose();
             throw new InvalidOperationException($"cannot open the conversation database '{DatabasePath}': {e.Message}", e);
         }
 
@@ -254,6 +257,20 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             _insert.Dispose();
             _connection.Dispose();
         }
+    }
+
+    private void CreateOrCheckSchema(SqliteConnection connection)
+    {
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version";
+        var found = (long)version.ExecuteScalar()!;
+        if (found > SchemaVersion)
+        {
+            connection.Dispose();
+            throw new InvalidOperationException(
+                $"the conversation database '{DatabasePath}' has schema version {found}; this Kefu knows up to {SchemaVersion}");
+        }
+        Execute(connection, Schema + $"PRAGMA user_version = {SchemaVersion};");
     }
 
     private static DateTimeOffset ParseTimestamp(string text) =>
