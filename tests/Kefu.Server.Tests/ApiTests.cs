@@ -140,6 +140,9 @@ public class ApiTests
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
         var request = paths.GetProperty("/webhooks/rest/webhook").GetProperty("post").GetProperty("requestBody");
         Assert.Contains("application/json", request.GetProperty("content").EnumerateObject().Select(p => p.Name));
+        var required = document.GetProperty("components").GetProperty("schemas").GetProperty("RestChannelRequest")
+            .GetProperty("required").EnumerateArray().Select(r => r.GetString());
+        Assert.Equal(["sender", "message"], required);
     }
 
     [Fact]
