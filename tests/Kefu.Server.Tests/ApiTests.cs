@@ -108,6 +108,7 @@ public class ApiTests
         await using var host = await TestHost.StartAsync(ready: false);
 
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal("ok", (await (await host.Client.GetAsync("/webhooks/rest/")).ReadJsonAsync()).GetProperty("status").GetString());
         var notReady = await host.Client.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
         await notReady.ReadProblemAsync();
