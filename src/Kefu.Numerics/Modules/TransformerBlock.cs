@@ -63,22 +63,24 @@ public sealed class TransformerBlock
 /// <summary>A stack of blocks "{name}.layers.{i}"; pre-LN stacks end with a final LayerNorm "{name}.final_norm".</summary>
 public sealed class TransformerEncoder
 {
+    private readonly TransformerBlock[] blocks;
+
     public TransformerEncoder(ParameterSet parameters, string name, TransformerConfig config)
     {
         config.Validate();
         Config = config;
-        Blocks = Enumerable.Range(0, config.Layers).Select(i => new TransformerBlock(parameters, $"{name}.layers.{i}", config)).ToArray();
+        blocks = Enumerable.Range(0, config.Layers).Select(i => new TransformerBlock(parameters, $"{name}.layers.{i}", config)).ToArray();
         FinalNorm = config.PreLayerNorm ? new LayerNorm(parameters, name + ".final_norm", config.Hidden, config.LayerNormEps) : null;
     }
 
     public TransformerConfig Config { get; }
-    public IReadOnlyList<TransformerBlock> Blocks { get; }
+    public IReadOnlyList<TransformerBlock> Blocks => blocks;
     public LayerNorm? FinalNorm { get; }
 
     // x [B*T, C], keyMask [B, T] or null -> [B*T, C]
     public Tensor Forward(Graph g, Tensor x, Tensor? keyMask, int batch, int time)
     {
-        foreach (var block in Blocks)
+        foreach (var block in blocks)
             x = block.Forward(g, x, keyMask, batch, time);
         return FinalNorm is null ? x : FinalNorm.Forward(g, x);
     }

@@ -42,7 +42,7 @@ public sealed unsafe class AdamW
         float correction1 = 1f - MathF.Pow(Beta1, StepCount), correction2 = 1f - MathF.Pow(Beta2, StepCount);
         var values = parameters.Values;
         var grads = parameters.Gradients;
-        foreach (var p in parameters.Parameters)
+        foreach (var p in parameters.List)
         {
             if (p.Frozen)
                 continue;

@@ -28,6 +28,9 @@ public sealed unsafe class ParameterSet
 
     public IReadOnlyList<Parameter> Parameters => parameters;
 
+    // the concrete list, whose struct enumerator keeps optimizer steps allocation-free
+    internal List<Parameter> List => parameters;
+
     public bool IsAllocated => valueArray is not null;
 
     /// <summary>Total number of scalars.</summary>

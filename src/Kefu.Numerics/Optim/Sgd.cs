@@ -26,7 +26,7 @@ public sealed class Sgd
     {
         var values = parameters.Values;
         var grads = parameters.Gradients;
-        foreach (var p in parameters.Parameters)
+        foreach (var p in parameters.List)
         {
             if (p.Frozen)
                 continue;
