@@ -1,19 +1,100 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Kefu.Numerics;
 
 /// <summary>
 /// Single-precision GEMM: C[M,N] = alpha · op(A)[M,K] · op(B)[K,N] + beta · C, row-major.
 /// op(A) is A[M,K] (lda ≥ K) or, with transA, Aᵀ where A is stored [K,M] (lda ≥ M); likewise B.
 /// NN, NT and TN are the variants the layers use (forward, input gradient, weight gradient).
+/// When beta == 0, C is only written (NaNs in it are ignored); when alpha == 0 or K == 0, A and B are not read.
 /// </summary>
+/// <remarks>
+/// Goto/BLIS blocking (Goto &amp; van de Geijn 2008; Van Zee &amp; van de Geijn 2015), loops outermost first:
+/// jc over N by NC (packed B block [KC, NC] shared by the threads, L3) → pc over K by KC →
+/// ic over M by MC (packed A block [MC, KC] per thread, L2) → jr by NR (B micro-panel, L1) → ir by MR →
+/// micro-kernel. Threads share out (ic block, jr range) items; K is never split, so every C element sums
+/// its products in the same order whatever the thread count: results are bitwise reproducible.
+/// </remarks>
 public static class Gemm
 {
+    private static int s_maxThreads = Environment.ProcessorCount;
+
     /// <summary>Worker threads a single GEMM may use; results are bitwise identical for a given count.</summary>
-    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
+    public static int MaxThreads
+    {
+        get => s_maxThreads;
+        set => s_maxThreads = Math.Max(1, value);
+    }
+
+    /// <summary>The fastest micro-kernel this CPU runs.</summary>
+    internal static readonly GemmKernelKind DefaultKernel = DetectKernel();
+
+    internal static GemmKernelKind DetectKernel() =>
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmKernelKind.Vector512
+        : Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported ? GemmKernelKind.Vector256
+        : GemmKernelKind.Scalar;
 
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
-        float beta, Span<float> c, int ldc)
+        float beta, Span<float> c, int ldc) =>
+        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, DefaultKernel, ThreadsFor(m, n, k));
+
+    /// <summary>
+    /// <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
+    /// with an explicit micro-kernel and thread count, so tests cover every path without touching shared state.
+    /// </summary>
+    internal static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc, GemmKernelKind kind, int threads)
     {
-        GemmReference.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckOperand(nameof(a), a.Length, lda, transA ? k : m, transA ? m : k);
+        CheckOperand(nameof(b), b.Length, ldb, transB ? n : k, transB ? k : n);
+        CheckOperand(nameof(c), c.Length, ldc, m, n);
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f)
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+        if (kind == GemmKernelKind.Scalar)
+        {
+            GemmReference.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        GemmDriver.Run(kind, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Math.Max(1, threads));
+    }
+
+    /// <summary>Below ~2 MFLOP a second thread costs more to wake than it saves.</summary>
+    private static int ThreadsFor(int m, int n, int k)
+    {
+        long macs = (long)m * n * k;
+        if (macs < 1L << 20) return 1;
+        return (int)Math.Clamp(macs >> 19, 1, s_maxThreads);
+    }
+
+    private static void CheckOperand(string name, int length, int ld, int rows, int cols)
+    {
+        if (ld < Math.Max(1, cols))
+            throw new ArgumentOutOfRangeException("ld" + name, ld,
+                $"Leading dimension of {name} must be at least {Math.Max(1, cols)} (its stored row width).");
+        long needed = rows == 0 || cols == 0 ? 0 : ((long)(rows - 1) * ld) + cols;
+        if (length < needed)
+            throw new ArgumentException(
+                $"Span {name} has {length} elements; a [{rows}, {cols}] matrix with leading dimension {ld} needs {needed}.",
+                name);
+    }
+
+    private static void ScaleC(int m, int n, float beta, Span<float> c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = c.Slice(i * ldc, n);
+            if (beta == 0f) row.Clear();
+            else if (beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+        }
     }
 }

@@ -2,16 +2,28 @@ using System.Diagnostics;
 
 namespace Kefu.Numerics;
 
-/// <summary>Stand-in for the GEMM branch's GemmBenchmark until it is merged (then this file goes).</summary>
+/// <summary>SGEMM throughput for `kefu bench numerics` (gemm_gflops_1024, gemm_gflops_2048).</summary>
 public static class GemmBenchmark
 {
-    /// <summary>Median GFLOP/s of an n×n×n NN SGEMM over <paramref name="repeats"/> calls after one warm-up.</summary>
+    /// <summary>
+    /// Median GFLOP/s of C[n,n] = A[n,n]·B[n,n] (NN, 2n³ flops) over <paramref name="repeats"/> timed calls
+    /// after one warm-up, with <see cref="Gemm.MaxThreads"/> set to <paramref name="threads"/> for the run.
+    /// </summary>
     public static double MeasureGflops(int n, int threads, int repeats)
     {
-        var rng = new Rng(42);
-        float[] a = new float[n * n], b = new float[n * n], c = new float[n * n];
-        rng.FillUniform(a, -0.5f, 0.5f);
-        rng.FillUniform(b, -0.5f, 0.5f);
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        var random = new Random(42);
+        var a = new float[n * n];
+        var b = new float[n * n];
+        var c = new float[n * n];
+        for (int i = 0; i < a.Length; i++)
+        {
+            a[i] = (float)(random.NextDouble() - 0.5);
+            b[i] = (float)(random.NextDouble() - 0.5);
+        }
+
         int previousThreads = Gemm.MaxThreads;
         Gemm.MaxThreads = threads;
         try

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Kefu.Numerics;
+
+/// <summary>
+/// The blocked loops around the micro-kernels (see <see cref="Gemm"/> remarks). One driver per calling
+/// thread holds two packed-B buffers and the cached loop delegates, so a call allocates nothing once warm;
+/// each worker thread packs its A blocks into its own [ThreadStatic] buffer.
+/// </summary>
+/// <remarks>
+/// The (jc, pc) blocks run as a pipeline of parallel steps: step s computes block s−1 from one B buffer
+/// while the threads also pack block s into the other, so B packing is shared out without its own barrier.
+/// </remarks>
+internal sealed unsafe class GemmDriver
+{
+    /// <summary>Cache blocking for a micro-kernel: MR×NR tile, KC depth, MC rows of A per block, NC columns of B.</summary>
+    private readonly record struct Blocking(int Mr, int Nr, int Kc, int Mc, int Nc);
+
+    /// <summary>One (jc, pc) block: op(B)[pc : pc+kc, jc : jc+nc] packed into PackedB as Panels micro-panels.</summary>
+    private struct BlockB
+    {
+        public int Jc, Nc, Pc, Kc, Panels;
+        public float* PackedB;
+    }
+
+    // Sized for Zen 4/5 and Skylake-X class cores: B micro-panel [KC, NR] = 32 KiB in L1,
+    // A block [MC, KC] ≤ 288 KiB in L2, B block [KC, NC] = 4 MiB in L3.
+    private static readonly Blocking Blocking512 = new(GemmMicroKernels.Mr512, GemmMicroKernels.Nr512, 256, 288, 4096);
+    private static readonly Blocking Blocking256 = new(GemmMicroKernels.Mr256, GemmMicroKernels.Nr256, 256, 144, 4096);
+
+    [ThreadStatic] private static GemmDriver? t_driver;
+    [ThreadStatic] private static AlignedFloatBuffer? t_packA;
+
+    private readonly AlignedFloatBuffer _packB0 = new(), _packB1 = new();
+    private readonly ClaimingParallelFor _parallel = new();
+    private readonly Action<int> _stepItem;
+
+    // Per-call state, read by the worker threads.
+    private GemmKernelKind _kind;
+    private Blocking _blocking;
+    private bool _transA, _transB;
+    private float* _a, _b, _c;
+    private nint _lda, _ldb, _ldc;
+    private int _m, _n, _k, _kcStep, _ncStep, _kBlocks, _mc, _icBlocks;
+    private float _alpha, _beta;
+
+    // Per-step state: the block being computed (when _computeItems > 0) and the block being packed.
+    private BlockB _compute, _pack;
+    private int _computeItems, _jrChunks, _packItems;
+
+    private GemmDriver() => _stepItem = StepItem;
+
+    public static void Run(GemmKernelKind kind, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        int threads)
+    {
+        var driver = t_driver ??= new GemmDriver();
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            driver._a = pa;
+            driver._b = pb;
+            driver._c = pc;
+            driver.Execute(kind, transA, transB, m, n, k, alpha, lda, ldb, beta, ldc, threads);
+        }
+    }
+
+    private void Execute(GemmKernelKind kind, bool transA, bool transB, int m, int n, int k, float alpha,
+        nint lda, nint ldb, float beta, nint ldc, int threads)
+    {
+        var blocking = kind == GemmKernelKind.Vector512 ? Blocking512 : Blocking256;
+        (_kind, _blocking, _transA, _transB) = (kind, blocking, transA, transB);
+        (_lda, _ldb, _ldc, _m, _n, _k, _alpha, _beta) = (lda, ldb, ldc, m, n, k, alpha, beta);
+
+        // Equal K blocks (300 → 150 + 150, not 256 + 44): the K order depends on k only, never on threads.
+        _kBlocks = CeilDiv(k, blocking.Kc);
+        _kcStep = CeilDiv(k, _kBlocks);
+        _ncStep = Math.Min(blocking.Nc, CeilDiv(n, blocking.Nr) * blocking.Nr);
+
+        // Several ic blocks per thread, so a thread the OS stalls leaves work for the others; when M is too
+        // short for one block per thread, threads also split the jr loop.
+        int icBlocks = CeilDiv(m, blocking.Mc);
+        if (threads > 1) icBlocks = Math.Max(icBlocks, 4 * threads);
+        _mc = CeilDiv(CeilDiv(m, icBlocks), blocking.Mr) * blocking.Mr;
+        _icBlocks = CeilDiv(m, _mc);
+
+        nint packBSize = (nint)_kcStep * _ncStep;
+        float* buffer0 = _packB0.Ensure(packBSize);
+        float* buffer1 = _kBlocks * CeilDiv(n, _ncStep) > 1 ? _packB1.Ensure(packBSize) : null;
+
+        int blocks = _kBlocks * CeilDiv(n, _ncStep);
+        for (int step = 0; step <= blocks; step++)
+        {
+            _computeItems = 0;
+            if (step > 0)
+            {
+                _compute = _pack;
+                _jrChunks = _icBlocks >= threads ? 1 : Math.Min(_compute.Panels, CeilDiv(threads, _icBlocks));
+                _computeItems = _icBlocks * _jrChunks;
+            }
+            _packItems = 0;
+            if (step < blocks)
+            {
+                _pack = DescribeBlock(step, step % 2 == 0 ? buffer0 : buffer1);
+                _packItems = Math.Min(threads, _pack.Panels);
+            }
+            _parallel.Run(_packItems + _computeItems, threads, _stepItem);
+        }
+    }
+
+    private BlockB DescribeBlock(int index, float* packedB)
+    {
+        int jc = index / _kBlocks * _ncStep;
+        int pc = index % _kBlocks * _kcStep;
+        int nc = Math.Min(_ncStep, _n - jc);
+        return new BlockB
+        {
+            Jc = jc, Nc = nc, Pc = pc, Kc = Math.Min(_kcStep, _k - pc),
+            Panels = CeilDiv(nc, _blocking.Nr), PackedB = packedB,
+        };
+    }
+
+    /// <summary>Items [0, packItems) pack a share of the next B block; the rest compute the current one.</summary>
+    private void StepItem(int item)
+    {
+        if (item < _packItems)
+        {
+            int first = (int)((long)_pack.Panels * item / _packItems);
+            int end = (int)((long)_pack.Panels * (item + 1) / _packItems);
+            GemmPacking.PackB(_transB, _b, _ldb, _pack.Pc, _pack.Jc, _pack.Kc, _pack.Nc, _blocking.Nr,
+                first, end, _pack.PackedB);
+        }
+        else
+        {
+            item -= _packItems;
+            ComputeItem(item / _jrChunks, item % _jrChunks);
+        }
+    }
+
+    /// <summary>One ic block of A against a share of the B micro-panels: C[ic : ic+mc, jc + jr range].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ComputeItem(int icBlock, int chunk)
+    {
+        ref readonly var block = ref _compute;
+        int mr = _blocking.Mr, nr = _blocking.Nr, kc = block.Kc;
+        int ic = icBlock * _mc;
+        int mc = Math.Min(_mc, _m - ic);
+        float blockBeta = block.Pc == 0 ? _beta : 1f;
+        float* packedA = (t_packA ??= new AlignedFloatBuffer()).Ensure((nint)_blocking.Mc * _blocking.Kc);
+        Debug.Assert(CeilDiv(mc, mr) * mr * kc <= _blocking.Mc * _blocking.Kc);
+        GemmPacking.PackA(_transA, _a, _lda, ic, block.Pc, mc, kc, mr, packedA);
+
+        int firstPanel = (int)((long)block.Panels * chunk / _jrChunks);
+        int endPanel = (int)((long)block.Panels * (chunk + 1) / _jrChunks);
+        float* tile = stackalloc float[GemmMicroKernels.Mr512 * GemmMicroKernels.Nr512];
+        for (int panel = firstPanel; panel < endPanel; panel++)
+        {
+            int jr = panel * nr;
+            int cols = Math.Min(nr, block.Nc - jr);
+            float* bp = block.PackedB + ((nint)panel * kc * nr);
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int rows = Math.Min(mr, mc - ir);
+                float* ap = packedA + ((nint)ir * kc);
+                float* cTile = _c + ((ic + ir) * _ldc) + block.Jc + jr;
+                if (rows == mr && cols == nr)
+                {
+                    RunKernel(kc, ap, bp, cTile, _ldc, _alpha, blockBeta);
+                }
+                else
+                {
+                    RunKernel(kc, ap, bp, tile, nr, _alpha, 0f);
+                    StoreEdge(tile, nr, cTile, _ldc, rows, cols, blockBeta);
+                }
+            }
+        }
+    }
+
+    private void RunKernel(int kc, float* ap, float* bp, float* c, nint ldc, float alpha, float beta)
+    {
+        if (_kind == GemmKernelKind.Vector512) GemmMicroKernels.Kernel12x32(kc, ap, bp, c, ldc, alpha, beta);
+        else GemmMicroKernels.Kernel6x16(kc, ap, bp, c, ldc, alpha, beta);
+    }
+
+    /// <summary>C[rows, cols] = tile + beta·C for a partial tile; tile already carries alpha.</summary>
+    private static void StoreEdge(float* tile, nint ldt, float* c, nint ldc, int rows, int cols, float beta)
+    {
+        for (int r = 0; r < rows; r++, tile += ldt, c += ldc)
+        {
+            for (int j = 0; j < cols; j++) c[j] = beta == 0f ? tile[j] : tile[j] + (beta * c[j]);
+        }
+    }
+
+    private static int CeilDiv(int x, int y) => (x + y - 1) / y;
+}
