@@ -112,7 +112,7 @@ public class OpReferenceTests
         int batch = 2, time = 7, heads = 3, channels = 12;
         float[] qkv = Random(batch * time * 3 * channels, 2f), mask = [1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1];
         float[] y = new float[batch * time * channels], r = new float[y.Length];
-        SelfAttentionOp.Forward(qkv, mask, default, new float[batch * heads * time * time], new float[time * time], y, batch, time, heads, channels);
+        SelfAttentionOp.Forward(qkv, mask, default, new float[batch * heads * time * time], new float[batch * time * time], y, batch, time, heads, channels);
         SelfAttentionOp.ForwardReference(qkv, mask, r, batch, time, heads, channels);
         Near(r, y, 1e-5f);
     }

@@ -30,7 +30,7 @@ internal static class BenchCommands
             bool isQuick = parseResult.GetValue(quick);
             double gflops1024 = GemmBenchmark.MeasureGflops(1024, Threads, isQuick ? 1 : 9);
             double gflops2048 = GemmBenchmark.MeasureGflops(2048, Threads, isQuick ? 1 : 5);
-            var encoder = EncoderBenchmark.Run(Threads, warmupSteps: isQuick ? 1 : 3, trainSteps: isQuick ? 2 : 10, inferRuns: isQuick ? 10 : 300);
+            var encoder = EncoderBenchmark.Run(Threads, warmupSteps: isQuick ? 1 : 8, trainSteps: isQuick ? 2 : 10, inferRuns: isQuick ? 10 : 300);
             var result = new NumericsBenchmark(Math.Round(gflops1024, 1), Math.Round(gflops2048, 1),
                 Math.Round(encoder.TrainStepMs, 2), Math.Round(encoder.InferMs, 3), encoder.AllocatedBytesPerStep);
             if (parseResult.GetValue(json))

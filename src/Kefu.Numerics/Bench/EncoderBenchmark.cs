@@ -56,7 +56,7 @@ public static class EncoderBenchmark
 
             var infer = new Graph(recordTape: false);
             var sequence = ids.AsMemory(0, Time);
-            int inferWarmup = Math.Max(3, inferRuns / 10);
+            int inferWarmup = Math.Max(3, inferRuns / 2);
             var inferMs = new double[inferRuns];
             for (int i = -inferWarmup; i < inferRuns; i++)
             {
