@@ -84,6 +84,21 @@ public class TransformerTests
     }
 
     [Fact]
+    public void One_and_two_threads_give_bitwise_identical_parameters()
+    {
+        Gemm.MaxThreads = 1;
+        var single = new Model(seed: 10, dropout: 0.1f);
+        for (int step = 0; step < 3; step++)
+            single.TrainStep();
+        Gemm.MaxThreads = 2;
+        var two = new Model(seed: 10, dropout: 0.1f);
+        for (int step = 0; step < 3; step++)
+            two.TrainStep();
+        Gemm.MaxThreads = Environment.ProcessorCount;
+        Assert.True(single.Parameters.Values.SequenceEqual(two.Parameters.Values));
+    }
+
+    [Fact]
     public void A_training_step_allocates_nothing_on_the_managed_heap_after_warm_up()
     {
         Gemm.MaxThreads = 1;
