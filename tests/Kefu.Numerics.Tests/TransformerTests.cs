@@ -99,18 +99,50 @@ public class TransformerTests
     }
 
     [Fact]
+    public void Row_parallel_ops_give_the_same_bits_on_one_and_two_threads()
+    {
+        float[][] Run(int threads)
+        {
+            Gemm.MaxThreads = threads;
+            var rng = new Rng(12);
+            var x = GradientCheck.Random(rng, new Shape(300, 24), 2f);
+            var gamma = GradientCheck.Random(rng, new Shape(24));
+            var beta = GradientCheck.Random(rng, new Shape(24));
+            var qkv = GradientCheck.Random(rng, new Shape(10 * 30, 3 * 8));
+            var g = new Graph(recordTape: true, seed: 1);
+            var y = g.Gelu(g.LayerNorm(x, gamma, beta));
+            var a = g.SelfAttention(qkv, null, 10, 30, 2, 0.2f);
+            var projection = GradientCheck.Random(rng, new Shape(24, 8));
+            var logits = g.Add(g.MeanPool(y, null, 10, 30), g.MeanPool(g.Linear(a, projection, null), null, 10, 30)); // [10, 24]
+            g.Backward(g.CrossEntropy(logits, new int[10]));
+            Gemm.MaxThreads = Environment.ProcessorCount;
+            return [y.ToArray(), a.ToArray(), x.Grad!.ToArray(), gamma.Grad!.ToArray(), qkv.Grad!.ToArray()];
+        }
+        var one = Run(1);
+        var two = Run(2);
+        for (int i = 0; i < one.Length; i++)
+            Assert.Equal(one[i], two[i]);
+    }
+
+    [Fact]
     public void A_training_step_allocates_nothing_on_the_managed_heap_after_warm_up()
     {
         Gemm.MaxThreads = 1;
         var model = new Model(seed: 5, dropout: 0.1f);
-        for (int step = 0; step < 5; step++)
+        for (int step = 0; step < 40; step++)
             model.TrainStep();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int step = 0; step < 3; step++)
-            model.TrainStep();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Windows of 3 steps: a steady per-step allocation shows in every one; a one-off runtime event
+        // (tiered JIT finishing a method mid-window) in at most one.
+        var windows = new long[3];
+        for (int w = 0; w < windows.Length; w++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int step = 0; step < 3; step++)
+                model.TrainStep();
+            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
         Gemm.MaxThreads = Environment.ProcessorCount;
-        Assert.Equal(0, allocated);
+        Assert.True(windows.Min() == 0, $"bytes allocated per 3-step window: {string.Join(", ", windows)}");
     }
 
     [Fact]

@@ -120,7 +120,7 @@ public static class LayerNormOp
         int n = x.Shape.Rows;
         bool records = g.Records(y);
         Tensor? mean = records ? g.NewTensor(new Shape(n)) : null, rstd = records ? g.NewTensor(new Shape(n)) : null;
-        Forward(x.Span, gamma.Span, beta.Span, y.Span, mean is null ? default : mean.Span, rstd is null ? default : rstd.Span, n, channels, eps);
+        ParallelJob.ForThisThread().RunForward(x, gamma, beta, y, mean, rstd, eps);
         if (records)
             g.Record(new TapeEntry { Op = BackwardOp.Instance, Output = y, A = x, B = gamma, C = beta, Saved0 = mean, Saved1 = rstd });
         return y;
@@ -160,12 +160,59 @@ public static class LayerNormOp
 
         public override void Backward(Graph g, in TapeEntry e)
         {
-            Tensor x = e.A!, gamma = e.B!, beta = e.C!;
-            LayerNormOp.Backward(x.Span, gamma.Span, e.Saved0!.Span, e.Saved1!.Span, e.Output.Grad!.Span,
-                Graph.Wants(x) ? g.GradOf(x).Span : default,
-                Graph.Wants(gamma) ? g.GradOf(gamma).Span : default,
-                Graph.Wants(beta) ? g.GradOf(beta).Span : default,
-                x.Shape.Rows, x.Shape.Last);
+            Tensor x = e.A!, gamma = e.B!, beta = e.C!, mean = e.Saved0!, rstd = e.Saved1!, dy = e.Output.Grad!;
+            // dx on row ranges in parallel; the parameter gradients sum over rows, so they stay on this thread
+            if (Graph.Wants(x))
+                ParallelJob.ForThisThread().RunBackward(x, gamma, mean, rstd, dy, g.GradOf(x));
+            if (Graph.Wants(gamma) || Graph.Wants(beta))
+            {
+                LayerNormOp.Backward(x.Span, gamma.Span, mean.Span, rstd.Span, dy.Span, default,
+                    Graph.Wants(gamma) ? g.GradOf(gamma).Span : default,
+                    Graph.Wants(beta) ? g.GradOf(beta).Span : default,
+                    x.Shape.Rows, x.Shape.Last);
+            }
+        }
+    }
+
+    // forward, or backward into dx only, on ranges of 64 rows
+    private sealed class ParallelJob : IChunkJob
+    {
+        [ThreadStatic] private static ParallelJob? current;
+        private Tensor? x, gamma, beta, output, mean, rstd, dy;
+        private float eps;
+        private bool backward;
+
+        public static ParallelJob ForThisThread() => current ??= new ParallelJob();
+
+        public void RunForward(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor? mean, Tensor? rstd, float eps)
+        {
+            (this.x, this.gamma, this.beta, output, this.mean, this.rstd, this.eps, backward) = (x, gamma, beta, y, mean, rstd, eps, false);
+            ParallelChunks.Run(this, x.Shape.Rows, 64);
+            Clear();
+        }
+
+        public void RunBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx)
+        {
+            (this.x, this.gamma, this.mean, this.rstd, this.dy, output, backward) = (x, gamma, mean, rstd, dy, dx, true);
+            ParallelChunks.Run(this, x.Shape.Rows, 64);
+            Clear();
+        }
+
+        private void Clear() => (x, gamma, beta, output, mean, rstd, dy) = (null, null, null, null, null, null, null);
+
+        void IChunkJob.Run(int start, int end)
+        {
+            int c = x!.Shape.Last, rows = end - start;
+            var xs = x.Span.Slice(start * c, rows * c);
+            var outs = output!.Span.Slice(start * c, rows * c);
+            if (backward)
+            {
+                Backward(xs, gamma!.Span, mean!.Span.Slice(start, rows), rstd!.Span.Slice(start, rows), dy!.Span.Slice(start * c, rows * c),
+                    outs, default, default, rows, c);
+                return;
+            }
+            Forward(xs, gamma!.Span, beta!.Span, outs, mean is null ? default : mean.Span.Slice(start, rows),
+                rstd is null ? default : rstd.Span.Slice(start, rows), rows, c, eps);
         }
     }
 }
