@@ -59,11 +59,20 @@ public class OptimizerTests
         var frozen = set.Add("frozen", new Shape(3), ParameterInit.Ones);
         var free = set.Add("free", new Shape(3), ParameterInit.Ones);
         set.Allocate(1);
-        frozen.Frozen = true;
+        foreach (var p in set.WithPrefix("froz"))
+            p.Frozen = true;
+        Assert.True(frozen.Frozen);
         set.Gradients.Fill(1f);
         new AdamW(set).Step();
         Assert.All(frozen.ToArray(), x => Assert.Equal(1f, x));
         Assert.All(free.ToArray(), x => Assert.True(x < 1f));
+
+        var snapshot = new ParameterSet();
+        snapshot.Add("frozen", new Shape(3), ParameterInit.Zeros);
+        snapshot.Add("free", new Shape(3), ParameterInit.Zeros);
+        snapshot.Allocate(2);
+        snapshot.CopyValuesFrom(set);
+        Assert.True(snapshot.Values.SequenceEqual(set.Values));
     }
 
     [Fact]

@@ -37,6 +37,12 @@ public class TensorTests
         var b = new Rng(5);
         for (int i = 0; i < 10; i++)
             Assert.Equal(a.NextUInt(), b.NextUInt());
+        int[] first = [0, 1, 2, 3, 4, 5, 6, 7], second = [0, 1, 2, 3, 4, 5, 6, 7];
+        new Rng(8).Shuffle<int>(first);
+        new Rng(8).Shuffle<int>(second);
+        Assert.Equal(first, second);
+        Assert.NotEqual([0, 1, 2, 3, 4, 5, 6, 7], first);
+        Assert.Equal(28, first.Sum());
         var xs = new float[20000];
         new Rng(6).FillNormal(xs, 0f, 1f);
         double mean = xs.Average(x => (double)x), variance = xs.Average(x => (x - mean) * (x - mean));

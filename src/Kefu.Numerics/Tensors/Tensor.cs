@@ -52,14 +52,6 @@ public unsafe class Tensor
         Grad = null;
     }
 
-    /// <summary>Views the same memory with another shape of the same length (no copy).</summary>
-    internal void Reshape(Shape shape)
-    {
-        if (shape.Length != Shape.Length)
-            throw new ArgumentException($"Cannot reshape {Shape} to {shape}: lengths differ.", nameof(shape));
-        Shape = shape;
-    }
-
     public static Tensor FromArray(float[] values, Shape shape)
     {
         if (values.Length != shape.Length)
