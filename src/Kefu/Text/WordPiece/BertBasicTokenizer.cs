@@ -36,25 +36,14 @@ public sealed class BertBasicTokenizer
                 spaced.Append(rune.ToString());
         }
         var tokens = new List<string>();
-        foreach (string word in spaced.ToString().Normalize(NormalizationForm.FormC).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        foreach (string word in UnicodeNormalization.Nfc(spaced.ToString()).Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             string folded = LowerCase ? word.ToLowerInvariant() : word;
             if (StripAccents)
-                folded = RemoveAccents(folded);
+                folded = UnicodeNormalization.StripAccents(folded);
             SplitOnPunctuation(folded, tokens);
         }
         return tokens;
-    }
-
-    private static string RemoveAccents(string word)
-    {
-        var result = new StringBuilder(word.Length);
-        foreach (var rune in word.Normalize(NormalizationForm.FormD).EnumerateRunes())
-        {
-            if (Rune.GetUnicodeCategory(rune) != UnicodeCategory.NonSpacingMark)
-                result.Append(rune.ToString());
-        }
-        return result.ToString();
     }
 
     private static void SplitOnPunctuation(string word, List<string> tokens)
