@@ -33,6 +33,22 @@ public sealed class TinyBertFixtureTests(ITestOutputHelper output)
     }
 
     [TinyBertFact]
+    public void Padding_does_not_change_a_sequence_logits()
+    {
+        var fixture = TinyBertFixture.Load();
+        var model = BertClassifier.Load(fixture.Folder);
+        var tokenizer = BertTokenizer.Load(fixture.Folder);
+        var padded = model.Logits(tokenizer.EncodeBatch(fixture.Texts, MaxLength));
+        int classes = model.Labels.Count;
+        for (int i = 0; i < fixture.Texts.Length; i++)
+        {
+            var alone = model.Logits(tokenizer.EncodeBatch([fixture.Texts[i]], MaxLength));
+            for (int k = 0; k < classes; k++)
+                Assert.Equal(alone[k], padded[i * classes + k], 1e-5f);
+        }
+    }
+
+    [TinyBertFact]
     public void AdamW_steps_reproduce_the_losses_and_the_logits_after()
     {
         var fixture = TinyBertFixture.Load();

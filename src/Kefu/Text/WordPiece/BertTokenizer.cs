@@ -110,16 +110,4 @@ public sealed class BertTokenizer
 /// <summary>A padded batch. Legend: B sequences, T tokens.</summary>
 /// <param name="InputIds">[B*T] token ids, padding id after each sequence's [SEP].</param>
 /// <param name="AttentionMask">[B*T] 1 for tokens, 0 for padding.</param>
-public sealed record BertBatch(int[] InputIds, float[] AttentionMask, int Batch, int Time)
-{
-    public ReadOnlySpan<int> Sequence(int b) => InputIds.AsSpan(b * Time, Length(b));
-
-    /// <summary>Tokens of sequence <paramref name="b"/> without its padding.</summary>
-    public int Length(int b)
-    {
-        int n = 0;
-        foreach (float m in AttentionMask.AsSpan(b * Time, Time))
-            n += m != 0f ? 1 : 0;
-        return n;
-    }
-}
+public sealed record BertBatch(int[] InputIds, float[] AttentionMask, int Batch, int Time);
