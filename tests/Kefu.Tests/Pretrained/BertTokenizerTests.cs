@@ -70,6 +70,24 @@ public sealed class BertTokenizerTests
         Assert.Contains("[UNK]", error.Message);
     }
 
+    [Fact]
+    public void Vocabulary_files_with_windows_line_endings_give_the_same_ids()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "[PAD]\r\n[UNK]\r\n\r\nrun\r\n");
+            var vocabulary = WordPieceVocabulary.Load(path);
+            Assert.Equal(4, vocabulary.Count);
+            Assert.True(vocabulary.TryGetId("run", out int id));
+            Assert.Equal(3, id);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     // expected code points from Python's unicodedata.normalize
     [Theory]
     [InlineData("Ḉafé", "0043 0327 0301 0061 0066 0065 0301", "1E08 0061 0066 00E9")]

@@ -25,13 +25,13 @@ public sealed class WordPieceVocabulary
         spanIds = ids.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    /// <summary>Reads vocab.txt (UTF-8). Like Hugging Face, only the trailing "\n" is removed from each line.</summary>
+    /// <summary>Reads vocab.txt (UTF-8). Like Hugging Face (Python text mode), lines end at "\n" or "\r\n"; other whitespace is kept.</summary>
     public static WordPieceVocabulary Load(string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"WordPiece vocabulary '{path}' does not exist.", path);
         string text = File.ReadAllText(path);
-        var lines = text.Split('\n').ToList();
+        var lines = text.Split('\n').Select(line => line.EndsWith('\r') ? line[..^1] : line).ToList();
         if (lines.Count > 0 && lines[^1].Length == 0)
             lines.RemoveAt(lines.Count - 1);
         if (lines.Count == 0)
