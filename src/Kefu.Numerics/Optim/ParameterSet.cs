@@ -1,0 +1,135 @@
+using System.Numerics.Tensors;
+
+namespace Kefu.Numerics.Optim;
+
+/// <summary>
+/// Every parameter of a model in two flat buffers, values and gradients, with one named view per parameter.
+/// Modules declare their parameters with <see cref="Add"/>; <see cref="Allocate"/> then lays them out and initialises them.
+/// </summary>
+public sealed unsafe class ParameterSet
+{
+    private readonly List<Parameter> parameters = [];
+    private readonly Dictionary<string, Parameter> byName = new(StringComparer.Ordinal);
+    private float[]? valueArray, gradArray;
+    private float* values, grads;
+    private int length;
+
+    public ParameterSet()
+    {
+        Decay = new ParameterGroup("decay", 1e-3f, 0.01f);
+        NoDecay = new ParameterGroup("no_decay", 1e-3f, 0f);
+    }
+
+    /// <summary>Default group for weight matrices and embeddings.</summary>
+    public ParameterGroup Decay { get; }
+
+    /// <summary>Default group for biases and LayerNorm gains, which are not decayed.</summary>
+    public ParameterGroup NoDecay { get; }
+
+    public IReadOnlyList<Parameter> Parameters => parameters;
+
+    // the concrete list, whose struct enumerator keeps optimizer steps allocation-free
+    internal List<Parameter> List => parameters;
+
+    public bool IsAllocated => valueArray is not null;
+
+    /// <summary>Total number of scalars.</summary>
+    public int Length => length;
+
+    public Span<float> Values => new(values, IsAllocated ? length : 0);
+
+    public Span<float> Gradients => new(grads, IsAllocated ? length : 0);
+
+    public Parameter this[string name] =>
+        byName.TryGetValue(name, out var p) ? p : throw new KeyNotFoundException($"No parameter named '{name}'.");
+
+    public bool TryGet(string name, out Parameter parameter) => byName.TryGetValue(name, out parameter!);
+
+    public Parameter Add(string name, Shape shape, ParameterInit init, ParameterGroup? group = null)
+    {
+        if (IsAllocated)
+            throw new InvalidOperationException($"Cannot add '{name}': the parameter set is already allocated.");
+        if (byName.ContainsKey(name))
+            throw new ArgumentException($"A parameter named '{name}' already exists.", nameof(name));
+        // keep each view 64-byte aligned
+        var p = new Parameter(name, shape, init, group ?? Decay, length);
+        length += (shape.Length + 15) & ~15;
+        parameters.Add(p);
+        byName.Add(name, p);
+        return p;
+    }
+
+    /// <summary>Lays out the flat buffers, binds every view and initialises values from <paramref name="seed"/> in declaration order.</summary>
+    public void Allocate(ulong seed)
+    {
+        if (IsAllocated)
+            throw new InvalidOperationException("The parameter set is already allocated.");
+        valueArray = AlignedArray.Allocate(length, out values);
+        gradArray = AlignedArray.Allocate(length, out grads);
+        var rng = new Rng(seed);
+        foreach (var p in parameters)
+        {
+            var grad = new Tensor();
+            grad.Bind(grads + p.Offset, p.DeclaredShape, null);
+            p.Bind(values + p.Offset, p.DeclaredShape, null);
+            p.Grad = grad;
+            p.RequiresGrad = true;
+            var span = p.Span;
+            switch (p.Init.Kind)
+            {
+                case ParameterInitKind.Constant:
+                    span.Fill(p.Init.Scale);
+                    break;
+                case ParameterInitKind.Normal:
+                    rng.FillNormal(span, 0f, p.Init.Scale);
+                    break;
+                case ParameterInitKind.Uniform:
+                    rng.FillUniform(span, -p.Init.Scale, p.Init.Scale);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Clears every gradient; call after each optimizer step (not between accumulated micro-batches).</summary>
+    public void ZeroGradients() => Gradients.Clear();
+
+    /// <summary>Parameters whose name starts with the prefix, e.g. to freeze "embeddings.".</summary>
+    public IEnumerable<Parameter> WithPrefix(string prefix) => parameters.Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <summary>√(Σ g²) over the gradients of parameters that are not frozen.</summary>
+    public float GradientNorm()
+    {
+        double sum = 0;
+        foreach (var p in parameters)
+        {
+            if (!p.Frozen)
+                sum += TensorPrimitives.SumOfSquares(p.Grad!.Span);
+        }
+        return (float)Math.Sqrt(sum);
+    }
+
+    /// <summary>Scales gradients so that their global norm is at most <paramref name="maxNorm"/>; returns the norm before clipping.</summary>
+    public float ClipGradientNorm(float maxNorm)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxNorm);
+        float norm = GradientNorm();
+        if (norm > maxNorm)
+        {
+            float scale = maxNorm / (norm + 1e-6f);
+            foreach (var p in parameters)
+            {
+                if (!p.Frozen)
+                    TensorPrimitives.Multiply(p.Grad!.Span, scale, p.Grad!.Span);
+            }
+        }
+        return norm;
+    }
+
+    /// <summary>Copies values from another set with the same layout (e.g. to snapshot the best epoch).</summary>
+    public void CopyValuesFrom(ParameterSet other)
+    {
+        if (other.length != length)
+            throw new ArgumentException($"Parameter layouts differ: {other.length} vs {length} scalars.", nameof(other));
+        other.Values.CopyTo(Values);
+    }
+}
