@@ -105,11 +105,11 @@ public sealed class DialogueAgent : IChatService
         }
         else
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.ActionTimeout);
             try
             {
-                events = await action.RunAsync(new ActionContext(tracker, bot.Domain, responses, options.Channel), timeout.Token).ConfigureAwait(false);
+                // WaitAsync starts a timer only for an action still running, not for the many that finish at once.
+                events = await action.RunAsync(new ActionContext(tracker, bot.Domain, responses, options.Channel), ct)
+                    .WaitAsync(options.ActionTimeout, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {

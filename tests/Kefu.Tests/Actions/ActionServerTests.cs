@@ -169,8 +169,11 @@ public class ActionServerTests
     {
         public string Name => "test";
         public int Priority => 1;
+        public int History => 1;
 
-        public PolicyPrediction? Predict(Tracker tracker, Domain domain) =>
+        public PolicyPrediction? Predict(PolicyInput input) => Predict(input.Tracker);
+
+        private PolicyPrediction Predict(Tracker tracker) =>
             new(tracker.State.LatestAction == action ? ActionNames.Listen : action, 1f, Name, Priority);
     }
 }

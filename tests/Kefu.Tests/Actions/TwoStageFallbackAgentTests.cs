@@ -60,10 +60,11 @@ public class TwoStageFallbackAgentTests
     {
         public string Name => "rule";
         public int Priority => 6;
+        public int History => 1;
 
-        public PolicyPrediction? Predict(Tracker tracker, Domain domain)
+        public PolicyPrediction? Predict(PolicyInput input)
         {
-            var s = tracker.State;
+            var s = input.Tracker.State;
             bool heardUser = s.LatestAction is null or ActionNames.Listen;
             string action = s.ActiveLoop is { } loop ? (s.LatestAction == loop ? ActionNames.Listen : loop)
                 : !heardUser ? ActionNames.Listen

@@ -35,46 +35,89 @@ public sealed record DialogueState(
 /// <summary>Turns an event sequence into the states before each action (Rasa's tracker.past_states).</summary>
 public static class StateFeaturizer
 {
-    /// <summary>(state before the action, action name) for each ActionExecuted in the applied events, and the state after all of them.</summary>
+    /// <summary>
+    /// (state before the action, action name) for each ActionExecuted in the applied events, and the state
+    /// after all of them. Only the last <paramref name="keepLast"/> turns are materialized: the fold itself
+    /// is mutable and cheap, so a long conversation costs one pass and a handful of allocations.
+    /// </summary>
     public static (List<(DialogueState State, string Action)> Turns, DialogueState Current) Featurize(
-        IEnumerable<DialogueEvent> appliedEvents, Domain domain)
+        IReadOnlyList<DialogueEvent> appliedEvents, Domain domain, int keepLast = int.MaxValue)
     {
-        var turns = new List<(DialogueState, string)>();
-        var state = DialogueState.Empty;
+        int actions = 0;
+        foreach (var e in appliedEvents) if (e is ActionExecuted) actions++;
+        int firstKept = actions - Math.Min(actions, keepLast);
+
+        var fold = new Fold(domain);
+        var turns = new List<(DialogueState, string)>(Math.Min(actions, keepLast));
+        int seen = 0;
         foreach (var e in appliedEvents)
+        {
+            if (e is ActionExecuted a)
+            {
+                if (seen++ >= firstKept) turns.Add((fold.Snapshot(), a.Name));
+                fold.PrevAction = a.Name;
+            }
+            else fold.Apply(e);
+        }
+        return (turns, fold.Snapshot());
+    }
+
+    /// <summary>The running state; Snapshot() freezes it into a DialogueState, reusing what did not change.</summary>
+    private sealed class Fold(Domain domain)
+    {
+        private readonly SlotTable slotTable = SlotTable.For(domain);
+        private readonly SortedDictionary<string, string> slots = new(StringComparer.Ordinal);
+        private UserUttered? user;
+        private ImmutableSortedSet<string> entities = [];
+        private ImmutableSortedDictionary<string, string> frozenSlots = ImmutableSortedDictionary<string, string>.Empty;
+        private bool slotsChanged, userChanged;
+        private string? loop;
+
+        public string? PrevAction { get; set; }
+
+        public void Apply(DialogueEvent e)
         {
             switch (e)
             {
-                case ActionExecuted a:
-                    turns.Add((state, a.Name));
-                    state = state with { PrevAction = a.Name };
-                    break;
                 case UserUttered u:
-                    var intent = u.Parse?.Intent.Name;
-                    var intentDef = intent is null ? null : domain.FindIntent(intent);
-                    state = state with
-                    {
-                        Intent = intent,
-                        Entities = (u.Parse?.Entities ?? []).Select(x => x.Entity)
-                            .Where(x => intentDef?.Uses(x) ?? true).ToImmutableSortedSet(StringComparer.Ordinal),
-                    };
+                    user = u;
+                    userChanged = true;
                     break;
                 case SlotSet s:
-                    var feature = Feature(domain.FindSlot(s.Name), s.Value);
-                    state = state with { Slots = feature is null ? state.Slots.Remove(s.Name) : state.Slots.SetItem(s.Name, feature) };
+                    var feature = slotTable.Feature(s.Name, s.Value);
+                    bool changed = feature is null ? slots.Remove(s.Name) : !(slots.TryGetValue(s.Name, out var old) && old == feature);
+                    if (feature is not null) slots[s.Name] = feature;
+                    slotsChanged |= changed;
                     break;
                 case ActiveLoopSet l:
-                    state = state with { ActiveLoop = l.Name };
+                    loop = l.Name;
                     break;
                 case SessionStarted or Restarted:
-                    state = DialogueState.Empty;
+                    (user, PrevAction, loop) = (null, null, null);
+                    userChanged = true;
+                    slotsChanged |= slots.Count > 0;
+                    slots.Clear();
                     break;
                 case AllSlotsReset:
-                    state = state with { Slots = ImmutableSortedDictionary<string, string>.Empty };
+                    slotsChanged |= slots.Count > 0;
+                    slots.Clear();
                     break;
             }
         }
-        return (turns, state);
+
+        public DialogueState Snapshot()
+        {
+            if (slotsChanged) (frozenSlots, slotsChanged) = (slots.ToImmutableSortedDictionary(StringComparer.Ordinal), false);
+            if (userChanged) (entities, userChanged) = (EntitiesOf(user), false);
+            return new DialogueState(user?.Parse?.Intent.Name, entities, PrevAction, frozenSlots, loop);
+        }
+
+        private ImmutableSortedSet<string> EntitiesOf(UserUttered? u)
+        {
+            if (u?.Parse is not { Entities.Count: > 0 } parse) return [];
+            var intent = domain.FindIntent(parse.Intent.Name);
+            return parse.Entities.Select(x => x.Entity).Where(x => intent?.Uses(x) ?? true).ToImmutableSortedSet(StringComparer.Ordinal);
+        }
     }
 
     /// <summary>
@@ -102,6 +145,34 @@ public static class StateFeaturizer
     {
         var text = v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
         return slot.Values.FirstOrDefault(x => string.Equals(x, text, StringComparison.OrdinalIgnoreCase))?.ToLowerInvariant() ?? "__other__";
+    }
+
+    /// <summary>Slot definitions by name and categorical values by case-folded text, built once per domain.</summary>
+    private sealed class SlotTable
+    {
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Domain, SlotTable> Tables = new();
+        private readonly Dictionary<string, SlotDefinition> slots = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Dictionary<string, string>> categories = new(StringComparer.Ordinal);
+
+        public static SlotTable For(Domain domain) => Tables.GetValue(domain, d => new SlotTable(d));
+
+        private SlotTable(Domain domain)
+        {
+            foreach (var slot in domain.Slots)
+            {
+                slots.TryAdd(slot.Name, slot);
+                if (slot.Type == SlotType.Categorical)
+                    categories[slot.Name] = slot.Values.GroupBy(v => v, StringComparer.OrdinalIgnoreCase)
+                        .ToDictionary(g => g.Key, g => g.Key.ToLowerInvariant(), StringComparer.OrdinalIgnoreCase);
+            }
+        }
+
+        public string? Feature(string name, JsonElement? value)
+        {
+            var slot = slots.GetValueOrDefault(name);
+            if (slot?.Type != SlotType.Categorical || value is not { ValueKind: JsonValueKind.String } v) return StateFeaturizer.Feature(slot, value);
+            return categories[name].GetValueOrDefault(v.GetString()!, "__other__");
+        }
     }
 
     /// <summary>Whether the user has just spoken (the bot's last move was to listen).</summary>

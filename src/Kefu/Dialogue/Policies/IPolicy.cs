@@ -17,6 +17,39 @@ public interface IPolicy
     string Name { get; }
     int Priority { get; }
 
+    /// <summary>How many recent states (the current one included) this policy may look at.</summary>
+    int History { get; }
+
     /// <summary>Null when this policy has no opinion (no rule or story matches).</summary>
-    PolicyPrediction? Predict(Tracker tracker, Domain domain);
+    PolicyPrediction? Predict(PolicyInput input);
+}
+
+/// <summary>
+/// What every policy looks at, featurized once per prediction: the states before the last actions of the
+/// applied events (as many as the policies' History, at most <see cref="MaxStates"/> in all), then the
+/// current state (States[^1]), and how many user messages the applied events hold.
+/// </summary>
+public sealed class PolicyInput(Tracker tracker, Domain domain, int history = PolicyInput.MaxStates)
+{
+    private IReadOnlyList<DialogueState>? states;
+    private int userTurns = -1;
+
+    public Tracker Tracker => tracker;
+    public Domain Domain => domain;
+
+    public IReadOnlyList<DialogueState> States => states ??= Featurize();
+
+    public int UserTurns => userTurns >= 0 ? userTurns : userTurns = tracker.AppliedEvents().Count(e => e is UserUttered);
+
+    /// <summary>States further back than this never matter: longer than any rule and any max_history.</summary>
+    public const int MaxStates = 32;
+
+    private List<DialogueState> Featurize()
+    {
+        var (turns, current) = StateFeaturizer.Featurize(tracker.AppliedEvents(), domain, Math.Min(history, MaxStates) - 1);
+        var list = new List<DialogueState>(turns.Count + 1);
+        foreach (var (state, _) in turns) list.Add(state);
+        list.Add(current);
+        return list;
+    }
 }

@@ -19,6 +19,7 @@ public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
 
     public string Name => data.Augmented ? "AugmentedMemoizationPolicy" : "MemoizationPolicy";
     public int Priority => 3;
+    public int History => data.MaxHistory;
     public MemoizationData Data => data;
 
     public static MemoizationData Train(IEnumerable<List<DialogueEvent>> stories, Domain domain, int maxHistory, bool augmented)
@@ -42,10 +43,12 @@ public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
         return new MemoizationData(maxHistory, augmented, influencingSlots, lookup);
     }
 
-    public PolicyPrediction? Predict(Tracker tracker, Domain domain)
+    public PolicyPrediction? Predict(PolicyInput input)
     {
-        var (turns, current) = StateFeaturizer.Featurize(tracker.AppliedEvents(), domain);
-        var keys = turns.Select(t => t.State.Key(influencing)).Append(current.Key(influencing)).ToList();
+        var states = input.States;
+        int skipped = Math.Max(0, states.Count - data.MaxHistory);
+        // Only the last MaxHistory states matter; padding appears only when the conversation is shorter.
+        var keys = states.Skip(skipped).Select(s => s.Key(influencing)).ToList();
         int i = keys.Count - 1;
         if (Recall(FullKey(keys, i, data.MaxHistory)) is { } action) return new PolicyPrediction(action, 1f, Name, Priority);
         if (!data.Augmented) return null;

@@ -12,6 +12,8 @@ namespace Kefu.Dialogue.Policies;
 public sealed class PolicyEnsemble(IReadOnlyList<IPolicy> policies, float coreFallbackThreshold = 0.3f,
     string coreFallbackAction = ActionNames.DefaultFallback)
 {
+    private readonly int history = policies.Count == 0 ? 1 : policies.Max(p => p.History);
+
     public IReadOnlyList<IPolicy> Policies => policies;
 
     public PolicyPrediction Predict(Tracker tracker, Domain domain)
@@ -20,9 +22,10 @@ public sealed class PolicyEnsemble(IReadOnlyList<IPolicy> policies, float coreFa
             return new PolicyPrediction(followup, 1f, "followup", int.MaxValue);
 
         PolicyPrediction? best = null;
+        var input = new PolicyInput(tracker, domain, history);
         foreach (var policy in policies)
         {
-            if (policy.Predict(tracker, domain) is not { } p) continue;
+            if (policy.Predict(input) is not { } p) continue;
             if (best is null || p.Confidence > best.Confidence
                 || (p.Confidence == best.Confidence && p.Priority > best.Priority))
                 best = p;

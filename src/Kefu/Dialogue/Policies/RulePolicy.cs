@@ -58,6 +58,7 @@ public sealed class RulePolicy(RulePolicyData data) : IPolicy
 {
     public string Name => "RulePolicy";
     public int Priority => 6;
+    public int History { get; } = data.Samples.Count == 0 ? 1 : data.Samples.Max(s => s.States.Count);
     public RulePolicyData Data => data;
 
     public static RulePolicyData Train(IReadOnlyList<Rule> rules, Domain domain)
@@ -131,9 +132,9 @@ public sealed class RulePolicy(RulePolicyData data) : IPolicy
         _ => state,
     };
 
-    public PolicyPrediction? Predict(Tracker tracker, Domain domain)
+    public PolicyPrediction? Predict(PolicyInput input)
     {
-        var s = tracker.State;
+        var s = input.Tracker.State;
         bool justHeardUser = StateFeaturizer.JustHeardUser(s);
         if (justHeardUser && DefaultAction(s.LatestMessage?.Parse?.Intent.Name) is { } builtIn)
             return Predicted(builtIn);
@@ -141,17 +142,16 @@ public sealed class RulePolicy(RulePolicyData data) : IPolicy
         if (s.ActiveLoop is { } loop && !s.LoopRejected)
             return Predicted(s.LatestAction == loop ? ActionNames.Listen : loop);
 
-        var (turns, current) = StateFeaturizer.Featurize(tracker.AppliedEvents(), domain);
-        var states = turns.Select(t => t.State).Append(current).ToList();
-        int userTurns = tracker.AppliedEvents().Count(e => e is UserUttered);
+        var states = input.States;
         RuleSample? best = null;
         foreach (var sample in data.Samples)
         {
             int k = sample.States.Count;
             if (k > states.Count || (best is not null && !best.BeatenBy(sample))) continue;
-            if (sample.ConversationStart && userTurns > sample.States.Count(x => x.PrevAction == ActionNames.Listen)) continue;
+            if (!sample.States[k - 1].Matches(states[^1])) continue;   // the present first: most rules fail here
+            if (sample.ConversationStart && input.UserTurns > sample.States.Count(x => x.PrevAction == ActionNames.Listen)) continue;
             bool all = true;
-            for (int j = 0; j < k && all; j++) all = sample.States[j].Matches(states[states.Count - k + j]);
+            for (int j = 0; j < k - 1 && all; j++) all = sample.States[j].Matches(states[states.Count - k + j]);
             if (all) best = sample;
         }
 

@@ -124,6 +124,9 @@ public static class RasaEventJson
             : e;
     }
 
+    /// <summary>Intents kept in a stored ranking: Rasa's ranking_length default.</summary>
+    public const int RankingLength = 10;
+
     public static JsonObject ParseToJson(NluParse p) => new()
     {
         ["text"] = p.Text,
@@ -133,7 +136,7 @@ public static class RasaEventJson
             ["start"] = x.Start, ["end"] = x.End, ["entity"] = x.Entity, ["value"] = x.Value,
             ["role"] = x.Role, ["group"] = x.Group,
         }).ToArray()),
-        ["intent_ranking"] = new JsonArray(p.IntentRanking.Select(x => (JsonNode)IntentJson(x)).ToArray()),
+        ["intent_ranking"] = new JsonArray(p.IntentRanking.Take(RankingLength).Select(x => (JsonNode)IntentJson(x)).ToArray()),
     };
 
     private static JsonObject IntentJson(IntentPrediction i) => new() { ["name"] = i.Name, ["confidence"] = i.Confidence };

@@ -59,11 +59,15 @@ public sealed class Tracker
     public TrackerState State { get; }
     public ImmutableDictionary<string, JsonElement?> InitialSlots { get; }
 
-    private Tracker(string conversationId, ImmutableList<DialogueEvent> events, TrackerState state,
-        ImmutableDictionary<string, JsonElement?> initialSlots)
+    /// <summary>Kept alongside the log so that a new event costs O(log n), not a replay.</summary>
+    private readonly ImmutableList<DialogueEvent> applied;
+
+    private Tracker(string conversationId, ImmutableList<DialogueEvent> events, ImmutableList<DialogueEvent> applied,
+        TrackerState state, ImmutableDictionary<string, JsonElement?> initialSlots)
     {
         ConversationId = conversationId;
         Events = events;
+        this.applied = applied;
         State = state;
         InitialSlots = initialSlots;
     }
@@ -71,24 +75,27 @@ public sealed class Tracker
     public static Tracker Create(string conversationId, ImmutableDictionary<string, JsonElement?> initialSlots,
         IEnumerable<DialogueEvent>? events = null)
     {
-        var tracker = new Tracker(conversationId, [], new TrackerState(initialSlots), initialSlots);
+        var tracker = new Tracker(conversationId, [], [], new TrackerState(initialSlots), initialSlots);
         return events is null ? tracker : tracker.AppendAll(events);
     }
 
     public Tracker Append(DialogueEvent e)
     {
         var events = Events.Add(e);
-        var state = e is UserUtteranceReverted or ActionReverted
-            ? Fold(AppliedEvents(events), InitialSlots)
-            : State.Apply(e, InitialSlots);
-        return new Tracker(ConversationId, events, state, InitialSlots);
+        if (e is UserUtteranceReverted or ActionReverted)
+        {
+            var replayed = AppliedEvents(events);
+            return new Tracker(ConversationId, events, [.. replayed], Fold(replayed, InitialSlots), InitialSlots);
+        }
+        var applied = e is Restarted or SessionStarted ? [e] : this.applied.Add(e);
+        return new Tracker(ConversationId, events, applied, State.Apply(e, InitialSlots), InitialSlots);
     }
 
     public Tracker AppendAll(IEnumerable<DialogueEvent> events) =>
         events.Aggregate(this, (tracker, e) => tracker.Append(e));
 
     /// <summary>Events since the last restart or session start, with reverted turns removed (Rasa's applied_events).</summary>
-    public IReadOnlyList<DialogueEvent> AppliedEvents() => AppliedEvents(Events);
+    public IReadOnlyList<DialogueEvent> AppliedEvents() => applied;
 
     private static List<DialogueEvent> AppliedEvents(IEnumerable<DialogueEvent> events)
     {
