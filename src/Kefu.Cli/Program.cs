@@ -2,7 +2,11 @@ using System.CommandLine;
 using Kefu.Cli.Commands;
 
 var root = new RootCommand("Kefu (客服): an AI customer-service platform for .NET");
+root.Subcommands.Add(InitCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(ShellCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(NluCommands.Create());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommands.Create());

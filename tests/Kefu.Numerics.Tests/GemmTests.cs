@@ -92,16 +92,28 @@ public class GemmTests
         }
     }
 
-    [Fact]
-    public void Deep_k_is_split_into_blocks_that_accumulate()
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Deep_k_is_split_into_blocks_that_accumulate_onto_beta_c(bool transA, bool transB)
     {
         const int m = 40, n = 50, k = 1100;
-        var problem = Problem.Random(new Random(11), false, true, m, n, k, padding: 0);
+        var problem = Problem.Random(new Random(11), transA, transB, m, n, k, padding: 2);
         var expected = problem.C.ToArray();
-        var actual = problem.C.ToArray();
-        GemmReference.Sgemm(false, true, m, n, k, 1f, problem.A, problem.Lda, problem.B, problem.Ldb, 2f, expected, n);
-        Gemm.Sgemm(false, true, m, n, k, 1f, problem.A, problem.Lda, problem.B, problem.Ldb, 2f, actual, n);
-        AssertClose(expected, actual, k, "NT 40x50x1100");
+        GemmReference.Sgemm(transA, transB, m, n, k, 1f, problem.A, problem.Lda, problem.B, problem.Ldb,
+            -2f, expected, problem.Ldc);
+        foreach (var kind in SupportedKernels().Where(kind => kind != GemmKernelKind.Scalar))
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var actual = problem.C.ToArray();
+                Gemm.Sgemm(transA, transB, m, n, k, 1f, problem.A, problem.Lda, problem.B, problem.Ldb,
+                    -2f, actual, problem.Ldc, kind, threads);
+                AssertClose(expected, actual, k, $"{kind} {Name(transA, transB)} {m}x{n}x{k} threads={threads}");
+            }
+        }
     }
 
     [Theory]
@@ -125,6 +137,43 @@ public class GemmTests
             Assert.Equal(once, Run(1));
             Assert.Equal(once, Run(3));
         }
+    }
+
+    [Fact]
+    public void Concurrent_callers_each_get_their_own_exact_result()
+    {
+        // Each calling thread has its own driver and buffers; pool helpers may join any caller's loop.
+        const int m = 70, n = 90, k = 600, callers = 4, calls = 15;
+        var problems = Enumerable.Range(0, callers)
+            .Select(i => Problem.Random(new Random(100 + i), i % 2 == 1, i >= 2, m, n, k, padding: 1)).ToArray();
+        float[] Run(int i, int threads)
+        {
+            var p = problems[i];
+            var c = p.C.ToArray();
+            Gemm.Sgemm(i % 2 == 1, i >= 2, m, n, k, 1f, p.A, p.Lda, p.B, p.Ldb, 0.5f, c, p.Ldc, Gemm.DefaultKernel, threads);
+            return c;
+        }
+        var expected = Enumerable.Range(0, callers).Select(i => Run(i, 1)).ToArray();
+        var mismatches = 0;
+        Parallel.For(0, callers * calls, new ParallelOptions { MaxDegreeOfParallelism = callers }, call =>
+        {
+            int i = call % callers;
+            if (!Run(i, 2).AsSpan().SequenceEqual(expected[i])) Interlocked.Increment(ref mismatches);
+        });
+        Assert.Equal(0, mismatches);
+    }
+
+    [Fact]
+    public void Warm_calls_allocate_nothing_on_the_calling_thread()
+    {
+        const int m = 100, n = 90, k = 700;
+        var problem = Problem.Random(new Random(13), false, true, m, n, k, padding: 0);
+        var c = new float[m * n];
+        void Call() => Gemm.Sgemm(false, true, m, n, k, 1f, problem.A, k, problem.B, k, 0f, c, n, Gemm.DefaultKernel, 1);
+        Call();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) Call();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Theory]

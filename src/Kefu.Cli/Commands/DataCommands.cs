@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kefu.Projects;
 
 namespace Kefu.Cli.Commands;
 
@@ -7,11 +8,39 @@ internal static class DataCommands
     public static Command Create()
     {
         var command = new Command("data", "Check and convert training data");
-        command.SetAction(_ =>
+        command.Subcommands.Add(Validate());
+        return command;
+    }
+
+    private static Command Validate()
+    {
+        var directory = new Argument<string>("DIR")
         {
-            Console.Error.WriteLine("kefu data: not implemented yet");
-            return 2;
+            Description = "The Rasa project folder (domain.yml, config.yml, data/, tests/)",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = _ => ".",
+        };
+        var command = new Command("validate", "Check a Rasa 3.x project and print every problem as file:line:column") { directory };
+        command.SetAction(parseResult =>
+        {
+            string dir = parseResult.GetValue(directory) ?? ".";
+            var output = parseResult.InvocationConfiguration.Output;
+            var project = RasaProject.Read(dir);
+            foreach (var diagnostic in project.Diagnostics) output.WriteLine(diagnostic);
+            int errors = project.Diagnostics.Count(d => d.Severity == Severity.Error);
+            int warnings = project.Diagnostics.Count - errors;
+            output.WriteLine(errors == 0
+                ? $"{dir}: valid ({Summary(project)}); {Plural(warnings, "warning")}"
+                : $"{dir}: {Plural(errors, "error")}, {Plural(warnings, "warning")}");
+            return errors == 0 ? 0 : 1;
         });
         return command;
     }
+
+    private static string Summary(RasaProject p) =>
+        $"{Plural(p.Domain.Intents.Count, "intent")}, {Plural(p.Nlu.Examples.Count, "example")}, " +
+        $"{Plural(p.Stories.Count, "story", "stories")}, {Plural(p.Rules.Count, "rule")}, " +
+        $"{Plural(p.TestStories.Count, "test story", "test stories")}";
+
+    private static string Plural(int n, string one, string? many = null) => $"{n} {(n == 1 ? one : many ?? one + "s")}";
 }

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Kefu.Models;
+using Kefu.Projects;
+using Kefu.Training;
 
 namespace Kefu.Cli.Commands;
 
@@ -6,11 +9,35 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
+        var project = new Option<string>("--project") { Description = "Rasa 3.x project folder", DefaultValueFactory = _ => "." };
+        var output = new Option<string?>("--out") { Description = "Model archive to write (default PROJECT/models/model.kefu)" };
         var command = new Command("train", "Train the NLU and dialogue models of a project into one model archive");
-        command.SetAction(_ =>
+        command.Options.Add(project);
+        command.Options.Add(output);
+        command.SetAction(parse =>
         {
-            Console.Error.WriteLine("kefu train: not implemented yet");
-            return 2;
+            string directory = parse.GetValue(project)!;
+            var loaded = RasaProject.Read(directory);
+            foreach (var diagnostic in loaded.Diagnostics) Console.Error.WriteLine(diagnostic);
+            int errors = loaded.Diagnostics.Count(d => d.Severity == Severity.Error);
+            if (errors > 0)
+            {
+                Console.Error.WriteLine($"kefu train: {errors} error(s) in {directory}; nothing trained");
+                return 1;
+            }
+            try
+            {
+                string path = parse.GetValue(output) ?? ProjectTrainer.DefaultModelPath(directory);
+                var result = ProjectTrainer.Train(loaded, path, new SynchronousProgress(Console.Error));
+                Console.WriteLine($"{result.ModelPath} ({result.Nlu.Intents.Labels.Count} intents, " +
+                                  $"{result.Nlu.Entities?.EntityTypes.Count ?? 0} entity types, {result.Elapsed.TotalSeconds:F1} s)");
+                return 0;
+            }
+            catch (Exception e) when (e is ProjectException or ModelArchiveException or IOException or ArgumentException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
         });
         return command;
     }

@@ -11,10 +11,11 @@ namespace Kefu.Numerics;
 /// </summary>
 /// <remarks>
 /// Goto/BLIS blocking (Goto &amp; van de Geijn 2008; Van Zee &amp; van de Geijn 2015), loops outermost first:
-/// jc over N by NC (packed B block [KC, NC] shared by the threads, L3) → pc over K by KC →
-/// ic over M by MC (packed A block [MC, KC] per thread, L2) → jr by NR (B micro-panel, L1) → ir by MR →
-/// micro-kernel. Threads share out (ic block, jr range) items; K is never split, so every C element sums
-/// its products in the same order whatever the thread count: results are bitwise reproducible.
+/// jc over N by NC (packed B block [KC, NC], shared by the threads, in L3) → pc over K by KC →
+/// ic over M by MC (packed A block [MC, KC], one per thread, in L2) → jr by NR (B micro-panel [KC, NR]) →
+/// ir by MR (A micro-panel [MR, KC]) → micro-kernel on an MR×NR tile of C (<see cref="GemmMicroKernels"/>).
+/// Threads share out (ic block, jr range) items; K is never split, so every C element sums its products
+/// in the same order whatever the thread count: results are bitwise reproducible.
 /// </remarks>
 public static class Gemm
 {

@@ -34,6 +34,7 @@ internal static unsafe class GemmMicroKernels
     public static void Kernel12x32(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {
         Debug.Assert(Vector512.IsHardwareAccelerated);
+        PrefetchTile(c, ldc, Mr512, Nr512);
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
@@ -103,6 +104,21 @@ internal static unsafe class GemmMicroKernels
         Update(c, cb0, cb1, va, vb);
     }
 
+    /// <summary>
+    /// Starts fetching the C tile before the K loop, as BLIS kernels do: read at the end, it would miss in cache
+    /// after the loop has left the out-of-order window, stalling every tile (C is re-read once per K block).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, nint ldc, int rows, int cols)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            Sse.Prefetch0(c);
+            Sse.Prefetch0(c + cols - 1);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Update(float* c, Vector512<float> acc0, Vector512<float> acc1,
         Vector512<float> alpha, Vector512<float> beta)
@@ -116,6 +132,7 @@ internal static unsafe class GemmMicroKernels
     public static void Kernel6x16(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {
         Debug.Assert(Vector256.IsHardwareAccelerated && Fma.IsSupported);
+        PrefetchTile(c, ldc, Mr256, Nr256);
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default;

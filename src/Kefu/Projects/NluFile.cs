@@ -1,10 +1,30 @@
 using Kefu.Nlu;
+using Kefu.Projects.Yaml;
 
 namespace Kefu.Projects;
 
 /// <summary>Reads one Rasa nlu.yml file (examples with entity annotations, synonyms, regexes, lookups).</summary>
 public static class NluFile
 {
-    public static NluTrainingData Load(string path) =>
-        throw new NotImplementedException("Rasa nlu.yml reading is not written yet");
+    /// <summary>The file's NLU data; throws <see cref="ProjectException"/> with every error, warnings are dropped.</summary>
+    public static NluTrainingData Load(string path)
+    {
+        var (data, diagnostics) = Read(path);
+        if (diagnostics.Any(d => d.Severity == Severity.Error)) throw new ProjectException(diagnostics);
+        return data;
+    }
+
+    /// <summary>The file's NLU data and all its diagnostics, errors included; never throws on bad content.</summary>
+    public static (NluTrainingData Data, IReadOnlyList<Diagnostic> Diagnostics) Read(string path)
+    {
+        var bag = new DiagnosticBag();
+        var source = YamlSource.Load(path, path, bag);
+        var reader = new NluReader(bag);
+        if (source.Root is { } root && source.Mapping(root, "an NLU file") is { } mapping)
+        {
+            if (YamlSource.Get(mapping, "nlu") is { } nlu) reader.Read(source, nlu);
+            else source.Warning(root, "the file has no 'nlu:' section");
+        }
+        return (reader.Build(), bag.Sorted());
+    }
 }

@@ -1,0 +1,180 @@
+using Kefu.Dialogue.Actions;
+using Kefu.Dialogue.Tracking;
+using Kefu.Samples.Ecommerce.Orders;
+using Kefu.Samples.Ecommerce.Validation;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kefu.Samples.Ecommerce.Tests;
+
+/// <summary>The behaviour samples/ecommerce-zh/README.md gives each custom action.</summary>
+public sealed class EcommerceActionTests : IDisposable
+{
+    private readonly Shop shop = new();
+
+    public void Dispose() => shop.Dispose();
+
+    [Fact]
+    public void Check_order_fills_the_order_slots_before_uttering_the_info()
+    {
+        var events = shop.Run("action_check_order", then: [(Slot.OrderId, Shop.Shipped)]);
+        Assert.Equal(
+        [
+            "slot order_status=已发货", "slot carrier=顺丰速运", "slot tracking_number=SF1",
+            "slot tracking_latest=2024-11-10 08:12 派送中", "slot order_items=AirPods ×1、壳 ×2",
+            "slot order_amount=¥1,819.00", "slot order_date=2024-11-08 10:21", "slot order_address=上海",
+            $"bot 已发货 {Shop.Shipped} AirPods ×1、壳 ×2 顺丰速运 SF1 2024-11-10 08:12 派送中",
+        ], Shop.Lines(events));
+    }
+
+    [Fact]
+    public void Check_order_of_an_unshipped_order_clears_the_logistics_slots()
+    {
+        var lines = Shop.Lines(shop.Run("action_check_order", then: [(Slot.OrderId, " dd20241110456 ")]));
+        Assert.Equal($"slot order_id={Shop.Pending}", lines[0]);
+        Assert.Contains("slot carrier=null", lines);
+        Assert.Contains("slot tracking_latest=null", lines);
+        Assert.Equal($"bot 待发货 {Shop.Pending} 羽绒服 ×1", lines[^1]);
+    }
+
+    [Theory]
+    [InlineData("DD20249999999", "bot 没有查到DD20249999999")]
+    [InlineData("12345", "bot 格式不对")]
+    public void Check_order_rejects_unknown_and_malformed_numbers(string orderId, string said)
+    {
+        Assert.Equal([said, "slot order_id=null"], Shop.Lines(shop.Run("action_check_order", then: [(Slot.OrderId, orderId)])));
+    }
+
+    [Fact]
+    public void Check_order_of_a_cancelled_order_shows_the_amount()
+    {
+        Assert.Equal("bot 其他 已取消 ¥760.00", Shop.Lines(shop.Run("action_check_order", then: [(Slot.OrderId, Shop.Cancelled)]))[^1]);
+    }
+
+    [Fact]
+    public void Check_order_without_a_number_asks_for_it()
+    {
+        Assert.Equal(["bot 请提供订单号"], Shop.Lines(shop.Run("action_check_order")));
+    }
+
+    [Fact]
+    public void Validation_looks_only_at_the_slot_candidates_at_the_end()
+    {
+        var tracker = Tracker.Create("c1", [], [
+            new SlotSet(Slot.NewAddress, null), new UserUttered("x", null),
+            new SlotSet(Slot.OrderId, null), new SlotSet(Slot.ReturnReason, null), new SlotSet(Slot.OrderId, null)]);
+        Assert.Equal([Slot.ReturnReason, Slot.OrderId], FormValidationAction.SlotsToValidate(tracker).Select(s => s.Name));
+        Assert.Empty(FormValidationAction.SlotsToValidate(tracker.Append(new ActionExecuted("order_form"))));
+    }
+
+    [Fact]
+    public void Order_form_keeps_a_known_number_normalised_and_rejects_others()
+    {
+        Assert.Equal([$"slot order_id={Shop.Delivered}"],
+            Shop.Lines(shop.Run("validate_order_form", then: [(Slot.OrderId, "ＤＤ20241111001")])));
+        Assert.Equal(["bot 没有查到DD20240000000", "slot order_id=null"],
+            Shop.Lines(shop.Run("validate_order_form", then: [(Slot.OrderId, "DD20240000000")])));
+        Assert.Equal(["bot 格式不对", "slot order_id=null"],
+            Shop.Lines(shop.Run("validate_order_form", then: [(Slot.OrderId, "DD1")])));
+    }
+
+    [Fact]
+    public void Return_form_refuses_cancelled_orders_and_unknown_reasons()
+    {
+        Assert.Equal([$"bot {Shop.Cancelled}已取消", "slot order_id=null"],
+            Shop.Lines(shop.Run("validate_return_form", then: [(Slot.OrderId, Shop.Cancelled)])));
+        Assert.Equal([$"slot order_id={Shop.Delivered}", "slot return_reason=尺码不合适", "slot return_confirmed=true"],
+            Shop.Lines(shop.Run("validate_return_form", then: [(Slot.OrderId, Shop.Delivered), (Slot.ReturnReason, "尺码不合适"), (Slot.ReturnConfirmed, true)])));
+        Assert.Equal(["slot return_reason=null"],
+            Shop.Lines(shop.Run("validate_return_form", then: [(Slot.ReturnReason, "太贵了")])));
+    }
+
+    [Theory]
+    [InlineData(Shop.Shipped, "slot carrier=顺丰速运|slot tracking_number=SF1|bot DD20241108123已发货 顺丰速运 SF1|slot order_id=null")]
+    [InlineData(Shop.Delivered, "bot DD20241111001已签收|slot order_id=null")]
+    [InlineData(Shop.Cancelled, "bot DD20241111888已取消|slot order_id=null")]
+    [InlineData(Shop.Pending, "slot order_id=DD20241110456")]
+    public void Address_form_takes_only_orders_not_shipped_yet(string orderId, string expected)
+    {
+        Assert.Equal(expected.Split('|'), Shop.Lines(shop.Run("validate_address_form", then: [(Slot.OrderId, orderId)])));
+    }
+
+    [Fact]
+    public void Address_form_wants_at_least_six_characters()
+    {
+        Assert.Equal(["bot 地址不完整", "slot new_address=null"],
+            Shop.Lines(shop.Run("validate_address_form", then: [(Slot.NewAddress, " 北京 ")])));
+        Assert.Equal(["slot new_address=北京市海淀区中关村大街1号"],
+            Shop.Lines(shop.Run("validate_address_form", then: [(Slot.NewAddress, " 北京市海淀区中关村大街1号 ")])));
+    }
+
+    [Fact]
+    public void Submit_return_files_a_confirmed_return_then_clears_reason_and_confirmation()
+    {
+        Assert.Equal(
+            ["slot return_id=RT20241111001", "bot 已提交 RT20241111001 DD20241111001 尺码不合适", "slot return_reason=null", "slot return_confirmed=null"],
+            Shop.Lines(shop.Run("action_submit_return", then: [(Slot.OrderId, Shop.Delivered), (Slot.ReturnReason, "尺码不合适"), (Slot.ReturnConfirmed, true)])));
+        Assert.Equal(["bot 已取消退货", "slot return_reason=null", "slot return_confirmed=null"],
+            Shop.Lines(shop.Run("action_submit_return", then: [(Slot.OrderId, Shop.Delivered), (Slot.ReturnConfirmed, false)])));
+    }
+
+    [Theory]
+    [InlineData(Shop.Pending, "slot order_address=北京市海淀区1号|bot DD20241110456改为北京市海淀区1号|slot new_address=null")]
+    [InlineData(Shop.Shipped, "slot carrier=顺丰速运|slot tracking_number=SF1|bot DD20241108123已发货 顺丰速运 SF1|slot new_address=null")]
+    [InlineData(Shop.Delivered, "bot DD20241111001已签收|slot new_address=null")]
+    [InlineData("DD20240000000", "bot 没有查到DD20240000000|slot new_address=null")]
+    public void Change_address_by_order_status(string orderId, string expected)
+    {
+        Assert.Equal(expected.Split('|'),
+            Shop.Lines(shop.Run("action_change_address", then: [(Slot.OrderId, orderId), (Slot.NewAddress, "北京市海淀区1号")])));
+    }
+
+    [Fact]
+    public void Handoff_pauses_with_the_intent_as_reason()
+    {
+        Assert.Equal(["bot 转人工", "pause complaint"], Shop.Lines(shop.Run(ActionNames.Handoff, intent: "complaint")));
+    }
+
+    [Fact]
+    public void A_malformed_order_file_names_the_file_and_position()
+    {
+        File.WriteAllText(Path.Combine(shop.Directory, "data", "orders.json"), "{\"orders\": [\n  {\"id\": 5}\n]}");
+        var ex = Assert.Throws<InvalidOperationException>(() => shop.Run("action_check_order", then: [(Slot.OrderId, Shop.Shipped)]));
+        Assert.StartsWith(Path.Combine(shop.Directory, "data", "orders.json") + ":2:11: ", ex.Message);
+    }
+
+    [Fact]
+    public void Every_action_the_domain_declares_is_registered()
+    {
+        var services = new ServiceCollection().AddEcommerceActions(shop.Directory);
+        var registered = services.Where(d => d.ServiceType == typeof(IAction)).Select(d => d.ImplementationType!.Name).Order().ToList();
+        Assert.Equal(shop.Actions.Select(a => a.GetType().Name).Order(), registered);
+        Assert.Equal(
+            ["action_change_address", "action_check_order", "action_handoff", "action_submit_return",
+             "validate_address_form", "validate_order_form", "validate_return_form"],
+            shop.Actions.Select(a => a.Name).Order());
+    }
+
+    [Fact]
+    public void The_sample_order_file_reads_and_every_number_is_valid()
+    {
+        if (SampleOrders() is not { } path) return; // the sample's data is not in this checkout
+        var book = new OrderBook(new EcommerceOptions(Path.GetDirectoryName(Path.GetDirectoryName(path))!));
+        Assert.NotEmpty(book.All);
+        string[] statuses = [OrderStatus.Shipped, OrderStatus.Pending, OrderStatus.Delivered, OrderStatus.Cancelled];
+        Assert.All(book.All, o =>
+        {
+            Assert.True(OrderId.IsValid(o.Id), o.Id);
+            Assert.Contains(o.Status, statuses);
+            Assert.Equal(o.Status is OrderStatus.Pending or OrderStatus.Cancelled, o.Carrier is null);
+        });
+    }
+
+    /// <summary>samples/ecommerce-zh/data/orders.json of the repository holding Kefu.slnx, when present.</summary>
+    private static string? SampleOrders()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Kefu.slnx")))
+                return Path.Combine(dir.FullName, "samples", "ecommerce-zh", "data", "orders.json") is var p && File.Exists(p) ? p : null;
+        return null;
+    }
+}

@@ -1,0 +1,32 @@
+using Kefu.Cli.Commands;
+using Kefu.Dialogue;
+using Kefu.Dialogue.Actions;
+using Kefu.Models;
+using Kefu.Samples.Ecommerce;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Kefu.Cli;
+
+/// <summary>How the CLI gets a running bot: the model (trained when needed) and its custom actions.</summary>
+internal static class BotLoader
+{
+    public static TrainedBot LoadOrTrain(string projectDirectory, string? modelPath, TextWriter log) =>
+        TrainedBot.LoadOrTrain(projectDirectory, modelPath, new SynchronousProgress(log));
+
+    /// <summary>
+    /// Custom actions the domain declares come from C# (registered through DI: the bundled sample actions),
+    /// else from the action server named in endpoints.yml; anything else is an error the agent turns into a
+    /// polite reply.
+    /// </summary>
+    public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null)
+    {
+        var domain = bot.Project.Domain;
+        var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        var services = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider();
+        var custom = services.GetServices<IAction>().Where(a => declared.Contains(a.Name)).ToList();
+        var endpoint = ActionServerEndpoint.Load(bot.Project.Directory);
+        var unknown = endpoint is null ? null : ActionServerAction.Fallback(domain, ActionServerClient.Create(endpoint), logger);
+        return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown, logger: logger);
+    }
+}

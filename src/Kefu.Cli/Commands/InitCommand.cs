@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Reflection;
+
+namespace Kefu.Cli.Commands;
+
+/// <summary>`kefu init DIR [--template ecommerce-zh|banking-en]`: a new project from a sample bot.</summary>
+internal static class InitCommand
+{
+    public static readonly string[] Templates = ["ecommerce-zh", "banking-en"];
+
+    public static Command Create()
+    {
+        var dir = new Argument<string>("DIR") { Description = "Folder for the new project (created; must be empty)", DefaultValueFactory = _ => "." };
+        var template = new Option<string>("--template") { Description = "Sample to start from", DefaultValueFactory = _ => "ecommerce-zh" };
+        template.AcceptOnlyFromAmong(Templates);
+        var command = new Command("init", "Create a bot project from a template") { dir, template };
+        command.SetAction(parse => Run(parse.GetValue(dir)!, parse.GetValue(template)!));
+        return command;
+    }
+
+    public static int Run(string dir, string template)
+    {
+        var target = Path.GetFullPath(dir);
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        {
+            Console.Error.WriteLine($"kefu init: {target} is not empty; choose a new folder");
+            return 1;
+        }
+        var prefix = $"templates/{template}/";
+        var assembly = Assembly.GetExecutingAssembly();
+        var files = assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        if (files.Count == 0)
+        {
+            Console.Error.WriteLine($"kefu init: no template named {template} (templates: {string.Join(", ", Templates)})");
+            return 1;
+        }
+        foreach (var name in files)
+        {
+            var path = Path.Combine(target, name[prefix.Length..]);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var source = assembly.GetManifestResourceStream(name)!;
+            using var file = File.Create(path);
+            source.CopyTo(file);
+        }
+        Console.WriteLine($"Created {template} project in {target} ({files.Count} files).");
+        Console.WriteLine($"Next: kefu train --project {dir}   then   kefu shell --project {dir}");
+        return 0;
+    }
+}

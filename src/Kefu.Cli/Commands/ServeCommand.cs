@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Kefu.Dialogue;
+using Kefu.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Kefu.Cli.Commands;
+
+/// <summary>`kefu serve`: the REST API and web chat; trains first when the project has no up-to-date model.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var project = CommonOptions.Project();
+        var model = CommonOptions.Model();
+        var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "Port to listen on", DefaultValueFactory = _ => 5005 };
+        var token = new Option<string?>("--token") { Description = "Require this bearer token on the non-public endpoints (or set KEFU_TOKEN)" };
+        var db = new Option<string?>("--db") { Description = "SQLite file for conversations (default PROJECT/.kefu/conversations.db)" };
+        var command = new Command("serve", "Serve the bot: Rasa-compatible REST API and a web chat") { project, model, host, port, token, db };
+        command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(new KefuServerOptions
+        {
+            ProjectDirectory = Path.GetFullPath(parse.GetValue(project)!),
+            Host = parse.GetValue(host)!,
+            Port = parse.GetValue(port),
+            AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KEFU_TOKEN"),
+            DatabasePath = parse.GetValue(db),
+        }, parse.GetValue(model), ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(KefuServerOptions options, string? modelPath, CancellationToken ct)
+    {
+        var bot = BotLoader.LoadOrTrain(options.ProjectDirectory, modelPath, Console.Error);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.ResolvedDatabasePath))!);
+        var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(sp =>
+            BotLoader.CreateAgent(bot, sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<ILogger<DialogueAgent>>())));
+        app.Services.GetRequiredService<IChatService>();
+        app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
+        await app.StartAsync(ct);
+        Console.Error.WriteLine($"Kefu is serving {Path.GetFileName(options.ProjectDirectory)} at {string.Join(", ", app.Urls)} (web chat at /, API at /webhooks/rest/webhook). Ctrl+C stops.");
+        await app.WaitForShutdownAsync(ct);
+        return 0;
+    }
+}

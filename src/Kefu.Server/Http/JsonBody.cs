@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Kefu.Server.Http;
+
+/// <summary>A request body read as JSON: the value, or the 400/413 problem that explains why there is none.</summary>
+internal readonly record struct BodyResult<T>(T? Value, ProblemHttpResult? Problem) where T : class;
+
+/// <summary>
+/// Reads request bodies by hand rather than through parameter binding, so that every way a body can be
+/// wrong (too large, not UTF-8, not JSON, not an object) gets a ProblemDetails that says which.
+/// </summary>
+internal static class JsonBody
+{
+    public static async Task<BodyResult<T>> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class
+    {
+        var services = request.HttpContext.RequestServices;
+        var maxBytes = services.GetRequiredService<KefuServerOptions>().MaxRequestBodyBytes;
+        var json = services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+
+        if (request.ContentLength > maxBytes)
+            return new(null, Problems.TooLarge(maxBytes));
+
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 1024, maxBytes) + 1);
+        try
+        {
+            while (true)
+            {
+                var read = await request.Body.ReadAsync(buffer.GetMemory(4096), ct);
+                if (read == 0)
+                    break;
+                buffer.Advance(read);
+                if (buffer.WrittenCount > maxBytes)
+                    return new(null, Problems.TooLarge(maxBytes));
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            return new(null, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? Problems.TooLarge(maxBytes)
+                : Problems.BadRequest($"could not read the request body: {e.Message}"));
+        }
+
+        var bytes = buffer.WrittenSpan;
+        if (bytes.StartsWith(Encoding.UTF8.Preamble))
+            bytes = bytes[Encoding.UTF8.Preamble.Length..];
+        if (bytes.IsEmpty)
+            return new(null, Problems.BadRequest("request body is empty; expected a JSON object"));
+        if (!Utf8.IsValid(bytes))
+            return new(null, Problems.BadRequest($"request body is not valid UTF-8: bad byte sequence at byte {FirstInvalidByte(bytes)}"));
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(bytes, json);
+            return value is null
+                ? new(null, Problems.BadRequest("request body is JSON null; expected a JSON object"))
+                : new(value, null);
+        }
+        catch (JsonException e)
+        {
+            return new(null, Problems.BadRequest($"malformed JSON in request body: {e.Message}"));
+        }
+    }
+
+    private static int FirstInvalidByte(ReadOnlySpan<byte> bytes)
+    {
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) != OperationStatus.Done)
+                return offset;
+            offset += consumed;
+        }
+        return offset;
+    }
+}

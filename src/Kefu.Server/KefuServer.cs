@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Kefu.Dialogue;
+using Kefu.Observability;
+using Kefu.Server.Metrics;
+using Kefu.Server.Routes;
+using Kefu.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Kefu.Server;
+
+/// <summary>
+/// Composition of the server and nothing else. The caller registers the IChatService (the dialogue engine);
+/// an IEventStore it does not register is a SqliteEventStore at options.ResolvedDatabasePath.
+/// The server starts not ready: call <c>app.Services.GetRequiredService&lt;ServerReadiness&gt;().MarkReady(model)</c>.
+/// <code>
+/// var app = KefuServer.Build(options, services => services.AddSingleton&lt;IChatService, ChatService&gt;());
+/// app.Services.GetRequiredService&lt;ServerReadiness&gt;().MarkReady(new ModelInfo(file, id, trainedAt));
+/// await app.RunAsync();
+/// </code>
+/// </summary>
+public static class KefuServer
+{
+    public static WebApplication Build(KefuServerOptions options, Action<IServiceCollection> configureServices) =>
+        Build(CreateBuilder(options, configureServices));
+
+    /// <summary>Services and Kestrel configured; tests add <c>builder.WebHost.UseTestServer()</c> before Build.</summary>
+    public static WebApplicationBuilder CreateBuilder(KefuServerOptions options, Action<IServiceCollection> configureServices)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Kefu.Server" });
+        // Per-request information logs cost more than a bot turn.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.UseUrls(ListenUrl(options));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton<ServerReadiness>();
+        services.AddSingleton<HttpMetrics>();
+        services.AddSingleton(provider =>
+        {
+            var http = provider.GetRequiredService<HttpMetrics>().Meter;
+            return new PrometheusExporter(meter => meter.Name == KefuMetrics.MeterName || ReferenceEquals(meter, http));
+        });
+        services.AddProblemDetails();
+        services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Kefu";
+            document.Info.Description = "Kefu customer-service bot: Rasa-compatible REST channel and HTTP API.";
+            return Task.CompletedTask;
+        }));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            // Rasa's wire format: snake_case, absent fields left out.
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        configureServices(services);
+        services.TryAddSingleton<IEventStore>(_ => new SqliteEventStore(options.ResolvedDatabasePath, options.Durability));
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        if (app.Services.GetService<IChatService>() is null)
+            throw new InvalidOperationException("no IChatService is registered: the server needs the dialogue engine");
+        var options = app.Services.GetRequiredService<KefuServerOptions>();
+        // Created now, not at the first scrape, so that it sees every measurement from the first request on.
+        app.Services.GetRequiredService<PrometheusExporter>();
+
+        app.UseHttpMetrics(app.Services.GetRequiredService<HttpMetrics>());
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapOpenApi();
+        app.MapRestChannel();
+        app.MapModel(options.AuthToken);
+        app.MapConversations(options.AuthToken);
+        app.MapOperations(options.AuthToken);
+        app.MapWebChat();
+        return app;
+    }
+
+    private static string ListenUrl(KefuServerOptions options)
+    {
+        var host = IPAddress.TryParse(options.Host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{options.Host}]"
+            : options.Host;
+        return $"http://{host}:{options.Port}";
+    }
+}

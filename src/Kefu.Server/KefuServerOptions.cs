@@ -1,0 +1,33 @@
+using Kefu.Server.Storage;
+
+namespace Kefu.Server;
+
+/// <summary>How `kefu serve` (or a test) wants the server: where it listens, who may call it, where it stores.</summary>
+public sealed record KefuServerOptions
+{
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>0 picks a free port; read the bound address from the started app's Urls.</summary>
+    public int Port { get; init; } = 5005;
+
+    /// <summary>When set, the non-public endpoints want `Authorization: Bearer TOKEN` or `?token=TOKEN`.</summary>
+    public string? AuthToken { get; init; }
+
+    /// <summary>The bot project; the database lives under it unless DatabasePath says otherwise.</summary>
+    public string ProjectDirectory { get; init; } = ".";
+
+    public string? DatabasePath { get; init; }
+
+    /// <summary>Normal survives a killed server; Full also a power cut, at one fsync per group commit.</summary>
+    public SqliteDurability Durability { get; init; } = SqliteDurability.Normal;
+
+    /// <summary>Largest request body accepted (413 above it): room for a 10,000-character message and its metadata.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 256 * 1024;
+
+    public const int MaxMessageCharacters = 10_000;
+
+    public string ResolvedDatabasePath => DatabasePath ?? Path.Combine(ProjectDirectory, ".kefu", "conversations.db");
+}
+
+/// <summary>What /status says about the loaded model.</summary>
+public sealed record ModelInfo(string? ModelFile, string? ModelId, DateTimeOffset? TrainedAt);

@@ -1,0 +1,44 @@
+using Kefu.Dialogue;
+using Kefu.Server.Contracts;
+using Kefu.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Kefu.Server.Routes;
+
+/// <summary>Rasa's REST channel: the public webhook that the web chat and Rasa clients post to.</summary>
+public static class RestChannelRoutes
+{
+    public static RouteGroupBuilder MapRestChannel(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/webhooks/rest").WithTags("Channels");
+        group.MapPost("/webhook", Webhook)
+            // Any content type: like Rasa, the body is read as JSON whatever the header says (curl -d sends form-urlencoded).
+            .Accepts<RestChannelRequest>("application/json", "*/*")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithSummary("Send a user message; returns the bot's replies");
+        return group;
+    }
+
+    private static async Task<Results<Ok<RestChannelReply[]>, ProblemHttpResult>> Webhook(
+        HttpRequest request, IChatService chat, ServerReadiness readiness, CancellationToken ct)
+    {
+        if (!readiness.IsReady)
+            return Problems.NotReady();
+        var (body, problem) = await JsonBody.ReadAsync<RestChannelRequest>(request, ct);
+        if (problem is not null)
+            return problem;
+        if (InputRules.ConversationId(body!.Sender, "sender") is { } badSender)
+            return Problems.BadRequest(badSender);
+        if (InputRules.MessageText(body.Message, "message") is { } badMessage)
+            return Problems.BadRequest(badMessage);
+
+        // A turn that has started runs to its end even if the client hangs up: its events stay whole.
+        var replies = await chat.HandleMessageAsync(body.Sender!, body.Message!, body.Metadata, CancellationToken.None);
+        return TypedResults.Ok(replies.Select(r => RestChannelReply.From(body.Sender!, r)).ToArray());
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Kefu.Dialogue.Tracking;
+using Kefu.Projects;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kefu.Dialogue.Actions;
+
+/// <summary>
+/// A custom action run by a Rasa SDK action server. Its messages come first, then its events (Rasa's
+/// RemoteAction order). A rejection becomes <see cref="ActionExecutionRejected"/>; any other failure throws
+/// <see cref="ActionServerException"/>, which the agent logs and answers with a polite reply.
+/// </summary>
+public sealed class ActionServerAction(string name, ActionServerClient client, ILogger? logger = null) : IAction
+{
+    /// <summary>Rasa events the SDK may send that Kefu does not act on; they are skipped with a warning.</summary>
+    private static readonly HashSet<string> UnsupportedEvents = new(StringComparer.Ordinal) { "reminder", "cancel_reminder" };
+
+    /// <summary>Response fields that are not template values (rasa_sdk CollectingDispatcher.utter_message).</summary>
+    private static readonly HashSet<string> MessageFields = new(StringComparer.Ordinal)
+    {
+        "text", "buttons", "image", "custom", "json_message", "response", "template", "elements", "attachment", "quick_replies",
+    };
+
+    private readonly ILogger logger = logger ?? NullLogger.Instance;
+
+    public string Name => name;
+
+    /// <summary>
+    /// The registry fallback for an action server: names the domain lists under `actions:` run remotely,
+    /// anything else stays unknown (Rasa's action_for_name_or_text).
+    /// </summary>
+    public static Func<string, IAction?> Fallback(Domain domain, ActionServerClient client, ILogger? logger = null)
+    {
+        var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        return actionName => declared.Contains(actionName) ? new ActionServerAction(actionName, client, logger) : null;
+    }
+
+    public async Task<IReadOnlyList<DialogueEvent>> RunAsync(ActionContext context, CancellationToken ct)
+    {
+        var reply = await client.RunAsync(name, context.Tracker, context.Domain, ct).ConfigureAwait(false);
+        if (reply is ActionServerRejection rejection)
+        {
+            logger.LogInformation("Action server rejected {Action}: {Error}", name, rejection.Error);
+            return [new ActionExecutionRejected(name)];
+        }
+        var success = (ActionServerSuccess)reply;
+        var events = new List<DialogueEvent>();
+        foreach (var response in success.Responses)
+            if (Message(response, context) is { } uttered) events.Add(uttered);
+        for (int i = 0; i < success.Events.Count; i++)
+        {
+            var json = success.Events[i];
+            var type = json.TryGetProperty("event", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            if (type is not null && UnsupportedEvents.Contains(type))
+            {
+                logger.LogWarning("Action {Action} sent a \"{Event}\" event, which Kefu does not support; skipped", name, type);
+                continue;
+            }
+            try
+            {
+                // Rasa re-stamps an action's events when it logs them: the server's clock is not ours.
+                events.Add(RasaEventJson.FromJson(json) with { Timestamp = DateTimeOffset.UtcNow });
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidOperationException)
+            {
+                throw new ActionServerException($"action server {client.Endpoint.Url} (action {name}) sent a bad event at events[{i}]: {ex.Message}", ex);
+            }
+        }
+        return events;
+    }
+
+    /// <summary>
+    /// One dispatcher message: a named response ("response", or the older "template") rendered from the domain,
+    /// its extra fields filling `{placeholders}` as Rasa's nlg.generate(**kwargs) does; then literal buttons are
+    /// appended and non-empty literal fields win. Null when it names a response the domain lacks (Rasa skips it).
+    /// </summary>
+    private BotUttered? Message(JsonElement r, ActionContext context)
+    {
+        var literal = RasaEventJson.BotMessageFromJson(r);
+        var responseName = Str(r, "response") ?? Str(r, "template");
+        BotMessage message = new();
+        if (responseName is not null)
+        {
+            var tracker = context.Tracker.AppendAll(TemplateValues(r));
+            if (context.Responses.Render(responseName, tracker, context.Channel) is not { } rendered)
+            {
+                logger.LogWarning("Action {Action} asked for response {Response}, which the domain does not have; skipped", name, responseName);
+                return null;
+            }
+            message = rendered;
+        }
+        var buttons = (message.Buttons ?? []).Concat(literal.Buttons ?? []).ToList();
+        message = new BotMessage(
+            string.IsNullOrEmpty(literal.Text) ? message.Text : literal.Text,
+            string.IsNullOrEmpty(literal.Image) ? message.Image : literal.Image,
+            buttons.Count == 0 ? null : buttons,
+            literal.Custom is { } c && !(c.ValueKind == JsonValueKind.Object && !c.EnumerateObject().Any()) ? c : message.Custom);
+        return new BotUttered(message, responseName);
+    }
+
+    /// <summary>Extra fields of a message as slot values on a scratch tracker, so `{name}` in the response finds them.</summary>
+    private static IEnumerable<SlotSet> TemplateValues(JsonElement r) =>
+        r.EnumerateObject()
+            .Where(p => !MessageFields.Contains(p.Name) && p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number
+                or JsonValueKind.True or JsonValueKind.False)
+            .Select(p => new SlotSet(p.Name, p.Value.Clone()));
+
+    private static string? Str(JsonElement o, string name) =>
+        o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}

@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Kefu.Dialogue.Actions;
+using Kefu.Dialogue.Policies;
+using Kefu.Dialogue.Responses;
+using Kefu.Dialogue.Slots;
+using Kefu.Dialogue.Tracking;
+using Kefu.Nlu;
+using Kefu.Observability;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kefu.Dialogue;
+
+public sealed record AgentOptions
+{
+    /// <summary>Actions one user message may trigger before the bot is made to listen (guards against loops).</summary>
+    public int MaxActionsPerTurn { get; init; } = 10;
+    public TimeSpan ActionTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public string Channel { get; init; } = "rest";
+    /// <summary>Said when an action fails and the domain has no utter_action_error.</summary>
+    public string ActionErrorText { get; init; } = "抱歉，系统暂时出了点问题，请稍后再试。Sorry, something went wrong on our side.";
+}
+
+/// <summary>
+/// The message loop (ARCHITECTURE.md, "One message, end to end"): take the conversation's lock, load its
+/// tracker, parse, let the policies pick actions until action_listen, persist the new events, then reply.
+/// </summary>
+public sealed class DialogueAgent : IChatService
+{
+    private readonly Bot bot;
+    private readonly IEventStore store;
+    private readonly ActionRegistry actions;
+    private readonly ResponseRenderer responses;
+    private readonly AgentOptions options;
+    private readonly ILogger logger;
+    private readonly ConversationLocks locks = new();
+    private readonly ConcurrentDictionary<string, Tracker> trackers = new(StringComparer.Ordinal);
+
+    public DialogueAgent(Bot bot, IEventStore store, ActionRegistry actions, AgentOptions? options = null, ILogger<DialogueAgent>? logger = null)
+    {
+        this.bot = bot;
+        this.store = store;
+        this.actions = actions;
+        this.options = options ?? new AgentOptions();
+        this.logger = (ILogger?)logger ?? NullLogger.Instance;
+        responses = new ResponseRenderer(bot.Domain);
+    }
+
+    public Bot Bot => bot;
+
+    public NluParse Parse(string text) => IntentPayload.TryParse(text) ?? bot.Nlu.Parse(text);
+
+    public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
+        JsonElement? metadata = null, CancellationToken ct = default)
+    {
+        using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        var before = await LoadAsync(conversationId, ct).ConfigureAwait(false);
+        var tracker = before;
+        if (NeedsNewSession(tracker))
+            tracker = await RunActionAsync(tracker, new PolicyPrediction(ActionNames.SessionStart, 1f, "session", 0), ct).ConfigureAwait(false);
+
+        var parse = Parse(text);
+        KefuMetrics.Messages.Add(1);
+        KefuMetrics.Intents.Add(1, new KeyValuePair<string, object?>("intent", parse.Intent.Name));
+        tracker = tracker.Append(new UserUttered(text, parse, options.Channel));
+
+        if (!tracker.State.Paused)
+        {
+            tracker = tracker.AppendAll(SlotExtractor.Extract(bot.Domain, tracker.State));
+            tracker = await PredictAndRunAsync(tracker, ct).ConfigureAwait(false);
+        }
+
+        var added = tracker.Events.GetRange(before.Events.Count, tracker.Events.Count - before.Events.Count);
+        await store.AppendAsync(conversationId, added.Select(RasaEventJson.ToStored).ToList(), ct).ConfigureAwait(false);
+        trackers[conversationId] = tracker;
+        return added.OfType<BotUttered>().Select(b => b.Message).ToList();
+    }
+
+    /// <summary>Runs policies and actions until the bot listens again.</summary>
+    private async Task<Tracker> PredictAndRunAsync(Tracker tracker, CancellationToken ct)
+    {
+        for (int i = 0; i < options.MaxActionsPerTurn; i++)
+        {
+            var prediction = bot.Policies.Predict(tracker, bot.Domain);
+            tracker = await RunActionAsync(tracker, prediction, ct).ConfigureAwait(false);
+            if (prediction.Action == ActionNames.Listen && tracker.State.LatestAction == ActionNames.Listen) return tracker;
+        }
+        logger.LogWarning("Conversation {Id}: {Max} actions in one turn; listening", tracker.ConversationId, options.MaxActionsPerTurn);
+        return tracker.Append(new ActionExecuted(ActionNames.Listen, "max_actions", 1f));
+    }
+
+    /// <summary>
+    /// Logs the action, then its events (Rasa's order). A rejecting action (a form that cannot use the
+    /// message) logs only the rejection. A failing or slow action becomes a polite reply, never an exception.
+    /// </summary>
+    private async Task<Tracker> RunActionAsync(Tracker tracker, PolicyPrediction prediction, CancellationToken ct)
+    {
+        tracker = tracker.AppendAll(prediction.Events ?? []);
+        IReadOnlyList<DialogueEvent> events;
+        if (actions.Find(prediction.Action) is not { } action)
+        {
+            logger.LogError("Conversation {Id}: no action named {Action}", tracker.ConversationId, prediction.Action);
+            events = ActionError(tracker);
+        }
+        else
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(options.ActionTimeout);
+            try
+            {
+                events = await action.RunAsync(new ActionContext(tracker, bot.Domain, responses, options.Channel), timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                logger.LogError(ex, "Conversation {Id}: action {Action} failed", tracker.ConversationId, prediction.Action);
+                events = ActionError(tracker);
+            }
+        }
+        if (events.Any(e => e is ActionExecutionRejected)) return tracker.AppendAll(events);
+        return tracker.Append(new ActionExecuted(prediction.Action, prediction.Policy, prediction.Confidence)).AppendAll(events);
+    }
+
+    private IReadOnlyList<DialogueEvent> ActionError(Tracker tracker) =>
+        responses.Render("utter_action_error", tracker, options.Channel) is { } m
+            ? [new BotUttered(m, "utter_action_error")]
+            : [new BotUttered(new BotMessage(options.ActionErrorText), "action_error")];
+
+    private bool NeedsNewSession(Tracker tracker)
+    {
+        if (tracker.Events.IsEmpty) return true;
+        double minutes = bot.Domain.SessionConfig.SessionExpirationTimeMinutes;
+        if (minutes <= 0) return false;
+        var lastUser = tracker.Events.LastOrDefault(e => e is UserUttered);
+        return lastUser is not null && DateTimeOffset.UtcNow - lastUser.Timestamp > TimeSpan.FromMinutes(minutes);
+    }
+
+    private async Task<Tracker> LoadAsync(string conversationId, CancellationToken ct)
+    {
+        if (trackers.TryGetValue(conversationId, out var cached)) return cached;
+        var stored = await store.LoadAsync(conversationId, ct).ConfigureAwait(false);
+        return Tracker.Create(conversationId, bot.InitialSlots, stored.Select(RasaEventJson.FromStored));
+    }
+
+    public async Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default)
+    {
+        using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        return TrackerJson.Build(await LoadAsync(conversationId, ct).ConfigureAwait(false));
+    }
+
+    public Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) =>
+        AppendAsync(conversationId, t => t.State.Paused
+            ? [new AgentUttered(agent, text)]
+            : [new ConversationPaused("agent"), new AgentUttered(agent, text)], ct);
+
+    public Task HandBackAsync(string conversationId, CancellationToken ct = default) =>
+        AppendAsync(conversationId, t => t.State.Paused
+            ? [new ConversationResumed(), .. new ActionContext(t, bot.Domain, responses, options.Channel).Utter("utter_handback")]
+            : [], ct);
+
+    private async Task AppendAsync(string conversationId, Func<Tracker, IReadOnlyList<DialogueEvent>> events, CancellationToken ct)
+    {
+        using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        var tracker = await LoadAsync(conversationId, ct).ConfigureAwait(false);
+        var added = events(tracker);
+        if (added.Count == 0) return;
+        await store.AppendAsync(conversationId, added.Select(RasaEventJson.ToStored).ToList(), ct).ConfigureAwait(false);
+        trackers[conversationId] = tracker.AppendAll(added);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Kefu.Dialogue.Actions;
+using Kefu.Dialogue.Tracking;
+using Kefu.Projects;
+
+namespace Kefu.Dialogue.Policies;
+
+public enum LoopCondition { Any, None, Named }
+
+/// <summary>
+/// One state of a rule, partial: only what the rule mentions must hold. Intent null and PrevAction null
+/// match anything; a slot mapped to null must be unset.
+/// </summary>
+public sealed record RuleState(
+    string? Intent,
+    ImmutableSortedSet<string> Entities,
+    string? PrevAction,
+    ImmutableSortedDictionary<string, string?> Slots,
+    LoopCondition Loop,
+    string? LoopName)
+{
+    public bool Matches(DialogueState s) =>
+        (Intent is null || Intent == s.Intent)
+        && Entities.IsSubsetOf(s.Entities)
+        && (PrevAction is null || PrevAction == s.PrevAction)
+        && Slots.All(kv => kv.Value is null ? !s.Slots.ContainsKey(kv.Key) : s.Slots.TryGetValue(kv.Key, out var v) && v == kv.Value)
+        && Loop switch
+        {
+            LoopCondition.None => s.ActiveLoop is null,
+            LoopCondition.Named => s.ActiveLoop == LoopName,
+            _ => true,
+        };
+
+    /// <summary>How much this state demands; among equally long matching rules the more specific wins.</summary>
+    public int Constraints =>
+        (Intent is null ? 0 : 1) + Entities.Count + (PrevAction is null ? 0 : 1) + Slots.Count + (Loop == LoopCondition.Any ? 0 : 1);
+}
+
+/// <summary>After these states (the last one being now), a rule says to run Action.</summary>
+public sealed record RuleSample(string Rule, IReadOnlyList<RuleState> States, string Action, bool ConversationStart)
+{
+    public int Constraints => States.Sum(s => s.Constraints);
+
+    /// <summary>Longer rules first, then more specific ones (a rule naming the active form beats one that does not).</summary>
+    public bool BeatenBy(RuleSample other) =>
+        other.States.Count > States.Count || (other.States.Count == States.Count && other.Constraints > Constraints);
+}
+
+public sealed record RulePolicyData(IReadOnlyList<RuleSample> Samples);
+
+/// <summary>
+/// Rasa's RulePolicy: default intents (restart, back, session_start), then the active form's happy path
+/// (run the form after each user message, listen after the form asked), then the longest matching rule.
+/// A form interrupted by another answer resumes afterwards instead of waiting for the user.
+/// </summary>
+public sealed class RulePolicy(RulePolicyData data) : IPolicy
+{
+    public string Name => "RulePolicy";
+    public int Priority => 6;
+    public RulePolicyData Data => data;
+
+    public static RulePolicyData Train(IReadOnlyList<Rule> rules, Domain domain)
+    {
+        var samples = new List<RuleSample>();
+        foreach (var rule in rules) samples.AddRange(SamplesOf(rule, domain));
+        return new RulePolicyData(samples);
+    }
+
+    private static IEnumerable<RuleSample> SamplesOf(Rule rule, Domain domain)
+    {
+        var state = new RuleState(null, [], rule.ConversationStart ? ActionNames.Listen : null,
+            ImmutableSortedDictionary<string, string?>.Empty, LoopCondition.Any, null);
+        foreach (var step in rule.Condition) state = Constrain(state, step, domain);
+
+        var states = new List<RuleState>();
+        var samples = new List<RuleSample>();
+        string? lastAction = null;
+        foreach (var step in rule.Steps)
+        {
+            switch (step)
+            {
+                case UserStep u:
+                    if (lastAction is not null && lastAction != ActionNames.Listen)
+                    {
+                        states.Add(state);
+                        samples.Add(new RuleSample(rule.Name, [.. states], ActionNames.Listen, rule.ConversationStart));
+                    }
+                    state = state with
+                    {
+                        Intent = u.Intent,
+                        Entities = u.Entities.Select(e => e.Entity).ToImmutableSortedSet(StringComparer.Ordinal),
+                        PrevAction = ActionNames.Listen,
+                    };
+                    lastAction = ActionNames.Listen;
+                    break;
+                // A rule's leading action only says what came before ("..." then the action): Rasa drops the
+                // snippet state from the key, so it predicts nothing and later states start after it.
+                case ActionStep a when lastAction is null:
+                    state = state with { PrevAction = a.Action };
+                    lastAction = a.Action;
+                    break;
+                case ActionStep a:
+                    states.Add(state);
+                    samples.Add(new RuleSample(rule.Name, [.. states], a.Action, rule.ConversationStart));
+                    state = state with { PrevAction = a.Action };
+                    lastAction = a.Action;
+                    break;
+                default:
+                    state = Constrain(state, step, domain);
+                    break;
+            }
+        }
+        if (rule.WaitForUserInput && lastAction is not null && lastAction != ActionNames.Listen)
+        {
+            states.Add(state);
+            samples.Add(new RuleSample(rule.Name, [.. states], ActionNames.Listen, rule.ConversationStart));
+        }
+        return samples;
+    }
+
+    private static RuleState Constrain(RuleState state, StoryStep step, Domain domain) => step switch
+    {
+        ActiveLoopStep { Name: null } => state with { Loop = LoopCondition.None, LoopName = null },
+        ActiveLoopStep l => state with { Loop = LoopCondition.Named, LoopName = l.Name },
+        SlotWasSetStep s => state with
+        {
+            Slots = state.Slots.SetItem(s.Slot,
+                StateFeaturizer.Feature(domain.FindSlot(s.Slot), s.Value ?? JsonSerializer.SerializeToElement("set"))),
+        },
+        _ => state,
+    };
+
+    public PolicyPrediction? Predict(Tracker tracker, Domain domain)
+    {
+        var s = tracker.State;
+        bool justHeardUser = StateFeaturizer.JustHeardUser(s);
+        if (justHeardUser && DefaultAction(s.LatestMessage?.Parse?.Intent.Name) is { } builtIn)
+            return Predicted(builtIn);
+
+        if (s.ActiveLoop is { } loop && !s.LoopRejected)
+            return Predicted(s.LatestAction == loop ? ActionNames.Listen : loop);
+
+        var (turns, current) = StateFeaturizer.Featurize(tracker.AppliedEvents(), domain);
+        var states = turns.Select(t => t.State).Append(current).ToList();
+        int userTurns = tracker.AppliedEvents().Count(e => e is UserUttered);
+        RuleSample? best = null;
+        foreach (var sample in data.Samples)
+        {
+            int k = sample.States.Count;
+            if (k > states.Count || (best is not null && !best.BeatenBy(sample))) continue;
+            if (sample.ConversationStart && userTurns > sample.States.Count(x => x.PrevAction == ActionNames.Listen)) continue;
+            bool all = true;
+            for (int j = 0; j < k && all; j++) all = sample.States[j].Matches(states[states.Count - k + j]);
+            if (all) best = sample;
+        }
+
+        // A form left for another topic resumes once that answer is given.
+        bool loopWaiting = s.ActiveLoop is not null && !justHeardUser && s.LatestAction != s.ActiveLoop;
+        if (loopWaiting && (best is null || best.Action == ActionNames.Listen))
+            return Predicted(s.ActiveLoop!);
+        if (best is null) return null;
+        var interrupted = s.ActiveLoop is not null && best.Action != s.ActiveLoop && !s.LoopInterrupted
+            ? [new LoopInterrupted(true)] : (IReadOnlyList<DialogueEvent>?)null;
+        return Predicted(best.Action, interrupted);
+    }
+
+    private PolicyPrediction Predicted(string action, IReadOnlyList<DialogueEvent>? events = null) =>
+        new(action, 1f, Name, Priority, events);
+
+    private static string? DefaultAction(string? intent) => intent switch
+    {
+        ActionNames.RestartIntent => ActionNames.Restart,
+        ActionNames.BackIntent => ActionNames.Back,
+        ActionNames.SessionStartIntent => ActionNames.SessionStart,
+        _ => null,
+    };
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Kefu.Dialogue.Actions;
+using Kefu.Dialogue.Policies;
+using Kefu.Dialogue.Slots;
+using Kefu.Dialogue.Tracking;
+using Kefu.Nlu;
+using Kefu.Projects;
+
+namespace Kefu.Dialogue.Testing;
+
+/// <summary>One test story's outcome; FirstFailure says where and what went wrong first.</summary>
+public sealed record StoryResult(string Story, SourceLocation Location, int Actions, int ActionsCorrect,
+    int UserTurns, int IntentsCorrect, string? FirstFailure)
+{
+    public bool Passed => FirstFailure is null;
+}
+
+public sealed record StoryTestReport(IReadOnlyList<StoryResult> Stories)
+{
+    public int Failed => Stories.Count(s => !s.Passed);
+    public double PassRate => Stories.Count == 0 ? 0 : (double)(Stories.Count - Failed) / Stories.Count;
+    public double ActionAccuracy => Ratio(Stories.Sum(s => s.ActionsCorrect), Stories.Sum(s => s.Actions));
+    public double IntentAccuracy => Ratio(Stories.Sum(s => s.IntentsCorrect), Stories.Sum(s => s.UserTurns));
+
+    private static double Ratio(int a, int b) => b == 0 ? 0 : (double)a / b;
+}
+
+/// <summary>
+/// Rasa's story evaluation: the tracker follows the story's own events (custom actions are not run),
+/// and at every action of the story — including the action_listen before each user turn — the policies
+/// predict and are compared with it. A predicted active form where the story does something else counts
+/// as the form rejecting the message (Rasa's emulate_loop_rejection). User texts are parsed by the NLU
+/// and compared with the story's intent.
+/// </summary>
+public static class StoryTester
+{
+    public static StoryTestReport Run(IReadOnlyList<Story> stories, Domain domain, PolicyEnsemble policies, IMessageParser? nlu) =>
+        new(stories.Select(s => RunOne(s, domain, policies, nlu)).ToList());
+
+    private static StoryResult RunOne(Story story, Domain domain, PolicyEnsemble policies, IMessageParser? nlu)
+    {
+        var tracker = Tracker.Create(story.Name, InitialSlots.Of(domain), [new ActionExecuted(ActionNames.Listen)]);
+        int actions = 0, actionsCorrect = 0, turns = 0, intentsCorrect = 0;
+        string? failure = null;
+
+        void Expect(string expected, SourceLocation where)
+        {
+            var predicted = policies.Predict(tracker, domain);
+            if (predicted.Action != expected && predicted.Action == tracker.State.ActiveLoop)
+            {
+                tracker = tracker.Append(new ActionExecutionRejected(predicted.Action));
+                predicted = policies.Predict(tracker, domain);
+            }
+            actions++;
+            if (predicted.Action == expected) actionsCorrect++;
+            else failure ??= $"{where}: expected action {expected}, predicted {predicted.Action} ({predicted.Policy})";
+            tracker = tracker.AppendAll(predicted.Action == expected ? predicted.Events ?? [] : []);
+            tracker = tracker.Append(new ActionExecuted(expected, predicted.Policy, predicted.Confidence));
+        }
+
+        foreach (var raw in story.Steps)
+        {
+            var step = raw is OrStep or ? or.Alternatives[0] : raw;
+            switch (step)
+            {
+                case UserStep u:
+                    if (tracker.State.LatestAction != ActionNames.Listen) Expect(ActionNames.Listen, u.Location);
+                    var gold = StoryUnfolder.ParseOf(u);
+                    if (u.Text is { Length: > 0 } text && u.Intent is not null && nlu is not null)
+                    {
+                        turns++;
+                        var parsed = IntentPayload.TryParse(text) ?? nlu.Parse(text);
+                        if (parsed.Intent.Name == u.Intent) intentsCorrect++;
+                        else failure ??= $"{u.Location}: expected intent {u.Intent} for \"{text.Trim()}\", predicted {parsed.Intent.Name} ({parsed.Intent.Confidence:0.00})";
+                    }
+                    tracker = tracker.Append(new UserUttered(u.Text ?? "", gold));
+                    tracker = tracker.AppendAll(SlotExtractor.Extract(domain, tracker.State));
+                    break;
+                case ActionStep a:
+                    Expect(a.Action, a.Location);
+                    break;
+                case ActiveLoopStep l:
+                    tracker = tracker.Append(new ActiveLoopSet(l.Name));
+                    break;
+                case SlotWasSetStep s:
+                    tracker = tracker.Append(new SlotSet(s.Slot, s.Value ?? JsonSerializer.SerializeToElement("set")));
+                    break;
+                case BotTextStep b:
+                    tracker = tracker.Append(new BotUttered(new BotMessage(b.Text)));
+                    break;
+            }
+        }
+        return new StoryResult(story.Name, story.Location, actions, actionsCorrect, turns, intentsCorrect, failure);
+    }
+}

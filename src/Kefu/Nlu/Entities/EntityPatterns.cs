@@ -1,0 +1,69 @@
+using System.Text.RegularExpressions;
+
+namespace Kefu.Nlu.Entities;
+
+/// <summary>
+/// Rasa's regex and lookup-table sections compiled: each named pattern finds spans in the original text.
+/// They serve twice: as CRF features ("this token is inside a match of X") and, when the name is an
+/// entity type, as an extractor of their own (Rasa's RegexEntityExtractor).
+/// </summary>
+public sealed class EntityPatterns
+{
+    static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(200);
+    readonly (string Name, Regex Regex)[] patterns;
+
+    public IReadOnlyList<RegexFeature> Regexes { get; }
+    public IReadOnlyList<LookupTable> Lookups { get; }
+    public IReadOnlyList<string> Names { get; }
+
+    public EntityPatterns(IReadOnlyList<RegexFeature> regexes, IReadOnlyList<LookupTable> lookups)
+    {
+        Regexes = regexes;
+        Lookups = lookups;
+        var list = new List<(string, Regex)>();
+        foreach (var r in regexes)
+            foreach (var p in r.Patterns)
+            {
+                try
+                {
+                    list.Add((r.Name, new Regex(p, RegexOptions.CultureInvariant, Timeout)));
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ArgumentException($"regex '{r.Name}': invalid pattern '{p}': {e.Message}", e);
+                }
+            }
+        foreach (var l in lookups.Where(l => l.Elements.Count > 0))
+            list.Add((l.Name, new Regex(LookupPattern(l.Elements), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, Timeout)));
+        patterns = list.ToArray();
+        Names = patterns.Select(p => p.Item1).Distinct().ToArray();
+    }
+
+    /// <summary>Alternation of the elements, longest first; words of spaced scripts must match whole.</summary>
+    static string LookupPattern(IReadOnlyList<string> elements) =>
+        string.Join("|", elements.Where(e => e.Length > 0).Distinct().OrderByDescending(e => e.Length).Select(e =>
+        {
+            string escaped = Regex.Escape(e);
+            bool wordLike = char.IsLetterOrDigit(e[0]) && !Text.TextAnalyzer.IsCjk(e[0]);
+            return wordLike ? $@"(?<!\w){escaped}(?!\w)" : escaped;
+        }));
+
+    /// <summary>Every match in <paramref name="text"/> as (pattern name, start, end).</summary>
+    public List<(string Name, int Start, int End)> Matches(string text)
+    {
+        var found = new List<(string, int, int)>();
+        foreach (var (name, regex) in patterns)
+        {
+            try
+            {
+                for (var m = regex.Match(text); m.Success; m = m.NextMatch())
+                    if (m.Length > 0) found.Add((name, m.Index, m.Index + m.Length));
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // a pathological pattern on this text: it simply does not match
+            }
+        }
+        return found;
+    }
+}

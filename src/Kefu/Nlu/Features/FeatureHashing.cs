@@ -1,0 +1,107 @@
+using Kefu.Text;
+
+namespace Kefu.Nlu.Features;
+
+/// <summary>
+/// Emits 64-bit hashed keys for the sparse n-gram features of an analyzed text. The lowest bit of a key is
+/// its block (0 word n-grams, 1 character n-grams) so each block can be weighted and L2-normalized apart.
+/// FNV-1a over UTF-16 chars with a distinct seed per feature kind; 64 bits make collisions negligible.
+/// </summary>
+public sealed record SparseFeatureConfig(
+    bool WordBigrams = true,
+    int CharNgramMin = 2,
+    int CharNgramMax = 5,
+    int CjkNgramMax = 3,
+    bool SublinearTf = true,
+    bool UseIdf = true,
+    int MinDocumentFrequency = 1);
+
+internal static class FeatureHashing
+{
+    const ulong Prime = 1099511628211UL;
+    const ulong WordSeed = 14695981039346656037UL;
+    const ulong BigramSeed = 0x9E3779B97F4A7C15UL;
+    const ulong CharSeed = 0xC2B2AE3D27D4EB4FUL;
+    const ulong CjkSeed = 0x165667B19E3779F9UL;
+    const char Boundary = '\u0001';
+
+    public static ulong Hash(ReadOnlySpan<char> chars, ulong seed)
+    {
+        ulong h = seed;
+        foreach (char c in chars) h = (h ^ c) * Prime;
+        return h;
+    }
+
+    static ulong Mix(ulong h)
+    {
+        h ^= h >> 33; h *= 0xFF51AFD7ED558CCDUL;
+        h ^= h >> 33; h *= 0xC4CEB9FE1A85EC53UL;
+        return h ^ (h >> 33);
+    }
+
+    static ulong WordKey(ulong h) => Mix(h) & ~1UL;
+    static ulong CharKey(ulong h) => Mix(h) | 1UL;
+
+    public static bool IsCharBlock(ulong key) => (key & 1UL) != 0;
+
+    /// <summary>Appends the feature keys of <paramref name="analyzer"/>'s current text to <paramref name="keys"/>.</summary>
+    public static void EmitKeys(TextAnalyzer analyzer, SparseFeatureConfig config, List<ulong> keys)
+    {
+        var tokens = analyzer.Tokens;
+        ulong previousWord = 0;
+        bool hasPrevious = false;
+        int cjkRun = 0;
+        Span<ulong> cjkHashes = stackalloc ulong[3];
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            var token = tokens[t];
+            if (token.Kind is TokenKind.Punctuation or TokenKind.Symbol)
+            {
+                hasPrevious = false;
+                cjkRun = 0;
+                continue;
+            }
+            var text = analyzer.TokenText(token);
+            ulong word = Hash(text, WordSeed);
+            keys.Add(WordKey(word));
+            if (config.WordBigrams && hasPrevious)
+                keys.Add(WordKey((previousWord * 31 + word) ^ BigramSeed));
+            previousWord = word;
+            hasPrevious = true;
+
+            if (token.Kind == TokenKind.Cjk)
+            {
+                // CJK n-grams 1..CjkNgramMax over consecutive CJK characters
+                cjkHashes[cjkRun % 3] = Hash(text, CjkSeed);
+                cjkRun++;
+                ulong h = CjkSeed;
+                for (int n = 1; n <= Math.Min(Math.Min(cjkRun, config.CjkNgramMax), 3); n++)
+                {
+                    h = h * Prime ^ cjkHashes[(cjkRun - n) % 3];
+                    keys.Add(CharKey(h + (ulong)n));
+                }
+                continue;
+            }
+            cjkRun = 0;
+            if (token.Kind is TokenKind.Word or TokenKind.Number)
+                EmitCharNgrams(text, config.CharNgramMin, config.CharNgramMax, keys);
+        }
+    }
+
+    /// <summary>Character n-grams of "⟨word⟩" with boundary marks, like scikit-learn's char_wb analyzer.</summary>
+    static void EmitCharNgrams(ReadOnlySpan<char> word, int min, int max, List<ulong> keys)
+    {
+        int length = word.Length + 2;
+        for (int start = 0; start < length; start++)
+        {
+            ulong h = CharSeed;
+            for (int n = 1; n <= max && start + n <= length; n++)
+            {
+                int p = start + n - 1;
+                char c = p == 0 || p == length - 1 ? Boundary : word[p - 1];
+                h = (h ^ c) * Prime;
+                if (n >= min) keys.Add(CharKey(h));
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using Kefu.Text;
+
+namespace Kefu.Nlu.Features;
+
+/// <summary>
+/// Hashed n-gram keys to a fitted vocabulary of columns, weighted (1 + ln tf) · idf and L2-normalized per
+/// block (words, characters), as scikit-learn's TfidfVectorizer(sublinear_tf=True) in a FeatureUnion.
+/// Keys never seen in training are dropped: they would have zero weight in every linear model.
+/// </summary>
+public sealed class SparseVectorizer
+{
+    readonly Dictionary<ulong, int> columns;
+    readonly ulong[] keys;       // [F] column -> key
+    readonly float[] idf;        // [F]
+
+    public SparseFeatureConfig Config { get; }
+    public int FeatureCount => keys.Length;
+    public ReadOnlySpan<ulong> Keys => keys;
+    public ReadOnlySpan<float> Idf => idf;
+
+    public SparseVectorizer(SparseFeatureConfig config, ulong[] keys, float[] idf)
+    {
+        if (keys.Length != idf.Length) throw new ArgumentException("keys and idf differ in length");
+        Config = config;
+        this.keys = keys;
+        this.idf = idf;
+        columns = new Dictionary<ulong, int>(keys.Length);
+        for (int i = 0; i < keys.Length; i++) columns[keys[i]] = i;
+    }
+
+    /// <summary>Builds the vocabulary and document frequencies of <paramref name="texts"/>.</summary>
+    public static SparseVectorizer Fit(IReadOnlyList<string> texts, SparseFeatureConfig config)
+    {
+        var df = new Dictionary<ulong, int>();
+        var buffer = new List<ulong>();
+        var analyzer = new TextAnalyzer();
+        foreach (var text in texts)
+        {
+            buffer.Clear();
+            analyzer.Analyze(text);
+            FeatureHashing.EmitKeys(analyzer, config, buffer);
+            buffer.Sort();
+            for (int i = 0; i < buffer.Count; i++)
+                if (i == 0 || buffer[i] != buffer[i - 1])
+                    df[buffer[i]] = df.GetValueOrDefault(buffer[i]) + 1;
+        }
+        var kept = df.Where(kv => kv.Value >= config.MinDocumentFrequency).Select(kv => kv.Key).ToArray();
+        Array.Sort(kept); // column order independent of dictionary iteration order
+        var idf = new float[kept.Length];
+        for (int i = 0; i < kept.Length; i++)
+            idf[i] = config.UseIdf ? MathF.Log((1f + texts.Count) / (1f + df[kept[i]])) + 1f : 1f;
+        return new SparseVectorizer(config, kept, idf);
+    }
+
+    /// <summary>
+    /// Writes the sparse vector of <paramref name="text"/> into the buffers; returns the non-zero count.
+    /// Allocates nothing once <paramref name="scratch"/>'s buffers have grown.
+    /// </summary>
+    public int Transform(ReadOnlySpan<char> text, VectorizerScratch scratch)
+    {
+        var analyzer = scratch.Analyzer;
+        analyzer.Analyze(text);
+        scratch.Keys.Clear();
+        FeatureHashing.EmitKeys(analyzer, Config, scratch.Keys);
+        var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(scratch.Keys);
+        sorted.Sort();
+        scratch.Ensure(sorted.Length);
+        var cols = scratch.Columns;
+        var vals = scratch.Values;
+        int count = 0;
+        float wordNorm = 0, charNorm = 0;
+        for (int i = 0; i < sorted.Length;)
+        {
+            int j = i + 1;
+            while (j < sorted.Length && sorted[j] == sorted[i]) j++;
+            if (columns.TryGetValue(sorted[i], out int col))
+            {
+                int tf = j - i;
+                float w = (Config.SublinearTf ? 1f + MathF.Log(tf) : tf) * idf[col];
+                cols[count] = col;
+                vals[count] = w;
+                if (FeatureHashing.IsCharBlock(sorted[i])) charNorm += w * w; else wordNorm += w * w;
+                count++;
+            }
+            i = j;
+        }
+        float wordScale = wordNorm > 0 ? 1f / MathF.Sqrt(wordNorm) : 0f;
+        float charScale = charNorm > 0 ? 1f / MathF.Sqrt(charNorm) : 0f;
+        for (int i = 0; i < count; i++)
+            vals[i] *= FeatureHashing.IsCharBlock(keys[cols[i]]) ? charScale : wordScale;
+        return count;
+    }
+
+    /// <summary>All texts as one compressed sparse row matrix [N, F].</summary>
+    public SparseMatrix TransformAll(IReadOnlyList<string> texts)
+    {
+        var scratch = new VectorizerScratch();
+        var rowStart = new int[texts.Count + 1];
+        var cols = new List<int>(texts.Count * 64);
+        var vals = new List<float>(texts.Count * 64);
+        for (int r = 0; r < texts.Count; r++)
+        {
+            int n = Transform(texts[r], scratch);
+            for (int i = 0; i < n; i++)
+            {
+                cols.Add(scratch.Columns[i]);
+                vals.Add(scratch.Values[i]);
+            }
+            rowStart[r + 1] = cols.Count;
+        }
+        return new SparseMatrix(texts.Count, FeatureCount, rowStart, cols.ToArray(), vals.ToArray());
+    }
+}
+
+/// <summary>Reusable buffers for <see cref="SparseVectorizer.Transform"/>; one per thread.</summary>
+public sealed class VectorizerScratch
+{
+    public TextAnalyzer Analyzer { get; } = new();
+    public List<ulong> Keys { get; } = new(256);
+    public int[] Columns { get; private set; } = new int[256];
+    public float[] Values { get; private set; } = new float[256];
+
+    internal void Ensure(int size)
+    {
+        if (Columns.Length >= size) return;
+        Columns = new int[size * 2];
+        Values = new float[size * 2];
+    }
+}

@@ -1,0 +1,30 @@
+using Kefu.Nlu.Entities;
+using Kefu.Nlu.Features;
+using Kefu.Nlu.Intents;
+
+namespace Kefu.Nlu;
+
+/// <summary>
+/// Everything that shapes an NLU model. <paramref name="FallbackThreshold"/>: below this confidence the
+/// parse's intent becomes <c>nlu_fallback</c>; null means "fit it on held-out folds when the data has
+/// <paramref name="OosLabel"/> examples, else 0.3". <paramref name="CalibrationFolds"/>: k of the k-fold split
+/// whose held-out scores fit the temperature (one fold) and the OOS threshold (all folds).
+/// <paramref name="OosInScopeRejection"/>: the share of held-out in-scope messages the fitted threshold
+/// may turn into fallbacks (see <see cref="Intents.Calibration.FitOosThreshold"/>).
+/// </summary>
+public sealed record NluConfig(
+    SparseFeatureConfig Features,
+    SvmOptions Svm,
+    CrfOptions Entities,
+    float? FallbackThreshold = null,
+    string? OosLabel = null,
+    int CalibrationFolds = 5,
+    float OosInScopeRejection = 0.02f,
+    int RankingLength = 10,
+    int Seed = 1)
+{
+    public const string FallbackIntent = "nlu_fallback";
+    public const float DefaultFallbackThreshold = 0.3f;
+
+    public static NluConfig Default { get; } = new(new SparseFeatureConfig(), new SvmOptions(), new CrfOptions());
+}

@@ -1,0 +1,89 @@
+using Kefu.Nlu.Entities;
+using Kefu.Nlu.Features;
+using Kefu.Nlu.Intents;
+
+namespace Kefu.Nlu;
+
+/// <summary>A trained NLU: featurizer, intent classifier, optional entity extractor. Thread-safe for parsing.</summary>
+public sealed class NluModel : IMessageParser
+{
+    [ThreadStatic] static ParseScratch? scratch;
+
+    public NluConfig Config { get; }
+    public SparseVectorizer Vectorizer { get; }
+    public IntentClassifier Intents { get; }
+    public EntityExtractor? Entities { get; }
+    /// <summary>Below this confidence <see cref="Parse"/> answers <see cref="NluConfig.FallbackIntent"/>.</summary>
+    public float FallbackThreshold { get; }
+
+    public NluModel(NluConfig config, SparseVectorizer vectorizer, IntentClassifier intents,
+        EntityExtractor? entities, float fallbackThreshold)
+    {
+        Config = config;
+        Vectorizer = vectorizer;
+        Intents = intents;
+        Entities = entities;
+        FallbackThreshold = fallbackThreshold;
+    }
+
+    /// <summary>The top intent's index and calibrated confidence, before any fallback.</summary>
+    public (int Label, float Confidence) PredictIntent(ReadOnlySpan<char> text)
+    {
+        var s = scratch ??= new ParseScratch();
+        var probabilities = s.Probabilities(Intents.Labels.Count);
+        Classify(text, s, probabilities);
+        int best = 0;
+        for (int k = 1; k < probabilities.Length; k++)
+            if (probabilities[k] > probabilities[best]) best = k;
+        return (best, probabilities[best]);
+    }
+
+    /// <summary>Intent, ranking and entities of one message, with <c>nlu_fallback</c> below the threshold.</summary>
+    public NluParse Parse(string text)
+    {
+        var s = scratch ??= new ParseScratch();
+        var probabilities = s.Probabilities(Intents.Labels.Count);
+        Classify(text, s, probabilities);
+        var order = s.Order(probabilities.Length);
+        for (int k = 0; k < order.Length; k++) order[k] = k;
+        var keys = s.SortKeys(probabilities.Length);
+        for (int k = 0; k < keys.Length; k++) keys[k] = -probabilities[k];
+        keys.Sort(order);
+
+        int length = Math.Min(Config.RankingLength, order.Length);
+        var ranking = new List<IntentPrediction>(length + 1);
+        for (int k = 0; k < length; k++)
+            ranking.Add(new IntentPrediction(Intents.Labels[order[k]], probabilities[order[k]]));
+        var top = ranking[0];
+        if (top.Confidence < FallbackThreshold)
+        {
+            top = new IntentPrediction(NluConfig.FallbackIntent, FallbackThreshold);
+            ranking.Insert(0, top);
+        }
+        var entities = Entities?.Extract(text) ?? [];
+        return new NluParse(text, top, ranking, entities);
+    }
+
+    void Classify(ReadOnlySpan<char> text, ParseScratch s, Span<float> probabilities)
+    {
+        int n = Vectorizer.Transform(text, s.Vectorizer);
+        Intents.Probabilities(s.Vectorizer.Columns.AsSpan(0, n), s.Vectorizer.Values.AsSpan(0, n), probabilities);
+    }
+
+    sealed class ParseScratch
+    {
+        float[] probabilities = [];
+        float[] sortKeys = [];
+        int[] order = [];
+        public VectorizerScratch Vectorizer { get; } = new();
+        public Span<float> Probabilities(int n) => Grow(ref probabilities, n);
+        public Span<float> SortKeys(int n) => Grow(ref sortKeys, n);
+        public Span<int> Order(int n) => Grow(ref order, n);
+
+        static Span<T> Grow<T>(ref T[] buffer, int n)
+        {
+            if (buffer.Length < n) buffer = new T[n];
+            return buffer.AsSpan(0, n);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Kefu.Nlu;
+
+/// <summary>Rasa's parse JSON: {"text", "intent": {"name", "confidence"}, "intent_ranking": [...], "entities": [...]}.</summary>
+public static class NluParseJson
+{
+    public static string Serialize(NluParse parse, bool indented = false)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions
+               {
+                   Indented = indented,
+                   Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+               }))
+        {
+            w.WriteStartObject();
+            w.WriteString("text", parse.Text);
+            w.WritePropertyName("intent");
+            WriteIntent(w, parse.Intent);
+            w.WriteStartArray("intent_ranking");
+            foreach (var p in parse.IntentRanking) WriteIntent(w, p);
+            w.WriteEndArray();
+            w.WriteStartArray("entities");
+            foreach (var e in parse.Entities)
+            {
+                w.WriteStartObject();
+                w.WriteString("entity", e.Entity);
+                w.WriteNumber("start", e.Start);
+                w.WriteNumber("end", e.End);
+                w.WriteString("value", e.Value);
+                if (e.Role is not null) w.WriteString("role", e.Role);
+                if (e.Group is not null) w.WriteString("group", e.Group);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    static void WriteIntent(Utf8JsonWriter w, IntentPrediction p)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", p.Name);
+        w.WriteNumber("confidence", Math.Round(p.Confidence, 6));
+        w.WriteEndObject();
+    }
+}

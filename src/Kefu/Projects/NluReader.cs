@@ -1,0 +1,223 @@
+using System.Text.RegularExpressions;
+using Kefu.Nlu;
+using Kefu.Projects.Yaml;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Kefu.Projects;
+
+/// <summary>
+/// Reads `nlu:` sections of any number of files and assembles one <see cref="NluTrainingData"/>,
+/// with the checks that need all files: an example text under two intents, conflicting synonyms.
+/// </summary>
+internal sealed class NluReader(DiagnosticBag diagnostics)
+{
+    internal sealed record LocatedExample(NluExample Example, SourceLocation Location);
+
+    private readonly List<LocatedExample> _examples = [];
+    private readonly List<(string Surface, string Canonical, SourceLocation Location)> _synonyms = [];
+    private readonly List<RegexFeature> _regexes = [];
+    private readonly List<LookupTable> _lookups = [];
+
+    public IReadOnlyList<LocatedExample> Examples => _examples;
+
+    public void Read(YamlSource source, YamlNode nluNode)
+    {
+        foreach (var item in source.Sequence(nluNode, "'nlu'"))
+        {
+            if (source.Mapping(item, "an nlu item") is not { } entry) continue;
+            if (YamlSource.Get(entry, "intent") is { } intentNode)
+                ReadIntent(source, entry, intentNode);
+            else if (YamlSource.Get(entry, "synonym") is { } synonymNode)
+                ReadSynonym(source, entry, synonymNode);
+            else if (YamlSource.Get(entry, "regex") is { } regexNode)
+                ReadRegex(source, entry, regexNode);
+            else if (YamlSource.Get(entry, "lookup") is { } lookupNode)
+                ReadLookup(source, entry, lookupNode);
+            else
+                source.Error(item, "an nlu item needs one of the keys intent, synonym, regex or lookup");
+        }
+    }
+
+    private void ReadIntent(YamlSource source, YamlMappingNode entry, YamlNode intentNode)
+    {
+        source.WarnUnknownKeys(entry, "an nlu intent", "intent", "examples", "metadata");
+        if (source.String(intentNode, "the intent name") is not { } intent) return;
+        foreach (var (raw, at) in ExampleLines(source, entry, $"intent '{intent}'"))
+        {
+            var parsed = EntityAnnotations.Parse(raw);
+            foreach (var problem in parsed.Problems)
+            {
+                var where = source.At(at.Line, at.Column + problem.Offset);
+                if (problem.Severity == Severity.Error) diagnostics.Error(where, problem.Message);
+                else diagnostics.Warning(where, problem.Message);
+            }
+            if (parsed.HasErrors) continue;
+            _examples.Add(new(new NluExample(parsed.Text, intent, parsed.Entities), at));
+            foreach (var span in parsed.Entities)
+            {
+                string surface = parsed.Text[span.Start..span.End];
+                if (span.Value != surface) _synonyms.Add((surface, span.Value, at));
+            }
+        }
+    }
+
+    private void ReadSynonym(YamlSource source, YamlMappingNode entry, YamlNode nameNode)
+    {
+        source.WarnUnknownKeys(entry, "an nlu synonym", "synonym", "examples");
+        if (source.String(nameNode, "the synonym's value") is not { } canonical) return;
+        foreach (var (text, at) in ExampleLines(source, entry, $"synonym '{canonical}'"))
+            _synonyms.Add((text, canonical, at));
+    }
+
+    private void ReadRegex(YamlSource source, YamlMappingNode entry, YamlNode nameNode)
+    {
+        source.WarnUnknownKeys(entry, "an nlu regex", "regex", "examples");
+        if (source.String(nameNode, "the regex name") is not { } name) return;
+        var patterns = new List<string>();
+        foreach (var (pattern, at) in ExampleLines(source, entry, $"regex '{name}'"))
+        {
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+                patterns.Add(pattern);
+            }
+            catch (ArgumentException e)
+            {
+                diagnostics.Error(at, $"regex '{name}': the pattern '{pattern}' is not a valid regular expression: {e.Message}");
+            }
+        }
+        _regexes.Add(new RegexFeature(name, patterns));
+    }
+
+    private void ReadLookup(YamlSource source, YamlMappingNode entry, YamlNode nameNode)
+    {
+        source.WarnUnknownKeys(entry, "an nlu lookup", "lookup", "examples");
+        if (source.String(nameNode, "the lookup table name") is not { } name) return;
+        var elements = ExampleLines(source, entry, $"lookup '{name}'").Select(e => e.Text).ToList();
+        _lookups.Add(new LookupTable(name, elements));
+    }
+
+    /// <summary>
+    /// The `examples:` of an item with the position of each example's first character. Rasa writes them as a
+    /// block string of "- example" lines; a list of {text, metadata} mappings is accepted too.
+    /// </summary>
+    private static List<(string Text, SourceLocation At)> ExampleLines(YamlSource source, YamlMappingNode entry, string owner)
+    {
+        var result = new List<(string, SourceLocation)>();
+        var node = YamlSource.Get(entry, "examples");
+        if (node is null || YamlSource.IsNull(node))
+        {
+            source.Warning(entry, $"{owner} has no examples");
+            return result;
+        }
+        if (node is YamlSequenceNode list)
+        {
+            foreach (var item in list.Children)
+            {
+                var textNode = item is YamlMappingNode m ? YamlSource.Get(m, "text") : item;
+                if (item is YamlMappingNode mapping) source.WarnUnknownKeys(mapping, "an example", "text", "metadata");
+                if (textNode is null) { source.Error(item, $"{owner}: each example needs a 'text'"); continue; }
+                if (source.String(textNode, "an example") is not { } text) continue;
+                int quote = textNode is YamlScalarNode { Style: ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted } ? 1 : 0;
+                var at = source.At(textNode);
+                result.Add((text.Trim(), at with { Column = at.Column + quote }));
+            }
+            return result;
+        }
+        if (node is not YamlScalarNode { Value: { } block } scalar)
+        {
+            source.Error(node, $"{owner}: examples must be a block of '- example' lines (examples: |), found {YamlSource.Describe(node)}");
+            return result;
+        }
+        var lines = block.Split('\n');
+        for (int k = 0; k < lines.Length; k++)
+        {
+            string line = lines[k].TrimEnd('\r');
+            var (lineNumber, indent) = PositionOf(source, scalar, k, line);
+            int p = 0;
+            while (p < line.Length && char.IsWhiteSpace(line[p])) p++;
+            if (p == line.Length) continue;
+            if (line[p] != '-')
+            {
+                source.Diagnostics.Warning(source.At(lineNumber, indent + p + 1),
+                    $"{owner}: the line '{line.Trim()}' does not start with '- ' and is skipped");
+                continue;
+            }
+            p++;
+            while (p < line.Length && char.IsWhiteSpace(line[p])) p++;
+            string text = line[p..].TrimEnd();
+            if (text.Length == 0)
+            {
+                source.Diagnostics.Warning(source.At(lineNumber, indent + p + 1), $"{owner}: an empty example is skipped");
+                continue;
+            }
+            result.Add((text, source.At(lineNumber, indent + p + 1)));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Line k of a literal block scalar (`|`) is file line start+1+k, indented by what the file line has
+    /// before it; other scalar styles fold lines, so their examples point at the scalar itself.
+    /// </summary>
+    private static (int Line, int Indent) PositionOf(YamlSource source, YamlScalarNode scalar, int k, string valueLine)
+    {
+        var start = source.At(scalar);
+        if (scalar.Style != ScalarStyle.Literal) return (start.Line, start.Column - 1);
+        int line = start.Line + 1 + k;
+        string raw = source.Line(line);
+        return (line, raw.EndsWith(valueLine, StringComparison.Ordinal) ? raw.Length - valueLine.Length : start.Column - 1);
+    }
+
+    /// <summary>Checks across all files and builds the training data; call once, after every Read.</summary>
+    public NluTrainingData Build()
+    {
+        var firstIntent = new Dictionary<string, LocatedExample>(StringComparer.Ordinal);
+        var examples = new List<NluExample>();
+        foreach (var located in _examples)
+        {
+            var example = located.Example;
+            if (firstIntent.TryGetValue(example.Text, out var first))
+            {
+                if (first.Example.Intent != example.Intent)
+                    diagnostics.Error(located.Location,
+                        $"the example '{example.Text}' is under intent '{example.Intent}' and also under intent '{first.Example.Intent}' at {first.Location}; keep it under one intent");
+                else
+                    diagnostics.Warning(located.Location,
+                        $"the example '{example.Text}' of intent '{example.Intent}' is repeated (first at {first.Location})");
+                continue;
+            }
+            firstIntent[example.Text] = located;
+            examples.Add(example);
+        }
+
+        var synonyms = new Dictionary<string, string>(StringComparer.Ordinal);
+        var synonymAt = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+        foreach (var (surface, canonical, at) in _synonyms)
+        {
+            string key = surface.ToLowerInvariant();
+            if (synonyms.TryGetValue(key, out var existing) && existing != canonical)
+                diagnostics.Warning(at, $"'{surface}' is a synonym of '{canonical}' here and of '{existing}' at {synonymAt[key]}; the first is kept");
+            else if (!synonyms.ContainsKey(key))
+                (synonyms[key], synonymAt[key]) = (canonical, at);
+        }
+
+        return new NluTrainingData(examples, synonyms,
+            MergeByName(_regexes, r => r.Name, (a, b) => a with { Patterns = [.. a.Patterns, .. b.Patterns] }),
+            MergeByName(_lookups, l => l.Name, (a, b) => a with { Elements = [.. a.Elements, .. b.Elements] }));
+    }
+
+    // Rasa lets one regex or lookup name appear in several files; their entries are combined.
+    private static List<T> MergeByName<T>(List<T> items, Func<T, string> name, Func<T, T, T> merge)
+    {
+        var merged = new List<T>();
+        foreach (var item in items)
+        {
+            int index = merged.FindIndex(m => name(m) == name(item));
+            if (index < 0) merged.Add(item);
+            else merged[index] = merge(merged[index], item);
+        }
+        return merged;
+    }
+}

@@ -1,0 +1,270 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Kefu.Projects.Yaml;
+
+/// <summary>
+/// One parsed YAML file with the helpers every reader needs: node positions, typed scalars, and
+/// diagnostics that name the file, line and column. Readers never throw on bad input; they report and
+/// skip the bad node.
+/// </summary>
+internal sealed partial class YamlSource
+{
+    public string File { get; }
+    public YamlNode? Root { get; }
+    public DiagnosticBag Diagnostics { get; }
+    private readonly string[] _lines;
+
+    private YamlSource(string file, string[] lines, YamlNode? root, DiagnosticBag diagnostics) =>
+        (File, _lines, Root, Diagnostics) = (file, lines, root, diagnostics);
+
+    /// <summary>Parses a file; on a YAML syntax error reports YamlDotNet's position and returns a source without Root.</summary>
+    public static YamlSource Load(string path, string displayName, DiagnosticBag diagnostics)
+    {
+        string text;
+        try
+        {
+            text = System.IO.File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            diagnostics.Error(new SourceLocation(displayName, 1, 1), $"cannot read the file: {e.Message}");
+            return new YamlSource(displayName, [], null, diagnostics);
+        }
+        return Parse(text, displayName, diagnostics);
+    }
+
+    public static YamlSource Parse(string text, string displayName, DiagnosticBag diagnostics)
+    {
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            var at = new SourceLocation(displayName, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column));
+            diagnostics.Error(at, $"malformed YAML: {StripMarks(e.Message)}");
+            return new YamlSource(displayName, lines, null, diagnostics);
+        }
+        if (stream.Documents.Count > 1)
+            diagnostics.Warning(new SourceLocation(displayName, 1, 1),
+                "the file holds several YAML documents; only the first is read");
+        var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        return new YamlSource(displayName, lines, root, diagnostics);
+    }
+
+    // YamlDotNet prefixes messages with "(Line: 3, Col: 5, Idx: 20) - (Line: 3, Col: 6, Idx: 21): "; the location is printed separately.
+    private static string StripMarks(string message) => MarkPrefix().Replace(message, "");
+
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\):\s*")]
+    private static partial Regex MarkPrefix();
+
+    public SourceLocation At(YamlNode node) => new(File, (int)node.Start.Line, (int)node.Start.Column);
+
+    public SourceLocation At(int line, int column) => new(File, line, column);
+
+    public void Error(YamlNode node, string message) => Diagnostics.Error(At(node), message);
+
+    public void Warning(YamlNode node, string message) => Diagnostics.Warning(At(node), message);
+
+    /// <summary>
+    /// The file position of a character of a scalar's value. Exact for single-line plain or quoted scalars
+    /// and literal blocks (`|`); folded styles point at the scalar's start line.
+    /// </summary>
+    public SourceLocation PositionIn(YamlScalarNode scalar, int offset)
+    {
+        var start = At(scalar);
+        string value = scalar.Value ?? "";
+        switch (scalar.Style)
+        {
+            case ScalarStyle.Literal:
+                int lineIndex = value.AsSpan(0, offset).Count('\n');
+                int lineStart = offset == 0 ? 0 : value.LastIndexOf('\n', offset - 1) + 1;
+                int lineEnd = value.IndexOf('\n', lineStart);
+                string valueLine = lineEnd < 0 ? value[lineStart..] : value[lineStart..lineEnd];
+                int line = start.Line + 1 + lineIndex;
+                string raw = Line(line);
+                int indent = raw.EndsWith(valueLine, StringComparison.Ordinal) ? raw.Length - valueLine.Length : start.Column - 1;
+                return At(line, indent + offset - lineStart + 1);
+            case ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted when !value.Contains('\n'):
+                return At(start.Line, start.Column + 1 + offset);
+            case ScalarStyle.Plain when !value.Contains('\n'):
+                return At(start.Line, start.Column + offset);
+            default:
+                return start;
+        }
+    }
+
+    /// <summary>The raw text of a 1-based line, for positions inside block scalars.</summary>
+    public string Line(int line) => line >= 1 && line <= _lines.Length ? _lines[line - 1] : "";
+
+    // ---- Shapes -------------------------------------------------------------------------------
+
+    public YamlMappingNode? Mapping(YamlNode node, string what)
+    {
+        if (node is YamlMappingNode mapping) return mapping;
+        Error(node, $"{what} must be a mapping of keys to values, found {Describe(node)}");
+        return null;
+    }
+
+    /// <summary>The items of a sequence; an empty value (`key:`) is an empty sequence.</summary>
+    public IReadOnlyList<YamlNode> Sequence(YamlNode node, string what)
+    {
+        if (node is YamlSequenceNode sequence) return sequence.Children.ToList();
+        if (IsNull(node)) return [];
+        Error(node, $"{what} must be a list (lines starting with '- '), found {Describe(node)}");
+        return [];
+    }
+
+    /// <summary>The entries of a mapping with string keys; an empty value is an empty mapping.</summary>
+    public IEnumerable<(string Key, YamlNode KeyNode, YamlNode Value)> Entries(YamlNode node, string what)
+    {
+        if (IsNull(node)) yield break;
+        if (Mapping(node, what) is not { } mapping) yield break;
+        foreach (var (key, value) in mapping.Children)
+            if (key is YamlScalarNode { Value: { } name }) yield return (name, key, value);
+            else Error(key, $"{what}: keys must be plain names, found {Describe(key)}");
+    }
+
+    public static YamlNode? Get(YamlMappingNode mapping, string key) =>
+        mapping.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+    /// <summary>Warns about keys outside <paramref name="known"/>, naming them and where they are.</summary>
+    public void WarnUnknownKeys(YamlMappingNode mapping, string what, params string[] known)
+    {
+        foreach (var key in mapping.Children.Keys)
+            if (key is YamlScalarNode { Value: { } name } && !known.Contains(name))
+                Warning(key, $"unknown key '{name}' in {what} is ignored (known keys: {string.Join(", ", known)})");
+    }
+
+    // ---- Scalars ------------------------------------------------------------------------------
+
+    public static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
+    /// <summary>A non-empty string; reports and returns null otherwise.</summary>
+    public string? String(YamlNode node, string what)
+    {
+        if (node is YamlScalarNode scalar && !IsNull(node) && !string.IsNullOrWhiteSpace(scalar.Value))
+            return scalar.Value;
+        Error(node, $"{what} must be a non-empty text, found {Describe(node)}");
+        return null;
+    }
+
+    /// <summary>A string, or null for an absent or null value.</summary>
+    public string? OptionalString(YamlNode? node, string what) =>
+        node is null || IsNull(node) ? null : String(node, what);
+
+    public bool Bool(YamlNode? node, string what, bool fallback)
+    {
+        if (node is null || IsNull(node)) return fallback;
+        if (node is YamlScalarNode { Style: ScalarStyle.Plain } scalar && TryBool(scalar.Value, out var value)) return value;
+        Error(node, $"{what} must be true or false, found {Describe(node)}");
+        return fallback;
+    }
+
+    public double Number(YamlNode? node, string what, double fallback)
+    {
+        if (node is null || IsNull(node)) return fallback;
+        if (node is YamlScalarNode { Style: ScalarStyle.Plain } scalar && TryNumber(scalar.Value, out var value)) return value;
+        Error(node, $"{what} must be a number, found {Describe(node)}");
+        return fallback;
+    }
+
+    /// <summary>A name or a list of names (`intent: greet` or `intent: [greet, hello]`); absent is empty.</summary>
+    public IReadOnlyList<string> Names(YamlNode? node, string what)
+    {
+        if (node is null || IsNull(node)) return [];
+        if (node is YamlScalarNode) return String(node, what) is { } one ? [one] : [];
+        return Sequence(node, what).Select(item => String(item, $"each of {what}")).OfType<string>().ToList();
+    }
+
+    private static bool TryBool(string? text, out bool value)
+    {
+        switch (text)
+        {
+            case "true" or "True" or "TRUE": value = true; return true;
+            case "false" or "False" or "FALSE": value = false; return true;
+            default: value = false; return false;
+        }
+    }
+
+    private static bool TryNumber(string? text, out double value)
+    {
+        value = 0;
+        return text is not null && YamlNumber().IsMatch(text)
+            && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value);
+    }
+
+    [GeneratedRegex(@"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")]
+    private static partial Regex YamlNumber();
+
+    /// <summary>A short, human description of a node for messages: "a list", "a mapping", "'text'".</summary>
+    public static string Describe(YamlNode node) => node switch
+    {
+        YamlSequenceNode => "a list",
+        YamlMappingNode => "a mapping",
+        _ when IsNull(node) => "nothing",
+        YamlScalarNode s => $"'{s.Value}'",
+        _ => "an alias",
+    };
+
+    // ---- JSON ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The node as JSON, typed by the YAML 1.2 core schema as Rasa reads it: plain true/false are
+    /// booleans, plain numbers are numbers, plain null/~/empty is null, everything quoted is a string.
+    /// </summary>
+    public static JsonElement ToJson(YamlNode node)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+            WriteJson(writer, node);
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
+    private static void WriteJson(Utf8JsonWriter writer, YamlNode node)
+    {
+        switch (node)
+        {
+            case YamlMappingNode mapping:
+                writer.WriteStartObject();
+                foreach (var (key, value) in mapping.Children)
+                {
+                    writer.WritePropertyName(key is YamlScalarNode { Value: { } k } ? k : key.ToString());
+                    WriteJson(writer, value);
+                }
+                writer.WriteEndObject();
+                break;
+            case YamlSequenceNode sequence:
+                writer.WriteStartArray();
+                foreach (var item in sequence.Children) WriteJson(writer, item);
+                writer.WriteEndArray();
+                break;
+            case YamlScalarNode scalar when IsNull(scalar):
+                writer.WriteNullValue();
+                break;
+            case YamlScalarNode { Style: ScalarStyle.Plain } scalar when TryBool(scalar.Value, out var b):
+                writer.WriteBooleanValue(b);
+                break;
+            case YamlScalarNode { Style: ScalarStyle.Plain } scalar when TryNumber(scalar.Value, out var number):
+                if (JsonNumber().IsMatch(scalar.Value!)) writer.WriteRawValue(scalar.Value!);
+                else writer.WriteNumberValue(number);
+                break;
+            case YamlScalarNode scalar:
+                writer.WriteStringValue(scalar.Value);
+                break;
+            default:
+                writer.WriteNullValue();
+                break;
+        }
+    }
+
+    [GeneratedRegex(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$")]
+    private static partial Regex JsonNumber();
+}

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using Kefu.Dialogue.Policies;
+using Kefu.Models;
+using Kefu.Nlu;
+using Kefu.Projects;
+
+namespace Kefu.Training;
+
+public sealed record TrainingResult(string ModelPath, NluModel Nlu, PolicyModel Policies, TimeSpan Elapsed);
+
+/// <summary>
+/// One training run of a loaded project: the NLU and the dialogue policies, written as two components of
+/// one model archive.
+/// </summary>
+public static class ProjectTrainer
+{
+    public static string DefaultModelPath(string projectDirectory) => Path.Combine(projectDirectory, "models", "model.kefu");
+
+    /// <summary>The NLU config a project asks for: Rasa's FallbackClassifier threshold is honoured.</summary>
+    public static NluConfig NluConfigFor(RasaProject project)
+    {
+        var config = NluConfig.Default;
+        if (project.Config.FindComponent("FallbackClassifier") is { } fallback)
+            config = config with { FallbackThreshold = (float)fallback.Options.GetDouble("threshold", NluConfig.DefaultFallbackThreshold) };
+        return config;
+    }
+
+    public static TrainingResult Train(RasaProject project, string modelPath, IProgress<string>? progress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        if (project.Nlu.Examples.Count == 0)
+            throw new ProjectException([new Diagnostic(Severity.Error, new SourceLocation(project.Directory, 1, 1),
+                "the project has no NLU examples (data/*.yml with an 'nlu:' section)")]);
+        progress?.Report($"training the NLU on {project.Nlu.Examples.Count} examples");
+        var nlu = NluTrainer.Train(project.Nlu, NluConfigFor(project), progress);
+        progress?.Report($"training the dialogue policies on {project.Stories.Count} stories and {project.Rules.Count} rules");
+        var policies = PolicyModel.Train(project);
+        ModelArchive.Save(modelPath, nlu, writer => DialogueComponent.Write(writer, project, policies));
+        progress?.Report($"model written to {modelPath}");
+        return new TrainingResult(modelPath, nlu, policies, clock.Elapsed);
+    }
+}

@@ -1,0 +1,152 @@
+using Kefu.Dialogue;
+using Kefu.Server.Storage;
+
+namespace Kefu.Server.Tests;
+
+/// <summary>The IEventStore contract; every store runs the same tests.</summary>
+public abstract class EventStoreContract
+{
+    protected abstract IEventStore Store { get; }
+
+    protected static StoredEvent Event(string type, int n) =>
+        new(type, $$"""{"n":{{n}},"text":"第{{n}}条"}""", new DateTimeOffset(2026, 11, 22, 8, 0, n % 60, TimeSpan.FromHours(8)));
+
+    [Fact]
+    public async Task Events_round_trip_whole()
+    {
+        StoredEvent[] events = [Event("user", 1), Event("bot", 2)];
+        await Store.AppendAsync("c1", events);
+
+        Assert.Equal(events, await Store.LoadAsync("c1"));
+        Assert.Equal(TimeSpan.FromHours(8), (await Store.LoadAsync("c1"))[0].Timestamp.Offset);
+    }
+
+    [Fact]
+    public async Task Unknown_conversation_is_empty()
+    {
+        Assert.Empty(await Store.LoadAsync("nobody"));
+        Assert.Empty(await Store.ListConversationsAsync());
+    }
+
+    [Fact]
+    public async Task Appends_keep_their_order_and_conversations_keep_apart()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.AppendAsync("a", [Event("user", i * 2), Event("bot", i * 2 + 1)]);
+            await Store.AppendAsync("b", [Event("user", 100 + i)]);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(n => Event(n % 2 == 0 ? "user" : "bot", n)), await Store.LoadAsync("a"));
+        Assert.Equal(Enumerable.Range(100, 5).Select(n => Event("user", n)), await Store.LoadAsync("b"));
+        Assert.Equal(["a", "b"], await Store.ListConversationsAsync());
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_to_many_conversations_all_land_in_order()
+    {
+        const int conversations = 64, turns = 20;
+        await Parallel.ForEachAsync(Enumerable.Range(0, conversations), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (c, _) =>
+            {
+                for (var t = 0; t < turns; t++)
+                    await Store.AppendAsync($"c{c}", [Event("user", 2 * t), Event("bot", 2 * t + 1)]);
+            });
+
+        Assert.Equal(conversations, (await Store.ListConversationsAsync()).Count);
+        for (var c = 0; c < conversations; c++)
+            Assert.Equal(Enumerable.Range(0, 2 * turns).Select(n => Event(n % 2 == 0 ? "user" : "bot", n)), await Store.LoadAsync($"c{c}"));
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_to_one_conversation_never_interleave()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+            Task.Run(() => Store.AppendAsync("shared", [Event("user", i), Event("bot", i), Event("slot", i)]))));
+
+        var events = await Store.LoadAsync("shared");
+        Assert.Equal(150, events.Count);
+        for (var i = 0; i < events.Count; i += 3)
+        {
+            Assert.Equal(["user", "bot", "slot"], events.Skip(i).Take(3).Select(e => e.Type));
+            Assert.Single(events.Skip(i).Take(3).Select(e => e.Json).Distinct());
+        }
+    }
+}
+
+public sealed class InMemoryEventStoreTests : EventStoreContract
+{
+    protected override IEventStore Store { get; } = new InMemoryEventStore();
+}
+
+public sealed class SqliteEventStoreTests : EventStoreContract, IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("kefu-store-").FullName;
+    private readonly SqliteEventStore _store;
+
+    public SqliteEventStoreTests() => _store = new SqliteEventStore(DatabasePath);
+
+    private string DatabasePath => Path.Combine(_directory, "nested", "conversations.db");
+
+    protected override IEventStore Store => _store;
+
+    [Fact]
+    public async Task Events_survive_a_restart_and_appends_continue_after_them()
+    {
+        await _store.AppendAsync("c", [Event("user", 1)]);
+        _store.Dispose();
+
+        using (var reopened = new SqliteEventStore(DatabasePath))
+        {
+            Assert.Equal([Event("user", 1)], await reopened.LoadAsync("c"));
+            await reopened.AppendAsync("c", [Event("bot", 2)]);
+        }
+        using var third = new SqliteEventStore(DatabasePath);
+        Assert.Equal([Event("user", 1), Event("bot", 2)], await third.LoadAsync("c"));
+    }
+
+    [Fact]
+    public async Task An_acknowledged_append_is_in_the_file_before_the_store_is_closed()
+    {
+        await _store.AppendAsync("c", [Event("user", 1), Event("bot", 2)]);
+
+        // A second store on the same file stands in for a restarted process: nothing was flushed on close.
+        using var other = new SqliteEventStore(DatabasePath);
+        Assert.Equal([Event("user", 1), Event("bot", 2)], await other.LoadAsync("c"));
+    }
+
+    [Fact]
+    public async Task A_failing_append_stores_nothing_and_does_not_harm_its_neighbours()
+    {
+        var broken = new StoredEvent(null!, "{}", DateTimeOffset.UnixEpoch);
+        var good = Enumerable.Range(0, 20).Select(i => _store.AppendAsync($"ok{i}", [Event("user", i)])).ToList();
+        var failing = _store.AppendAsync("bad", [Event("user", 1), broken]);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        await Task.WhenAll(good);
+        Assert.Empty(await _store.LoadAsync("bad"));
+        Assert.Equal(20, (await _store.ListConversationsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Append_after_dispose_throws()
+    {
+        _store.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => _store.AppendAsync("c", [Event("user", 1)]));
+    }
+
+    [Fact]
+    public void Unusable_path_says_which_file()
+    {
+        var blocker = Path.Combine(_directory, "file");
+        File.WriteAllText(blocker, "");
+        var error = Assert.Throws<InvalidOperationException>(() => new SqliteEventStore(Path.Combine(blocker, "x.db")));
+        Assert.Contains(blocker, error.Message);
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kefu.Dialogue;
+using Kefu.Nlu;
+using Kefu.Observability;
+
+namespace Kefu.Server.Tests.Fakes;
+
+/// <summary>
+/// A stand-in for the dialogue engine that keeps its contract: one turn at a time per conversation, events
+/// persisted through IEventStore before the reply. It echoes; "/buttons", "/image", "/custom" and "/boom"
+/// (throws) exercise the other reply kinds and the error path. Also compiled into bench/server's host.
+/// </summary>
+public sealed class EchoChatService(IEventStore store) : IChatService
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
+
+    public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
+        JsonElement? metadata = null, CancellationToken ct = default)
+    {
+        if (text == "/boom")
+            throw new InvalidOperationException("the echo bot was asked to fail");
+        var replies = Reply(text);
+        var gate = _locks.GetOrAdd(conversationId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            var events = new List<StoredEvent> { Event("user", now, new JsonObject { ["text"] = text }) };
+            events.AddRange(replies.Select(r => Event("bot", now, new JsonObject { ["text"] = r.Text ?? "" })));
+            await store.AppendAsync(conversationId, events, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+        KefuMetrics.Messages.Add(1);
+        KefuMetrics.Intents.Add(1, new KeyValuePair<string, object?>("intent", "echo"));
+        return replies;
+    }
+
+    /// <summary>Intent "echo"; every run of ASCII digits is an entity "number".</summary>
+    public NluParse Parse(string text)
+    {
+        var entities = new List<EntitySpan>();
+        for (var i = 0; i < text.Length;)
+        {
+            if (!char.IsAsciiDigit(text[i]))
+            {
+                i++;
+                continue;
+            }
+            var start = i;
+            while (i < text.Length && char.IsAsciiDigit(text[i]))
+                i++;
+            entities.Add(new EntitySpan(start, i, "number", text[start..i]));
+        }
+        var intent = new IntentPrediction("echo", 0.9f);
+        return new NluParse(text, intent, [intent, new IntentPrediction("other", 0.1f)], entities);
+    }
+
+    public async Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default)
+    {
+        var events = await store.LoadAsync(conversationId, ct);
+        var tracker = new JsonObject
+        {
+            ["sender_id"] = conversationId,
+            ["paused"] = events.LastOrDefault(e => e.Type is "handoff" or "handback")?.Type == "handoff",
+            ["events"] = new JsonArray(events.Select(e =>
+            {
+                var node = JsonNode.Parse(e.Json)!.AsObject();
+                node["event"] = e.Type;
+                node["timestamp"] = e.Timestamp.ToUnixTimeMilliseconds() / 1000.0;
+                return (JsonNode)node;
+            }).ToArray()),
+        };
+        return JsonSerializer.SerializeToElement(tracker);
+    }
+
+    public Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) =>
+        store.AppendAsync(conversationId,
+            [Event("agent", DateTimeOffset.UtcNow, new JsonObject { ["agent"] = agent, ["text"] = text })], ct);
+
+    public Task HandBackAsync(string conversationId, CancellationToken ct = default) =>
+        store.AppendAsync(conversationId, [Event("handback", DateTimeOffset.UtcNow, new JsonObject())], ct);
+
+    private static IReadOnlyList<BotMessage> Reply(string text) => text switch
+    {
+        "/buttons" => [new BotMessage("请选择：", Buttons: [new BotButton("查订单", "/order_status"), new BotButton("退货", "/return")])],
+        "/image" => [new BotMessage(Image: "https://example.com/a.png")],
+        "/custom" => [new BotMessage(Custom: JsonSerializer.SerializeToElement(new { kind = "card", id = 7 }))],
+        _ => [new BotMessage("echo: " + text)],
+    };
+
+    private static StoredEvent Event(string type, DateTimeOffset at, JsonObject body) => new(type, body.ToJsonString(), at);
+}

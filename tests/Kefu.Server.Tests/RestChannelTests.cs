@@ -1,0 +1,174 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Kefu.Server.Tests;
+
+public class RestChannelTests
+{
+    private const string Webhook = "/webhooks/rest/webhook";
+
+    [Fact]
+    public async Task Text_reply_comes_back_in_rasa_shape_and_the_turn_is_stored()
+    {
+        await using var host = await TestHost.StartAsync();
+        var response = await host.Client.PostAsync(Webhook, Http.Json("""{"sender":"u1","message":"你好","metadata":{"channel":"test"}}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var replies = await response.ReadJsonAsync();
+        var reply = Assert.Single(replies.EnumerateArray());
+        Assert.Equal("u1", reply.GetProperty("recipient_id").GetString());
+        Assert.Equal("echo: 你好", reply.GetProperty("text").GetString());
+        Assert.False(reply.TryGetProperty("image", out _));
+        Assert.False(reply.TryGetProperty("buttons", out _));
+        Assert.Equal(["user", "bot"], (await host.Store.LoadAsync("u1")).Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task Buttons_images_and_custom_payloads_are_passed_through()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        var buttons = await (await host.Client.PostAsync(Webhook, Http.Json("""{"sender":"u","message":"/buttons"}"""))).ReadJsonAsync();
+        var first = buttons[0].GetProperty("buttons")[0];
+        Assert.Equal("查订单", first.GetProperty("title").GetString());
+        Assert.Equal("/order_status", first.GetProperty("payload").GetString());
+
+        var image = await (await host.Client.PostAsync(Webhook, Http.Json("""{"sender":"u","message":"/image"}"""))).ReadJsonAsync();
+        Assert.Equal("https://example.com/a.png", image[0].GetProperty("image").GetString());
+        Assert.False(image[0].TryGetProperty("text", out _));
+
+        var custom = await (await host.Client.PostAsync(Webhook, Http.Json("""{"sender":"u","message":"/custom"}"""))).ReadJsonAsync();
+        Assert.Equal(7, custom[0].GetProperty("custom").GetProperty("id").GetInt32());
+    }
+
+    public static TheoryData<string, string> BadBodies => new()
+    {
+        { """{"sender":"u1","message":""", "malformed JSON" },
+        { """{"message":"hi"}""", "sender is required" },
+        { """{"sender":"","message":"hi"}""", "sender is required" },
+        { """{"sender":"   ","message":"hi"}""", "sender is required" },
+        { """{"sender":"u1"}""", "message is required" },
+        { """{"sender":7,"message":"hi"}""", "malformed JSON" },
+        { "null", "JSON null" },
+        { "[1,2]", "malformed JSON" },
+        { "", "empty" },
+        { """{"sender":"u1","message":""" + "\"" + new string('好', 10_001) + "\"}", "10001 characters" },
+        { """{"sender":"a\u0007b","message":"hi"}""", "control character" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task Bad_bodies_get_400_problem_details_and_nothing_is_stored(string body, string expectedDetail)
+    {
+        await using var host = await TestHost.StartAsync();
+        var response = await host.Client.PostAsync(Webhook, Http.Json(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.ReadProblemAsync();
+        Assert.Contains(expectedDetail, problem.GetProperty("detail").GetString());
+        Assert.Empty(await host.Store.ListConversationsAsync());
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_is_rejected_with_the_byte_offset()
+    {
+        await using var host = await TestHost.StartAsync();
+        var prefix = Encoding.UTF8.GetBytes("""{"sender":"u1","message":"ab""");
+        byte[] body = [.. prefix, 0xC3, 0x28, .. "\"}"u8];
+
+        var response = await host.Client.PostAsync(Webhook, Http.Bytes(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = (await response.ReadProblemAsync()).GetProperty("detail").GetString();
+        Assert.Contains("not valid UTF-8", detail);
+        Assert.Contains($"byte {prefix.Length}", detail);
+        Assert.Empty(await host.Store.ListConversationsAsync());
+    }
+
+    [Fact]
+    public async Task Limit_counts_characters_not_utf16_units()
+    {
+        await using var host = await TestHost.StartAsync();
+        var tenThousandEmoji = string.Concat(Enumerable.Repeat("😀", 10_000));
+        var response = await host.Client.PostAsync(Webhook,
+            Http.Json(JsonSerializer.Serialize(new { sender = "u1", message = tenThousandEmoji })));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Body_over_the_size_limit_gets_413()
+    {
+        await using var host = await TestHost.StartAsync(maxBodyBytes: 1024);
+        var response = await host.Client.PostAsync(Webhook,
+            Http.Json(JsonSerializer.Serialize(new { sender = "u1", message = new string('x', 2000) })));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("1024 bytes", (await response.ReadProblemAsync()).GetProperty("detail").GetString());
+        Assert.Empty(await host.Store.ListConversationsAsync());
+    }
+
+    [Fact]
+    public async Task Unhandled_exception_becomes_500_problem_details()
+    {
+        await using var host = await TestHost.StartAsync();
+        var response = await host.Client.PostAsync(Webhook, Http.Json("""{"sender":"u1","message":"/boom"}"""));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        await response.ReadProblemAsync();
+    }
+
+    [Fact]
+    public async Task Before_the_model_is_ready_the_webhook_answers_503()
+    {
+        await using var host = await TestHost.StartAsync(ready: false);
+        var response = await host.Client.PostAsync(Webhook, Http.Json("""{"sender":"u1","message":"hi"}"""));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        await response.ReadProblemAsync();
+        Assert.Empty(await host.Store.ListConversationsAsync());
+    }
+}
+
+public class RestChannelConcurrencyTests
+{
+    [Fact]
+    public async Task Parallel_messages_to_one_conversation_are_all_stored_each_turn_whole()
+    {
+        await using var host = await TestHost.StartAsync();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            host.Client.PostAsync("/webhooks/rest/webhook", Http.Json($$"""{"sender":"same","message":"m{{i}}"}"""))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var events = await host.Store.LoadAsync("same");
+        Assert.Equal(80, events.Count);
+        for (var i = 0; i < events.Count; i += 2)
+        {
+            var user = JsonDocument.Parse(events[i].Json).RootElement.GetProperty("text").GetString();
+            var bot = JsonDocument.Parse(events[i + 1].Json).RootElement.GetProperty("text").GetString();
+            Assert.Equal(("user", "bot"), (events[i].Type, events[i + 1].Type));
+            Assert.Equal("echo: " + user, bot);
+        }
+        Assert.Equal(40, events.Where(e => e.Type == "user").Select(e => e.Json).Distinct().Count());
+    }
+}
+
+public class RestChannelContentTypeTests
+{
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]   // what `curl -d` sends
+    [InlineData(null)]
+    public async Task Json_body_is_read_whatever_the_content_type_says(string? contentType)
+    {
+        await using var host = await TestHost.StartAsync();
+        var content = new ByteArrayContent("""{"sender":"u1","message":"hi"}"""u8.ToArray());
+        if (contentType is not null)
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await host.Client.PostAsync("/webhooks/rest/webhook", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}

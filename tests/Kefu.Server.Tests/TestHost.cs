@@ -1,0 +1,60 @@
+using System.Net.Http.Headers;
+using Kefu.Dialogue;
+using Kefu.Server.Storage;
+using Kefu.Server.Tests.Fakes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kefu.Server.Tests;
+
+/// <summary>The real server composition on an in-process TestServer, with the echo bot and an in-memory store.</summary>
+internal sealed class TestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    public InMemoryEventStore Store { get; }
+    public HttpClient Client { get; }
+    public ServerReadiness Readiness { get; }
+
+    private TestHost(WebApplication app, InMemoryEventStore store)
+    {
+        _app = app;
+        Store = store;
+        Client = app.GetTestClient();
+        Readiness = app.Services.GetRequiredService<ServerReadiness>();
+    }
+
+    public static async Task<TestHost> StartAsync(string? token = null, bool ready = true, long maxBodyBytes = 256 * 1024)
+    {
+        var store = new InMemoryEventStore();
+        var options = new KefuServerOptions { AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0 };
+        var builder = KefuServer.CreateBuilder(options, services =>
+        {
+            services.AddSingleton<IEventStore>(store);
+            services.AddSingleton<IChatService, EchoChatService>();
+        });
+        builder.WebHost.UseTestServer();
+        var app = KefuServer.Build(builder);
+        if (ready)
+            app.Services.GetRequiredService<ServerReadiness>().MarkReady(
+                new ModelInfo("models/test.kefu", "test-model", new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero)));
+        await app.StartAsync();
+        return new TestHost(app, store);
+    }
+
+    public HttpClient AuthorizedClient(string token)
+    {
+        var client = _app.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

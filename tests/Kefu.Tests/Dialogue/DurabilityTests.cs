@@ -1,0 +1,30 @@
+using Kefu.Server.Storage;
+
+namespace Kefu.Tests.Dialogue;
+
+/// <summary>The agent over the real SQLite store: what it acknowledged survives a restart of the process.</summary>
+public class DurabilityTests
+{
+    [Fact]
+    public async Task A_restarted_bot_continues_the_conversation_from_sqlite()
+    {
+        var db = Path.Combine(Directory.CreateTempSubdirectory("kefu-durable-").FullName, "conversations.db");
+        using (var store = new SqliteEventStore(db))
+        {
+            new Chat(TinyShop.Agent(store), "c1")
+                .Send("/greet").Expect("您好")
+                .Send("/return_refund").Expect("订单号");
+        }
+
+        using (var reopened = new SqliteEventStore(db))
+        {
+            var agent = TinyShop.Agent(reopened);
+            new Chat(agent, "c1")
+                .Send("""/inform_order_id{"order_id": "DD20240101123"}""").Expect("退货原因")
+                .Send("""/inform_reason{"reason": "质量问题"}""").Expect("退货已提交：DD20240101123");
+            var events = await reopened.LoadAsync("c1");
+            Assert.Equal(4, events.Count(e => e.Type == "user"));
+            Assert.Equal(1, events.Count(e => e.Type == "session_started"));
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Kefu.Dialogue.Policies;
+using Kefu.Dialogue.Testing;
+using Kefu.Projects;
+
+namespace Kefu.Tests.Dialogue;
+
+/// <summary>The sample bots' test stories against the trained policies, with the story's own intents (no NLU).</summary>
+public class SampleStoryTests
+{
+    [Theory]
+    [InlineData("ecommerce-zh")]
+    [InlineData("banking-en")]
+    public void Policies_pass_every_test_story_of_the_sample(string sample)
+    {
+        var project = RasaProject.Load(Path.Combine(RepoPaths.Root, "samples", sample));
+        var policies = PolicyModel.Train(project).ToEnsemble();
+
+        var report = StoryTester.Run(project.TestStories, project.Domain, policies, nlu: null);
+
+        Assert.True(project.TestStories.Count >= 10);
+        Assert.True(report.Failed == 0, string.Join("\n", report.Stories.Where(s => !s.Passed).Select(s => $"{s.Story}: {s.FirstFailure}")));
+    }
+}

@@ -1,0 +1,111 @@
+using Kefu.Dialogue;
+
+namespace Kefu.Tests.Dialogue;
+
+public class TranscriptTests
+{
+    [Fact]
+    public void Greets_and_says_goodbye()
+    {
+        new Chat(TinyShop.Agent())
+            .Send("/greet").Expect("您好")
+            .Send("/goodbye").Expect("再见");
+    }
+
+    [Fact]
+    public void Return_form_asks_for_each_slot_then_submits()
+    {
+        new Chat(TinyShop.Agent())
+            .Send("/return_refund").Expect("订单号")
+            .Send("""/inform_order_id{"order_id": "DD20240101123"}""").Expect("退货原因")
+            .Send("""/inform_reason{"reason": "尺码不合适"}""").Expect("退货已提交：DD20240101123，原因：尺码不合适");
+    }
+
+    [Fact]
+    public void A_slot_given_with_the_request_is_not_asked_again()
+    {
+        new Chat(TinyShop.Agent())
+            .Send("""/return_refund{"order_id": "DD20240101123"}""").Expect("退货原因");
+    }
+
+    [Fact]
+    public void A_question_inside_the_form_is_answered_and_the_form_resumes()
+    {
+        new Chat(TinyShop.Agent())
+            .Send("/return_refund").Expect("订单号")
+            .Send("/delivery_time").Expect("48 小时", "订单号")
+            .Send("""/inform_order_id{"order_id": "DD20240101123"}""").Expect("退货原因");
+    }
+
+    [Fact]
+    public void Stop_leaves_the_form()
+    {
+        new Chat(TinyShop.Agent())
+            .Send("/return_refund").Expect("订单号")
+            .Send("/stop").Expect("取消")
+            .Send("/greet").Expect("您好");
+    }
+
+    [Fact]
+    public void Unknown_message_gets_the_default_fallback()
+    {
+        new Chat(TinyShop.Agent()).Send("随便说点什么").Expect("没听懂");
+    }
+
+    [Fact]
+    public void Failing_custom_action_becomes_a_polite_reply()
+    {
+        new Chat(TinyShop.Agent())
+            .Send("/boom").Expect("抱歉")
+            .Send("/greet").Expect("您好");
+    }
+
+    [Fact]
+    public async Task Handoff_pauses_the_bot_until_the_agent_hands_back()
+    {
+        var agent = TinyShop.Agent();
+        var chat = new Chat(agent, "c-handoff");
+        chat.Send("/request_human").Expect("人工");
+        chat.Send("/greet").ExpectSilence();
+
+        await agent.AgentMessageAsync("c-handoff", "小王", "您好，我是人工客服小王");
+        await agent.HandBackAsync("c-handoff");
+        chat.Send("/greet").Expect("您好");
+
+        var tracker = await agent.GetTrackerAsync("c-handoff");
+        var events = tracker.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("event").GetString()).ToList();
+        Assert.Contains("pause", events);
+        Assert.Contains("agent", events);
+        Assert.Contains("resume", events);
+    }
+
+    [Fact]
+    public async Task Restart_and_replay_from_the_store_continue_the_conversation()
+    {
+        var store = new InMemoryEventStore();
+        new Chat(TinyShop.Agent(store), "c-restart").Send("/return_refund").Expect("订单号");
+
+        // A new agent (a restarted server) over the same store picks the form up where it was.
+        new Chat(TinyShop.Agent(store), "c-restart")
+            .Send("""/inform_order_id{"order_id": "DD20240101123"}""").Expect("退货原因");
+
+        var tracker = await TinyShop.Agent(store).GetTrackerAsync("c-restart");
+        Assert.Equal("return_form", tracker.GetProperty("active_loop").GetProperty("name").GetString());
+        Assert.Equal("DD20240101123", tracker.GetProperty("slots").GetProperty("order_id").GetString());
+    }
+
+    [Fact]
+    public async Task Parallel_messages_to_one_conversation_are_handled_in_order()
+    {
+        var store = new InMemoryEventStore();
+        var agent = TinyShop.Agent(store);
+        var sends = Enumerable.Range(0, 40).Select(i => agent.HandleMessageAsync("c-par", i % 2 == 0 ? "/greet" : "/goodbye"));
+        await Task.WhenAll(sends);
+
+        var events = (await store.LoadAsync("c-par")).Select(e => e.Type).ToList();
+        // Each user turn is followed by its own bot action, reply and listen, never interleaved with another turn.
+        var turns = string.Join(" ", events).Split("user").Skip(1).Select(t => t.Trim()).ToList();
+        Assert.Equal(40, turns.Count);
+        Assert.All(turns, t => Assert.Equal("action bot action", t));
+    }
+}
