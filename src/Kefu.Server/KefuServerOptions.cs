@@ -18,8 +18,8 @@ public sealed record KefuServerOptions
 
     public string? DatabasePath { get; init; }
 
-    /// <summary>Normal survives a killed server; Full also a power cut, at one fsync per group commit.</summary>
-    public SqliteDurability Durability { get; init; } = SqliteDurability.Normal;
+    /// <summary>Full survives a power cut (one fsync per group commit); Normal survives a killed server.</summary>
+    public SqliteDurability Durability { get; init; } = SqliteDurability.Full;
 
     /// <summary>Largest request body accepted (413 above it): room for a 10,000-character message and its metadata.</summary>
     public long MaxRequestBodyBytes { get; init; } = 256 * 1024;

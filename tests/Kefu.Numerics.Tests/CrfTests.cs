@@ -120,3 +120,29 @@ public class CrfTests
             LinearChainCrf.Viterbi(p.Emissions, p.Transitions, p.Start, p.End, 4, 2, new int[4]));
     }
 }
+
+public class CrfReferenceTests
+{
+    [Theory]
+    [InlineData(1, 1, 21)]
+    [InlineData(6, 5, 22)]
+    [InlineData(12, 41, 23)]
+    public void Vectorized_kernel_matches_the_scalar_reference(int t, int k, int seed)
+    {
+        var r = new Random(seed);
+        float[] Fill(int n) => Enumerable.Range(0, n).Select(_ => (float)(r.NextDouble() * 6 - 3)).ToArray();
+        var (e, tr, s, en) = (Fill(t * k), Fill(k * k), Fill(k), Fill(k));
+        var tags = Enumerable.Range(0, t).Select(_ => r.Next(k)).ToArray();
+        var fast = new[] { new float[t * k], new float[k * k], new float[k], new float[k] };
+        var slow = new[] { new float[t * k], new float[k * k], new float[k], new float[k] };
+        float a = LinearChainCrf.NegativeLogLikelihood(e, tr, s, en, tags, k, fast[0], fast[1], fast[2], fast[3]);
+        float b = LinearChainCrfReference.NegativeLogLikelihood(e, tr, s, en, tags, k, slow[0], slow[1], slow[2], slow[3]);
+        Assert.Equal(b, a, 2);
+        for (int which = 0; which < 4; which++)
+            for (int i = 0; i < fast[which].Length; i++)
+                Assert.True(Math.Abs(fast[which][i] - slow[which][i]) < 1e-4, $"gradient {which}[{i}]: {fast[which][i]} vs {slow[which][i]}");
+        var (p1, p2) = (new int[t], new int[t]);
+        Assert.Equal(LinearChainCrfReference.Viterbi(e, tr, s, en, t, k, p2), LinearChainCrf.Viterbi(e, tr, s, en, t, k, p1), 3);
+        Assert.Equal(p2, p1);
+    }
+}

@@ -108,6 +108,7 @@ public class ApiTests
         await using var host = await TestHost.StartAsync(ready: false);
 
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal("ok", (await (await host.Client.GetAsync("/webhooks/rest/")).ReadJsonAsync()).GetProperty("status").GetString());
         var notReady = await host.Client.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
         await notReady.ReadProblemAsync();
@@ -140,6 +141,9 @@ public class ApiTests
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
         var request = paths.GetProperty("/webhooks/rest/webhook").GetProperty("post").GetProperty("requestBody");
         Assert.Contains("application/json", request.GetProperty("content").EnumerateObject().Select(p => p.Name));
+        var required = document.GetProperty("components").GetProperty("schemas").GetProperty("RestChannelRequest")
+            .GetProperty("required").EnumerateArray().Select(r => r.GetString());
+        Assert.Equal(["sender", "message"], required);
     }
 
     [Fact]

@@ -150,3 +150,30 @@ public sealed class SqliteEventStoreTests : EventStoreContract, IDisposable
         Directory.Delete(_directory, recursive: true);
     }
 }
+
+public sealed class SqliteSchemaTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("kefu-schema-").FullName;
+
+    [Fact]
+    public void A_database_from_a_newer_kefu_is_refused_with_its_version()
+    {
+        var path = Path.Combine(_directory, "newer.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 99";
+            command.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => new SqliteEventStore(path));
+        Assert.Contains("schema version 99", error.Message);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+}

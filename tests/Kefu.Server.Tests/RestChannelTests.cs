@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Kefu.Server.Tests.Fakes;
+using Microsoft.Extensions.Logging;
 
 namespace Kefu.Server.Tests;
 
@@ -109,13 +111,16 @@ public class RestChannelTests
     }
 
     [Fact]
-    public async Task Unhandled_exception_becomes_500_problem_details()
+    public async Task Unhandled_exception_becomes_500_problem_details_and_is_logged()
     {
-        await using var host = await TestHost.StartAsync();
+        var logs = new RecordingLoggerProvider();
+        await using var host = await TestHost.StartAsync(logs: logs);
         var response = await host.Client.PostAsync(Webhook, Http.Json("""{"sender":"u1","message":"/boom"}"""));
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        await response.ReadProblemAsync();
+        var problem = await response.ReadProblemAsync();
+        Assert.DoesNotContain("echo bot was asked to fail", problem.ToString()); // no internals leak to clients
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Error && e.Exception?.Message == "the echo bot was asked to fail");
     }
 
     [Fact]

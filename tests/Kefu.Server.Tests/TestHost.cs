@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Kefu.Server.Tests;
 
@@ -26,7 +27,8 @@ internal sealed class TestHost : IAsyncDisposable
         Readiness = app.Services.GetRequiredService<ServerReadiness>();
     }
 
-    public static async Task<TestHost> StartAsync(string? token = null, bool ready = true, long maxBodyBytes = 256 * 1024)
+    public static async Task<TestHost> StartAsync(string? token = null, bool ready = true, long maxBodyBytes = 256 * 1024,
+        ILoggerProvider? logs = null)
     {
         var store = new InMemoryEventStore();
         var options = new KefuServerOptions { AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0 };
@@ -36,6 +38,8 @@ internal sealed class TestHost : IAsyncDisposable
             services.AddSingleton<IChatService, EchoChatService>();
         });
         builder.WebHost.UseTestServer();
+        if (logs is not null)
+            builder.Logging.AddProvider(logs);
         var app = KefuServer.Build(builder);
         if (ready)
             app.Services.GetRequiredService<ServerReadiness>().MarkReady(

@@ -4,7 +4,7 @@ using Kefu.Dialogue;
 namespace Kefu.Server.Contracts;
 
 /// <summary>Rasa REST channel request: POST /webhooks/rest/webhook.</summary>
-public sealed record RestChannelRequest(string? Sender, string? Message, JsonElement? Metadata);
+public sealed record RestChannelRequest(string? Sender, string? Message, JsonElement? Metadata = null);
 
 /// <summary>One bot message in Rasa REST channel shape; exactly the fields the message has are written.</summary>
 public sealed record RestChannelReply(

@@ -14,6 +14,8 @@ public static class RestChannelRoutes
     public static RouteGroupBuilder MapRestChannel(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/webhooks/rest").WithTags("Channels");
+        group.MapGet("/", () => TypedResults.Ok(new HealthResponse("ok")))
+            .WithSummary("Rasa's channel health check");
         group.MapPost("/webhook", Webhook)
             // Any content type: like Rasa, the body is read as JSON whatever the header says (curl -d sends form-urlencoded).
             .Accepts<RestChannelRequest>("application/json", "*/*")

@@ -49,3 +49,32 @@ public class EntityTests
         Assert.Equal([(1, 3, 0), (4, 4, 1), (5, 5, 1), (7, 7, 0)], spans);
     }
 }
+
+public class NluBenchmarkTests
+{
+    [Fact]
+    public void Bench_reports_entity_f1_and_oos_fields_only_when_asked()
+    {
+        var data = NluTestData.WithEntities();
+        var plain = Kefu.Nlu.Evaluation.NluBenchmark.Run(data, data, NluTestData.FastConfig());
+        Assert.NotNull(plain.EntityF1);
+        Assert.InRange(plain.EntityF1!.Value, 0.9, 1.0);
+        Assert.Null(plain.OosRecall);
+        Assert.Null(plain.InScopeAccuracy);
+
+        var intents = NluTestData.Intentions();
+        var withOos = Kefu.Nlu.Evaluation.NluBenchmark.Run(intents, intents, NluTestData.FastConfig() with { OosLabel = "goodbye" });
+        Assert.NotNull(withOos.OosRecall);
+        Assert.NotNull(withOos.InScopeAccuracy);
+        Assert.Null(withOos.EntityF1);
+        Assert.Equal(40, withOos.NTest);
+    }
+
+    [Fact]
+    public void Macro_f1_averages_over_gold_and_predicted_labels()
+    {
+        // a: tp 1, fn 1 -> 2/3; b: fp 1 -> 0; c: tp 1 -> 1
+        double f1 = Kefu.Nlu.Evaluation.NluBenchmark.MacroF1(["a", "a", "c"], ["a", "b", "c"]);
+        Assert.Equal((2.0 / 3 + 0 + 1) / 3, f1, 6);
+    }
+}

@@ -75,14 +75,15 @@ public class IntentClassifierTests
     }
 
     [Fact]
-    public void Oos_threshold_rejects_low_confidence_out_of_scope_predictions()
+    public void Oos_threshold_gives_up_the_asked_share_of_held_out_in_scope_messages()
     {
         const int oos = 9;
         var heldOut = new List<(int, float, int)>();
-        for (int i = 0; i < 50; i++) heldOut.Add((1, 0.9f + i * 0.001f, 1));   // confident, in scope
-        for (int i = 0; i < 10; i++) heldOut.Add((2, 0.2f + i * 0.01f, oos));  // unsure, out of scope
-        float threshold = Calibration.FitOosThreshold(heldOut, oos);
-        Assert.InRange(threshold, 0.29f, 0.9f);
-        Assert.Equal(0f, Calibration.FitOosThreshold(heldOut.Where(p => p.Item3 != oos).ToList(), oos));
+        for (int i = 0; i < 50; i++) heldOut.Add((1, 0.5f + i * 0.01f, 1));   // in scope, confidences 0.50..0.99
+        for (int i = 0; i < 10; i++) heldOut.Add((2, 0.2f + i * 0.01f, oos));  // out of scope: ignored
+        float threshold = Calibration.FitOosThreshold(heldOut, oos, 0.1f);
+        Assert.Equal(5, heldOut.Count(p => p.Item3 != oos && p.Item2 < threshold));
+        Assert.Equal(0f, Calibration.FitOosThreshold(heldOut, oos, 0f));
+        Assert.Equal(0f, Calibration.FitOosThreshold(heldOut.Where(p => p.Item3 == oos).ToList(), oos, 0.1f));
     }
 }

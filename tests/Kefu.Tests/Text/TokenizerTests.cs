@@ -89,4 +89,15 @@ public class TokenizerTests
         Assert.Equal("file 1 2", Tokenizer.Normalize("ﬁle ① ２"));
         Assert.Equal("straße σ", Tokenizer.Normalize("STRAẞE Σ"));
     }
+
+    [Fact]
+    public void Flags_keycaps_and_expanding_ligatures_keep_original_offsets()
+    {
+        const string text = "🇨🇳1\uFE0F\u20E3 ﬁne";
+        var tokens = Tokenizer.Tokenize(text);
+        Assert.Equal(["🇨🇳", "1\uFE0F\u20E3", "fine"], tokens.Select(t => t.Text));
+        Assert.Equal([TokenKind.Emoji, TokenKind.Emoji, TokenKind.Word], tokens.Select(t => t.Kind));
+        Assert.Equal((4, 7), (tokens[1].Start, tokens[1].End));
+        Assert.Equal("ﬁne", text[tokens[2].Start..tokens[2].End]);
+    }
 }

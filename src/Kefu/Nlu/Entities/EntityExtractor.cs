@@ -3,7 +3,8 @@ using Kefu.Text;
 
 namespace Kefu.Nlu.Entities;
 
-public sealed record CrfOptions(int Epochs = 30, float LearningRate = 0.1f, float L2 = 1e-6f);
+/// <summary>CRF training: at most <paramref name="Epochs"/> passes, fewer once the mean loss per sequence changes by less than <paramref name="Tolerance"/>.</summary>
+public sealed record CrfOptions(int Epochs = 30, float LearningRate = 0.1f, float L2 = 1e-6f, float Tolerance = 1e-3f);
 
 /// <summary>
 /// Entities of a message: a linear-chain CRF over tokens with BILOU tags, plus matches of regexes and

@@ -99,9 +99,11 @@ public static class EntityTrainer
         var order = Enumerable.Range(0, sequences.Count).ToArray();
         var random = new Random(seed);
         var touched = new HashSet<int>();
+        double previousLoss = double.PositiveInfinity;
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             random.Shuffle(order);
+            double loss = 0;
             foreach (int index in order)
             {
                 var seq = sequences[index];
@@ -114,7 +116,7 @@ public static class EntityTrainer
                         for (int j = 0; j < k; j++) emissions[t * k + j] += w[col * k + j];
                     }
                 var gradEmissions = new float[length * k];
-                LinearChainCrf.NegativeLogLikelihood(emissions, trans, start, end, seq.Tags, k,
+                loss += LinearChainCrf.NegativeLogLikelihood(emissions, trans, start, end, seq.Tags, k,
                     gradEmissions, gradTrans, gradStart, gradEnd);
 
                 touched.Clear();
@@ -131,6 +133,10 @@ public static class EntityTrainer
                 AdaGrad(start, gradStart, g2Start, options, epsilon);
                 AdaGrad(end, gradEnd, g2End, options, epsilon);
             }
+            // converged: the epoch's mean loss per sequence moved by less than the tolerance
+            loss /= Math.Max(1, sequences.Count);
+            if (Math.Abs(previousLoss - loss) < options.Tolerance) break;
+            previousLoss = loss;
         }
     }
 

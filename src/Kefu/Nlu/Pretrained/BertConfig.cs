@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Kefu.Numerics.Modules;
+using Kefu.Numerics.Ops;
+
+namespace Kefu.Nlu.Pretrained;
+
+/// <summary>The fields of a Hugging Face BERT config.json that shape the model.</summary>
+/// <param name="Labels">Class names by id (id2label); empty for a model without a classification head yet.</param>
+public sealed record BertConfig(
+    int VocabularySize,
+    int Hidden,
+    int Layers,
+    int Heads,
+    int Intermediate,
+    int MaxPositions,
+    int TokenTypes,
+    float LayerNormEps,
+    GeluKind Gelu,
+    float HiddenDropout,
+    float AttentionDropout,
+    float ClassifierDropout,
+    IReadOnlyList<string> Labels)
+{
+    public TransformerConfig Encoder => new(Hidden, Layers, Heads, Intermediate, HiddenDropout, AttentionDropout,
+        PreLayerNorm: false, Gelu, LayerNormEps);
+
+    public static BertConfig Load(string path)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}:{(e.BytePositionInLine ?? 0) + 1}: invalid JSON: {e.Message}", e);
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new InvalidDataException($"{path}: expected a JSON object, got {root.ValueKind}.");
+            string modelType = String(path, root, "model_type") ?? "bert";
+            if (modelType != "bert")
+                throw new InvalidDataException($"{path}: model_type \"{modelType}\" is not supported; only \"bert\".");
+            string positions = String(path, root, "position_embedding_type") ?? "absolute";
+            if (positions != "absolute")
+                throw new InvalidDataException($"{path}: position_embedding_type \"{positions}\" is not supported; only \"absolute\".");
+            float hiddenDropout = Number(path, root, "hidden_dropout_prob", 0.1f);
+            var config = new BertConfig(
+                Integer(path, root, "vocab_size", null),
+                Integer(path, root, "hidden_size", 768),
+                Integer(path, root, "num_hidden_layers", 12),
+                Integer(path, root, "num_attention_heads", 12),
+                Integer(path, root, "intermediate_size", 3072),
+                Integer(path, root, "max_position_embeddings", 512),
+                Integer(path, root, "type_vocab_size", 2),
+                Number(path, root, "layer_norm_eps", 1e-12f),
+                Activation(path, String(path, root, "hidden_act") ?? "gelu"),
+                hiddenDropout,
+                Number(path, root, "attention_probs_dropout_prob", 0.1f),
+                Number(path, root, "classifier_dropout", hiddenDropout),
+                LabelNames(path, root));
+            try
+            {
+                config.Encoder.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{path}: {e.Message}", e);
+            }
+            return config;
+        }
+    }
+
+    // "gelu" is the exact erf form in Hugging Face; the tanh approximations go by these names
+    private static GeluKind Activation(string path, string name) => name switch
+    {
+        "gelu" => GeluKind.Exact,
+        "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" => GeluKind.Tanh,
+        _ => throw new InvalidDataException($"{path}: hidden_act \"{name}\" is not supported; use gelu, gelu_new or gelu_pytorch_tanh."),
+    };
+
+    private static string[] LabelNames(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("id2label", out var map) || map.ValueKind == JsonValueKind.Null)
+            return [];
+        if (map.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{path}: \"id2label\" must be an object of id to name.");
+        var labels = new string[map.EnumerateObject().Count()];
+        foreach (var entry in map.EnumerateObject())
+        {
+            if (!int.TryParse(entry.Name, out int id) || (uint)id >= (uint)labels.Length || labels[id] is not null || entry.Value.ValueKind != JsonValueKind.String)
+                throw new InvalidDataException($"{path}: \"id2label\" entry \"{entry.Name}\" must map an id in [0, {labels.Length}) used once to a name.");
+            labels[id] = entry.Value.GetString()!;
+        }
+        return labels;
+    }
+
+    private static string? String(string path, JsonElement root, string key)
+    {
+        if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw new InvalidDataException($"{path}: \"{key}\" must be a string, got {value}.");
+    }
+
+    private static int Integer(string path, JsonElement root, string key, int? fallback)
+    {
+        if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
+            return fallback ?? throw new InvalidDataException($"{path}: \"{key}\" is required.");
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int n) && n > 0
+            ? n
+            : throw new InvalidDataException($"{path}: \"{key}\" must be a positive integer, got {value}.");
+    }
+
+    private static float Number(string path, JsonElement root, string key, float fallback)
+    {
+        if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
+            return fallback;
+        return value.ValueKind == JsonValueKind.Number && value.GetDouble() >= 0
+            ? (float)value.GetDouble()
+            : throw new InvalidDataException($"{path}: \"{key}\" must be a non-negative number, got {value}.");
+    }
+}
