@@ -66,6 +66,14 @@ public class OpGradientTests
     }
 
     [Fact]
+    public void Causal_self_attention_gradients_match_finite_differences()
+    {
+        var qkv = GradientCheck.Random(rng, new Shape(2 * 5, 3 * 4));
+        var mask = Tensor.FromArray([1, 1, 1, 1, 0, 1, 1, 1, 1, 1], new Shape(2, 5));
+        GradientCheck.Check(g => g.SelfAttention(qkv, mask, 2, 5, 2, causal: true), [qkv], samplesPerInput: 60);
+    }
+
+    [Fact]
     public void Self_attention_with_dropout_gradients_match_finite_differences()
     {
         var qkv = GradientCheck.Random(rng, new Shape(2 * 4, 3 * 6));

@@ -115,6 +115,12 @@ public class OpReferenceTests
         SelfAttentionOp.Forward(qkv, mask, default, new float[batch * heads * time * time], new float[batch * time * time], y, batch, time, heads, channels);
         SelfAttentionOp.ForwardReference(qkv, mask, r, batch, time, heads, channels);
         Near(r, y, 1e-5f);
+        SelfAttentionOp.Forward(qkv, mask, default, new float[batch * heads * time * time], new float[batch * time * time], y, batch, time, heads, channels, causal: true);
+        SelfAttentionOp.ForwardReference(qkv, mask, r, batch, time, heads, channels, causal: true);
+        Near(r, y, 1e-5f);
+        // the first token of a causal sequence sees only itself: its output is its own value vector
+        for (int e = 0; e < channels; e++)
+            Assert.Equal(qkv[2 * channels + e], y[e], 5);
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using Kefu.Numerics.Autograd;
+using Kefu.Numerics.Ops;
+
 namespace Kefu.Numerics.Tests;
 
 public class TensorTests
@@ -17,6 +20,25 @@ public class TensorTests
         Assert.Same(a, a2);
         Assert.True(a2.Pointer == a.Pointer && b2.Pointer == b.Pointer);
         Assert.Equal(capacity, arena.CapacityFloats);
+    }
+
+    [Fact]
+    public void An_input_gradient_is_recomputed_on_each_step_not_accumulated_into_reused_memory()
+    {
+        var x = Tensor.FromArray([1f, 2f, 3f], new Shape(1, 3));
+        x.RequiresGrad = true;
+        var w = Tensor.FromArray([1f, 1f, 1f, 2f, 2f, 2f], new Shape(2, 3));
+        var g = new Graph(recordTape: true);
+        for (int step = 0; step < 3; step++)
+        {
+            g.Reset();
+            Assert.Null(x.Grad);
+            var loss = g.CrossEntropy(g.Linear(x, w, null), new[] { 0 });
+            g.Backward(loss);
+            // d loss / d x = (p - onehot) · W with p = softmax([6, 12])
+            float p0 = 1f / (1f + MathF.Exp(6f));
+            Assert.Equal((p0 - 1f) * 1f + (1f - p0) * 2f, x.Grad!.Span[0], 5);
+        }
     }
 
     [Fact]

@@ -7,6 +7,7 @@ namespace Kefu.Numerics.Autograd;
 /// </summary>
 public sealed class Graph
 {
+    private readonly List<Tensor> arenaGradHolders = [];
     private TapeEntry[] entries = new TapeEntry[256];
     private int count;
 
@@ -35,6 +36,10 @@ public sealed class Graph
     {
         Array.Clear(entries, 0, count); // drop references so the headers' old roles are forgotten
         count = 0;
+        // a caller's own tensor (an input whose gradient was asked for) must not keep pointing into reused memory
+        foreach (var t in arenaGradHolders)
+            t.Grad = null;
+        arenaGradHolders.Clear();
         Arena.Reset();
     }
 
@@ -59,11 +64,15 @@ public sealed class Graph
         entries[count++] = entry;
     }
 
-    /// <summary>The gradient of an activation, allocated zeroed on first use; parameters already have theirs.</summary>
+    /// <summary>The gradient of an activation or input, allocated zeroed on first use and valid until <see cref="Reset"/>;
+    /// parameters already have theirs.</summary>
     public Tensor GradOf(Tensor t)
     {
         if (t.Grad is null)
+        {
             t.Grad = Arena.Allocate(t.Shape, zero: true);
+            arenaGradHolders.Add(t);
+        }
         return t.Grad;
     }
 

@@ -15,15 +15,15 @@ public static class SelfAttentionOp
     // qkv [B*T, 3C] (Q | K | V, head h in columns h*D..h*D+D-1 of each), keyMask [B, T] 1 keep / 0 pad or empty,
     // dropMask [B, H, T, T] of 0 or 1/(1-p) or empty -> probs [B, H, T, T], y [B*T, C]; scratch [B, T, T]
     public static void Forward(ReadOnlySpan<float> qkv, ReadOnlySpan<float> keyMask, ReadOnlySpan<float> dropMask,
-        Span<float> probs, Span<float> scratch, Span<float> y, int batch, int time, int heads, int channels)
+        Span<float> probs, Span<float> scratch, Span<float> y, int batch, int time, int heads, int channels, bool causal = false)
     {
         for (int b = 0; b < batch; b++)
-            ForwardSequence(b, qkv, keyMask, dropMask, probs, scratch.Slice(b * time * time, time * time), y, time, heads, channels);
+            ForwardSequence(b, qkv, keyMask, dropMask, probs, scratch.Slice(b * time * time, time * time), y, time, heads, channels, causal);
     }
 
     // one sequence b, every head; scratch [T, T]
     private static void ForwardSequence(int b, ReadOnlySpan<float> qkv, ReadOnlySpan<float> keyMask, ReadOnlySpan<float> dropMask,
-        Span<float> probs, Span<float> scratch, Span<float> y, int time, int heads, int channels)
+        Span<float> probs, Span<float> scratch, Span<float> y, int time, int heads, int channels, bool causal)
     {
         int d = channels / heads, ld = 3 * channels, tt = time * time;
         float scale = 1f / MathF.Sqrt(d);
@@ -44,6 +44,8 @@ public static class SelfAttentionOp
                             row[j] = Masked;
                     }
                 }
+                if (causal)
+                    row.Slice(i + 1).Fill(Masked); // token i sees tokens 0..i only
                 TensorPrimitives.SoftMax(row, row);
             }
             ReadOnlySpan<float> weights = p;
@@ -57,7 +59,7 @@ public static class SelfAttentionOp
         }
     }
 
-    public static void ForwardReference(ReadOnlySpan<float> qkv, ReadOnlySpan<float> keyMask, Span<float> y, int batch, int time, int heads, int channels)
+    public static void ForwardReference(ReadOnlySpan<float> qkv, ReadOnlySpan<float> keyMask, Span<float> y, int batch, int time, int heads, int channels, bool causal = false)
     {
         int d = channels / heads, ld = 3 * channels;
         double scale = 1.0 / Math.Sqrt(d);
@@ -74,7 +76,8 @@ public static class SelfAttentionOp
                         double s = 0;
                         for (int e = 0; e < d; e++)
                             s += qkv[(b * time + i) * ld + h * d + e] * qkv[(b * time + j) * ld + channels + h * d + e];
-                        scores[j] = !keyMask.IsEmpty && keyMask[b * time + j] == 0f ? Masked : s * scale;
+                        bool masked = (!keyMask.IsEmpty && keyMask[b * time + j] == 0f) || (causal && j > i);
+                        scores[j] = masked ? Masked : s * scale;
                         max = Math.Max(max, scores[j]);
                     }
                     double sum = 0;
@@ -144,7 +147,8 @@ public static class SelfAttentionOp
     /// <param name="keyMask">[B, T], 1 for tokens and 0 for padding (never attended to); null when nothing is padded.</param>
     /// <param name="dropout">Dropout on the attention probabilities while training.</param>
     /// <returns>[B*T, C], heads concatenated.</returns>
-    public static Tensor SelfAttention(this Graph g, Tensor qkv, Tensor? keyMask, int batch, int time, int heads, float dropout = 0f)
+    /// <param name="causal">Each token attends only to itself and earlier tokens (decoders).</param>
+    public static Tensor SelfAttention(this Graph g, Tensor qkv, Tensor? keyMask, int batch, int time, int heads, float dropout = 0f, bool causal = false)
     {
         int channels = qkv.Shape.Last / 3;
         if (qkv.Shape.Last % 3 != 0 || qkv.Shape.Rows != batch * time || heads <= 0 || channels % heads != 0)
@@ -162,7 +166,7 @@ public static class SelfAttentionOp
             drop = g.NewTensor(probs.Shape);
             DropoutOp.FillMask(g.Rng, dropout, drop.Span);
         }
-        SequenceParallel.ForThisThread().Forward(qkv, keyMask, drop, probs, scratch, y, batch, time, heads);
+        SequenceParallel.ForThisThread().Forward(qkv, keyMask, drop, probs, scratch, y, batch, time, heads, causal);
         if (g.Records(y))
             g.Record(new TapeEntry { Op = BackwardOp.Instance, Output = y, A = qkv, Saved0 = probs, Saved1 = drop, I0 = batch, I1 = time, I2 = heads });
         return y;
@@ -194,6 +198,7 @@ public static class SelfAttentionOp
         private Tensor qkv = null!, probs = null!, scratch = null!, output = null!;
         private Tensor? keyMask, drop, dqkv;
         private int time, heads;
+        private bool causal;
 
         private SequenceParallel()
         {
@@ -203,9 +208,10 @@ public static class SelfAttentionOp
 
         public static SequenceParallel ForThisThread() => current ??= new SequenceParallel();
 
-        public void Forward(Tensor qkv, Tensor? keyMask, Tensor? drop, Tensor probs, Tensor scratch, Tensor y, int batch, int time, int heads)
+        public void Forward(Tensor qkv, Tensor? keyMask, Tensor? drop, Tensor probs, Tensor scratch, Tensor y, int batch, int time, int heads, bool causal)
         {
             Set(qkv, keyMask, drop, probs, scratch, y, null, time, heads);
+            this.causal = causal;
             loop.Run(batch, Gemm.MaxThreads, forwardItem);
             Clear();
         }
@@ -233,7 +239,7 @@ public static class SelfAttentionOp
         {
             int tt = time * time;
             ForwardSequence(b, qkv.Span, keyMask is null ? default : keyMask.Span, drop is null ? default : drop.Span,
-                probs.Span, scratch.Span.Slice(b * tt, tt), output.Span, time, heads, qkv.Shape.Last / 3);
+                probs.Span, scratch.Span.Slice(b * tt, tt), output.Span, time, heads, qkv.Shape.Last / 3, causal);
         }
 
         private void BackwardItem(int b)

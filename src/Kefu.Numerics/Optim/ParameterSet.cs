@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using Kefu.Numerics.IO;
 
 namespace Kefu.Numerics.Optim;
 
@@ -12,7 +14,7 @@ public sealed unsafe class ParameterSet
     private readonly Dictionary<string, Parameter> byName = new(StringComparer.Ordinal);
     private float[]? valueArray, gradArray;
     private float* values, grads;
-    private int length;
+    private int length, valueStart;
 
     public ParameterSet()
     {
@@ -66,6 +68,7 @@ public sealed unsafe class ParameterSet
             throw new InvalidOperationException("The parameter set is already allocated.");
         valueArray = AlignedArray.Allocate(length, out values);
         gradArray = AlignedArray.Allocate(length, out grads);
+        valueStart = (int)(values - (float*)Marshal.UnsafeAddrOfPinnedArrayElement(valueArray, 0));
         var rng = new Rng(seed);
         foreach (var p in parameters)
         {
@@ -89,6 +92,24 @@ public sealed unsafe class ParameterSet
             }
         }
     }
+
+    /// <summary>A parameter's values as <see cref="Memory{T}"/>, e.g. a destination for <see cref="SafetensorsFile.LoadInto"/>.</summary>
+    public Memory<float> MemoryOf(Parameter parameter)
+    {
+        if (valueArray is null || !ReferenceEquals(byName.GetValueOrDefault(parameter.Name), parameter))
+            throw new ArgumentException($"Parameter '{parameter.Name}' is not an allocated parameter of this set.", nameof(parameter));
+        return valueArray.AsMemory(valueStart + parameter.Offset, parameter.Length);
+    }
+
+    /// <summary>Every parameter as a (name, shape, destination) entry for <see cref="SafetensorsFile.LoadInto"/>.</summary>
+    public IEnumerable<(string Name, int[] Shape, Memory<float> Destination)> LoadTargets() =>
+        parameters.Select(p => (p.Name, Dimensions(p.DeclaredShape), MemoryOf(p)));
+
+    /// <summary>Every parameter as a <see cref="NamedTensor"/> for <see cref="SafetensorsWriter"/>.</summary>
+    public IEnumerable<NamedTensor> ToNamedTensors() =>
+        parameters.Select(p => new NamedTensor(p.Name, Dimensions(p.DeclaredShape), MemoryOf(p)));
+
+    private static int[] Dimensions(Shape shape) => Enumerable.Range(0, shape.Rank).Select(axis => shape[axis]).ToArray();
 
     /// <summary>Clears every gradient; call after each optimizer step (not between accumulated micro-batches).</summary>
     public void ZeroGradients() => Gradients.Clear();
