@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kefu.Nlu;
@@ -31,61 +34,134 @@ public static class RasaEventJson
         _ => throw new ArgumentException($"no Rasa name for event {e.GetType().Name}"),
     };
 
-    public static JsonObject ToJson(DialogueEvent e)
+    /// <summary>Writes one event as Rasa's JSON object.</summary>
+    public static void Write(Utf8JsonWriter w, DialogueEvent e)
     {
-        var o = new JsonObject { ["event"] = TypeName(e), ["timestamp"] = e.Timestamp.ToUnixTimeMilliseconds() / 1000.0 };
+        w.WriteStartObject();
+        w.WriteString("event", TypeName(e));
+        w.WriteNumber("timestamp", e.Timestamp.ToUnixTimeMilliseconds() / 1000.0);
         switch (e)
         {
             case UserUttered u:
-                o["text"] = u.Text;
-                o["parse_data"] = u.Parse is null ? null : ParseToJson(u.Parse);
-                o["input_channel"] = u.InputChannel;
-                o["message_id"] = u.MessageId;
+                w.WriteString("text", u.Text);
+                w.WritePropertyName("parse_data");
+                if (u.Parse is null) w.WriteNullValue(); else WriteParse(w, u.Parse);
+                w.WriteString("input_channel", u.InputChannel);
+                w.WriteString("message_id", u.MessageId);
                 break;
             case BotUttered b:
-                o["text"] = b.Message.Text;
-                o["data"] = new JsonObject
+                w.WriteString("text", b.Message.Text);
+                w.WriteStartObject("data");
+                w.WritePropertyName("buttons");
+                if (b.Message.Buttons is null) w.WriteNullValue();
+                else
                 {
-                    ["buttons"] = b.Message.Buttons is null ? null
-                        : new JsonArray(b.Message.Buttons.Select(x => (JsonNode)new JsonObject { ["title"] = x.Title, ["payload"] = x.Payload }).ToArray()),
-                    ["image"] = b.Message.Image,
-                    ["custom"] = b.Message.Custom is { } c ? JsonNode.Parse(c.GetRawText()) : null,
-                };
-                o["metadata"] = new JsonObject { ["utter_action"] = b.Response };
+                    w.WriteStartArray();
+                    foreach (var x in b.Message.Buttons)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("title", x.Title);
+                        w.WriteString("payload", x.Payload);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+                w.WriteString("image", b.Message.Image);
+                w.WritePropertyName("custom");
+                if (b.Message.Custom is { } c) c.WriteTo(w); else w.WriteNullValue();
+                w.WriteEndObject();
+                w.WriteStartObject("metadata");
+                w.WriteString("utter_action", b.Response);
+                w.WriteEndObject();
                 break;
             case ActionExecuted a:
-                o["name"] = a.Name;
-                o["policy"] = a.Policy;
-                o["confidence"] = a.Confidence;
+                w.WriteString("name", a.Name);
+                w.WriteString("policy", a.Policy);
+                if (a.Confidence is { } confidence) w.WriteNumber("confidence", confidence); else w.WriteNull("confidence");
                 break;
             case SlotSet s:
-                o["name"] = s.Name;
-                o["value"] = s.Value is { } v ? JsonNode.Parse(v.GetRawText()) : null;
+                w.WriteString("name", s.Name);
+                w.WritePropertyName("value");
+                if (s.Value is { } v) v.WriteTo(w); else w.WriteNullValue();
                 break;
             case ActiveLoopSet l:
-                o["name"] = l.Name;
+                w.WriteString("name", l.Name);
                 break;
             case LoopInterrupted i:
-                o["is_interrupted"] = i.IsInterrupted;
+                w.WriteBoolean("is_interrupted", i.IsInterrupted);
                 break;
             case ActionExecutionRejected r:
-                o["name"] = r.Name;
+                w.WriteString("name", r.Name);
                 break;
             case FollowupAction f:
-                o["name"] = f.Name;
+                w.WriteString("name", f.Name);
                 break;
             case ConversationPaused p when p.Reason is not null:
-                o["reason"] = p.Reason;
+                w.WriteString("reason", p.Reason);
                 break;
             case AgentUttered g:
-                o["agent"] = g.Agent;
-                o["text"] = g.Text;
+                w.WriteString("agent", g.Agent);
+                w.WriteString("text", g.Text);
                 break;
         }
-        return o;
+        w.WriteEndObject();
     }
 
-    public static StoredEvent ToStored(DialogueEvent e) => new(TypeName(e), ToJson(e).ToJsonString(), e.Timestamp);
+    /// <summary>An NLU parse as Rasa's parse_data (intent, entities, top <see cref="RankingLength"/> of the ranking).</summary>
+    public static void WriteParse(Utf8JsonWriter w, NluParse p)
+    {
+        w.WriteStartObject();
+        w.WriteString("text", p.Text);
+        w.WritePropertyName("intent");
+        WriteIntent(w, p.Intent);
+        w.WriteStartArray("entities");
+        foreach (var x in p.Entities)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("start", x.Start);
+            w.WriteNumber("end", x.End);
+            w.WriteString("entity", x.Entity);
+            w.WriteString("value", x.Value);
+            w.WriteString("role", x.Role);
+            w.WriteString("group", x.Group);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("intent_ranking");
+        foreach (var x in p.IntentRanking.Take(RankingLength)) WriteIntent(w, x);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteIntent(Utf8JsonWriter w, IntentPrediction i)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", i.Name);
+        w.WriteNumber("confidence", i.Confidence);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Intents kept in a stored ranking: Rasa's ranking_length default.</summary>
+    public const int RankingLength = 10;
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? buffer;
+    [ThreadStatic] private static Utf8JsonWriter? writer;
+
+    /// <summary>JSON text written by <paramref name="write"/> through a per-thread buffer.</summary>
+    public static string ToJsonString(Action<Utf8JsonWriter> write)
+    {
+        buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        writer.Reset(buffer);
+        write(writer);
+        writer.Flush();
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static JsonObject ToJson(DialogueEvent e) => JsonNode.Parse(ToJsonString(w => Write(w, e)))!.AsObject();
+
+    public static StoredEvent ToStored(DialogueEvent e) => new(TypeName(e), ToJsonString(w => Write(w, e)), e.Timestamp);
 
     public static DialogueEvent FromStored(StoredEvent stored) => FromJson(JsonDocument.Parse(stored.Json).RootElement);
 
@@ -124,22 +200,7 @@ public static class RasaEventJson
             : e;
     }
 
-    /// <summary>Intents kept in a stored ranking: Rasa's ranking_length default.</summary>
-    public const int RankingLength = 10;
-
-    public static JsonObject ParseToJson(NluParse p) => new()
-    {
-        ["text"] = p.Text,
-        ["intent"] = IntentJson(p.Intent),
-        ["entities"] = new JsonArray(p.Entities.Select(x => (JsonNode)new JsonObject
-        {
-            ["start"] = x.Start, ["end"] = x.End, ["entity"] = x.Entity, ["value"] = x.Value,
-            ["role"] = x.Role, ["group"] = x.Group,
-        }).ToArray()),
-        ["intent_ranking"] = new JsonArray(p.IntentRanking.Take(RankingLength).Select(x => (JsonNode)IntentJson(x)).ToArray()),
-    };
-
-    private static JsonObject IntentJson(IntentPrediction i) => new() { ["name"] = i.Name, ["confidence"] = i.Confidence };
+    public static JsonObject ParseToJson(NluParse p) => JsonNode.Parse(ToJsonString(w => WriteParse(w, p)))!.AsObject();
 
     private static NluParse ParseFromJson(JsonElement p, string text)
     {

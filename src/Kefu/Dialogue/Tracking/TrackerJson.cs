@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Kefu.Dialogue.Tracking;
 
@@ -9,23 +8,42 @@ public static class TrackerJson
     public static JsonElement Build(Tracker tracker)
     {
         var s = tracker.State;
-        var slots = new JsonObject();
-        foreach (var (name, value) in s.Slots.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            slots[name] = value is { } v ? JsonNode.Parse(v.GetRawText()) : null;
-        var o = new JsonObject
+        var json = RasaEventJson.ToJsonString(w =>
         {
-            ["sender_id"] = tracker.ConversationId,
-            ["slots"] = slots,
-            ["latest_message"] = s.LatestMessage?.Parse is { } p ? RasaEventJson.ParseToJson(p) : null,
-            ["latest_event_time"] = tracker.Events.IsEmpty ? null : tracker.Events[^1].Timestamp.ToUnixTimeMilliseconds() / 1000.0,
-            ["followup_action"] = s.FollowupAction,
-            ["paused"] = s.Paused,
-            ["events"] = new JsonArray(tracker.Events.Select(e => (JsonNode)RasaEventJson.ToJson(e)).ToArray()),
-            ["latest_input_channel"] = s.LatestMessage?.InputChannel,
-            ["active_loop"] = s.ActiveLoop is null ? new JsonObject() : new JsonObject { ["name"] = s.ActiveLoop },
-            ["latest_action_name"] = s.LatestAction,
-            ["latest_action"] = s.LatestAction is null ? null : new JsonObject { ["action_name"] = s.LatestAction },
-        };
-        return JsonSerializer.SerializeToElement(o);
+            w.WriteStartObject();
+            w.WriteString("sender_id", tracker.ConversationId);
+            w.WriteStartObject("slots");
+            foreach (var (name, value) in s.Slots.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                w.WritePropertyName(name);
+                if (value is { } v) v.WriteTo(w); else w.WriteNullValue();
+            }
+            w.WriteEndObject();
+            w.WritePropertyName("latest_message");
+            if (s.LatestMessage?.Parse is { } parse) RasaEventJson.WriteParse(w, parse); else w.WriteNullValue();
+            if (tracker.Events.IsEmpty) w.WriteNull("latest_event_time");
+            else w.WriteNumber("latest_event_time", tracker.Events[^1].Timestamp.ToUnixTimeMilliseconds() / 1000.0);
+            w.WriteString("followup_action", s.FollowupAction);
+            w.WriteBoolean("paused", s.Paused);
+            w.WriteStartArray("events");
+            foreach (var e in tracker.Events) RasaEventJson.Write(w, e);
+            w.WriteEndArray();
+            w.WriteString("latest_input_channel", s.LatestMessage?.InputChannel);
+            w.WriteStartObject("active_loop");
+            if (s.ActiveLoop is not null) w.WriteString("name", s.ActiveLoop);
+            w.WriteEndObject();
+            w.WriteString("latest_action_name", s.LatestAction);
+            w.WritePropertyName("latest_action");
+            if (s.LatestAction is null) w.WriteNullValue();
+            else
+            {
+                w.WriteStartObject();
+                w.WriteString("action_name", s.LatestAction);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        });
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
     }
 }
