@@ -64,9 +64,16 @@
     return bubble;
   }
 
+  // The header says who answers (the bot, or the human agent serving now) unless the connection is down.
+  let servingAgent = null;
+
   function setStatus(text, offline) {
     status.textContent = text;
     status.classList.toggle("offline", offline);
+  }
+
+  function showOnline() {
+    setStatus(servingAgent ? `人工客服 ${servingAgent} 正在为您服务` : STATUS_BOT, false);
   }
 
   // entry: {from: "user"|"bot"|"agent"|"notice"|"error", agent?, text?, image?, custom?}
@@ -83,9 +90,11 @@
       name.textContent = entry.agent || "客服";
       label.append(badge, name);
       bubble.before(label);
-      setStatus(`人工客服 ${entry.agent || ""} 正在为您服务`, false);
+      servingAgent = name.textContent;
+      showOnline();
     } else if (entry.from === "bot") {
-      setStatus(STATUS_BOT, false);
+      servingAgent = null;
+      showOnline();
     }
     if (entry.text) {
       const p = document.createElement("div");
@@ -156,7 +165,7 @@
         show({ from: "error", text: `发送失败（${response.status}）${detail ? "：" + detail : ""}` });
         return;
       }
-      if (status.classList.contains("offline")) setStatus(STATUS_BOT, false);
+      if (status.classList.contains("offline")) showOnline();
       showMessages(body || [], "bot");
     } catch {
       setStatus("连接中断，请稍后重试", true);
@@ -197,7 +206,14 @@
     polling = true;
     try {
       const url = `/webhooks/rest/conversations/${encodeURIComponent(polled)}/messages?after=${cursor}`;
-      const response = await fetch(url, { cache: "no-store" });
+      let response;
+      try {
+        response = await fetch(url, { cache: "no-store" });
+      } catch (offline) {
+        setStatus("连接中断，正在重试…", true);
+        throw offline;
+      }
+      if (status.classList.contains("offline")) showOnline();
       if (!response.ok) throw new Error(`poll answered ${response.status}`);
       const body = await response.json();
       if (polled !== sender) return; // a new conversation started meanwhile
@@ -250,7 +266,10 @@
     localStorage.removeItem(CURSOR_KEY);
     messages.replaceChildren();
     setQuickReplies([]);
-    setStatus(STATUS_BOT, false);
+    servingAgent = null;
+    showOnline();
+    pollDelay = POLL_MS;
+    schedulePoll(0);
     render({ from: "notice", text: "已开始新的对话" });
     input.focus();
   });

@@ -79,6 +79,13 @@ public sealed class WebChatBrowserTests(WebChatFixture fixture) : IClassFixture<
         Until(_ => Texts(BotBubbles).Contains(EchoChatService.HandBackText));
         Assert.Equal("在线 · 通常几秒内回复", Driver.FindElement(By.Id("status")).Text);
         Assert.Single(Texts(".row.agent .bubble"));
+
+        // After a reload the transcript is back and the poll resumes from its cursor: nothing shown twice.
+        Driver.Navigate().Refresh();
+        await PostAgentMessageAsync(sender, "小李", "还有其他问题可以随时找我");
+        Until(_ => Texts(".row.agent .bubble").Count == 2);
+        Assert.Equal(["小王", "小李"], Texts(".agent-name .name"));
+        Assert.Equal(2, Texts(BotBubbles).Count);
         Assert.Empty(fixture.ConsoleErrors());
     }
 
