@@ -81,6 +81,7 @@ public static class KefuServer
 
         app.MapOpenApi();
         app.MapRestChannel();
+        app.MapChannelMessages();
         app.MapModel(options.AuthToken);
         app.MapConversations(options.AuthToken);
         app.MapOperations(options.AuthToken);

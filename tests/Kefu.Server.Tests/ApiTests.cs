@@ -60,7 +60,7 @@ public class ApiTests
 
         var handBack = await host.Client.PostAsync("/conversations/c2/handback", null);
         Assert.Equal(HttpStatusCode.OK, handBack.StatusCode);
-        Assert.Equal(["agent", "handback"], (await host.Store.LoadAsync("c2")).Select(e => e.Type));
+        Assert.Equal(["pause", "agent", "resume", "bot"], (await host.Store.LoadAsync("c2")).Select(e => e.Type));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public class ApiTests
         Assert.Equal("Kefu", document.GetProperty("info").GetProperty("title").GetString());
         var paths = document.GetProperty("paths");
         foreach (var path in new[] { "/webhooks/rest/webhook", "/model/parse", "/conversations/{id}/tracker",
-                     "/conversations/{id}/messages", "/conversations/{id}/handback", "/status", "/healthz", "/readyz", "/metrics" })
+                     "/conversations/{id}/messages", "/conversations/{id}/handback", "/webhooks/rest/conversations/{sender}/messages", "/status", "/healthz", "/readyz", "/metrics" })
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
         var request = paths.GetProperty("/webhooks/rest/webhook").GetProperty("post").GetProperty("requestBody");
         Assert.Contains("application/json", request.GetProperty("content").EnumerateObject().Select(p => p.Name));

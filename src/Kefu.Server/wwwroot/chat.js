@@ -1,12 +1,19 @@
 // Kefu web chat: posts to the Rasa REST channel and renders text, images, buttons (as quick replies)
-// and custom payloads. The sender id and the transcript live in localStorage, so a reload keeps the chat.
+// and custom payloads. What no webhook reply carries (a human agent's messages, the bot's hand-back) is
+// polled from the channel's messages route while the page is visible. The sender id, the transcript and
+// the poll cursor live in localStorage, so a reload keeps the chat.
 (() => {
   "use strict";
 
   const WEBHOOK = "/webhooks/rest/webhook";
   const SENDER_KEY = "kefu.sender";
   const HISTORY_KEY = "kefu.history";
+  const CURSOR_KEY = "kefu.cursor";
   const HISTORY_LIMIT = 200;
+  const POLL_MS = 2000;
+  const POLL_MAX_MS = 30000;
+  const STATUS_BOT = "在线 · 通常几秒内回复";
+  const INPUT_MAX_PX = 140;
 
   const messages = document.getElementById("messages");
   const quickReplies = document.getElementById("quick-replies");
@@ -21,6 +28,7 @@
   let sender = localStorage.getItem(SENDER_KEY) || newSender();
   localStorage.setItem(SENDER_KEY, sender);
   let history = loadHistory();
+  let cursor = Number(localStorage.getItem(CURSOR_KEY)) || 0;
   let busy = false;
 
   function loadHistory() {
@@ -35,19 +43,59 @@
 
   function scrollDown() { messages.scrollTop = messages.scrollHeight; }
 
+  // The message list shrinks when quick replies appear, the composer grows or a phone's keyboard opens:
+  // a reader who was at the latest message stays there.
+  let atBottom = true;
+  messages.addEventListener("scroll", () => {
+    atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 24;
+  });
+  new ResizeObserver(() => { if (atBottom) scrollDown(); }).observe(messages);
+
   function row(kind) {
     const div = document.createElement("div");
     div.className = `row ${kind}`;
+    const column = document.createElement("div");
+    column.className = "column";
     const bubble = document.createElement("div");
     bubble.className = "bubble";
-    div.appendChild(bubble);
+    column.appendChild(bubble);
+    div.appendChild(column);
     messages.appendChild(div);
     return bubble;
   }
 
-  // entry: {from: "user"|"bot"|"notice"|"error", text?, image?, custom?}
+  // The header says who answers (the bot, or the human agent serving now) unless the connection is down.
+  let servingAgent = null;
+
+  function setStatus(text, offline) {
+    status.textContent = text;
+    status.classList.toggle("offline", offline);
+  }
+
+  function showOnline() {
+    setStatus(servingAgent ? `人工客服 ${servingAgent} 正在为您服务` : STATUS_BOT, false);
+  }
+
+  // entry: {from: "user"|"bot"|"agent"|"notice"|"error", agent?, text?, image?, custom?}
   function render(entry) {
     const bubble = row(entry.from === "error" ? "notice error" : entry.from);
+    if (entry.from === "agent") {
+      const label = document.createElement("div");
+      label.className = "agent-name";
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "人工客服";
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = entry.agent || "客服";
+      label.append(badge, name);
+      bubble.before(label);
+      servingAgent = name.textContent;
+      showOnline();
+    } else if (entry.from === "bot") {
+      servingAgent = null;
+      showOnline();
+    }
     if (entry.text) {
       const p = document.createElement("div");
       p.textContent = entry.text;
@@ -117,24 +165,71 @@
         show({ from: "error", text: `发送失败（${response.status}）${detail ? "：" + detail : ""}` });
         return;
       }
-      status.textContent = "在线 · 通常几秒内回复";
-      status.classList.remove("offline");
-      const buttons = [];
-      for (const reply of body || []) {
-        if (reply.text || reply.image || reply.custom !== undefined)
-          show({ from: "bot", text: reply.text, image: reply.image, custom: reply.custom });
-        if (Array.isArray(reply.buttons)) buttons.push(...reply.buttons);
-      }
-      setQuickReplies(buttons);
+      if (status.classList.contains("offline")) showOnline();
+      showMessages(body || [], "bot");
     } catch {
-      status.textContent = "连接中断，请稍后重试";
-      status.classList.add("offline");
+      setStatus("连接中断，请稍后重试", true);
       show({ from: "error", text: "网络连接失败，请检查后重试" });
     } finally {
       setBusy(false);
       input.focus();
     }
   }
+
+  // messages: Rasa REST outputs, with sender "bot"|"agent" (and agent) when they come from the poll.
+  function showMessages(list, defaultSender) {
+    const buttons = [];
+    for (const m of list) {
+      if (m.text || m.image || m.custom !== undefined) {
+        const from = (m.sender || defaultSender) === "agent" ? "agent" : "bot";
+        show({ from, agent: m.agent, text: m.text, image: m.image, custom: m.custom });
+      }
+      if (Array.isArray(m.buttons)) buttons.push(...m.buttons);
+    }
+    if (list.length > 0) setQuickReplies(buttons);
+  }
+
+  // One poll at a time, chained with setTimeout: every POLL_MS while the page is visible, doubling up to
+  // POLL_MAX_MS after an error, stopped while hidden and resumed at once when the page shows again.
+  let pollTimer = 0;
+  let polling = false;
+  let pollDelay = POLL_MS;
+
+  function schedulePoll(delay) {
+    clearTimeout(pollTimer);
+    pollTimer = 0;
+    if (!document.hidden && !polling) pollTimer = setTimeout(poll, delay);
+  }
+
+  async function poll() {
+    const polled = sender;
+    polling = true;
+    try {
+      const url = `/webhooks/rest/conversations/${encodeURIComponent(polled)}/messages?after=${cursor}`;
+      let response;
+      try {
+        response = await fetch(url, { cache: "no-store" });
+      } catch (offline) {
+        setStatus("连接中断，正在重试…", true);
+        throw offline;
+      }
+      if (status.classList.contains("offline")) showOnline();
+      if (!response.ok) throw new Error(`poll answered ${response.status}`);
+      const body = await response.json();
+      if (polled !== sender) return; // a new conversation started meanwhile
+      showMessages(body.messages.filter((m) => !m.delivered_in_reply), "bot");
+      cursor = body.next;
+      localStorage.setItem(CURSOR_KEY, String(cursor));
+      pollDelay = POLL_MS;
+    } catch {
+      pollDelay = Math.min(pollDelay * 2, POLL_MAX_MS);
+    } finally {
+      polling = false;
+      schedulePoll(pollDelay);
+    }
+  }
+
+  document.addEventListener("visibilitychange", () => schedulePoll(0));
 
   composer.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -152,9 +247,13 @@
     }
   });
 
+  // scrollHeight leaves out the borders, which the border-box height includes.
   function autosize() {
     input.style.height = "auto";
-    input.style.height = `${Math.min(input.scrollHeight, 140)}px`;
+    const borders = input.offsetHeight - input.clientHeight;
+    const wanted = input.scrollHeight + borders;
+    input.style.height = `${Math.min(wanted, INPUT_MAX_PX)}px`;
+    input.style.overflowY = wanted > INPUT_MAX_PX ? "auto" : "hidden";
   }
   input.addEventListener("input", autosize);
 
@@ -163,13 +262,21 @@
     localStorage.setItem(SENDER_KEY, sender);
     history = [];
     localStorage.removeItem(HISTORY_KEY);
+    cursor = 0;
+    localStorage.removeItem(CURSOR_KEY);
     messages.replaceChildren();
     setQuickReplies([]);
+    servingAgent = null;
+    showOnline();
+    pollDelay = POLL_MS;
+    schedulePoll(0);
     render({ from: "notice", text: "已开始新的对话" });
     input.focus();
   });
 
   for (const entry of history) render(entry);
   if (history.length === 0) render({ from: "notice", text: "您好！请问有什么可以帮您？" });
+  autosize();
   input.focus();
+  schedulePoll(0);
 })();

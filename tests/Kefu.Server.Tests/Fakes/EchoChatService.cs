@@ -10,25 +10,31 @@ namespace Kefu.Server.Tests.Fakes;
 /// <summary>
 /// A stand-in for the dialogue engine that keeps its contract: one turn at a time per conversation, events
 /// persisted through IEventStore before the reply. It echoes; "/buttons", "/image", "/custom" and "/boom"
-/// (throws) exercise the other reply kinds and the error path. Also compiled into bench/server's host.
+/// (throws) exercise the other reply kinds and the error path. Handoff as the engine does it: an agent's
+/// message pauses the bot ("pause", "agent" events), the hand-back resumes it with a bot message ("resume",
+/// "bot"); while paused, user messages are stored and get no reply. Also compiled into bench/server's host.
 /// </summary>
 public sealed class EchoChatService(IEventStore store) : IChatService
 {
+    public const string HandBackText = "人工客服已结束服务，接下来由智能客服继续为您解答。";
+
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
+    private readonly ConcurrentDictionary<string, bool> _paused = new();
 
     public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
         JsonElement? metadata = null, CancellationToken ct = default)
     {
         if (text == "/boom")
             throw new InvalidOperationException("the echo bot was asked to fail");
-        var replies = Reply(text);
-        var gate = _locks.GetOrAdd(conversationId, _ => new SemaphoreSlim(1, 1));
+        IReadOnlyList<BotMessage> replies;
+        var gate = Gate(conversationId);
         await gate.WaitAsync(ct);
         try
         {
+            replies = IsPaused(conversationId) ? [] : Reply(text);
             var now = DateTimeOffset.UtcNow;
             var events = new List<StoredEvent> { Event("user", now, new JsonObject { ["text"] = text }) };
-            events.AddRange(replies.Select(r => Event("bot", now, new JsonObject { ["text"] = r.Text ?? "" })));
+            events.AddRange(replies.Select(r => BotEvent(now, r)));
             await store.AppendAsync(conversationId, events, ct);
         }
         finally
@@ -66,7 +72,7 @@ public sealed class EchoChatService(IEventStore store) : IChatService
         var tracker = new JsonObject
         {
             ["sender_id"] = conversationId,
-            ["paused"] = events.LastOrDefault(e => e.Type is "handoff" or "handback")?.Type == "handoff",
+            ["paused"] = events.LastOrDefault(e => e.Type is "pause" or "resume")?.Type == "pause",
             ["events"] = new JsonArray(events.Select(e =>
             {
                 var node = JsonNode.Parse(e.Json)!.AsObject();
@@ -78,12 +84,44 @@ public sealed class EchoChatService(IEventStore store) : IChatService
         return JsonSerializer.SerializeToElement(tracker);
     }
 
-    public Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) =>
-        store.AppendAsync(conversationId,
-            [Event("agent", DateTimeOffset.UtcNow, new JsonObject { ["agent"] = agent, ["text"] = text })], ct);
+    public async Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default)
+    {
+        var gate = Gate(conversationId);
+        await gate.WaitAsync(ct);
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            var message = Event("agent", now, new JsonObject { ["agent"] = agent, ["text"] = text });
+            await store.AppendAsync(conversationId, IsPaused(conversationId) ? [message] : [Event("pause", now, new JsonObject()), message], ct);
+            _paused[conversationId] = true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
 
-    public Task HandBackAsync(string conversationId, CancellationToken ct = default) =>
-        store.AppendAsync(conversationId, [Event("handback", DateTimeOffset.UtcNow, new JsonObject())], ct);
+    public async Task HandBackAsync(string conversationId, CancellationToken ct = default)
+    {
+        var gate = Gate(conversationId);
+        await gate.WaitAsync(ct);
+        try
+        {
+            if (!IsPaused(conversationId))
+                return;
+            var now = DateTimeOffset.UtcNow;
+            await store.AppendAsync(conversationId, [Event("resume", now, new JsonObject()), BotEvent(now, new BotMessage(HandBackText))], ct);
+            _paused[conversationId] = false;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private SemaphoreSlim Gate(string conversationId) => _locks.GetOrAdd(conversationId, _ => new SemaphoreSlim(1, 1));
+
+    private bool IsPaused(string conversationId) => _paused.TryGetValue(conversationId, out var paused) && paused;
 
     private static IReadOnlyList<BotMessage> Reply(string text) => text switch
     {
@@ -92,6 +130,16 @@ public sealed class EchoChatService(IEventStore store) : IChatService
         "/custom" => [new BotMessage(Custom: JsonSerializer.SerializeToElement(new { kind = "card", id = 7 }))],
         _ => [new BotMessage("echo: " + text)],
     };
+
+    /// <summary>Rasa's bot event: text at the top, buttons under "data".</summary>
+    private static StoredEvent BotEvent(DateTimeOffset at, BotMessage message) => Event("bot", at, new JsonObject
+    {
+        ["text"] = message.Text,
+        ["data"] = message.Buttons is null ? null : new JsonObject
+        {
+            ["buttons"] = new JsonArray(message.Buttons.Select(b => (JsonNode)new JsonObject { ["title"] = b.Title, ["payload"] = b.Payload }).ToArray()),
+        },
+    });
 
     private static StoredEvent Event(string type, DateTimeOffset at, JsonObject body) => new(type, body.ToJsonString(), at);
 }
