@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the .NET SDK: Debian's Chromium and its driver for the web-chat
-# browser tests. Idempotent; does nothing when they are already there.
+# browser tests (and a CJK font for their screenshots). Idempotent; does nothing when they are already there.
 set -euo pipefail
 if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
@@ -9,4 +9,4 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq chromium chromium-driver >/dev/null
+apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null

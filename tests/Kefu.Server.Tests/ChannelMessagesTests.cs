@@ -193,9 +193,10 @@ public class ChannelMessagesTests
     {
         public string Name => "greet_after_user";
         public int Priority => 6;
+        public int History => 1;
 
-        public PolicyPrediction? Predict(Tracker tracker, Domain domain) =>
-            tracker.Events.LastOrDefault(e => e is UserUttered or ActionExecuted) is UserUttered
+        public PolicyPrediction? Predict(PolicyInput input) =>
+            input.Tracker.Events.LastOrDefault(e => e is UserUttered or ActionExecuted) is UserUttered
                 ? new PolicyPrediction("utter_greet", 1f, Name, Priority)
                 : new PolicyPrediction("action_listen", 1f, Name, Priority);
     }
