@@ -62,25 +62,34 @@ public static class StoryUnfolder
                 case UserStep u:
                     if (tracker.State.LatestAction != ActionNames.Listen)
                         tracker = tracker.Append(new ActionExecuted(ActionNames.Listen));
-                    tracker = tracker.Append(new UserUttered(u.Text ?? "", ParseOf(u)));
-                    tracker = tracker.AppendAll(SlotExtractor.Extract(domain, tracker.State));
+                    tracker = Hear(tracker, u, domain);
                     break;
                 case ActionStep a:
                     tracker = tracker.Append(new ActionExecuted(a.Action));
                     break;
-                case BotTextStep b:
-                    tracker = tracker.Append(new BotUttered(new BotMessage(b.Text)));
-                    break;
-                case ActiveLoopStep l:
-                    tracker = tracker.Append(new ActiveLoopSet(l.Name));
-                    break;
-                case SlotWasSetStep s:
-                    tracker = tracker.Append(new SlotSet(s.Slot, s.Value ?? JsonSerializer.SerializeToElement("set")));
+                default:
+                    tracker = ApplyStateStep(tracker, step);
                     break;
             }
         }
         return [.. tracker.Events];
     }
+
+    /// <summary>A user turn of a story: the message with the story's own intent and entities, then slot mappings.</summary>
+    public static Tracker Hear(Tracker tracker, UserStep u, Domain domain)
+    {
+        tracker = tracker.Append(new UserUttered(u.Text ?? "", ParseOf(u)));
+        return tracker.AppendAll(SlotExtractor.Extract(domain, tracker.State));
+    }
+
+    /// <summary>The steps that only state facts: active_loop, slot_was_set and end-to-end bot texts.</summary>
+    public static Tracker ApplyStateStep(Tracker tracker, StoryStep step) => step switch
+    {
+        ActiveLoopStep l => tracker.Append(new ActiveLoopSet(l.Name)),
+        SlotWasSetStep s => tracker.Append(new SlotSet(s.Slot, s.Value ?? JsonSerializer.SerializeToElement("set"))),
+        BotTextStep b => tracker.Append(new BotUttered(new BotMessage(b.Text))),
+        _ => tracker,
+    };
 
     /// <summary>The parse a user step stands for: its intent at confidence 1 and its entities.</summary>
     public static NluParse ParseOf(UserStep u)

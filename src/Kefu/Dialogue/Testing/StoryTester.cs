@@ -65,7 +65,6 @@ public static class StoryTester
             {
                 case UserStep u:
                     if (tracker.State.LatestAction != ActionNames.Listen) Expect(ActionNames.Listen, u.Location);
-                    var gold = StoryUnfolder.ParseOf(u);
                     if (u.Text is { Length: > 0 } text && u.Intent is not null && nlu is not null)
                     {
                         turns++;
@@ -73,20 +72,13 @@ public static class StoryTester
                         if (parsed.Intent.Name == u.Intent) intentsCorrect++;
                         else failure ??= $"{u.Location}: expected intent {u.Intent} for \"{text.Trim()}\", predicted {parsed.Intent.Name} ({parsed.Intent.Confidence:0.00})";
                     }
-                    tracker = tracker.Append(new UserUttered(u.Text ?? "", gold));
-                    tracker = tracker.AppendAll(SlotExtractor.Extract(domain, tracker.State));
+                    tracker = StoryUnfolder.Hear(tracker, u, domain);
                     break;
                 case ActionStep a:
                     Expect(a.Action, a.Location);
                     break;
-                case ActiveLoopStep l:
-                    tracker = tracker.Append(new ActiveLoopSet(l.Name));
-                    break;
-                case SlotWasSetStep s:
-                    tracker = tracker.Append(new SlotSet(s.Slot, s.Value ?? JsonSerializer.SerializeToElement("set")));
-                    break;
-                case BotTextStep b:
-                    tracker = tracker.Append(new BotUttered(new BotMessage(b.Text)));
+                default:
+                    tracker = StoryUnfolder.ApplyStateStep(tracker, step);
                     break;
             }
         }

@@ -1,3 +1,4 @@
+using Kefu.Text.WordPiece;
 using System.Text.Json;
 using Kefu.Numerics.Modules;
 using Kefu.Numerics.Ops;
@@ -26,20 +27,8 @@ public sealed record BertConfig(
 
     public static BertConfig Load(string path)
     {
-        JsonDocument document;
-        try
+        return HuggingFaceJson.ReadObject(path, root =>
         {
-            document = JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}:{(e.BytePositionInLine ?? 0) + 1}: invalid JSON: {e.Message}", e);
-        }
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{path}: expected a JSON object, got {root.ValueKind}.");
             string modelType = String(path, root, "model_type") ?? "bert";
             if (modelType != "bert")
                 throw new InvalidDataException($"{path}: model_type \"{modelType}\" is not supported; only \"bert\".");
@@ -70,7 +59,7 @@ public sealed record BertConfig(
                 throw new InvalidDataException($"{path}: {e.Message}", e);
             }
             return config;
-        }
+        });
     }
 
     // "gelu" is the exact erf form in Hugging Face; the tanh approximations go by these names

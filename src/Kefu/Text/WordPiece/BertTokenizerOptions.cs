@@ -20,20 +20,8 @@ public sealed record BertTokenizerOptions(
     /// <summary>Reads do_lower_case, strip_accents, tokenize_chinese_chars, model_max_length and the *_token entries; absent keys keep their defaults.</summary>
     public static BertTokenizerOptions Load(string path)
     {
-        JsonDocument document;
-        try
+        return HuggingFaceJson.ReadObject(path, root =>
         {
-            document = JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}:{(e.BytePositionInLine ?? 0) + 1}: invalid JSON: {e.Message}", e);
-        }
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{path}: expected a JSON object, got {root.ValueKind}.");
             var defaults = new BertTokenizerOptions();
             return new BertTokenizerOptions(
                 Boolean(path, root, "do_lower_case") ?? defaults.LowerCase,
@@ -45,7 +33,7 @@ public sealed record BertTokenizerOptions(
                 Token(path, root, "pad_token") ?? defaults.PaddingToken,
                 Token(path, root, "cls_token") ?? defaults.ClassifierToken,
                 Token(path, root, "mask_token") ?? defaults.MaskToken);
-        }
+        });
     }
 
     private static bool? Boolean(string path, JsonElement root, string key)
