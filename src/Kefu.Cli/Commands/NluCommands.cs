@@ -89,7 +89,8 @@ internal static class NluCommands
     static void WriteJson(NluBenchResult r)
     {
         using var stream = Console.OpenStandardOutput();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        // one line: scripts take the last line of stdout (bench/nlu/run.sh)
+        using (var w = new Utf8JsonWriter(stream))
         {
             w.WriteStartObject();
             w.WriteNumber("accuracy", Math.Round(r.Accuracy, 4));
