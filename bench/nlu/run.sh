@@ -56,7 +56,10 @@ def cell(row, key, digits):
 print(f"\n**{dataset}**\n")
 print("| system | accuracy | macro F1 | in-scope acc | oos recall | train s | p50 ms | p99 ms | wall s | cpu s |")
 print("|---|---|---|---|---|---|---|---|---|---|")
+systems = os.environ.get("SYSTEMS", "kefu sklearn nlpjs").split()
 for key, name in names.items():
+    if key not in systems:
+        continue
     base = os.path.join(out, f"{dataset}.{key}")
     try:
         with open(base + ".json") as f:
