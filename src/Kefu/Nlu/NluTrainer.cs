@@ -95,7 +95,7 @@ public static class NluTrainer
         }).ToArray();
 
     /// <summary>Fold of each example, 0..k-1, dealing each class's shuffled examples round-robin.</summary>
-    static int[] StratifiedFolds(int[] y, int classCount, int k, int seed)
+    internal static int[] StratifiedFolds(int[] y, int classCount, int k, int seed)
     {
         var folds = new int[y.Length];
         var random = new Random(seed);

@@ -6,21 +6,26 @@ namespace Kefu.Nlu.Features;
 /// Emits 64-bit hashed keys for the sparse n-gram features of an analyzed text. The lowest bit of a key is
 /// its block (0 word n-grams, 1 character n-grams) so each block can be weighted and L2-normalized apart.
 /// FNV-1a over UTF-16 chars with a distinct seed per feature kind; 64 bits make collisions negligible.
+/// <paramref name="CharBlockWeight"/>: the L2 norm of the character block relative to the word block's 1, which
+/// is how much the classifier leans on sub-word evidence (typos, morphology) against whole words.
 /// </summary>
 public sealed record SparseFeatureConfig(
     bool WordBigrams = true,
+    bool WordTrigrams = true,
+    float CharBlockWeight = 1.4f,
     int CharNgramMin = 2,
     int CharNgramMax = 5,
     int CjkNgramMax = 3,
     bool SublinearTf = true,
     bool UseIdf = true,
-    int MinDocumentFrequency = 1);
+    int MinDocumentFrequency = 2);
 
 internal static class FeatureHashing
 {
     const ulong Prime = 1099511628211UL;
     const ulong WordSeed = 14695981039346656037UL;
     const ulong BigramSeed = 0x9E3779B97F4A7C15UL;
+    const ulong TrigramSeed = 0xD6E8FEB86659FD93UL;
     const ulong CharSeed = 0xC2B2AE3D27D4EB4FUL;
     const ulong CjkSeed = 0x165667B19E3779F9UL;
     const char Boundary = '\u0001';
@@ -48,8 +53,9 @@ internal static class FeatureHashing
     public static void EmitKeys(TextAnalyzer analyzer, SparseFeatureConfig config, List<ulong> keys)
     {
         var tokens = analyzer.Tokens;
-        ulong previousWord = 0;
-        bool hasPrevious = false;
+        ulong previousWord = 0, wordBeforePrevious = 0;
+        int wordRun = 0; // words since the last punctuation
+
         int cjkRun = 0;
         Span<ulong> cjkHashes = stackalloc ulong[3];
         for (int t = 0; t < tokens.Length; t++)
@@ -57,17 +63,20 @@ internal static class FeatureHashing
             var token = tokens[t];
             if (token.Kind is TokenKind.Punctuation or TokenKind.Symbol)
             {
-                hasPrevious = false;
+                wordRun = 0;
                 cjkRun = 0;
                 continue;
             }
             var text = analyzer.TokenText(token);
             ulong word = Hash(text, WordSeed);
             keys.Add(WordKey(word));
-            if (config.WordBigrams && hasPrevious)
+            if (config.WordBigrams && wordRun >= 1)
                 keys.Add(WordKey((previousWord * 31 + word) ^ BigramSeed));
+            if (config.WordTrigrams && wordRun >= 2)
+                keys.Add(WordKey(((wordBeforePrevious * 31 + previousWord) * 31 + word) ^ TrigramSeed));
+            wordBeforePrevious = previousWord;
             previousWord = word;
-            hasPrevious = true;
+            wordRun++;
 
             if (token.Kind == TokenKind.Cjk)
             {

@@ -85,7 +85,7 @@ public sealed class SparseVectorizer
             i = j;
         }
         float wordScale = wordNorm > 0 ? 1f / MathF.Sqrt(wordNorm) : 0f;
-        float charScale = charNorm > 0 ? 1f / MathF.Sqrt(charNorm) : 0f;
+        float charScale = charNorm > 0 ? Config.CharBlockWeight / MathF.Sqrt(charNorm) : 0f;
         for (int i = 0; i < count; i++)
             vals[i] *= FeatureHashing.IsCharBlock(keys[cols[i]]) ? charScale : wordScale;
         return count;
