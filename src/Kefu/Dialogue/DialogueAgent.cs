@@ -68,6 +68,7 @@ public sealed class DialogueAgent : IChatService
         if (!tracker.State.Paused)
         {
             tracker = tracker.AppendAll(SlotExtractor.Extract(bot.Domain, tracker.State));
+            tracker = await RunCustomMappingsAsync(tracker, ct).ConfigureAwait(false);
             tracker = await PredictAndRunAsync(tracker, ct).ConfigureAwait(false);
         }
 
@@ -75,6 +76,31 @@ public sealed class DialogueAgent : IChatService
         await store.AppendAsync(conversationId, added.Select(RasaEventJson.ToStored).ToList(), ct).ConfigureAwait(false);
         trackers[conversationId] = tracker;
         return added.OfType<BotUttered>().Select(b => b.Message).ToList();
+    }
+
+    /// <summary>Slots whose `custom` mapping names an action get that action's SlotSet events, as in Rasa's action_extract_slots.</summary>
+    private async Task<Tracker> RunCustomMappingsAsync(Tracker tracker, CancellationToken ct)
+    {
+        foreach (var name in SlotExtractor.CustomMappingActions(bot.Domain, tracker.State))
+        {
+            if (actions.Find(name) is not { } action)
+            {
+                logger.LogError("Conversation {Id}: slot mapping names the unknown action {Action}", tracker.ConversationId, name);
+                continue;
+            }
+            try
+            {
+                var events = await action.RunAsync(new ActionContext(tracker, bot.Domain, responses, options.Channel), ct)
+                    .WaitAsync(options.ActionTimeout, ct).ConfigureAwait(false);
+                foreach (var set in events.OfType<SlotSet>())
+                    if (!SlotExtractor.SameValue(tracker.State.Slot(set.Name), set.Value)) tracker = tracker.Append(set);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                logger.LogError(ex, "Conversation {Id}: slot mapping action {Action} failed", tracker.ConversationId, name);
+            }
+        }
+        return tracker;
     }
 
     /// <summary>Runs policies and actions until the bot listens again.</summary>

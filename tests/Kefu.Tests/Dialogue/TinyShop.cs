@@ -20,6 +20,12 @@ public static class TinyShop
             mappings:
               - type: from_entity
                 entity: order_id
+          vip:
+            type: bool
+            influence_conversation: false
+            mappings:
+              - type: custom
+                action: action_lookup_vip
           reason:
             type: text
             influence_conversation: false
@@ -32,7 +38,7 @@ public static class TinyShop
         forms:
           return_form:
             required_slots: [order_id, reason]
-        actions: [action_submit_return, action_boom]
+        actions: [action_submit_return, action_boom, action_lookup_vip]
         responses:
           utter_greet:
             - text: 您好，我是小客，有什么可以帮您？
@@ -138,6 +144,8 @@ public static class TinyShop
         var submit = new DelegateAction("action_submit_return", c =>
             [new Kefu.Dialogue.Tracking.BotUttered(new BotMessage($"退货已提交：{c.Tracker.State.SlotText("order_id")}，原因：{c.Tracker.State.SlotText("reason")}"))]);
         var boom = new DelegateAction("action_boom", _ => throw new InvalidOperationException("database down"));
-        return BotFactory.CreateAgent(project.Domain, new NoNlu(), PolicyModel.Train(project), store ?? new InMemoryEventStore(), [submit, boom]);
+        var vip = new DelegateAction("action_lookup_vip", c =>
+            [new Kefu.Dialogue.Tracking.SlotSet("vip", System.Text.Json.JsonSerializer.SerializeToElement(c.Tracker.ConversationId.StartsWith("vip", StringComparison.Ordinal)))]);
+        return BotFactory.CreateAgent(project.Domain, new NoNlu(), PolicyModel.Train(project), store ?? new InMemoryEventStore(), [submit, boom, vip]);
     }
 }

@@ -102,10 +102,19 @@ public class TranscriptTests
         var sends = Enumerable.Range(0, 40).Select(i => agent.HandleMessageAsync("c-par", i % 2 == 0 ? "/greet" : "/goodbye"));
         await Task.WhenAll(sends);
 
-        var events = (await store.LoadAsync("c-par")).Select(e => e.Type).ToList();
+        var events = (await store.LoadAsync("c-par")).Select(e => e.Type).Where(t => t != "slot").ToList();
         // Each user turn is followed by its own bot action, reply and listen, never interleaved with another turn.
         var turns = string.Join(" ", events).Split("user").Skip(1).Select(t => t.Trim()).ToList();
         Assert.Equal(40, turns.Count);
         Assert.All(turns, t => Assert.Equal("action bot action", t));
+    }
+
+    [Fact]
+    public async Task A_custom_slot_mapping_runs_its_action_after_each_message()
+    {
+        var agent = TinyShop.Agent();
+        await agent.HandleMessageAsync("vip-42", "/greet");
+        var tracker = await agent.GetTrackerAsync("vip-42");
+        Assert.True(tracker.GetProperty("slots").GetProperty("vip").GetBoolean());
     }
 }

@@ -23,13 +23,21 @@ public static class SlotExtractor
             {
                 if (!Applies(mapping, state, intent)) continue;
                 if (ValueFor(mapping, slot, message) is not { } value) continue;
-                if (!(state.Slot(slot.Name) is { } current && JsonElement.DeepEquals(current, value)))
-                    sets.Add(new SlotSet(slot.Name, value));
+                if (!SameValue(state.Slot(slot.Name), value)) sets.Add(new SlotSet(slot.Name, value));
                 break;
             }
         }
         return sets;
     }
+
+    public static bool SameValue(JsonElement? a, JsonElement? b) =>
+        a is { } x ? b is { } y && JsonElement.DeepEquals(x, y) : b is null;
+
+    /// <summary>Actions named by `custom` mappings whose conditions hold now; Rasa runs them while extracting slots.</summary>
+    public static IReadOnlyList<string> CustomMappingActions(Domain domain, TrackerState state) =>
+        domain.Slots.SelectMany(s => s.Mappings).OfType<CustomMapping>()
+            .Where(m => m.Action is not null && Applies(m, state, state.LatestMessage?.Parse?.Intent.Name))
+            .Select(m => m.Action!).Distinct().ToList();
 
     public static bool Applies(SlotMapping mapping, TrackerState state, string? intent)
     {
