@@ -37,7 +37,7 @@ internal sealed unsafe class GemmDriver
     [ThreadStatic] private static GemmDriver? t_driver;
     [ThreadStatic] private static AlignedFloatBuffer? t_packA;
 
-    private readonly AlignedFloatBuffer _packB0 = new(), _packB1 = new();
+    private readonly AlignedFloatBuffer _packB0 = new(), _packB1 = new(), _packSharedA = new();
     private readonly ClaimingParallelFor _parallel = new();
     private readonly Action<int> _stepItem;
 
@@ -47,6 +47,7 @@ internal sealed unsafe class GemmDriver
     private bool _transA, _transB;
     private float* _a, _b, _c;
     private float* _prepackedB; // a PackedMatrix's panels, or null to pack B per call
+    private float* _sharedA;    // with a single ic block: A packed once per step by the caller, or null when each item packs its own
     private nint _lda, _ldb, _ldc;
     private int _m, _n, _k, _kcStep, _ncStep, _kBlocks, _mPanels, _icBlocks;
     private float _alpha, _beta;
@@ -120,10 +121,19 @@ internal sealed unsafe class GemmDriver
         for (int step = 0; step <= blocks; step++)
         {
             _computeItems = 0;
+            _sharedA = null;
             if (step > 0)
             {
                 _compute = _pack;
                 _jrChunks = _icBlocks >= threads ? 1 : Math.Min(_compute.Panels, CeilDiv(threads, _icBlocks));
+                if (_icBlocks == 1 && threads > 1)
+                {
+                    // few rows: A is packed once here and the jr loop is cut finer, so a helper that starts late
+                    // leaves whole chunks to the caller instead of making it wait
+                    _jrChunks = Math.Min(_compute.Panels, 3 * threads);
+                    _sharedA = _packSharedA.Ensure((nint)_blocking.Mc * _blocking.Kc);
+                    GemmPacking.PackA(_transA, _a, _lda, 0, _compute.Pc, _m, _compute.Kc, blocking.Mr, _sharedA);
+                }
                 _computeItems = _icBlocks * _jrChunks;
             }
             _packItems = 0;
@@ -180,9 +190,13 @@ internal sealed unsafe class GemmDriver
         int ic = (int)((long)_mPanels * icBlock / _icBlocks) * mr;
         int mc = Math.Min((int)((long)_mPanels * (icBlock + 1) / _icBlocks) * mr, _m) - ic;
         float blockBeta = block.Pc == 0 ? _beta : 1f;
-        float* packedA = (t_packA ??= new AlignedFloatBuffer()).Ensure((nint)_blocking.Mc * _blocking.Kc);
         Debug.Assert(CeilDiv(mc, mr) * mr * kc <= _blocking.Mc * _blocking.Kc);
-        GemmPacking.PackA(_transA, _a, _lda, ic, block.Pc, mc, kc, mr, packedA);
+        float* packedA = _sharedA;
+        if (packedA is null)
+        {
+            packedA = (t_packA ??= new AlignedFloatBuffer()).Ensure((nint)_blocking.Mc * _blocking.Kc);
+            GemmPacking.PackA(_transA, _a, _lda, ic, block.Pc, mc, kc, mr, packedA);
+        }
 
         int firstPanel = (int)((long)block.Panels * chunk / _jrChunks);
         int endPanel = (int)((long)block.Panels * (chunk + 1) / _jrChunks);
