@@ -234,6 +234,38 @@ public class TransformerTests
         AssertInferenceMatchesTraining("a write through the Tensor view and MarkChanged");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void One_sequence_inference_matches_training_forward_whatever_the_thread_count(int threads)
+    {
+        // one sequence on several threads: attention shares out its heads, GEMMs their column panels
+        int previous = Gemm.MaxThreads;
+        Gemm.MaxThreads = threads;
+        try
+        {
+            var model = new Model(seed: 10, dropout: 0.1f);
+            model.TrainStep();
+            var ids = Ids.AsMemory(Time, Time);
+            var mask = Tensor.FromArray(Mask.AsSpan(Time, Time).ToArray(), new Shape(1, Time));
+            model.Graph.Training = false;
+            model.Graph.Reset();
+            var expected = model.Classifier.Forward(model.Graph, ids, mask, 1, Time).ToArray();
+            var inference = new Graph(recordTape: false);
+            var actual = model.Classifier.Forward(inference, ids, mask, 1, Time).ToArray();
+            Gemm.MaxThreads = 1;
+            inference.Reset();
+            var oneThread = model.Classifier.Forward(inference, ids, mask, 1, Time).ToArray();
+            Assert.Equal(expected, actual);
+            Assert.Equal(oneThread, actual);
+        }
+        finally
+        {
+            Gemm.MaxThreads = previous;
+        }
+    }
+
     [Fact]
     public void Bert_style_pooler_and_token_types_train_end_to_end()
     {

@@ -176,7 +176,8 @@ public static class GeluOp
         }
     }
 
-    // forward (dx null): y = gelu(x); backward: dx += dy · gelu'(x), on element ranges of 64K (one sequence stays on one thread)
+    // forward (dx null): y = gelu(x); backward: dx += dy · gelu'(x), on element ranges of 16K (one 32-token sequence
+    // with FFN 1,024 is two chunks); element-wise, so the chunks never change a result
     private sealed class ParallelJob : IChunkJob
     {
         [ThreadStatic] private static ParallelJob? current;
@@ -188,7 +189,7 @@ public static class GeluOp
         public void Run(Tensor x, Tensor yOrDy, Tensor? dx, GeluKind kind)
         {
             (this.x, this.yOrDy, this.dx, this.kind) = (x, yOrDy, dx, kind);
-            ParallelChunks.Run(this, x.Length, 1 << 16);
+            ParallelChunks.Run(this, x.Length, 1 << 14);
             (this.x, this.yOrDy, this.dx) = (null, null, null);
         }
 
