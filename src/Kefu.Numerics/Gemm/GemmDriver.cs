@@ -211,23 +211,26 @@ internal sealed unsafe class GemmDriver
                 int rows = Math.Min(mr, mc - ir);
                 float* ap = packedA + ((nint)ir * kc);
                 float* cTile = _c + ((ic + ir) * _ldc) + block.Jc + jr;
-                if (rows == mr && cols == nr)
+                bool eightRows = _kind == GemmKernelKind.Vector512 && rows <= 8;
+                if (cols == nr && (rows == mr || (eightRows && rows == 8)))
                 {
-                    RunKernel(kc, ap, bp, cTile, _ldc, _alpha, blockBeta);
+                    RunKernel(kc, ap, bp, cTile, _ldc, _alpha, blockBeta, eightRows);
                 }
                 else
                 {
-                    RunKernel(kc, ap, bp, tile, nr, _alpha, 0f);
+                    RunKernel(kc, ap, bp, tile, nr, _alpha, 0f, eightRows);
                     StoreEdge(tile, nr, cTile, _ldc, rows, cols, blockBeta);
                 }
             }
         }
     }
 
-    private void RunKernel(int kc, float* ap, float* bp, float* c, nint ldc, float alpha, float beta)
+    /// <param name="eightRows">At most 8 rows of the 12×32 tile are wanted (the last panel of a short M).</param>
+    private void RunKernel(int kc, float* ap, float* bp, float* c, nint ldc, float alpha, float beta, bool eightRows)
     {
-        if (_kind == GemmKernelKind.Vector512) GemmMicroKernels.Kernel12x32(kc, ap, bp, c, ldc, alpha, beta);
-        else GemmMicroKernels.Kernel6x16(kc, ap, bp, c, ldc, alpha, beta);
+        if (_kind != GemmKernelKind.Vector512) GemmMicroKernels.Kernel6x16(kc, ap, bp, c, ldc, alpha, beta);
+        else if (eightRows) GemmMicroKernels.Kernel8x32(kc, ap, bp, c, ldc, alpha, beta);
+        else GemmMicroKernels.Kernel12x32(kc, ap, bp, c, ldc, alpha, beta);
     }
 
     /// <summary>C[rows, cols] = tile + beta·C for a partial tile; tile already carries alpha.</summary>
