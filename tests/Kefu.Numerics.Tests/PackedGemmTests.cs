@@ -66,6 +66,34 @@ public class PackedGemmTests
         Assert.Equal(expected, actual);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Few_rows_give_the_same_bits_on_one_two_and_three_threads(bool transA)
+    {
+        // M fits one row block, so the threads split the columns and share one packed A
+        var random = new Random(transA ? 13 : 12);
+        const int m = 32, n = 200, k = 700;
+        int lda = transA ? m : k;
+        var a = Fill(random, m * k);
+        var b = Fill(random, n * k);
+        var c = Fill(random, m * n);
+        var packed = Gemm.Pack(true, k, n, b, k);
+        float[] Run(int threads, bool usePacked)
+        {
+            var result = c.ToArray();
+            if (usePacked) Gemm.Sgemm(transA, m, n, k, 0.75f, a, lda, packed, 1f, result, n, threads);
+            else Gemm.Sgemm(transA, true, m, n, k, 0.75f, a, lda, b, k, 1f, result, n, Gemm.DefaultKernel, threads);
+            return result;
+        }
+        var once = Run(1, usePacked: false);
+        Assert.Equal(once, Run(2, usePacked: false));
+        Assert.Equal(once, Run(3, usePacked: false));
+        Assert.Equal(once, Run(1, usePacked: true));
+        Assert.Equal(once, Run(2, usePacked: true));
+        Assert.Equal(once, Run(3, usePacked: true));
+    }
+
     [Fact]
     public void A_packed_matrix_keeps_the_values_it_was_packed_from()
     {
