@@ -105,10 +105,9 @@ internal sealed unsafe class GemmDriver
 
         // ic blocks of near-equal size (whole micro-panels, at most MC rows), a multiple of the thread count
         // and at least 4 per thread, so a thread the OS stalls leaves work for the others; when M is too
-        // short for one block per thread, threads also split the jr loop.
+        // short for one block per thread, threads also split the jr loop. An M that fits one block (a few tokens
+        // at inference) stays one block, so each B panel is read once, and the threads split the jr loop only.
         _mPanels = CeilDiv(m, blocking.Mr);
-        // An M that fits one block (few tokens at inference) stays one block: each B panel is then read once,
-        // and the threads split the jr loop instead.
         int icBlocks = CeilDiv(m, blocking.Mc);
         if (threads > 1 && m > blocking.Mc) icBlocks = CeilDiv(Math.Max(icBlocks, 4 * threads), threads) * threads;
         _icBlocks = Math.Min(icBlocks, _mPanels);
@@ -125,7 +124,6 @@ internal sealed unsafe class GemmDriver
             if (step > 0)
             {
                 _compute = _pack;
-                _jrChunks = _icBlocks >= threads ? 1 : Math.Min(_compute.Panels, CeilDiv(threads, _icBlocks));
                 if (_icBlocks == 1 && threads > 1)
                 {
                     // few rows: A is packed once here and the jr loop is cut finer, so a helper that starts late
@@ -133,6 +131,10 @@ internal sealed unsafe class GemmDriver
                     _jrChunks = Math.Min(_compute.Panels, 3 * threads);
                     _sharedA = _packSharedA.Ensure((nint)_blocking.Mc * _blocking.Kc);
                     GemmPacking.PackA(_transA, _a, _lda, 0, _compute.Pc, _m, _compute.Kc, blocking.Mr, _sharedA);
+                }
+                else
+                {
+                    _jrChunks = _icBlocks >= threads ? 1 : Math.Min(_compute.Panels, CeilDiv(threads, _icBlocks));
                 }
                 _computeItems = _icBlocks * _jrChunks;
             }
