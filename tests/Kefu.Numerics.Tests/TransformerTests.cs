@@ -200,6 +200,73 @@ public class TransformerTests
     }
 
     [Fact]
+    public void Inference_with_packed_weights_follows_every_change_of_the_weights()
+    {
+        var model = new Model(seed: 8, dropout: 0f);
+        var inference = new Graph(recordTape: false);
+        var up = model.Classifier.Encoder.Blocks[1].Up;
+        float[] previous = [];
+        void AssertInferenceMatchesTraining(string after)
+        {
+            model.Graph.Reset();
+            var expected = model.Classifier.Forward(model.Graph, Ids, model.KeyMask, Batch, Time).ToArray();
+            inference.Reset();
+            var actual = model.Classifier.Forward(inference, Ids, model.KeyMask, Batch, Time).ToArray();
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"inference logits differ from the training forward after {after}");
+            Assert.False(expected.AsSpan().SequenceEqual(previous), $"the logits did not change after {after}");
+            previous = expected;
+        }
+
+        AssertInferenceMatchesTraining("allocation");
+        model.TrainStep();
+        AssertInferenceMatchesTraining("an AdamW step");
+        new Sgd(model.Parameters).Step();
+        AssertInferenceMatchesTraining("an SGD step with the AdamW gradients left zero (decay only)");
+        up.Weight.Span[5] += 0.5f;
+        AssertInferenceMatchesTraining("a write through Parameter.Span");
+        model.Parameters.MemoryOf(up.Weight).Span[7] -= 0.5f;
+        AssertInferenceMatchesTraining("a write through ParameterSet.MemoryOf");
+        model.Parameters.CopyValuesFrom(new Model(seed: 9, dropout: 0f).Parameters);
+        AssertInferenceMatchesTraining("CopyValuesFrom");
+        Tensor weight = up.Weight;
+        weight.Span[9] += 0.5f; // through the Tensor view: only an explicit MarkChanged tells the packs
+        model.Parameters.MarkChanged();
+        AssertInferenceMatchesTraining("a write through the Tensor view and MarkChanged");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void One_sequence_inference_matches_training_forward_whatever_the_thread_count(int threads)
+    {
+        // one sequence on several threads: attention shares out its heads, GEMMs their column panels
+        int previous = Gemm.MaxThreads;
+        Gemm.MaxThreads = threads;
+        try
+        {
+            var model = new Model(seed: 10, dropout: 0.1f);
+            model.TrainStep();
+            var ids = Ids.AsMemory(Time, Time);
+            var mask = Tensor.FromArray(Mask.AsSpan(Time, Time).ToArray(), new Shape(1, Time));
+            model.Graph.Training = false;
+            model.Graph.Reset();
+            var expected = model.Classifier.Forward(model.Graph, ids, mask, 1, Time).ToArray();
+            var inference = new Graph(recordTape: false);
+            var actual = model.Classifier.Forward(inference, ids, mask, 1, Time).ToArray();
+            Gemm.MaxThreads = 1;
+            inference.Reset();
+            var oneThread = model.Classifier.Forward(inference, ids, mask, 1, Time).ToArray();
+            Assert.Equal(expected, actual);
+            Assert.Equal(oneThread, actual);
+        }
+        finally
+        {
+            Gemm.MaxThreads = previous;
+        }
+    }
+
+    [Fact]
     public void Bert_style_pooler_and_token_types_train_end_to_end()
     {
         var parameters = new ParameterSet();

@@ -69,6 +69,63 @@ public static class Gemm
         GemmDriver.Run(kind, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Math.Max(1, threads));
     }
 
+    /// <summary>
+    /// Packs op(B) [K, N] once for many products: B is [K, N] (ldb ≥ N) or, with trans, stored [N, K] (ldb ≥ K),
+    /// as a Linear layer's weight [out, in] is for y = x · Wᵀ (trans, k = in, n = out).
+    /// </summary>
+    public static PackedMatrix Pack(bool trans, int k, int n, ReadOnlySpan<float> b, int ldb) => Pack(trans, k, n, b, ldb, DefaultKernel);
+
+    internal static unsafe PackedMatrix Pack(bool trans, int k, int n, ReadOnlySpan<float> b, int ldb, GemmKernelKind kind)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        CheckOperand(nameof(b), b.Length, ldb, trans ? n : k, trans ? k : n);
+        var packed = new PackedMatrix(kind, k, n);
+        if (k > 0 && n > 0)
+        {
+            fixed (float* pb = b)
+                GemmPacking.PackB(trans, pb, ldb, 0, 0, k, n, packed.Nr, 0, packed.Panels, packed.Data);
+        }
+        return packed;
+    }
+
+    /// <summary>
+    /// C[M,N] = alpha · op(A)[M,K] · B + beta · C with B packed by <see cref="Pack(bool, int, int, ReadOnlySpan{float}, int)"/>:
+    /// the same bits as the unpacked <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
+    /// without re-packing B on every call.
+    /// </summary>
+    public static void Sgemm(bool transA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        PackedMatrix b, float beta, Span<float> c, int ldc) =>
+        Sgemm(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, ThreadsFor(m, n, k));
+
+    internal static void Sgemm(bool transA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        PackedMatrix b, float beta, Span<float> c, int ldc, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        if (b.K != k || b.N != n)
+            throw new ArgumentException($"The packed matrix is [{b.K}, {b.N}]; this product needs op(B) [{k}, {n}].", nameof(b));
+        CheckOperand(nameof(a), a.Length, lda, transA ? k : m, transA ? m : k);
+        CheckOperand(nameof(c), c.Length, ldc, m, n);
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f)
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+        if (b.Kind == GemmKernelKind.Scalar)
+        {
+            // panel by panel: each column's sum runs over p in the same order as on the whole matrix
+            for (int panel = 0; panel < b.Panels; panel++)
+            {
+                int jc = panel * b.Nr, cols = Math.Min(b.Nr, n - jc);
+                GemmReference.Sgemm(transA, false, m, cols, k, alpha, a, lda, b.Panel(panel), b.Nr, beta, c.Slice(jc), ldc);
+            }
+            return;
+        }
+        GemmDriver.Run(b.Kind, transA, m, n, k, alpha, a, lda, b, beta, c, ldc, Math.Max(1, threads));
+    }
+
     /// <summary>Below ~2 MFLOP a second thread costs more to wake than it saves.</summary>
     private static int ThreadsFor(int m, int n, int k)
     {

@@ -18,11 +18,13 @@ internal sealed unsafe class GemmDriver
     /// <summary>Cache blocking for a micro-kernel: MR×NR tile, KC depth, MC rows of A per block, NC columns of B.</summary>
     private readonly record struct Blocking(int Mr, int Nr, int Kc, int Mc, int Nc);
 
-    /// <summary>One (jc, pc) block: op(B)[pc : pc+kc, jc : jc+nc] packed into PackedB as Panels micro-panels.</summary>
+    /// <summary>One (jc, pc) block: op(B)[pc : pc+kc, jc : jc+nc] as Panels micro-panels [kc, NR] at PackedB,
+    /// PanelStride floats apart (kc·NR when packed per call, K·NR inside a <see cref="PackedMatrix"/>).</summary>
     private struct BlockB
     {
         public int Jc, Nc, Pc, Kc, Panels;
         public float* PackedB;
+        public nint PanelStride;
     }
 
     // Vector512 (Zen 4/5, Skylake-X class, 1-2 MiB L2): A block [MC, KC] = 480 KiB and B micro-panel
@@ -35,7 +37,7 @@ internal sealed unsafe class GemmDriver
     [ThreadStatic] private static GemmDriver? t_driver;
     [ThreadStatic] private static AlignedFloatBuffer? t_packA;
 
-    private readonly AlignedFloatBuffer _packB0 = new(), _packB1 = new();
+    private readonly AlignedFloatBuffer _packB0 = new(), _packB1 = new(), _packSharedA = new();
     private readonly ClaimingParallelFor _parallel = new();
     private readonly Action<int> _stepItem;
 
@@ -44,6 +46,8 @@ internal sealed unsafe class GemmDriver
     private Blocking _blocking;
     private bool _transA, _transB;
     private float* _a, _b, _c;
+    private float* _prepackedB; // a PackedMatrix's panels, or null to pack B per call
+    private float* _sharedA;    // with a single ic block: A packed once per step by the caller, or null when each item packs its own
     private nint _lda, _ldb, _ldc;
     private int _m, _n, _k, _kcStep, _ncStep, _kBlocks, _mPanels, _icBlocks;
     private float _alpha, _beta;
@@ -64,8 +68,27 @@ internal sealed unsafe class GemmDriver
             driver._a = pa;
             driver._b = pb;
             driver._c = pc;
+            driver._prepackedB = null;
             driver.Execute(kind, transA, transB, m, n, k, alpha, lda, ldb, beta, ldc, threads);
         }
+    }
+
+    /// <summary>The same product with op(B) already packed: the (jc, pc) blocks point into it and nothing is packed for B.</summary>
+    public static void Run(GemmKernelKind kind, bool transA, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, PackedMatrix b, float beta, Span<float> c, int ldc, int threads)
+    {
+        Debug.Assert(b.Kind == kind && b.K == k && b.N == n);
+        var driver = t_driver ??= new GemmDriver();
+        fixed (float* pa = a, pc = c)
+        {
+            driver._a = pa;
+            driver._b = null;
+            driver._c = pc;
+            driver._prepackedB = b.Data;
+            driver.Execute(kind, transA, false, m, n, k, alpha, lda, 0, beta, ldc, threads);
+            driver._prepackedB = null;
+        }
+        GC.KeepAlive(b);
     }
 
     private void Execute(GemmKernelKind kind, bool transA, bool transB, int m, int n, int k, float alpha,
@@ -82,31 +105,44 @@ internal sealed unsafe class GemmDriver
 
         // ic blocks of near-equal size (whole micro-panels, at most MC rows), a multiple of the thread count
         // and at least 4 per thread, so a thread the OS stalls leaves work for the others; when M is too
-        // short for one block per thread, threads also split the jr loop.
+        // short for one block per thread, threads also split the jr loop. An M that fits one block (a few tokens
+        // at inference) stays one block, so each B panel is read once, and the threads split the jr loop only.
         _mPanels = CeilDiv(m, blocking.Mr);
         int icBlocks = CeilDiv(m, blocking.Mc);
-        if (threads > 1) icBlocks = CeilDiv(Math.Max(icBlocks, 4 * threads), threads) * threads;
+        if (threads > 1 && m > blocking.Mc) icBlocks = CeilDiv(Math.Max(icBlocks, 4 * threads), threads) * threads;
         _icBlocks = Math.Min(icBlocks, _mPanels);
 
         nint packBSize = (nint)_kcStep * _ncStep;
-        float* buffer0 = _packB0.Ensure(packBSize);
-        float* buffer1 = _kBlocks * CeilDiv(n, _ncStep) > 1 ? _packB1.Ensure(packBSize) : null;
+        float* buffer0 = _prepackedB is null ? _packB0.Ensure(packBSize) : null;
+        float* buffer1 = _prepackedB is null && _kBlocks * CeilDiv(n, _ncStep) > 1 ? _packB1.Ensure(packBSize) : null;
 
         int blocks = _kBlocks * CeilDiv(n, _ncStep);
         for (int step = 0; step <= blocks; step++)
         {
             _computeItems = 0;
+            _sharedA = null;
             if (step > 0)
             {
                 _compute = _pack;
-                _jrChunks = _icBlocks >= threads ? 1 : Math.Min(_compute.Panels, CeilDiv(threads, _icBlocks));
+                if (_icBlocks == 1 && threads > 1)
+                {
+                    // few rows: A is packed once here and the jr loop is cut finer, so a helper that starts late
+                    // leaves whole chunks to the caller instead of making it wait
+                    _jrChunks = Math.Min(_compute.Panels, 3 * threads);
+                    _sharedA = _packSharedA.Ensure((nint)_blocking.Mc * _blocking.Kc);
+                    GemmPacking.PackA(_transA, _a, _lda, 0, _compute.Pc, _m, _compute.Kc, blocking.Mr, _sharedA);
+                }
+                else
+                {
+                    _jrChunks = _icBlocks >= threads ? 1 : Math.Min(_compute.Panels, CeilDiv(threads, _icBlocks));
+                }
                 _computeItems = _icBlocks * _jrChunks;
             }
             _packItems = 0;
             if (step < blocks)
             {
                 _pack = DescribeBlock(step, step % 2 == 0 ? buffer0 : buffer1);
-                _packItems = Math.Min(threads, _pack.Panels);
+                _packItems = _prepackedB is null ? Math.Min(threads, _pack.Panels) : 0;
             }
             _parallel.Run(_computeItems + _packItems, threads, _stepItem);
         }
@@ -116,12 +152,18 @@ internal sealed unsafe class GemmDriver
     {
         int jc = index / _kBlocks * _ncStep;
         int pc = index % _kBlocks * _kcStep;
-        int nc = Math.Min(_ncStep, _n - jc);
-        return new BlockB
+        int nc = Math.Min(_ncStep, _n - jc), kc = Math.Min(_kcStep, _k - pc), nr = _blocking.Nr;
+        var block = new BlockB
         {
-            Jc = jc, Nc = nc, Pc = pc, Kc = Math.Min(_kcStep, _k - pc),
-            Panels = CeilDiv(nc, _blocking.Nr), PackedB = packedB,
+            Jc = jc, Nc = nc, Pc = pc, Kc = kc,
+            Panels = CeilDiv(nc, nr), PackedB = packedB, PanelStride = (nint)kc * nr,
         };
+        if (_prepackedB is not null)
+        {
+            block.PanelStride = (nint)_k * nr;
+            block.PackedB = _prepackedB + ((nint)(jc / nr) * block.PanelStride) + ((nint)pc * nr);
+        }
+        return block;
     }
 
     /// <summary>Items [0, computeItems) compute the current block; the rest pack shares of the next B block.</summary>
@@ -150,9 +192,13 @@ internal sealed unsafe class GemmDriver
         int ic = (int)((long)_mPanels * icBlock / _icBlocks) * mr;
         int mc = Math.Min((int)((long)_mPanels * (icBlock + 1) / _icBlocks) * mr, _m) - ic;
         float blockBeta = block.Pc == 0 ? _beta : 1f;
-        float* packedA = (t_packA ??= new AlignedFloatBuffer()).Ensure((nint)_blocking.Mc * _blocking.Kc);
         Debug.Assert(CeilDiv(mc, mr) * mr * kc <= _blocking.Mc * _blocking.Kc);
-        GemmPacking.PackA(_transA, _a, _lda, ic, block.Pc, mc, kc, mr, packedA);
+        float* packedA = _sharedA;
+        if (packedA is null)
+        {
+            packedA = (t_packA ??= new AlignedFloatBuffer()).Ensure((nint)_blocking.Mc * _blocking.Kc);
+            GemmPacking.PackA(_transA, _a, _lda, ic, block.Pc, mc, kc, mr, packedA);
+        }
 
         int firstPanel = (int)((long)block.Panels * chunk / _jrChunks);
         int endPanel = (int)((long)block.Panels * (chunk + 1) / _jrChunks);
@@ -161,29 +207,32 @@ internal sealed unsafe class GemmDriver
         {
             int jr = panel * nr;
             int cols = Math.Min(nr, block.Nc - jr);
-            float* bp = block.PackedB + ((nint)panel * kc * nr);
+            float* bp = block.PackedB + (panel * block.PanelStride);
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int rows = Math.Min(mr, mc - ir);
                 float* ap = packedA + ((nint)ir * kc);
                 float* cTile = _c + ((ic + ir) * _ldc) + block.Jc + jr;
-                if (rows == mr && cols == nr)
+                bool eightRows = _kind == GemmKernelKind.Vector512 && rows <= 8;
+                if (cols == nr && (rows == mr || (eightRows && rows == 8)))
                 {
-                    RunKernel(kc, ap, bp, cTile, _ldc, _alpha, blockBeta);
+                    RunKernel(kc, ap, bp, cTile, _ldc, _alpha, blockBeta, eightRows);
                 }
                 else
                 {
-                    RunKernel(kc, ap, bp, tile, nr, _alpha, 0f);
+                    RunKernel(kc, ap, bp, tile, nr, _alpha, 0f, eightRows);
                     StoreEdge(tile, nr, cTile, _ldc, rows, cols, blockBeta);
                 }
             }
         }
     }
 
-    private void RunKernel(int kc, float* ap, float* bp, float* c, nint ldc, float alpha, float beta)
+    /// <param name="eightRows">At most 8 rows of the 12×32 tile are wanted (the last panel of a short M).</param>
+    private void RunKernel(int kc, float* ap, float* bp, float* c, nint ldc, float alpha, float beta, bool eightRows)
     {
-        if (_kind == GemmKernelKind.Vector512) GemmMicroKernels.Kernel12x32(kc, ap, bp, c, ldc, alpha, beta);
-        else GemmMicroKernels.Kernel6x16(kc, ap, bp, c, ldc, alpha, beta);
+        if (_kind != GemmKernelKind.Vector512) GemmMicroKernels.Kernel6x16(kc, ap, bp, c, ldc, alpha, beta);
+        else if (eightRows) GemmMicroKernels.Kernel8x32(kc, ap, bp, c, ldc, alpha, beta);
+        else GemmMicroKernels.Kernel12x32(kc, ap, bp, c, ldc, alpha, beta);
     }
 
     /// <summary>C[rows, cols] = tile + beta·C for a partial tile; tile already carries alpha.</summary>

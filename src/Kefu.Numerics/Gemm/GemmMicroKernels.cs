@@ -105,6 +105,67 @@ internal static unsafe class GemmMicroKernels
     }
 
     /// <summary>
+    /// The first 8 rows of a 12×32 tile, for the last micro-panel of a short M (32 = 12 + 12 + 8 tokens): A is the
+    /// same packed [kc, 12] panel, B [kc, 32], C 8 rows of 32. Each element sums in the same order as in
+    /// <see cref="Kernel12x32"/>, so the bits are those of the full tile's first rows, a third fewer FMAs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel8x32(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        Debug.Assert(Vector512.IsHardwareAccelerated);
+        PrefetchTile(c, ldc, 8, Nr512);
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var ai = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector512.Create(a[1]);
+            c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector512.Create(a[2]);
+            c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector512.Create(a[3]);
+            c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
+            ai = Vector512.Create(a[4]);
+            c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
+            ai = Vector512.Create(a[5]);
+            c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
+            ai = Vector512.Create(a[6]);
+            c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
+            ai = Vector512.Create(a[7]);
+            c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
+            a += Mr512;
+            b += Nr512;
+        }
+        var va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            Vector512.Store(va * c00, c); Vector512.Store(va * c01, c + 16); c += ldc;
+            Vector512.Store(va * c10, c); Vector512.Store(va * c11, c + 16); c += ldc;
+            Vector512.Store(va * c20, c); Vector512.Store(va * c21, c + 16); c += ldc;
+            Vector512.Store(va * c30, c); Vector512.Store(va * c31, c + 16); c += ldc;
+            Vector512.Store(va * c40, c); Vector512.Store(va * c41, c + 16); c += ldc;
+            Vector512.Store(va * c50, c); Vector512.Store(va * c51, c + 16); c += ldc;
+            Vector512.Store(va * c60, c); Vector512.Store(va * c61, c + 16); c += ldc;
+            Vector512.Store(va * c70, c); Vector512.Store(va * c71, c + 16);
+            return;
+        }
+        var vb = Vector512.Create(beta);
+        Update(c, c00, c01, va, vb); c += ldc;
+        Update(c, c10, c11, va, vb); c += ldc;
+        Update(c, c20, c21, va, vb); c += ldc;
+        Update(c, c30, c31, va, vb); c += ldc;
+        Update(c, c40, c41, va, vb); c += ldc;
+        Update(c, c50, c51, va, vb); c += ldc;
+        Update(c, c60, c61, va, vb); c += ldc;
+        Update(c, c70, c71, va, vb);
+    }
+
+    /// <summary>
     /// Starts fetching the C tile before the K loop, as BLIS kernels do: read at the end, it would miss in cache
     /// after the loop has left the out-of-order window, stalling every tile (C is re-read once per K block).
     /// </summary>

@@ -22,6 +22,20 @@ public static class LinearOp
         Gemm.Sgemm(false, true, n, outFeatures, inFeatures, 1f, x, inFeatures, w, inFeatures, beta, y, outFeatures);
     }
 
+    // x [N, I], packed Wᵀ [I, O], b [O] or empty -> y [N, O]; the same bits as Forward with w unpacked
+    public static void Forward(ReadOnlySpan<float> x, PackedMatrix w, ReadOnlySpan<float> b, Span<float> y, int n)
+    {
+        int inFeatures = w.K, outFeatures = w.N;
+        float beta = 0f;
+        if (!b.IsEmpty)
+        {
+            for (int r = 0; r < n; r++)
+                b.CopyTo(y.Slice(r * outFeatures, outFeatures));
+            beta = 1f;
+        }
+        Gemm.Sgemm(false, n, outFeatures, inFeatures, 1f, x, inFeatures, w, beta, y, outFeatures);
+    }
+
     public static void ForwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int inFeatures, int outFeatures)
     {
         for (int r = 0; r < n; r++)
@@ -63,6 +77,20 @@ public static class LinearOp
         Forward(x.Span, w.Span, b is null ? default : b.Span, y.Span, x.Shape.Rows, x.Shape.Last, outFeatures);
         if (g.Records(y))
             g.Record(new TapeEntry { Op = BackwardOp.Instance, Output = y, A = x, B = w, C = b });
+        return y;
+    }
+
+    /// <summary>Inference with a weight packed by <see cref="Gemm.Pack"/> (Wᵀ [I, O]): nothing is recorded, so the input gets no gradient.</summary>
+    public static Tensor Linear(this Graph g, Tensor x, PackedMatrix w, Tensor? b)
+    {
+        if (x.Shape.Last != w.K)
+            throw new ArgumentException($"Linear: input {x.Shape} does not match the packed weight [{w.N}, {w.K}] (expected [.., {w.K}]).");
+        if (b is not null && b.Length != w.N)
+            throw new ArgumentException($"Linear: bias {b.Shape} does not match {w.N} outputs.");
+        if (g.RecordsTape && x.RequiresGrad)
+            throw new InvalidOperationException("Linear with a packed weight records nothing for backward; use the unpacked weight while training.");
+        var y = g.NewTensor(x.Shape.WithLast(w.N));
+        Forward(x.Span, w, b is null ? default : b.Span, y.Span, x.Shape.Rows);
         return y;
     }
 

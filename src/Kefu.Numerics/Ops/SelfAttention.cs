@@ -18,17 +18,17 @@ public static class SelfAttentionOp
         Span<float> probs, Span<float> scratch, Span<float> y, int batch, int time, int heads, int channels, bool causal = false)
     {
         for (int b = 0; b < batch; b++)
-            ForwardSequence(b, qkv, keyMask, dropMask, probs, scratch.Slice(b * time * time, time * time), y, time, heads, channels, causal);
+            ForwardSequence(b, 0, heads, qkv, keyMask, dropMask, probs, scratch.Slice(b * time * time, time * time), y, time, heads, channels, causal);
     }
 
-    // one sequence b, every head; scratch [T, T]
-    private static void ForwardSequence(int b, ReadOnlySpan<float> qkv, ReadOnlySpan<float> keyMask, ReadOnlySpan<float> dropMask,
+    // one sequence b, heads [firstHead, endHead); scratch [T, T] (read only with a dropout mask)
+    private static void ForwardSequence(int b, int firstHead, int endHead, ReadOnlySpan<float> qkv, ReadOnlySpan<float> keyMask, ReadOnlySpan<float> dropMask,
         Span<float> probs, Span<float> scratch, Span<float> y, int time, int heads, int channels, bool causal)
     {
         int d = channels / heads, ld = 3 * channels, tt = time * time;
         float scale = 1f / MathF.Sqrt(d);
         var seq = qkv.Slice(b * time * ld);
-        for (int h = 0; h < heads; h++)
+        for (int h = firstHead; h < endHead; h++)
         {
             var p = probs.Slice((b * heads + h) * tt, tt);
             // S [T, T] = scale · Q Kᵀ
@@ -186,15 +186,16 @@ public static class SelfAttentionOp
     }
 
     /// <summary>
-    /// Runs the sequences of a batch on up to <see cref="Gemm.MaxThreads"/> threads. Each sequence writes only its
-    /// own rows and scratch, so results do not depend on the thread count. One instance per calling thread.
+    /// Runs the sequences of a batch on up to <see cref="Gemm.MaxThreads"/> threads, or, for fewer sequences than threads
+    /// and no dropout (inference), their heads. Each sequence or head writes only its own rows, columns and scratch,
+    /// so results do not depend on the thread count. One instance per calling thread.
     /// </summary>
     private sealed class SequenceParallel
     {
         [ThreadStatic] private static SequenceParallel? current;
 
         private readonly ClaimingParallelFor loop = new();
-        private readonly Action<int> forwardItem, backwardItem;
+        private readonly Action<int> forwardItem, forwardHeadItem, backwardItem;
         private Tensor qkv = null!, probs = null!, scratch = null!, output = null!;
         private Tensor? keyMask, drop, dqkv;
         private int time, heads;
@@ -203,6 +204,7 @@ public static class SelfAttentionOp
         private SequenceParallel()
         {
             forwardItem = ForwardItem;
+            forwardHeadItem = ForwardHeadItem;
             backwardItem = BackwardItem;
         }
 
@@ -212,7 +214,10 @@ public static class SelfAttentionOp
         {
             Set(qkv, keyMask, drop, probs, scratch, y, null, time, heads);
             this.causal = causal;
-            loop.Run(batch, Gemm.MaxThreads, forwardItem);
+            if (batch < Gemm.MaxThreads && drop is null)
+                loop.Run(batch * heads, Gemm.MaxThreads, forwardHeadItem);
+            else
+                loop.Run(batch, Gemm.MaxThreads, forwardItem);
             Clear();
         }
 
@@ -238,7 +243,15 @@ public static class SelfAttentionOp
         private void ForwardItem(int b)
         {
             int tt = time * time;
-            ForwardSequence(b, qkv.Span, keyMask is null ? default : keyMask.Span, drop is null ? default : drop.Span,
+            ForwardSequence(b, 0, heads, qkv.Span, keyMask is null ? default : keyMask.Span, drop is null ? default : drop.Span,
+                probs.Span, scratch.Span.Slice(b * tt, tt), output.Span, time, heads, qkv.Shape.Last / 3, causal);
+        }
+
+        // item b·H + h: head h of sequence b, without dropout
+        private void ForwardHeadItem(int item)
+        {
+            int b = item / heads, h = item % heads, tt = time * time;
+            ForwardSequence(b, h, h + 1, qkv.Span, keyMask is null ? default : keyMask.Span, default,
                 probs.Span, scratch.Span.Slice(b * tt, tt), output.Span, time, heads, qkv.Shape.Last / 3, causal);
         }
 

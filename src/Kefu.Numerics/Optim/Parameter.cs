@@ -3,13 +3,28 @@ namespace Kefu.Numerics.Optim;
 /// <summary>A learnable tensor: a named view into the flat value buffer, with its gradient a view into the flat gradient buffer.</summary>
 public sealed class Parameter : Tensor
 {
-    internal Parameter(string name, Shape shape, ParameterInit init, ParameterGroup group, int offset)
+    internal Parameter(ParameterSet owner, string name, Shape shape, ParameterInit init, ParameterGroup group, int offset)
     {
+        Owner = owner;
         Name = name;
         DeclaredShape = shape;
         Init = init;
         Group = group;
         Offset = offset;
+    }
+
+    /// <summary>The set whose flat buffer holds the values.</summary>
+    public ParameterSet Owner { get; }
+
+    /// <summary>The values, writable: taking them through a <see cref="Parameter"/> marks the owner changed
+    /// (<see cref="ParameterSet.Version"/>), so packed inference weights never go stale. Ops read them as a <see cref="Tensor"/>.</summary>
+    public new Span<float> Span
+    {
+        get
+        {
+            Owner.MarkChanged();
+            return base.Span;
+        }
     }
 
     /// <summary>Dotted path, e.g. "encoder.layers.0.attention.qkv.weight" (Hugging Face style).</summary>

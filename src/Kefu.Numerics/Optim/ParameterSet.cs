@@ -15,6 +15,7 @@ public sealed unsafe class ParameterSet
     private float[]? valueArray, gradArray;
     private float* values, grads;
     private int length, valueStart;
+    private long version;
 
     public ParameterSet()
     {
@@ -38,7 +39,25 @@ public sealed unsafe class ParameterSet
     /// <summary>Total number of scalars.</summary>
     public int Length => length;
 
-    public Span<float> Values => new(values, IsAllocated ? length : 0);
+    /// <summary>Every value, writable: handing it out counts as a change (see <see cref="Version"/>).</summary>
+    public Span<float> Values
+    {
+        get
+        {
+            MarkChanged();
+            return new(values, IsAllocated ? length : 0);
+        }
+    }
+
+    /// <summary>
+    /// Grows whenever values may have changed: allocation, optimizer steps, <see cref="CopyValuesFrom"/>, and every
+    /// hand-out of writable values (<see cref="Values"/>, <see cref="MemoryOf"/>, <see cref="LoadTargets"/>,
+    /// <see cref="Parameter.Span"/>). Caches derived from the values (packed inference weights) are rebuilt when it moves.
+    /// </summary>
+    public long Version => Interlocked.Read(ref version);
+
+    /// <summary>Declares that values changed through memory obtained earlier (e.g. a span kept across an inference call).</summary>
+    public void MarkChanged() => Interlocked.Increment(ref version);
 
     public Span<float> Gradients => new(grads, IsAllocated ? length : 0);
 
@@ -54,7 +73,7 @@ public sealed unsafe class ParameterSet
         if (byName.ContainsKey(name))
             throw new ArgumentException($"A parameter named '{name}' already exists.", nameof(name));
         // keep each view 64-byte aligned
-        var p = new Parameter(name, shape, init, group ?? Decay, length);
+        var p = new Parameter(this, name, shape, init, group ?? Decay, length);
         length += (shape.Length + 15) & ~15;
         parameters.Add(p);
         byName.Add(name, p);
@@ -69,6 +88,7 @@ public sealed unsafe class ParameterSet
         valueArray = AlignedArray.Allocate(length, out values);
         gradArray = AlignedArray.Allocate(length, out grads);
         valueStart = (int)(values - (float*)Marshal.UnsafeAddrOfPinnedArrayElement(valueArray, 0));
+        MarkChanged();
         var rng = new Rng(seed);
         foreach (var p in parameters)
         {
@@ -98,6 +118,7 @@ public sealed unsafe class ParameterSet
     {
         if (valueArray is null || !ReferenceEquals(byName.GetValueOrDefault(parameter.Name), parameter))
             throw new ArgumentException($"Parameter '{parameter.Name}' is not an allocated parameter of this set.", nameof(parameter));
+        MarkChanged();
         return valueArray.AsMemory(valueStart + parameter.Offset, parameter.Length);
     }
 
