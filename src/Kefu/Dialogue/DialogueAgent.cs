@@ -18,6 +18,8 @@ public sealed record AgentOptions
     public int MaxActionsPerTurn { get; init; } = 10;
     public TimeSpan ActionTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public string Channel { get; init; } = "rest";
+    /// <summary>Trackers kept in memory; beyond this the cache starts over and trackers are replayed from the store.</summary>
+    public int MaxCachedConversations { get; init; } = 20_000;
     /// <summary>Said when an action fails and the domain has no utter_action_error.</summary>
     public string ActionErrorText { get; init; } = "抱歉，系统暂时出了点问题，请稍后再试。Sorry, something went wrong on our side.";
 }
@@ -74,7 +76,7 @@ public sealed class DialogueAgent : IChatService
 
         var added = tracker.Events.GetRange(before.Events.Count, tracker.Events.Count - before.Events.Count);
         await store.AppendAsync(conversationId, added.Select(RasaEventJson.ToStored).ToList(), ct).ConfigureAwait(false);
-        trackers[conversationId] = tracker;
+        Cache(conversationId, tracker);
         return added.OfType<BotUttered>().Select(b => b.Message).ToList();
     }
 
@@ -152,6 +154,13 @@ public sealed class DialogueAgent : IChatService
             ? [new BotUttered(m, "utter_action_error")]
             : [new BotUttered(new BotMessage(options.ActionErrorText), "action_error")];
 
+    /// <summary>Only a cache: the store holds every event, and a conversation's lock is held while its entry is written.</summary>
+    private void Cache(string conversationId, Tracker tracker)
+    {
+        if (trackers.Count >= options.MaxCachedConversations) trackers.Clear();
+        trackers[conversationId] = tracker;
+    }
+
     private bool NeedsNewSession(Tracker tracker)
     {
         if (tracker.Events.IsEmpty) return true;
@@ -191,6 +200,6 @@ public sealed class DialogueAgent : IChatService
         var added = events(tracker);
         if (added.Count == 0) return;
         await store.AppendAsync(conversationId, added.Select(RasaEventJson.ToStored).ToList(), ct).ConfigureAwait(false);
-        trackers[conversationId] = tracker.AppendAll(added);
+        Cache(conversationId, tracker.AppendAll(added));
     }
 }

@@ -138,7 +138,7 @@ public static class TinyShop
             new(text, new IntentPrediction("nlu_fallback", 0f), [], []);
     }
 
-    public static DialogueAgent Agent(IEventStore? store = null)
+    public static DialogueAgent Agent(IEventStore? store = null, AgentOptions? options = null)
     {
         var project = WriteAndLoad();
         var submit = new DelegateAction("action_submit_return", c =>
@@ -146,6 +146,6 @@ public static class TinyShop
         var boom = new DelegateAction("action_boom", _ => throw new InvalidOperationException("database down"));
         var vip = new DelegateAction("action_lookup_vip", c =>
             [new Kefu.Dialogue.Tracking.SlotSet("vip", System.Text.Json.JsonSerializer.SerializeToElement(c.Tracker.ConversationId.StartsWith("vip", StringComparison.Ordinal)))]);
-        return BotFactory.CreateAgent(project.Domain, new NoNlu(), PolicyModel.Train(project), store ?? new InMemoryEventStore(), [submit, boom, vip]);
+        return BotFactory.CreateAgent(project.Domain, new NoNlu(), PolicyModel.Train(project), store ?? new InMemoryEventStore(), [submit, boom, vip], options: options);
     }
 }

@@ -117,4 +117,38 @@ public class TranscriptTests
         var tracker = await agent.GetTrackerAsync("vip-42");
         Assert.True(tracker.GetProperty("slots").GetProperty("vip").GetBoolean());
     }
+
+    [Fact]
+    public async Task Conversations_dropped_from_a_full_cache_are_replayed_from_the_store()
+    {
+        var store = new CountingStore();
+        var agent = TinyShop.Agent(store, new AgentOptions { MaxCachedConversations = 2 });
+        await agent.HandleMessageAsync("a", "/return_refund");
+        await agent.HandleMessageAsync("a", "/delivery_time");
+        Assert.Equal(1, store.Loads("a"));                // cached after the first load
+        await agent.HandleMessageAsync("b", "/greet");
+        await agent.HandleMessageAsync("c", "/greet");   // the cache starts over here
+
+        new Chat(agent, "a").Send("""/inform_order_id{"order_id": "DD20240101123"}""").Expect("退货原因");
+        Assert.Equal(2, store.Loads("a"));
+    }
+
+    private sealed class CountingStore : IEventStore
+    {
+        private readonly InMemoryEventStore inner = new();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> loads = new();
+
+        public int Loads(string id) => loads.GetValueOrDefault(id);
+
+        public Task<IReadOnlyList<StoredEvent>> LoadAsync(string conversationId, CancellationToken ct = default)
+        {
+            loads.AddOrUpdate(conversationId, 1, (_, n) => n + 1);
+            return inner.LoadAsync(conversationId, ct);
+        }
+
+        public Task AppendAsync(string conversationId, IReadOnlyList<StoredEvent> events, CancellationToken ct = default) =>
+            inner.AppendAsync(conversationId, events, ct);
+
+        public Task<IReadOnlyList<string>> ListConversationsAsync(CancellationToken ct = default) => inner.ListConversationsAsync(ct);
+    }
 }

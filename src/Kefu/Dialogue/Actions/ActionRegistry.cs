@@ -22,7 +22,7 @@ public sealed class ActionRegistry
 
     public IAction? Find(string name) => actions.TryGetValue(name, out var a) ? a : fallback(name);
 
-    public static IAction ResponseAction(string response) => new DelegateAction(response, c => c.Utter(response));
+    private static IAction ResponseAction(string response) => new DelegateAction(response, c => c.Utter(response));
 
     public void Add(IAction action) => actions[action.Name] = action;
 }

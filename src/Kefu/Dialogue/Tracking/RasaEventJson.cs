@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Kefu.Nlu;
 
 namespace Kefu.Dialogue.Tracking;
@@ -159,8 +158,6 @@ public static class RasaEventJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    public static JsonObject ToJson(DialogueEvent e) => JsonNode.Parse(ToJsonString(w => Write(w, e)))!.AsObject();
-
     public static StoredEvent ToStored(DialogueEvent e) => new(TypeName(e), ToJsonString(w => Write(w, e)), e.Timestamp);
 
     public static DialogueEvent FromStored(StoredEvent stored) => FromJson(JsonDocument.Parse(stored.Json).RootElement);
@@ -199,8 +196,6 @@ public static class RasaEventJson
             ? e with { Timestamp = DateTimeOffset.FromUnixTimeMilliseconds((long)(ts.GetDouble() * 1000)) }
             : e;
     }
-
-    public static JsonObject ParseToJson(NluParse p) => JsonNode.Parse(ToJsonString(w => WriteParse(w, p)))!.AsObject();
 
     private static NluParse ParseFromJson(JsonElement p, string text)
     {
