@@ -33,13 +33,24 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(KefuServerOptions options, string? modelPath, CancellationToken ct)
     {
-        var bot = BotLoader.LoadOrTrain(options.ProjectDirectory, modelPath, Console.Error);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.ResolvedDatabasePath))!);
+        // The model loads (or trains) on one core while ASP.NET starts on the other; until it is ready the
+        // server is live (/healthz) and answers 503 on the chat routes.
+        var loading = Task.Run(() => BotLoader.LoadOrTrain(options.ProjectDirectory, modelPath, Console.Error), ct);
         var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(sp =>
-            BotLoader.CreateAgent(bot, sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<ILogger<DialogueAgent>>())));
-        app.Services.GetRequiredService<IChatService>();
-        app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
+            BotLoader.CreateAgent(loading.GetAwaiter().GetResult(), sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<ILogger<DialogueAgent>>())));
         await app.StartAsync(ct);
+        try
+        {
+            var bot = await loading;
+            app.Services.GetRequiredService<IChatService>();
+            app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
+        }
+        catch
+        {
+            await app.StopAsync(CancellationToken.None);
+            throw;
+        }
         Console.Error.WriteLine($"Kefu is serving {Path.GetFileName(options.ProjectDirectory)} at {string.Join(", ", app.Urls)} (web chat at /, API at /webhooks/rest/webhook). Ctrl+C stops.");
         await app.WaitForShutdownAsync(ct);
         return 0;
