@@ -131,16 +131,7 @@ public class TransformerTests
         var model = new Model(seed: 5, dropout: 0.1f);
         for (int step = 0; step < 40; step++)
             model.TrainStep();
-        // Windows of 3 steps: a steady per-step allocation shows in every one; a one-off runtime event
-        // (tiered JIT finishing a method mid-window) in at most one.
-        var windows = new long[3];
-        for (int w = 0; w < windows.Length; w++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int step = 0; step < 3; step++)
-                model.TrainStep();
-            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
+        var windows = Allocations.PerWindow(() => model.TrainStep(), windows: 3);
         Gemm.MaxThreads = Environment.ProcessorCount;
         Assert.True(windows.Min() == 0, $"bytes allocated per 3-step window: {string.Join(", ", windows)}");
     }
@@ -176,24 +167,17 @@ public class TransformerTests
         var expected = model.Classifier.Forward(model.Graph, Ids, model.KeyMask, Batch, Time).ToArray();
 
         var inference = new Graph(recordTape: false);
-        float[] actual = [];
-        long capacity = 0, before = 0;
-        for (int run = 0; run < 6; run++)
+        Tensor logits = null!;
+        void Run()
         {
-            if (run == 4)
-            {
-                capacity = inference.Arena.CapacityFloats;
-                before = GC.GetAllocatedBytesForCurrentThread();
-            }
             inference.Reset();
-            var logits = model.Classifier.Forward(inference, Ids, model.KeyMask, Batch, Time);
-            if (run == 5)
-            {
-                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-                Assert.Equal(0, allocated);
-                actual = logits.ToArray();
-            }
+            logits = model.Classifier.Forward(inference, Ids, model.KeyMask, Batch, Time);
         }
+        for (int run = 0; run < 4; run++) Run();
+        long capacity = inference.Arena.CapacityFloats;
+        var windows = Allocations.PerWindow(Run);
+        Assert.True(windows.Min() == 0, $"bytes allocated per 3-run window: {string.Join(", ", windows)}");
+        var actual = logits.ToArray();
         Assert.Equal(0, inference.TapeLength);
         Assert.Equal(capacity, inference.Arena.CapacityFloats);
         Assert.Equal(expected, actual);
