@@ -15,7 +15,7 @@ public static class EcommerceActions
         var orders = new OrderBook(new EcommerceOptions(projectDirectory));
         return
         [
-            new CheckOrderAction(orders), new SubmitReturnAction(), new ChangeAddressAction(orders), new HandoffAction(),
+            new CheckOrderAction(orders), new SubmitReturnAction(), new ChangeAddressAction(orders),
             new ValidateOrderFormAction(orders), new ValidateReturnFormAction(orders), new ValidateAddressFormAction(orders),
         ];
     }

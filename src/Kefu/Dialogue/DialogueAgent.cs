@@ -166,8 +166,7 @@ public sealed class DialogueAgent : IChatService
         if (tracker.Events.IsEmpty) return true;
         double minutes = bot.Domain.SessionConfig.SessionExpirationTimeMinutes;
         if (minutes <= 0) return false;
-        var lastUser = tracker.Events.LastOrDefault(e => e is UserUttered);
-        return lastUser is not null && DateTimeOffset.UtcNow - lastUser.Timestamp > TimeSpan.FromMinutes(minutes);
+        return tracker.State.LatestMessage is { } lastUser && DateTimeOffset.UtcNow - lastUser.Timestamp > TimeSpan.FromMinutes(minutes);
     }
 
     private async Task<Tracker> LoadAsync(string conversationId, CancellationToken ct)

@@ -75,6 +75,8 @@ public class TranscriptTests
         var tracker = await agent.GetTrackerAsync("c-handoff");
         var events = tracker.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("event").GetString()).ToList();
         Assert.Contains("pause", events);
+        var pause = tracker.GetProperty("events").EnumerateArray().First(e => e.GetProperty("event").GetString() == "pause");
+        Assert.Equal("request_human", pause.GetProperty("reason").GetString());
         Assert.Contains("agent", events);
         Assert.Contains("resume", events);
     }

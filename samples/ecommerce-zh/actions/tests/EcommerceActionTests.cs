@@ -129,12 +129,6 @@ public sealed class EcommerceActionTests : IDisposable
     }
 
     [Fact]
-    public void Handoff_pauses_with_the_intent_as_reason()
-    {
-        Assert.Equal(["bot 转人工", "pause complaint"], Shop.Lines(shop.Run(ActionNames.Handoff, intent: "complaint")));
-    }
-
-    [Fact]
     public void A_malformed_order_file_names_the_file_and_position()
     {
         File.WriteAllText(Path.Combine(shop.Directory, "data", "orders.json"), "{\"orders\": [\n  {\"id\": 5}\n]}");
@@ -149,7 +143,7 @@ public sealed class EcommerceActionTests : IDisposable
         var registered = services.Where(d => d.ServiceType == typeof(IAction)).Select(d => d.ImplementationType!.Name).Order().ToList();
         Assert.Equal(shop.Actions.Select(a => a.GetType().Name).Order(), registered);
         Assert.Equal(
-            ["action_change_address", "action_check_order", "action_handoff", "action_submit_return",
+            ["action_change_address", "action_check_order", "action_submit_return",
              "validate_address_form", "validate_order_form", "validate_return_form"],
             shop.Actions.Select(a => a.Name).Order());
     }

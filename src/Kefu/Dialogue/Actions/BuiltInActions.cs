@@ -23,10 +23,12 @@ public static class BuiltInActions
             [.. c.Utter("utter_back"), new UserUtteranceReverted(), new UserUtteranceReverted()]),
         new DelegateAction(ActionNames.UnlikelyIntent, _ => []),
         new TwoStageFallbackAction(),
+        // The latest intent (complaint, request_human...) is the reason an agent console shows.
         new DelegateAction(ActionNames.Handoff, c =>
         {
             KefuMetrics.Handoffs.Add(1);
-            return [.. c.Utter("utter_handoff"), new ConversationPaused("handoff")];
+            var reason = c.Tracker.State.LatestMessage?.Parse?.Intent.Name is { Length: > 0 } intent ? intent : "handoff";
+            return [.. c.Utter("utter_handoff"), new ConversationPaused(reason)];
         }),
     ];
 
