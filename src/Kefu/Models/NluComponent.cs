@@ -27,7 +27,11 @@ public static class NluComponent
         float Temperature,
         float FallbackThreshold,
         int FeatureCount,
-        EntityComponentConfig? Entities);
+        EntityComponentConfig? Entities,
+        PatternConfig? IntentPatterns = null);
+
+    /// <summary>The regexes and lookup tables whose matches are intent features.</summary>
+    public sealed record PatternConfig(IReadOnlyList<RegexFeature> Regexes, IReadOnlyList<LookupTable> Lookups);
 
     public sealed record EntityComponentConfig(
         IReadOnlyList<string> EntityTypes,
@@ -66,7 +70,8 @@ public static class NluComponent
             entityConfig = new EntityComponentConfig(e.EntityTypes, e.Keys.Length, e.Synonyms, e.Patterns.Regexes, e.Patterns.Lookups);
         }
         writer.AddComponent(Name, Type, new NluComponentConfig(model.Config, intents.Labels, intents.Temperature,
-            model.FallbackThreshold, f, entityConfig), entries);
+            model.FallbackThreshold, f, entityConfig,
+            model.Vectorizer.Patterns is { } p ? new PatternConfig(p.Regexes, p.Lookups) : null), entries);
     }
 
     public static NluModel Read(ModelArchiveReader reader)
@@ -76,7 +81,8 @@ public static class NluComponent
         int c = config.Intents.Count, f = config.FeatureCount;
         var keys = ReadKeys(reader, IntentKeys, f);
         var tensors = reader.Tensors(IntentWeights);
-        var vectorizer = new SparseVectorizer(config.Config.Features, keys, Tensor(reader, tensors, IntentWeights, "idf", f));
+        var patterns = config.IntentPatterns is { } ip ? new EntityPatterns(ip.Regexes, ip.Lookups) : null;
+        var vectorizer = new SparseVectorizer(config.Config.Features, keys, Tensor(reader, tensors, IntentWeights, "idf", f), patterns);
         var classifier = new IntentClassifier(config.Intents.ToArray(),
             Tensor(reader, tensors, IntentWeights, "weight", f * c), Tensor(reader, tensors, IntentWeights, "bias", c), config.Temperature);
 

@@ -21,7 +21,7 @@ public static class NluTrainer
         var texts = data.Examples.Select(e => e.Text).ToArray();
         var y = data.Examples.Select(e => labelIndex[e.Intent]).ToArray();
 
-        var vectorizer = SparseVectorizer.Fit(texts, config.Features);
+        var vectorizer = SparseVectorizer.Fit(texts, config.Features, EntityPatterns.Of(data));
         var x = vectorizer.TransformAll(texts);
         progress?.Report($"features: {vectorizer.FeatureCount} columns, {x.Values.Length} non-zeros ({Elapsed(clock)})");
 

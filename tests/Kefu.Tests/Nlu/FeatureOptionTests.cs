@@ -1,4 +1,5 @@
 using Kefu.Nlu;
+using Kefu.Nlu.Entities;
 using Kefu.Nlu.Evaluation;
 using Kefu.Nlu.Features;
 
@@ -47,6 +48,42 @@ public class FeatureOptionTests
         }
         Assert.Equal(1.0, Math.Sqrt(words), 4);
         Assert.Equal(weight, Math.Sqrt(chars), 4);
+    }
+
+    [Fact]
+    public void Numbers_share_their_shape_so_unseen_digits_still_count()
+    {
+        var words = new SparseFeatureConfig(CharNgramMin: 0, CharNgramMax: 0, MinDocumentFrequency: 1);
+        string[] texts = ["order 123456", "order 98765432"];
+        var scratch = new VectorizerScratch();
+        // "order" + the shared shape "dddd" (runs longer than four count as four); digits and bigrams are unseen
+        Assert.Equal(2, SparseVectorizer.Fit(texts, words).Transform("order 556677", scratch));
+        Assert.Equal(1, SparseVectorizer.Fit(texts, words with { NumberShapes = false }).Transform("order 556677", scratch));
+        // "DD20241115077" has shape "XXdddd", not "dddd"
+        Assert.Equal(1, SparseVectorizer.Fit(texts, words).Transform("order DD20241115077", scratch));
+    }
+
+    [Fact]
+    public void Text_inside_a_pattern_match_is_one_placeholder_word()
+    {
+        var patterns = new EntityPatterns([new RegexFeature("order_id", [@"DD\d{11}"])], []);
+        string[] texts = ["订单是DD20241115077", "查一下DD20241201127这个订单", "订单发货了吗"];
+        var plain = SparseVectorizer.Fit(texts, new SparseFeatureConfig(MinDocumentFrequency: 1));
+        var delexicalized = SparseVectorizer.Fit(texts, new SparseFeatureConfig(MinDocumentFrequency: 1), patterns);
+
+        // two messages that differ only in the id: the same vector with patterns, different without
+        Assert.Equal(Vector(delexicalized, "订单是DD20241115077"), Vector(delexicalized, "订单是DD20241201127"));
+        Assert.NotEqual(Vector(plain, "订单是DD20241115077"), Vector(plain, "订单是DD20241201127"));
+        // the id's characters are gone from the vocabulary, the match feature is in it
+        Assert.True(delexicalized.FeatureCount < plain.FeatureCount);
+        Assert.Contains(delexicalized.Keys.ToArray(), k => k == FeatureHashing.PatternKey("order_id"));
+    }
+
+    static string Vector(SparseVectorizer vectorizer, string text)
+    {
+        var scratch = new VectorizerScratch();
+        int n = vectorizer.Transform(text, scratch);
+        return string.Join(" ", Enumerable.Range(0, n).Select(i => $"{scratch.Columns[i]}:{scratch.Values[i]:R}"));
     }
 
     [Fact]

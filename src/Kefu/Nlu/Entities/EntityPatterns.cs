@@ -4,8 +4,9 @@ namespace Kefu.Nlu.Entities;
 
 /// <summary>
 /// Rasa's regex and lookup-table sections compiled: each named pattern finds spans in the original text.
-/// They serve twice: as CRF features ("this token is inside a match of X") and, when the name is an
-/// entity type, as an extractor of their own (Rasa's RegexEntityExtractor).
+/// They serve three times: as intent features ("the message matches X", Rasa's RegexFeaturizer), as CRF
+/// features ("this token is inside a match of X") and, when the name is an entity type, as an extractor of
+/// their own (Rasa's RegexEntityExtractor).
 /// </summary>
 public sealed class EntityPatterns
 {
@@ -37,6 +38,39 @@ public sealed class EntityPatterns
             list.Add((l.Name, new Regex(LookupPattern(l.Elements), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, Timeout)));
         patterns = list.ToArray();
         Names = patterns.Select(p => p.Item1).Distinct().ToArray();
+        nameIndex = patterns.Select(p => Array.IndexOf((string[])Names, p.Item1)).ToArray();
+    }
+
+    readonly int[] nameIndex; // [patterns] -> index into Names
+
+    /// <summary>The training data's regexes and lookup tables, or null when it has none.</summary>
+    public static EntityPatterns? Of(NluTrainingData data) =>
+        data.Regexes.Count + data.Lookups.Count > 0 ? new EntityPatterns(data.Regexes, data.Lookups) : null;
+
+    /// <summary>
+    /// Sets matched[i] when a pattern named Names[i] matches somewhere in <paramref name="text"/>, and masked[c]
+    /// for every character c inside a match; allocates nothing.
+    /// </summary>
+    public void Match(ReadOnlySpan<char> text, Span<bool> matched, Span<bool> masked)
+    {
+        matched.Clear();
+        masked.Clear();
+        for (int p = 0; p < patterns.Length; p++)
+        {
+            try
+            {
+                foreach (var m in patterns[p].Regex.EnumerateMatches(text))
+                {
+                    if (m.Length == 0) continue;
+                    matched[nameIndex[p]] = true;
+                    masked.Slice(m.Index, m.Length).Fill(true);
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // as in Matches: a pathological pattern on this text does not match
+            }
+        }
     }
 
     /// <summary>Alternation of the elements, longest first; words of spaced scripts must match whole.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Kefu.Nlu.Entities;
 using Kefu.Nlu.Features;
 using Kefu.Nlu.Intents;
 
@@ -31,11 +32,12 @@ public static class NluCrossValidation
         var y = data.Examples.Select(e => labelIndex[e.Intent]).ToArray();
         var fold = NluTrainer.StratifiedFolds(y, labels.Length, folds, config.Seed);
         var scores = new float[y.Length][];
+        var patterns = EntityPatterns.Of(data);
         for (int f = 0; f < folds; f++)
         {
             var trainRows = Enumerable.Range(0, y.Length).Where(i => fold[i] != f).ToArray();
             var testRows = Enumerable.Range(0, y.Length).Where(i => fold[i] == f).ToArray();
-            var vectorizer = SparseVectorizer.Fit(trainRows.Select(i => texts[i]).ToArray(), config.Features);
+            var vectorizer = SparseVectorizer.Fit(trainRows.Select(i => texts[i]).ToArray(), config.Features, patterns);
             var xTrain = vectorizer.TransformAll(trainRows.Select(i => texts[i]).ToArray());
             var (rows, _) = LinearSvmTrainer.Train(xTrain, trainRows.Select(i => y[i]).ToArray(), labels.Length, config.Svm);
             var model = IntentClassifier.FromClassRows(labels, rows, 1f);

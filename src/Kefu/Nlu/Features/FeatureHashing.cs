@@ -8,6 +8,8 @@ namespace Kefu.Nlu.Features;
 /// FNV-1a over UTF-16 chars with a distinct seed per feature kind; 64 bits make collisions negligible.
 /// <paramref name="CharBlockWeight"/>: the L2 norm of the character block relative to the word block's 1, which
 /// is how much the classifier leans on sub-word evidence (typos, morphology) against whole words.
+/// <paramref name="NumberShapes"/>: a token with digits also emits its shape (spaCy's token.shape_: "DD20241115077"
+/// → "XXdddd", "556677" → "dddd"), so order numbers, amounts and dates generalize past the digits seen in training.
 /// </summary>
 public sealed record SparseFeatureConfig(
     bool WordBigrams = true,
@@ -18,7 +20,8 @@ public sealed record SparseFeatureConfig(
     int CjkNgramMax = 3,
     bool SublinearTf = true,
     bool UseIdf = true,
-    int MinDocumentFrequency = 2);
+    int MinDocumentFrequency = 2,
+    bool NumberShapes = true);
 
 internal static class FeatureHashing
 {
@@ -28,6 +31,9 @@ internal static class FeatureHashing
     const ulong TrigramSeed = 0xD6E8FEB86659FD93UL;
     const ulong CharSeed = 0xC2B2AE3D27D4EB4FUL;
     const ulong CjkSeed = 0x165667B19E3779F9UL;
+    const ulong ShapeSeed = 0x27D4EB2F165667C5UL;
+    const ulong PatternSeed = 0x85EBCA77C2B2AE63UL;
+    const ulong PlaceholderWord = 0x94D049BB133111EBUL;
     const char Boundary = '\u0001';
 
     public static ulong Hash(ReadOnlySpan<char> chars, ulong seed)
@@ -49,8 +55,12 @@ internal static class FeatureHashing
 
     public static bool IsCharBlock(ulong key) => (key & 1UL) != 0;
 
-    /// <summary>Appends the feature keys of <paramref name="analyzer"/>'s current text to <paramref name="keys"/>.</summary>
-    public static void EmitKeys(TextAnalyzer analyzer, SparseFeatureConfig config, List<ulong> keys)
+    /// <summary>
+    /// Appends the feature keys of <paramref name="analyzer"/>'s current text to <paramref name="keys"/>. A token
+    /// whose first character is <paramref name="masked"/> (inside a regex or lookup match; empty: none) is the
+    /// placeholder word: it joins word n-grams but has no characters, shape or CJK n-grams of its own.
+    /// </summary>
+    public static void EmitKeys(TextAnalyzer analyzer, SparseFeatureConfig config, List<ulong> keys, ReadOnlySpan<bool> masked)
     {
         var tokens = analyzer.Tokens;
         ulong previousWord = 0, wordBeforePrevious = 0;
@@ -68,7 +78,10 @@ internal static class FeatureHashing
                 continue;
             }
             var text = analyzer.TokenText(token);
-            ulong word = Hash(text, WordSeed);
+            bool placeholder = !masked.IsEmpty && masked[token.Start];
+            if (placeholder && t > 0 && masked[tokens[t - 1].Start] && tokens[t - 1].End == token.Start)
+                continue; // one placeholder per match, however many tokens it spans
+            ulong word = placeholder ? PlaceholderWord : Hash(text, WordSeed);
             keys.Add(WordKey(word));
             if (config.WordBigrams && wordRun >= 1)
                 keys.Add(WordKey((previousWord * 31 + word) ^ BigramSeed));
@@ -77,6 +90,11 @@ internal static class FeatureHashing
             wordBeforePrevious = previousWord;
             previousWord = word;
             wordRun++;
+            if (placeholder)
+            {
+                cjkRun = 0;
+                continue;
+            }
 
             if (token.Kind == TokenKind.Cjk)
             {
@@ -93,9 +111,35 @@ internal static class FeatureHashing
             }
             cjkRun = 0;
             if (token.Kind is TokenKind.Word or TokenKind.Number)
+            {
                 EmitCharNgrams(text, config.CharNgramMin, config.CharNgramMax, keys);
+                if (config.NumberShapes && text.ContainsAnyInRange('0', '9'))
+                    keys.Add(WordKey(ShapeHash(text)));
+            }
         }
     }
+
+    /// <summary>
+    /// Hash of the token's shape: digits → d, ASCII capitals → X, other letters → x, anything else as it is;
+    /// a run of one class longer than four counts as four (spaCy's rule).
+    /// </summary>
+    static ulong ShapeHash(ReadOnlySpan<char> token)
+    {
+        ulong h = ShapeSeed;
+        char previous = '\0';
+        int run = 0;
+        foreach (char c in token)
+        {
+            char shape = char.IsAsciiDigit(c) ? 'd' : char.IsAsciiLetterUpper(c) ? 'X' : char.IsLetter(c) ? 'x' : c;
+            run = shape == previous ? run + 1 : 1;
+            previous = shape;
+            if (run <= 4) h = (h ^ shape) * Prime;
+        }
+        return h;
+    }
+
+    /// <summary>The key of "a regex or lookup table named <paramref name="name"/> matches this text" (Rasa's RegexFeaturizer).</summary>
+    public static ulong PatternKey(string name) => WordKey(Hash(name, PatternSeed));
 
     /// <summary>Character n-grams of "⟨word⟩" with boundary marks, like scikit-learn's char_wb analyzer.</summary>
     static void EmitCharNgrams(ReadOnlySpan<char> word, int min, int max, List<ulong> keys)

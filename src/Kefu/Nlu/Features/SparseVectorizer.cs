@@ -1,3 +1,4 @@
+using Kefu.Nlu.Entities;
 using Kefu.Text;
 
 namespace Kefu.Nlu.Features;
@@ -6,22 +7,27 @@ namespace Kefu.Nlu.Features;
 /// Hashed n-gram keys to a fitted vocabulary of columns, weighted (1 + ln tf) · idf and L2-normalized per
 /// block (words, characters), as scikit-learn's TfidfVectorizer(sublinear_tf=True) in a FeatureUnion.
 /// Keys never seen in training are dropped: they would have zero weight in every linear model.
+/// With <see cref="Patterns"/>, each regex or lookup table that matches the text adds one word-block key.
 /// </summary>
 public sealed class SparseVectorizer
 {
     readonly Dictionary<ulong, int> columns;
     readonly ulong[] keys;       // [F] column -> key
     readonly float[] idf;        // [F]
+    readonly ulong[] patternKeys; // [Patterns.Names]
 
     public SparseFeatureConfig Config { get; }
+    public EntityPatterns? Patterns { get; }
     public int FeatureCount => keys.Length;
     public ReadOnlySpan<ulong> Keys => keys;
     public ReadOnlySpan<float> Idf => idf;
 
-    public SparseVectorizer(SparseFeatureConfig config, ulong[] keys, float[] idf)
+    public SparseVectorizer(SparseFeatureConfig config, ulong[] keys, float[] idf, EntityPatterns? patterns = null)
     {
         if (keys.Length != idf.Length) throw new ArgumentException("keys and idf differ in length");
         Config = config;
+        Patterns = patterns;
+        patternKeys = patterns?.Names.Select(FeatureHashing.PatternKey).ToArray() ?? [];
         this.keys = keys;
         this.idf = idf;
         columns = new Dictionary<ulong, int>(keys.Length);
@@ -29,16 +35,15 @@ public sealed class SparseVectorizer
     }
 
     /// <summary>Builds the vocabulary and document frequencies of <paramref name="texts"/>.</summary>
-    public static SparseVectorizer Fit(IReadOnlyList<string> texts, SparseFeatureConfig config)
+    public static SparseVectorizer Fit(IReadOnlyList<string> texts, SparseFeatureConfig config, EntityPatterns? patterns = null)
     {
         var df = new Dictionary<ulong, int>();
-        var buffer = new List<ulong>();
-        var analyzer = new TextAnalyzer();
+        var unfitted = new SparseVectorizer(config, [], [], patterns);
+        var scratch = new VectorizerScratch();
+        var buffer = scratch.Keys;
         foreach (var text in texts)
         {
-            buffer.Clear();
-            analyzer.Analyze(text);
-            FeatureHashing.EmitKeys(analyzer, config, buffer);
+            unfitted.EmitKeys(text, scratch);
             buffer.Sort();
             for (int i = 0; i < buffer.Count; i++)
                 if (i == 0 || buffer[i] != buffer[i - 1])
@@ -49,7 +54,29 @@ public sealed class SparseVectorizer
         var idf = new float[kept.Length];
         for (int i = 0; i < kept.Length; i++)
             idf[i] = config.UseIdf ? MathF.Log((1f + texts.Count) / (1f + df[kept[i]])) + 1f : 1f;
-        return new SparseVectorizer(config, kept, idf);
+        return new SparseVectorizer(config, kept, idf, patterns);
+    }
+
+    /// <summary>
+    /// Fills scratch.Keys with the unsorted feature keys of <paramref name="text"/>. Text inside a pattern match is
+    /// delexicalized: it counts as one placeholder word, so "DD20241115077" says "an order id" rather than
+    /// binding the intent to the digits of the ids seen in training.
+    /// </summary>
+    void EmitKeys(ReadOnlySpan<char> text, VectorizerScratch scratch)
+    {
+        scratch.Keys.Clear();
+        scratch.Analyzer.Analyze(text);
+        if (Patterns is null)
+        {
+            FeatureHashing.EmitKeys(scratch.Analyzer, Config, scratch.Keys, masked: default);
+            return;
+        }
+        var matched = scratch.Matched(patternKeys.Length);
+        var masked = scratch.Masked(text.Length);
+        Patterns.Match(text, matched, masked);
+        FeatureHashing.EmitKeys(scratch.Analyzer, Config, scratch.Keys, masked);
+        for (int i = 0; i < matched.Length; i++)
+            if (matched[i]) scratch.Keys.Add(patternKeys[i]);
     }
 
     /// <summary>
@@ -58,10 +85,7 @@ public sealed class SparseVectorizer
     /// </summary>
     public int Transform(ReadOnlySpan<char> text, VectorizerScratch scratch)
     {
-        var analyzer = scratch.Analyzer;
-        analyzer.Analyze(text);
-        scratch.Keys.Clear();
-        FeatureHashing.EmitKeys(analyzer, Config, scratch.Keys);
+        EmitKeys(text, scratch);
         var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(scratch.Keys);
         sorted.Sort();
         scratch.Ensure(sorted.Length);
@@ -119,6 +143,20 @@ public sealed class VectorizerScratch
     public List<ulong> Keys { get; } = new(256);
     public int[] Columns { get; private set; } = new int[256];
     public float[] Values { get; private set; } = new float[256];
+    bool[] matched = [];
+    bool[] masked = [];
+
+    internal Span<bool> Matched(int names)
+    {
+        if (matched.Length < names) matched = new bool[names];
+        return matched.AsSpan(0, names);
+    }
+
+    internal Span<bool> Masked(int textLength)
+    {
+        if (masked.Length < textLength) masked = new bool[Math.Max(256, textLength * 2)];
+        return masked.AsSpan(0, textLength);
+    }
 
     internal void Ensure(int size)
     {
