@@ -62,6 +62,62 @@ public static class StateFeaturizer
         return (turns, fold.Snapshot());
     }
 
+    /// <summary>
+    /// The same as Featurize(tracker.AppliedEvents(), domain, keepLast) and the number of user messages in them,
+    /// continued from the tracker's checkpoint: a turn costs the events since the last prediction, not the
+    /// whole conversation. Leaves a checkpoint on the tracker for the trackers appended from it.
+    /// <paramref name="keepLast"/> is at most <see cref="MaxKeptTurns"/>.
+    /// </summary>
+    public static (ArraySegment<(DialogueState State, string Action)> Turns, DialogueState Current, int UserTurns) Featurize(
+        Tracker tracker, Domain domain, int keepLast)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(keepLast, MaxKeptTurns);
+        var events = tracker.AppliedEvents();
+        var start = tracker.Checkpoint is FoldCheckpoint c && c.Domain == domain ? c : null;
+        int from = start?.AppliedCount ?? 0;
+
+        int newActions = 0;
+        for (int i = from; i < events.Count; i++) if (events[i] is ActionExecuted) newActions++;
+        int firstKept = newActions - Math.Min(newActions, MaxKeptTurns);
+        var earlier = start?.Turns ?? [];
+        int keepEarlier = Math.Min(earlier.Length, MaxKeptTurns - (newActions - firstKept));
+        var turns = new (DialogueState, string)[keepEarlier + newActions - firstKept];
+        Array.Copy(earlier, earlier.Length - keepEarlier, turns, 0, keepEarlier);
+
+        var fold = start is null ? new Fold(domain) : new Fold(domain, start);
+        int userTurns = start?.UserTurns ?? 0, seen = 0, next = keepEarlier;
+        for (int i = from; i < events.Count; i++)
+        {
+            var e = events[i];
+            if (e is ActionExecuted a)
+            {
+                if (seen++ >= firstKept) turns[next++] = (fold.Snapshot(), a.Name);
+                fold.PrevAction = a.Name;
+                continue;
+            }
+            if (e is UserUttered) userTurns++;
+            fold.Apply(e);
+        }
+        var current = fold.Snapshot();
+        tracker.Checkpoint = new FoldCheckpoint(events.Count, domain, fold.User, current, turns, userTurns);
+        int kept = Math.Min(keepLast, turns.Length);
+        return (new ArraySegment<(DialogueState, string)>(turns, turns.Length - kept, kept), current, userTurns);
+    }
+
+    /// <summary>Turns a checkpoint keeps: the most any policy looks back (<see cref="PolicyInput.MaxStates"/>) less the current state.</summary>
+    public const int MaxKeptTurns = PolicyInput.MaxStates - 1;
+
+    /// <summary>The fold after a tracker's first AppliedCount events, its last turns, and its user messages.</summary>
+    private sealed class FoldCheckpoint(int appliedCount, Domain domain, UserUttered? user, DialogueState state,
+        (DialogueState, string)[] turns, int userTurns) : AppliedEventsCheckpoint(appliedCount)
+    {
+        public Domain Domain => domain;
+        public UserUttered? User => user;
+        public DialogueState State => state;
+        public (DialogueState State, string Action)[] Turns => turns;
+        public int UserTurns => userTurns;
+    }
+
     /// <summary>The running state; Snapshot() freezes it into a DialogueState, reusing what did not change.</summary>
     private sealed class Fold(Domain domain)
     {
@@ -69,6 +125,19 @@ public static class StateFeaturizer
         private readonly SortedDictionary<string, string> slots = new(StringComparer.Ordinal);
         private UserUttered? user;
         private ImmutableSortedSet<string> entities = [];
+
+        /// <summary>The fold as the checkpoint left it.</summary>
+        public Fold(Domain domain, FoldCheckpoint checkpoint) : this(domain)
+        {
+            user = checkpoint.User;
+            entities = checkpoint.State.Entities;
+            frozenSlots = checkpoint.State.Slots;
+            foreach (var (k, v) in frozenSlots) slots[k] = v;
+            loop = checkpoint.State.ActiveLoop;
+            PrevAction = checkpoint.State.PrevAction;
+        }
+
+        public UserUttered? User => user;
         private ImmutableSortedDictionary<string, string> frozenSlots = ImmutableSortedDictionary<string, string>.Empty;
         private bool slotsChanged, userChanged;
         private string? loop;

@@ -39,14 +39,22 @@ public sealed class PolicyInput(Tracker tracker, Domain domain, int history = Po
 
     public IReadOnlyList<DialogueState> States => states ??= Featurize();
 
-    public int UserTurns => userTurns >= 0 ? userTurns : userTurns = tracker.AppliedEvents().Count(e => e is UserUttered);
+    public int UserTurns
+    {
+        get
+        {
+            _ = States;
+            return userTurns;
+        }
+    }
 
     /// <summary>States further back than this never matter: longer than any rule and any max_history.</summary>
     public const int MaxStates = 32;
 
     private List<DialogueState> Featurize()
     {
-        var (turns, current) = StateFeaturizer.Featurize(tracker.AppliedEvents(), domain, Math.Min(history, MaxStates) - 1);
+        var (turns, current, users) = StateFeaturizer.Featurize(tracker, domain, Math.Min(history, MaxStates) - 1);
+        userTurns = users;
         var list = new List<DialogueState>(turns.Count + 1);
         foreach (var (state, _) in turns) list.Add(state);
         list.Add(current);

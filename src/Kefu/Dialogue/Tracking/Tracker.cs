@@ -49,6 +49,17 @@ public sealed record TrackerState(
 }
 
 /// <summary>
+/// Something computed from the first <see cref="AppliedCount"/> applied events of a tracker. A tracker hands its
+/// checkpoint on to the trackers appended from it, whose applied events extend the same prefix, so a fold over
+/// the history (the policies' featurization) continues from it instead of starting over. A restart or a revert,
+/// which rewrites the applied events, drops it.
+/// </summary>
+public abstract class AppliedEventsCheckpoint(int appliedCount)
+{
+    public int AppliedCount { get; } = appliedCount;
+}
+
+/// <summary>
 /// One conversation: its full event log (what is stored) and the state folded from the applied events.
 /// Immutable: <see cref="Append"/> returns a new tracker. Replaying the stored events rebuilds it exactly.
 /// </summary>
@@ -62,14 +73,30 @@ public sealed class Tracker
     /// <summary>Kept alongside the log so that a new event costs O(log n), not a replay.</summary>
     private readonly ImmutableList<DialogueEvent> applied;
 
+    /// <summary>A cache, not state: any checkpoint of this tracker's line is as good as another.</summary>
+    private AppliedEventsCheckpoint? checkpoint;
+
     private Tracker(string conversationId, ImmutableList<DialogueEvent> events, ImmutableList<DialogueEvent> applied,
-        TrackerState state, ImmutableDictionary<string, JsonElement?> initialSlots)
+        TrackerState state, ImmutableDictionary<string, JsonElement?> initialSlots, AppliedEventsCheckpoint? checkpoint = null)
     {
         ConversationId = conversationId;
         Events = events;
         this.applied = applied;
         State = state;
         InitialSlots = initialSlots;
+        this.checkpoint = checkpoint;
+    }
+
+    /// <summary>The latest checkpoint over this tracker's applied events (or an earlier prefix of them); null if none.</summary>
+    internal AppliedEventsCheckpoint? Checkpoint
+    {
+        get => Volatile.Read(ref checkpoint);
+        set
+        {
+            if (value is not null && value.AppliedCount > applied.Count)
+                throw new ArgumentException($"a checkpoint after {value.AppliedCount} events on a tracker with {applied.Count}");
+            Volatile.Write(ref checkpoint, value);
+        }
     }
 
     public static Tracker Create(string conversationId, ImmutableDictionary<string, JsonElement?> initialSlots,
@@ -87,8 +114,9 @@ public sealed class Tracker
             var replayed = AppliedEvents(events);
             return new Tracker(ConversationId, events, [.. replayed], Fold(replayed, InitialSlots), InitialSlots);
         }
-        var applied = e is Restarted or SessionStarted ? [e] : this.applied.Add(e);
-        return new Tracker(ConversationId, events, applied, State.Apply(e, InitialSlots), InitialSlots);
+        if (e is Restarted or SessionStarted)
+            return new Tracker(ConversationId, events, [e], State.Apply(e, InitialSlots), InitialSlots);
+        return new Tracker(ConversationId, events, applied.Add(e), State.Apply(e, InitialSlots), InitialSlots, Checkpoint);
     }
 
     public Tracker AppendAll(IEnumerable<DialogueEvent> events) =>
