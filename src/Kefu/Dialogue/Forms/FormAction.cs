@@ -57,9 +57,14 @@ public sealed class FormAction(FormDefinition form, Func<string, IAction?> findA
     }
 
     /// <summary>Slots of this form set since the latest user message (by slot mappings).</summary>
-    private IEnumerable<SlotSet> FilledThisTurn(Tracker tracker) =>
-        tracker.AppliedEvents().Reverse().TakeWhile(e => e is not UserUttered).OfType<SlotSet>()
-            .Where(s => form.RequiredSlots.Contains(s.Name) && s.Value is { ValueKind: not JsonValueKind.Null });
+    private IEnumerable<SlotSet> FilledThisTurn(Tracker tracker)
+    {
+        // newest first by index: Enumerable.Reverse would copy the whole conversation
+        var events = tracker.AppliedEvents();
+        for (int i = events.Count - 1; i >= 0 && events[i] is not UserUttered; i--)
+            if (events[i] is SlotSet s && form.RequiredSlots.Contains(s.Name) && s.Value is { ValueKind: not JsonValueKind.Null })
+                yield return s;
+    }
 
     /// <summary>
     /// Required slots already filled are set again so the validation action checks them (Rasa's
