@@ -22,13 +22,23 @@ public sealed record DialogueState(
     public static readonly DialogueState Empty = new(null, [], null, ImmutableSortedDictionary<string, string>.Empty, null);
 
     /// <summary>A stable text form, the memoization key of one state; only slots that influence the conversation count.</summary>
-    public string Key(IReadOnlySet<string> influencingSlots)
+    public string Key(IReadOnlySet<string> influencingSlots) => AppendKey(new StringBuilder(), influencingSlots).ToString();
+
+    /// <summary><see cref="Key"/> appended to <paramref name="sb"/> without allocating.</summary>
+    public StringBuilder AppendKey(StringBuilder sb, IReadOnlySet<string> influencingSlots)
     {
-        var sb = new StringBuilder();
-        sb.Append(Intent).Append('|').AppendJoin(',', Entities).Append('|').Append(PrevAction).Append('|');
+        sb.Append(Intent).Append('|');
+        bool first = true;
+        foreach (var entity in Entities)
+        {
+            if (!first) sb.Append(',');
+            sb.Append(entity);
+            first = false;
+        }
+        sb.Append('|').Append(PrevAction).Append('|');
         foreach (var (k, v) in Slots)
             if (influencingSlots.Contains(k)) sb.Append(k).Append('=').Append(v).Append(',');
-        return sb.Append('|').Append(ActiveLoop).ToString();
+        return sb.Append('|').Append(ActiveLoop);
     }
 }
 

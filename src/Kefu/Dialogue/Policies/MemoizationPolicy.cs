@@ -16,6 +16,9 @@ public sealed record MemoizationData(int MaxHistory, bool Augmented, IReadOnlyLi
 public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
 {
     private readonly HashSet<string> influencing = new(data.InfluencingSlots, StringComparer.Ordinal);
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> lookup =
+        new Dictionary<string, string>(data.Lookup, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+    [ThreadStatic] private static KeyScratch? scratch;
 
     public string Name => data.Augmented ? "AugmentedMemoizationPolicy" : "MemoizationPolicy";
     public int Priority => 3;
@@ -43,21 +46,22 @@ public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
         return new MemoizationData(maxHistory, augmented, influencingSlots, lookup);
     }
 
+    /// <summary>The same keys as training builds, composed in reusable buffers and looked up as spans: no allocation.</summary>
     public PolicyPrediction? Predict(PolicyInput input)
     {
         var states = input.States;
-        int skipped = Math.Max(0, states.Count - data.MaxHistory);
+        var keys = scratch ??= new KeyScratch();
+        keys.Clear();
         // Only the last MaxHistory states matter; padding appears only when the conversation is shorter.
-        var keys = states.Skip(skipped).Select(s => s.Key(influencing)).ToList();
-        int i = keys.Count - 1;
-        if (Recall(FullKey(keys, i, data.MaxHistory)) is { } action) return new PolicyPrediction(action, 1f, Name, Priority);
+        for (int j = Math.Max(0, states.Count - data.MaxHistory); j < states.Count; j++) keys.AddState(states[j], influencing);
+        if (Recall(keys.Full(data.MaxHistory)) is { } action) return new PolicyPrediction(action, 1f, Name, Priority);
         if (!data.Augmented) return null;
-        for (int k = Math.Min(data.MaxHistory - 1, i + 1); k >= 1; k--)
-            if (Recall(SuffixKey(keys, i, k)) is { } shorter) return new PolicyPrediction(shorter, 1f, Name, Priority);
+        for (int k = Math.Min(data.MaxHistory - 1, keys.Count); k >= 1; k--)
+            if (Recall(keys.Suffix(k)) is { } shorter) return new PolicyPrediction(shorter, 1f, Name, Priority);
         return null;
     }
 
-    private string? Recall(string key) => data.Lookup.TryGetValue(key, out var a) && a.Length > 0 ? a : null;
+    private string? Recall(ReadOnlySpan<char> key) => lookup.TryGetValue(key, out var a) && a.Length > 0 ? a : null;
 
     private static void Add(Dictionary<string, string> lookup, string key, string action)
     {
@@ -74,4 +78,75 @@ public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
 
     private static string SuffixKey(List<string> keys, int i, int k) =>
         $"S{k}:" + string.Join('\n', keys.Skip(i - k + 1).Take(k));
+
+    /// <summary>State keys of one prediction (<see cref="DialogueState.AppendKey"/>) and the window key built from them.</summary>
+    private sealed class KeyScratch
+    {
+        private readonly System.Text.StringBuilder states = new();
+        private readonly List<(int Start, int Length)> ranges = [];
+        private char[] key = new char[1024];
+        private int length;
+
+        public int Count => ranges.Count;
+
+        public void Clear()
+        {
+            states.Clear();
+            ranges.Clear();
+        }
+
+        public void AddState(DialogueState state, IReadOnlySet<string> influencing)
+        {
+            int start = states.Length;
+            state.AppendKey(states, influencing);
+            ranges.Add((start, states.Length - start));
+        }
+
+        /// <summary>FullKey: "F:" and MaxHistory states joined by newlines, "-" for each before the conversation start.</summary>
+        public ReadOnlySpan<char> Full(int maxHistory)
+        {
+            length = 0;
+            Append("F:");
+            for (int j = 0; j < maxHistory - ranges.Count; j++) Append(j == 0 ? "-" : "\n-");
+            AppendStates(ranges.Count, separatorFirst: maxHistory > ranges.Count);
+            return key.AsSpan(0, length);
+        }
+
+        /// <summary>SuffixKey: "S{k}:" and the last k states joined by newlines.</summary>
+        public ReadOnlySpan<char> Suffix(int k)
+        {
+            length = 0;
+            Append("S");
+            Span<char> digits = stackalloc char[11];
+            k.TryFormat(digits, out int n, provider: System.Globalization.CultureInfo.InvariantCulture);
+            Append(digits[..n]);
+            Append(":");
+            AppendStates(k, separatorFirst: false);
+            return key.AsSpan(0, length);
+        }
+
+        private void AppendStates(int last, bool separatorFirst)
+        {
+            for (int j = ranges.Count - last; j < ranges.Count; j++)
+            {
+                if (separatorFirst || j > ranges.Count - last) Append("\n");
+                var (start, count) = ranges[j];
+                Grow(count);
+                states.CopyTo(start, key.AsSpan(length, count), count);
+                length += count;
+            }
+        }
+
+        private void Append(ReadOnlySpan<char> text)
+        {
+            Grow(text.Length);
+            text.CopyTo(key.AsSpan(length));
+            length += text.Length;
+        }
+
+        private void Grow(int more)
+        {
+            if (length + more > key.Length) Array.Resize(ref key, Math.Max(key.Length * 2, length + more));
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Kefu.Dialogue.Actions;
 using Kefu.Dialogue.Tracking;
 using Kefu.Projects;
@@ -20,19 +21,20 @@ public sealed record RuleState(
     LoopCondition Loop,
     string? LoopName)
 {
-    public bool Matches(DialogueState s) =>
-        (Intent is null || Intent == s.Intent)
-        && Entities.IsSubsetOf(s.Entities)
-        && (PrevAction is null || PrevAction == s.PrevAction)
-        && Slots.All(kv => kv.Value is null ? !s.Slots.ContainsKey(kv.Key) : s.Slots.TryGetValue(kv.Key, out var v) && v == kv.Value)
-        && Loop switch
-        {
-            LoopCondition.None => s.ActiveLoop is null,
-            LoopCondition.Named => s.ActiveLoop == LoopName,
-            _ => true,
-        };
+    /// <summary>Whether <paramref name="s"/> meets every demand of this state; allocates nothing (it runs for every rule).</summary>
+    public bool Matches(DialogueState s)
+    {
+        if ((Intent is not null && Intent != s.Intent) || (PrevAction is not null && PrevAction != s.PrevAction)) return false;
+        if (Loop == LoopCondition.None ? s.ActiveLoop is not null : Loop == LoopCondition.Named && s.ActiveLoop != LoopName) return false;
+        foreach (var entity in Entities)
+            if (!s.Entities.Contains(entity)) return false;
+        foreach (var (name, value) in Slots)
+            if (value is null ? s.Slots.ContainsKey(name) : !(s.Slots.TryGetValue(name, out var v) && v == value)) return false;
+        return true;
+    }
 
     /// <summary>How much this state demands; among equally long matching rules the more specific wins.</summary>
+    [JsonIgnore]
     public int Constraints =>
         (Intent is null ? 0 : 1) + Entities.Count + (PrevAction is null ? 0 : 1) + Slots.Count + (Loop == LoopCondition.Any ? 0 : 1);
 }
@@ -40,7 +42,10 @@ public sealed record RuleState(
 /// <summary>After these states (the last one being now), a rule says to run Action.</summary>
 public sealed record RuleSample(string Rule, IReadOnlyList<RuleState> States, string Action, bool ConversationStart)
 {
-    public int Constraints => States.Sum(s => s.Constraints);
+    [JsonIgnore] public int Constraints { get; } = States.Sum(s => s.Constraints);
+
+    /// <summary>User messages the rule spans: a conversation_start rule applies only while the conversation has no more.</summary>
+    [JsonIgnore] public int UserTurns { get; } = States.Count(s => s.PrevAction == ActionNames.Listen);
 
     /// <summary>Longer rules first, then more specific ones (a rule naming the active form beats one that does not).</summary>
     public bool BeatenBy(RuleSample other) =>
@@ -144,12 +149,13 @@ public sealed class RulePolicy(RulePolicyData data) : IPolicy
 
         var states = input.States;
         RuleSample? best = null;
-        foreach (var sample in data.Samples)
+        for (int r = 0; r < data.Samples.Count; r++)
         {
+            var sample = data.Samples[r];
             int k = sample.States.Count;
             if (k > states.Count || (best is not null && !best.BeatenBy(sample))) continue;
             if (!sample.States[k - 1].Matches(states[^1])) continue;   // the present first: most rules fail here
-            if (sample.ConversationStart && input.UserTurns > sample.States.Count(x => x.PrevAction == ActionNames.Listen)) continue;
+            if (sample.ConversationStart && input.UserTurns > sample.UserTurns) continue;
             bool all = true;
             for (int j = 0; j < k - 1 && all; j++) all = sample.States[j].Matches(states[states.Count - k + j]);
             if (all) best = sample;
