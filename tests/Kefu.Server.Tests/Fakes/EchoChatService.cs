@@ -63,6 +63,8 @@ public sealed class EchoChatService(IEventStore store) : IChatService
             gate.Release();
         }
         KefuMetrics.Messages.Add(1);
+        if (parse is null)
+            KefuMetrics.Intents.Add(1, new KeyValuePair<string, object?>("intent", "echo"));
     }
 
     /// <summary>Intent "echo"; every run of ASCII digits is an entity "number".</summary>
