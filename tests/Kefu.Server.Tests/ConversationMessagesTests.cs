@@ -97,6 +97,7 @@ public class ConversationMessagesTests
     [InlineData("""{"intent":"greet"}""", "parse_data.intent is a JSON string")]
     [InlineData("""{"intent":{"confidence":0.5}}""", "parse_data.intent.name is required")]
     [InlineData("""{"intent":{"name":"greet","confidence":2}}""", "parse_data.intent.confidence is 2; expected a number from 0 to 1")]
+    [InlineData("""{"intent":{"name":"greet","confidence":1e400}}""", "parse_data.intent.confidence is 1e400")]
     [InlineData("""{"intent":{"name":"greet"},"intent_ranking":[{"name":"greet"},{"name":""}]}""", "parse_data.intent_ranking[1].name is required")]
     [InlineData("""{"intent":{"name":"greet"},"entities":{}}""", "parse_data.entities is a JSON object; expected an array")]
     [InlineData("""{"intent":{"name":"greet"},"entities":[{"entity":"city"}]}""", "parse_data.entities[0].value is required")]
