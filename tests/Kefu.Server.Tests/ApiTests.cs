@@ -63,16 +63,6 @@ public class ApiTests
         Assert.Equal(["pause", "agent", "resume", "bot"], (await host.Store.LoadAsync("c2")).Select(e => e.Type));
     }
 
-    [Fact]
-    public async Task User_message_through_the_conversations_api_runs_a_turn()
-    {
-        await using var host = await TestHost.StartAsync();
-        var response = await host.Client.PostAsync("/conversations/c3/messages", Http.Json("""{"text":"hi","sender":"user"}"""));
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(["user", "bot"], (await host.Store.LoadAsync("c3")).Select(e => e.Type));
-    }
-
     [Theory]
     [InlineData("""{"text":"hi"}""", "sender is required")]
     [InlineData("""{"text":"hi","sender":"bot"}""", "expected \"user\" or \"agent\"")]

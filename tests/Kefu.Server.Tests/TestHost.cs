@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Kefu.Server.Tests;
 
-/// <summary>The real server composition on an in-process TestServer, with the echo bot and an in-memory store.</summary>
+/// <summary>The real server composition on an in-process TestServer, with the echo bot (or the given chat service) and an in-memory store.</summary>
 internal sealed class TestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -28,14 +28,17 @@ internal sealed class TestHost : IAsyncDisposable
     }
 
     public static async Task<TestHost> StartAsync(string? token = null, bool ready = true, long maxBodyBytes = 256 * 1024,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null, Func<IEventStore, IChatService>? chat = null)
     {
         var store = new InMemoryEventStore();
         var options = new KefuServerOptions { AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0 };
         var builder = KefuServer.CreateBuilder(options, services =>
         {
             services.AddSingleton<IEventStore>(store);
-            services.AddSingleton<IChatService, EchoChatService>();
+            if (chat is null)
+                services.AddSingleton<IChatService, EchoChatService>();
+            else
+                services.AddSingleton(chat(store));
         });
         builder.WebHost.UseTestServer();
         if (logs is not null)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kefu.Dialogue;
+using Kefu.Nlu;
 using Kefu.Server.Contracts;
 using Kefu.Server.Http;
 using Microsoft.AspNetCore.Builder;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Kefu.Server.Routes;
 
-/// <summary>Conversations as Rasa's HTTP API shows them: the tracker, added messages, and the handoff's hand-back.</summary>
+/// <summary>Conversations as Rasa's HTTP API shows them: the tracker, added messages (logged, no turn run), and the handoff's hand-back.</summary>
 public static class ConversationRoutes
 {
     public static RouteGroupBuilder MapConversations(this IEndpointRouteBuilder app, string? token)
@@ -22,7 +23,15 @@ public static class ConversationRoutes
         group.MapPost("/messages", AddMessage)
             // Any content type: like Rasa, the body is read as JSON whatever the header says (curl -d sends form-urlencoded).
             .Accepts<ConversationMessageRequest>("application/json", "*/*")
-            .WithSummary("A user message (runs a turn) or a human agent's message; returns the tracker");
+            .WithSummary("Adds a user message (no turn runs) or a human agent's message; returns the tracker")
+            .WithDescription("""
+                sender "user": as Rasa's endpoint, the message is logged on the tracker and nothing is predicted or
+                run (no slots extracted, no bot reply), paused or not; a new session starts first when one is due.
+                parse_data (Rasa's parse result: intent, entities, intent_ranking) is used when given, otherwise the
+                NLU parses the text. The next message through a channel continues the conversation with it.
+                sender "agent" with "agent" (the name the customer sees): a human agent's message during a handoff;
+                it pauses the bot if it was not paused yet.
+                """);
         group.MapPost("/handback", HandBack).WithSummary("Ends a handoff: the bot takes the conversation back; returns the tracker");
         return group;
     }
@@ -49,9 +58,18 @@ public static class ConversationRoutes
         switch (body.Sender)
         {
             case "user":
-                await chat.HandleMessageAsync(id, body.Text!, metadata: null, CancellationToken.None);
+                NluParse? parse = null;
+                if (body.ParseData is { } parseData)
+                {
+                    (parse, var badParse) = ParseDataReader.Read(parseData, body.Text!);
+                    if (badParse is not null)
+                        return Problems.BadRequest(badParse);
+                }
+                await chat.RecordUserMessageAsync(id, body.Text!, parse, CancellationToken.None);
                 break;
             case "agent":
+                if (body.ParseData is not null)
+                    return Problems.BadRequest("parse_data is only for sender \"user\"");
                 if (InputRules.ConversationId(body.Agent, "agent") is { } badAgent)
                     return Problems.BadRequest(badAgent);
                 await chat.AgentMessageAsync(id, body.Agent!, body.Text!, CancellationToken.None);

@@ -58,14 +58,7 @@ public sealed class DialogueAgent : IChatService
     {
         using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         var before = await LoadAsync(conversationId, ct).ConfigureAwait(false);
-        var tracker = before;
-        if (NeedsNewSession(tracker))
-            tracker = await RunActionAsync(tracker, new PolicyPrediction(ActionNames.SessionStart, 1f, "session", 0), ct).ConfigureAwait(false);
-
-        var parse = Parse(text);
-        KefuMetrics.Messages.Add(1);
-        KefuMetrics.Intents.Add(1, new KeyValuePair<string, object?>("intent", parse.Intent.Name));
-        tracker = tracker.Append(new UserUttered(text, parse, options.Channel));
+        var tracker = await LogUserMessageAsync(before, text, null, ct).ConfigureAwait(false);
 
         if (!tracker.State.Paused)
         {
@@ -74,10 +67,38 @@ public sealed class DialogueAgent : IChatService
             tracker = await PredictAndRunAsync(tracker, ct).ConfigureAwait(false);
         }
 
+        var added = await SaveAsync(conversationId, before, tracker, ct).ConfigureAwait(false);
+        return added.OfType<BotUttered>().Select(b => b.Message).ToList();
+    }
+
+    /// <summary>Rasa's MessageProcessor.log_message: the session update and the UserUttered event, nothing predicted.</summary>
+    public async Task RecordUserMessageAsync(string conversationId, string text, NluParse? parse = null, CancellationToken ct = default)
+    {
+        using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        var before = await LoadAsync(conversationId, ct).ConfigureAwait(false);
+        var tracker = await LogUserMessageAsync(before, text, parse, ct).ConfigureAwait(false);
+        await SaveAsync(conversationId, before, tracker, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a new session when one is due, then appends the message with the given parse or the NLU's.</summary>
+    private async Task<Tracker> LogUserMessageAsync(Tracker tracker, string text, NluParse? given, CancellationToken ct)
+    {
+        if (NeedsNewSession(tracker))
+            tracker = await RunActionAsync(tracker, new PolicyPrediction(ActionNames.SessionStart, 1f, "session", 0), ct).ConfigureAwait(false);
+
+        var parse = given ?? Parse(text);
+        KefuMetrics.Messages.Add(1);
+        if (given is null) KefuMetrics.Intents.Add(1, new KeyValuePair<string, object?>("intent", parse.Intent.Name));
+        return tracker.Append(new UserUttered(text, parse, options.Channel));
+    }
+
+    /// <summary>Stores the events added since <paramref name="before"/>, then caches the tracker; returns those events.</summary>
+    private async Task<IReadOnlyList<DialogueEvent>> SaveAsync(string conversationId, Tracker before, Tracker tracker, CancellationToken ct)
+    {
         var added = tracker.Events.GetRange(before.Events.Count, tracker.Events.Count - before.Events.Count);
         await store.AppendAsync(conversationId, added.Select(RasaEventJson.ToStored).ToList(), ct).ConfigureAwait(false);
         Cache(conversationId, tracker);
-        return added.OfType<BotUttered>().Select(b => b.Message).ToList();
+        return added;
     }
 
     /// <summary>Slots whose `custom` mapping names an action get that action's SlotSet events, as in Rasa's action_extract_slots.</summary>

@@ -21,6 +21,14 @@ public interface IChatService
     Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
         JsonElement? metadata = null, CancellationToken ct = default);
 
+    /// <summary>
+    /// Adds a user message to the conversation without running a turn (Rasa's POST
+    /// /conversations/{id}/messages): a new session is started when one is due, then the message is
+    /// logged with <paramref name="parse"/>, or with the NLU's parse when that is null. No slot is
+    /// extracted and no action runs, paused or not; the events are stored before the task completes.
+    /// </summary>
+    Task RecordUserMessageAsync(string conversationId, string text, NluParse? parse = null, CancellationToken ct = default);
+
     NluParse Parse(string text);
 
     /// <summary>The conversation in Rasa's tracker JSON shape (sender_id, slots, latest_message, events, ...).</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kefu.Dialogue;
+using Kefu.Dialogue.Tracking;
 using Kefu.Nlu;
 using Kefu.Observability;
 
@@ -12,7 +13,8 @@ namespace Kefu.Server.Tests.Fakes;
 /// persisted through IEventStore before the reply. It echoes; "/buttons", "/image", "/custom" and "/boom"
 /// (throws) exercise the other reply kinds and the error path. Handoff as the engine does it: an agent's
 /// message pauses the bot ("pause", "agent" events), the hand-back resumes it with a bot message ("resume",
-/// "bot"); while paused, user messages are stored and get no reply. Also compiled into bench/server's host.
+/// "bot"); while paused, user messages are stored and get no reply. A recorded user message is stored with
+/// its parse_data and gets no reply. Also compiled into bench/server's host.
 /// </summary>
 public sealed class EchoChatService(IEventStore store) : IChatService
 {
@@ -44,6 +46,25 @@ public sealed class EchoChatService(IEventStore store) : IChatService
         KefuMetrics.Messages.Add(1);
         KefuMetrics.Intents.Add(1, new KeyValuePair<string, object?>("intent", "echo"));
         return replies;
+    }
+
+    /// <summary>The user event with its parse_data (the given parse or <see cref="Parse"/>'s); no reply.</summary>
+    public async Task RecordUserMessageAsync(string conversationId, string text, NluParse? parse = null, CancellationToken ct = default)
+    {
+        var gate = Gate(conversationId);
+        await gate.WaitAsync(ct);
+        try
+        {
+            var parseData = JsonNode.Parse(RasaEventJson.ToJsonString(w => RasaEventJson.WriteParse(w, parse ?? Parse(text))));
+            await store.AppendAsync(conversationId, [Event("user", DateTimeOffset.UtcNow, new JsonObject { ["text"] = text, ["parse_data"] = parseData })], ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+        KefuMetrics.Messages.Add(1);
+        if (parse is null)
+            KefuMetrics.Intents.Add(1, new KeyValuePair<string, object?>("intent", "echo"));
     }
 
     /// <summary>Intent "echo"; every run of ASCII digits is an entity "number".</summary>
