@@ -66,17 +66,17 @@ public abstract class AppliedEventsCheckpoint(int appliedCount)
 public sealed class Tracker
 {
     public string ConversationId { get; }
-    public ImmutableList<DialogueEvent> Events { get; }
+    public EventLog Events { get; }
     public TrackerState State { get; }
     public ImmutableDictionary<string, JsonElement?> InitialSlots { get; }
 
     /// <summary>Kept alongside the log so that a new event costs O(log n), not a replay.</summary>
-    private readonly ImmutableList<DialogueEvent> applied;
+    private readonly EventLog applied;
 
     /// <summary>A cache, not state: any checkpoint of this tracker's line is as good as another.</summary>
     private AppliedEventsCheckpoint? checkpoint;
 
-    private Tracker(string conversationId, ImmutableList<DialogueEvent> events, ImmutableList<DialogueEvent> applied,
+    private Tracker(string conversationId, EventLog events, EventLog applied,
         TrackerState state, ImmutableDictionary<string, JsonElement?> initialSlots, AppliedEventsCheckpoint? checkpoint = null)
     {
         ConversationId = conversationId;

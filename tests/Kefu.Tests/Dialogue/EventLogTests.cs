@@ -1,0 +1,44 @@
+using Kefu.Dialogue.Tracking;
+
+namespace Kefu.Tests.Dialogue;
+
+public class EventLogTests
+{
+    private static ActionExecuted A(int i) => new($"a{i}");
+
+    private static string Names(EventLog log) => string.Join(",", log.Select(e => ((ActionExecuted)e).Name));
+
+    [Fact]
+    public void Every_version_keeps_its_events_when_later_versions_append_or_branch()
+    {
+        var versions = new List<EventLog> { EventLog.Empty };
+        for (int i = 0; i < 40; i++) versions.Add(versions[^1].Add(A(i)));
+        var branch = versions[10].Add(A(100)).Add(A(101));   // version 10 no longer ends the shared array
+        var longer = versions[^1].Add(A(40));
+
+        for (int n = 0; n <= 40; n++)
+            Assert.Equal(string.Join(",", Enumerable.Range(0, n).Select(i => $"a{i}")), Names(versions[n]));
+        Assert.Equal("a0,a1,a2,a3,a4,a5,a6,a7,a8,a9,a100,a101", Names(branch));
+        Assert.Equal(41, longer.Count);
+        Assert.Equal("a40", ((ActionExecuted)longer[40]).Name);
+        Assert.Throws<ArgumentOutOfRangeException>(() => versions[5][5]);
+    }
+
+    [Fact]
+    public void Threads_appending_to_one_version_each_get_their_own_list()
+    {
+        var start = EventLog.Empty.Add(A(0));
+        var results = new EventLog[8];
+        Parallel.For(0, results.Length, t =>
+        {
+            var log = start;
+            for (int i = 0; i < 1000; i++) log = log.Add(new ActionExecuted($"t{t}-{i}"));
+            results[t] = log;
+        });
+        for (int t = 0; t < results.Length; t++)
+        {
+            Assert.Equal(1001, results[t].Count);
+            for (int i = 0; i < 1000; i++) Assert.Equal($"t{t}-{i}", ((ActionExecuted)results[t][i + 1]).Name);
+        }
+    }
+}
