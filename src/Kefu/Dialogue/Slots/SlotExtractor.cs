@@ -17,10 +17,12 @@ public static class SlotExtractor
         if (state.LatestMessage is not { } message) return [];
         var intent = message.Parse?.Intent.Name;
         var sets = new List<SlotSet>();
-        foreach (var slot in domain.Slots)
+        for (int s = 0; s < domain.Slots.Count; s++)
         {
-            foreach (var mapping in slot.Mappings)
+            var slot = domain.Slots[s];
+            for (int m = 0; m < slot.Mappings.Count; m++)
             {
+                var mapping = slot.Mappings[m];
                 if (!Applies(mapping, state, intent)) continue;
                 if (ValueFor(mapping, slot, message) is not { } value) continue;
                 if (!SameValue(state.Slot(slot.Name), value)) sets.Add(new SlotSet(slot.Name, value));
@@ -34,10 +36,20 @@ public static class SlotExtractor
         a is { } x ? b is { } y && JsonElement.DeepEquals(x, y) : b is null;
 
     /// <summary>Actions named by `custom` mappings whose conditions hold now; Rasa runs them while extracting slots.</summary>
-    public static IReadOnlyList<string> CustomMappingActions(Domain domain, TrackerState state) =>
-        domain.Slots.SelectMany(s => s.Mappings).OfType<CustomMapping>()
-            .Where(m => m.Action is not null && Applies(m, state, state.LatestMessage?.Parse?.Intent.Name))
-            .Select(m => m.Action!).Distinct().ToList();
+    public static IReadOnlyList<string> CustomMappingActions(Domain domain, TrackerState state)
+    {
+        List<string>? actions = null;
+        var intent = state.LatestMessage?.Parse?.Intent.Name;
+        for (int s = 0; s < domain.Slots.Count; s++)
+        {
+            var mappings = domain.Slots[s].Mappings;
+            for (int m = 0; m < mappings.Count; m++)
+                if (mappings[m] is CustomMapping { Action: { } action } custom && Applies(custom, state, intent)
+                    && !(actions ??= []).Contains(action))
+                    actions.Add(action);
+        }
+        return actions ?? [];
+    }
 
     public static bool Applies(SlotMapping mapping, TrackerState state, string? intent)
     {
@@ -45,9 +57,13 @@ public static class SlotExtractor
         if (intent is not null && mapping.NotIntent.Contains(intent)) return false;
         if (mapping.Conditions.Count == 0) return true;
         var requested = state.SlotText(TrackerState.RequestedSlot);
-        return mapping.Conditions.Any(c =>
-            (c.ActiveLoop is null || c.ActiveLoop == state.ActiveLoop)
-            && (c.RequestedSlot is null || c.RequestedSlot == requested));
+        for (int i = 0; i < mapping.Conditions.Count; i++)
+        {
+            var c = mapping.Conditions[i];
+            if ((c.ActiveLoop is null || c.ActiveLoop == state.ActiveLoop) && (c.RequestedSlot is null || c.RequestedSlot == requested))
+                return true;
+        }
+        return false;
     }
 
     private static JsonElement? ValueFor(SlotMapping mapping, SlotDefinition slot, UserUttered message)
