@@ -6,18 +6,21 @@
 #       --start "dotnet src/Kefu.Cli/bin/Release/net10.0/kefu.dll serve --project samples/ecommerce-zh"
 #   bench/server/run.sh --url http://127.0.0.1:5005       # a server that is already running
 #
-# Options: --url URL  --start CMD  --duration 30s  --connections 64  --threads 2  --conversations 1000
+# Options: --url URL  --start CMD  --duration 30s  --warmup 30s  --connections 64  --threads 2  --conversations 1000
+# The warm-up runs the same load unmeasured until the JIT has finished tiering up (PGO-instrumented code turns into
+# optimized code ~30 s into a saturated run on two cores): the figures are the server's steady state.
 # With --start (or the default fake host) it also reports cold start (launch to first webhook reply, ms)
 # and the server's resident memory after the run. The last line is JSON.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-url="" start="" duration="30s" connections=64 threads=2 conversations=1000
+url="" start="" duration="30s" warmup="30s" connections=64 threads=2 conversations=1000
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --url) url="$2"; shift 2 ;;
     --start) start="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --conversations) conversations="$2"; shift 2 ;;
@@ -61,8 +64,8 @@ if [[ -n "$start" ]]; then
   cold_start_ms=$(( ($(date +%s%N) - launched) / 1000000 ))
 fi
 
-# Warm-up (JIT, connection pool, SQLite pages), then the measured run.
-KEFU_CONVERSATIONS=$conversations wrk -t"$threads" -c"$connections" -d5s -s bench/server/webhook.lua "$url" >/dev/null
+# Warm-up (JIT tiering, connection pool, SQLite pages), then the measured run.
+KEFU_CONVERSATIONS=$conversations wrk -t"$threads" -c"$connections" -d"$warmup" -s bench/server/webhook.lua "$url" >/dev/null
 KEFU_CONVERSATIONS=$conversations wrk -t"$threads" -c"$connections" -d"$duration" --latency \
   -s bench/server/webhook.lua "$url" | tee "$workdir/wrk.out"
 

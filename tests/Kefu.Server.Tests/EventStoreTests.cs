@@ -171,6 +171,37 @@ public sealed class SqliteSchemaTests : IDisposable
         Assert.Contains("schema version 99", error.Message);
     }
 
+    [Fact]
+    public async Task A_version_1_database_keeps_its_events_and_takes_new_ones_after_them()
+    {
+        var path = Path.Combine(_directory, "v1.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE events (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+                    json TEXT NOT NULL, timestamp TEXT NOT NULL, PRIMARY KEY (conversation_id, seq)) WITHOUT ROWID;
+                INSERT INTO events VALUES ('c', 0, 'user', '{"text":"你好"}', '2026-11-22T08:00:00.0000000+08:00');
+                INSERT INTO events VALUES ('c', 1, 'bot', '{"text":"您好"}', '2026-11-22T08:00:01.0000000+08:00');
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using (var store = new SqliteEventStore(path))
+        {
+            await store.AppendAsync("c", [new StoredEvent("user", """{"text":"再见"}""", DateTimeOffset.UnixEpoch)]);
+            var events = await store.LoadAsync("c");
+            Assert.Equal(["user", "bot", "user"], events.Select(e => e.Type));
+            Assert.Equal("""{"text":"你好"}""", events[0].Json);
+            Assert.Equal(new DateTimeOffset(2026, 11, 22, 8, 0, 1, TimeSpan.FromHours(8)), events[1].Timestamp);
+            Assert.Equal("""{"text":"再见"}""", events[2].Json);
+        }
+        using (var reopened = new SqliteEventStore(path))
+            Assert.Equal(3, (await reopened.LoadAsync("c")).Count);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Kefu.Dialogue;
 using Microsoft.Data.Sqlite;
 
@@ -37,16 +39,17 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
 {
     private const int MaxAppendsPerCommit = 512;
     private const int MaxCachedSequences = 100_000;
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
+    // One row per append (a turn's events, in order), not per event: a turn costs one B-tree insert. Version 1
+    // stored one row per event in "events"; opening such a file moves its rows here (CreateOrCheckSchema).
     private const string Schema = """
-        CREATE TABLE IF NOT EXISTS events (
+        CREATE TABLE IF NOT EXISTS appends (
             conversation_id TEXT    NOT NULL,
-            seq             INTEGER NOT NULL,
-            type            TEXT    NOT NULL,
-            json            TEXT    NOT NULL,
-            timestamp       TEXT    NOT NULL,
-            PRIMARY KEY (conversation_id, seq)
+            first_seq       INTEGER NOT NULL,  -- the conversation's event number of the first event
+            event_count     INTEGER NOT NULL,
+            events          TEXT    NOT NULL,  -- [{"type", "timestamp", "event"}, ...]
+            PRIMARY KEY (conversation_id, first_seq)
         ) WITHOUT ROWID;
         """;
 
@@ -95,12 +98,17 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT type, json, timestamp FROM events WHERE conversation_id = $id ORDER BY seq";
+        command.CommandText = "SELECT events FROM appends WHERE conversation_id = $id ORDER BY first_seq";
         command.Parameters.AddWithValue("$id", conversationId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var events = new List<StoredEvent>();
         while (await reader.ReadAsync(ct))
-            events.Add(new StoredEvent(reader.GetString(0), reader.GetString(1), ParseTimestamp(reader.GetString(2))));
+        {
+            using var row = JsonDocument.Parse(reader.GetString(0));
+            foreach (var e in row.RootElement.EnumerateArray())
+                events.Add(new StoredEvent(e.GetProperty("type").GetString()!, e.GetProperty("event").GetRawText(),
+                    ParseTimestamp(e.GetProperty("timestamp").GetString()!)));
+        }
         return events;
     }
 
@@ -131,7 +139,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT DISTINCT conversation_id FROM events ORDER BY conversation_id";
+        command.CommandText = "SELECT DISTINCT conversation_id FROM appends ORDER BY conversation_id";
         await using var reader = await command.ExecuteReaderAsync(ct);
         var ids = new List<string>();
         while (await reader.ReadAsync(ct))
@@ -196,7 +204,8 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         private readonly SqliteConnection _connection;
         private readonly SqliteCommand _lastSeq;
         private readonly SqliteCommand _insert;
-        private readonly SqliteParameter _lastSeqId, _id, _seq, _type, _json, _timestamp;
+        private readonly SqliteParameter _lastSeqId, _id, _seq, _count, _events;
+        private readonly StringBuilder _row = new();
         // conversation -> its next seq, as committed; spares a lookup per append for active conversations.
         private readonly Dictionary<string, long> _nextSeqs = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _uncommitted = new(StringComparer.Ordinal);
@@ -205,15 +214,14 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         {
             _connection = connection;
             _lastSeq = connection.CreateCommand();
-            _lastSeq.CommandText = "SELECT COALESCE(MAX(seq) + 1, 0) FROM events WHERE conversation_id = $id";
+            _lastSeq.CommandText = "SELECT COALESCE(MAX(first_seq + event_count), 0) FROM appends WHERE conversation_id = $id";
             _lastSeqId = _lastSeq.Parameters.Add("$id", SqliteType.Text);
             _insert = connection.CreateCommand();
-            _insert.CommandText = "INSERT INTO events (conversation_id, seq, type, json, timestamp) VALUES ($id, $seq, $type, $json, $ts)";
+            _insert.CommandText = "INSERT INTO appends (conversation_id, first_seq, event_count, events) VALUES ($id, $seq, $count, $events)";
             _id = _insert.Parameters.Add("$id", SqliteType.Text);
             _seq = _insert.Parameters.Add("$seq", SqliteType.Integer);
-            _type = _insert.Parameters.Add("$type", SqliteType.Text);
-            _json = _insert.Parameters.Add("$json", SqliteType.Text);
-            _timestamp = _insert.Parameters.Add("$ts", SqliteType.Text);
+            _count = _insert.Parameters.Add("$count", SqliteType.Integer);
+            _events = _insert.Parameters.Add("$events", SqliteType.Text);
         }
 
         public void Commit(IReadOnlyList<PendingAppend> batch)
@@ -225,22 +233,34 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             foreach (var append in batch)
             {
                 var next = NextSeq(append.ConversationId);
-                foreach (var e in append.Events)
-                {
-                    _id.Value = append.ConversationId;
-                    _seq.Value = next++;
-                    _type.Value = e.Type;
-                    _json.Value = e.Json;
-                    _timestamp.Value = e.Timestamp.ToString("O", CultureInfo.InvariantCulture);
-                    _insert.ExecuteNonQuery();
-                }
-                _uncommitted[append.ConversationId] = next;
+                _id.Value = append.ConversationId;
+                _seq.Value = next;
+                _count.Value = append.Events.Length;
+                _events.Value = Row(append.Events);
+                _insert.ExecuteNonQuery();
+                _uncommitted[append.ConversationId] = next + append.Events.Length;
             }
             transaction.Commit();
             if (_nextSeqs.Count > MaxCachedSequences)
                 _nextSeqs.Clear();
             foreach (var (conversation, next) in _uncommitted)
                 _nextSeqs[conversation] = next;
+        }
+
+        /// <summary>The events as one JSON array; each event's JSON goes in as it is (the engine wrote it).</summary>
+        private string Row(StoredEvent[] events)
+        {
+            _row.Clear().Append('[');
+            foreach (var e in events)
+            {
+                if (string.IsNullOrEmpty(e.Type) || string.IsNullOrEmpty(e.Json))
+                    throw new ArgumentException("an event needs a type and its JSON");
+                if (_row.Length > 1) _row.Append(',');
+                _row.Append("{\"type\":").Append(JsonSerializer.Serialize(e.Type))
+                    .Append(",\"timestamp\":\"").Append(e.Timestamp.ToString("O", CultureInfo.InvariantCulture))
+                    .Append("\",\"event\":").Append(e.Json).Append('}');
+            }
+            return _row.Append(']').ToString();
         }
 
         private long NextSeq(string conversationId)
@@ -270,7 +290,14 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             throw new InvalidOperationException(
                 $"the conversation database '{DatabasePath}' has schema version {found}; this Kefu knows up to {SchemaVersion}");
         }
-        Execute(connection, Schema + $"PRAGMA user_version = {SchemaVersion};");
+        const string Migration = """
+            INSERT INTO appends (conversation_id, first_seq, event_count, events)
+            SELECT conversation_id, seq, 1, json_array(json_object('type', type, 'timestamp', timestamp, 'event', json(json)))
+            FROM events;
+            DROP TABLE events;
+            """;
+        // One transaction: a migration interrupted half-way leaves the version-1 file as it was.
+        Execute(connection, "BEGIN IMMEDIATE;" + Schema + (found == 1 ? Migration : "") + $"PRAGMA user_version = {SchemaVersion}; COMMIT;");
     }
 
     private static DateTimeOffset ParseTimestamp(string text) =>
