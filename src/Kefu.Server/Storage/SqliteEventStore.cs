@@ -77,7 +77,9 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
             connection = new SqliteConnection(_connectionString);
             connection.Open();
-            Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = "
+            // mmap: the writer reads B-tree pages straight from the mapped file instead of a pread() each time one
+            // is not in SQLite's small page cache (9% of the server's CPU under wrk went to those reads).
+            Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA mmap_size = 1073741824; PRAGMA synchronous = "
                 + (durability == SqliteDurability.Full ? "FULL;" : "NORMAL;"));
             CreateOrCheckSchema(connection);
         }
