@@ -1,20 +1,20 @@
 namespace Kefu.Numerics;
 
 /// <summary>
-/// A reusable parallel loop for one calling thread: the caller runs items itself while up to threads−1 pool
-/// threads, queued without allocation, claim items as they arrive. On a busy machine a helper that starts
-/// late finds nothing left and returns, so the caller never waits for a thread that never ran, only for items
-/// already claimed (Parallel.For waits for every replica it started, which costs milliseconds on an
-/// oversubscribed box). A late helper may join the caller's next loop instead; that changes who computes an
-/// item, never its result.
+/// A reusable parallel loop for one calling thread: the caller runs items itself while up to threads−1
+/// <see cref="HelperThreads"/> claim items as they arrive. On a busy machine a helper that starts late finds
+/// nothing left and returns, so the caller never waits for a thread that never ran, only for items already
+/// claimed (Parallel.For waits for every replica it started, which costs milliseconds on an oversubscribed
+/// box). A late helper may join the caller's next loop instead; that changes who computes an item, never its result.
 /// </summary>
-internal sealed class ClaimingParallelFor : IThreadPoolWorkItem
+internal sealed class ClaimingParallelFor
 {
     // Generation in the high 32 bits, next unclaimed item in the low 32: one CAS both claims an item and
     // checks that the loop it belongs to is still the open one.
     private long _state;
     private int _count;
     private int _completed;
+    private int _seats; // helpers that may still join this loop
     private Action<int>? _body;
     private readonly ManualResetEventSlim _done = new(false, spinCount: 200);
 
@@ -29,29 +29,46 @@ internal sealed class ClaimingParallelFor : IThreadPoolWorkItem
         // Close the previous loop before touching its fields: a late helper's CAS on the old state then fails.
         int generation = (int)(Volatile.Read(ref _state) >> 32) + 1;
         Interlocked.Exchange(ref _state, ((long)generation << 32) | int.MaxValue);
+        int helpers = Math.Min(threads, count) - 1;
         _body = body;
         _count = count;
         _completed = 0;
+        _seats = helpers;
         _done.Reset();
         Volatile.Write(ref _state, (long)generation << 32);
-        int helpers = Math.Min(threads, count) - 1;
-        for (int h = 0; h < helpers; h++) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        int slot = HelperThreads.Open(this, helpers);
         Claim(generation);
-        _done.Wait();
+        HelperThreads.Close(slot);
+        if (Volatile.Read(ref _completed) != count) _done.Wait();
     }
 
-    void IThreadPoolWorkItem.Execute() => Claim((int)(Volatile.Read(ref _state) >> 32));
-
-    private void Claim(int generation)
+    /// <summary>A helper thread's visit: claims items of the open loop if a seat is left; whether it ran any.</summary>
+    internal bool Help()
     {
+        long state = Volatile.Read(ref _state);
+        if ((int)state >= Volatile.Read(ref _count) || Volatile.Read(ref _seats) <= 0) return false;
+        if (Interlocked.Decrement(ref _seats) < 0) return false;
+        // read again: the seat may be the next loop's, reset since the first read
+        return Claim((int)(Volatile.Read(ref _state) >> 32));
+    }
+
+    private bool Claim(int generation)
+    {
+        bool ran = false;
         while (true)
         {
             long state = Volatile.Read(ref _state);
-            if ((int)(state >> 32) != generation) return;
+            if ((int)(state >> 32) != generation) return ran;
             int item = (int)state;
-            if (item >= _count) return;
+            if (item == int.MaxValue)
+            {
+                Thread.SpinWait(1); // the caller is opening this generation
+                continue;
+            }
+            if (item >= _count) return ran;
             if (Interlocked.CompareExchange(ref _state, state + 1, state) != state) continue;
             _body!(item);
+            ran = true;
             if (Interlocked.Increment(ref _completed) == _count) _done.Set();
         }
     }
