@@ -4,20 +4,23 @@ namespace Kefu.Numerics;
 
 /// <summary>
 /// Persistent background threads, at most one per core beyond the caller's, that help the open
-/// <see cref="ClaimingParallelFor"/> loops of every calling thread. After its last item a helper spins for
-/// <see cref="SpinBudget"/> watching for the next loop before it parks, so within a forward pass, whose loops
-/// are microseconds apart, it is already running when the next one opens; a thread-pool work item queued per
-/// loop has to wake a thread each time, which on a loaded machine often arrives after the caller has claimed
-/// everything (the OpenMP/GOMP spin-count and OpenBLAS thread-server design).
+/// <see cref="ClaimingParallelFor"/> loops of every calling thread. An idle helper keeps polling for up to
+/// <see cref="SpinBudget"/> before it parks (the OpenMP spin-count and OpenBLAS thread-server design), so within a
+/// forward pass, whose loops are microseconds apart, it is already running when the next loop opens instead of
+/// being woken for each one, as a thread-pool work item per loop would be (which also queues behind a
+/// server's requests). It parks at once when it sees that the OS gave its core to another thread: with more
+/// runnable threads than cores, spinning only takes turns from the others, the caller among them.
 /// </summary>
 internal static class HelperThreads
 {
     /// <summary>How long an idle helper spins before it parks: an idle process stops burning a core this soon after its last loop.</summary>
-    public static readonly TimeSpan SpinBudget = TimeSpan.FromMicroseconds(200);
+    public static readonly TimeSpan SpinBudget = TimeSpan.FromMicroseconds(100);
 
     // Loops with unclaimed items, one slot per calling thread while its loop is open; callers past the last slot run alone.
     private static readonly ClaimingParallelFor?[] s_open = new ClaimingParallelFor?[8];
     private static readonly long s_spinTicks = (long)(SpinBudget.TotalSeconds * Stopwatch.Frequency);
+    private static readonly long s_pauseTicks = Stopwatch.Frequency / 100_000; // 10 µs
+    private static readonly long s_preemptedTicks = Stopwatch.Frequency / 50_000; // 20 µs
     private static readonly int s_maxHelpers = Math.Max(0, Environment.ProcessorCount - 1);
     private static readonly SemaphoreSlim s_wake = new(0);
     private static readonly Lock s_startLock = new();
@@ -77,22 +80,28 @@ internal static class HelperThreads
     private static void HelperLoop(object? index)
     {
         int first = (int)index! % s_open.Length;
-        long idleSince = Stopwatch.GetTimestamp();
+        long idleSince = Stopwatch.GetTimestamp(), lastPoll = idleSince;
         while (true)
         {
             if (HelpOpenLoops(first))
             {
-                idleSince = Stopwatch.GetTimestamp();
+                idleSince = lastPoll = Stopwatch.GetTimestamp();
+                continue;
             }
-            else if (Stopwatch.GetTimestamp() - idleSince < s_spinTicks)
-            {
-                Thread.SpinWait(8);
-            }
-            else
+            long now = Stopwatch.GetTimestamp();
+            // A poll that took this long means the OS ran another thread on this core: on a machine with more
+            // runnable threads than cores a spinning helper only takes turns from them (the caller among them), so it parks.
+            if (now - idleSince >= s_spinTicks || now - lastPoll >= s_preemptedTicks)
             {
                 Park();
-                idleSince = Stopwatch.GetTimestamp();
+                idleSince = lastPoll = Stopwatch.GetTimestamp();
+                continue;
             }
+            lastPoll = now;
+            // pause through the usual gap between a forward pass's loops; past it, yield between polls, which
+            // returns at once unless another thread waits for this core
+            if (now - idleSince < s_pauseTicks) Thread.SpinWait(8);
+            else Thread.Yield();
         }
     }
 
