@@ -16,7 +16,10 @@ internal sealed class ClaimingParallelFor
     private int _completed;
     private int _seats; // helpers that may still join this loop
     private Action<int>? _body;
-    private readonly ManualResetEventSlim _done = new(false, spinCount: 200);
+    private int _callerBlocked; // 1 while the caller sleeps on _doneLock
+    // Monitor rather than ManualResetEventSlim, whose lock object is created on its first blocking wait: that
+    // allocation landed in whichever step first waited, sometimes a measured one.
+    private readonly object _doneLock = new();
 
     /// <summary>Runs body(0 .. count−1), each item exactly once, and returns when all have finished.</summary>
     public void Run(int count, int threads, Action<int> body)
@@ -34,12 +37,33 @@ internal sealed class ClaimingParallelFor
         _count = count;
         _completed = 0;
         _seats = helpers;
-        _done.Reset();
         Volatile.Write(ref _state, (long)generation << 32);
         int slot = HelperThreads.Open(this, helpers);
         Claim(generation);
         HelperThreads.Close(slot);
-        if (Volatile.Read(ref _completed) != count) _done.Wait();
+        WaitForClaimedItems(count);
+    }
+
+    // Only items a helper already claimed are left; they finish within microseconds unless the OS preempted
+    // that helper, so spin first and sleep after.
+    private void WaitForClaimedItems(int count)
+    {
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _completed) != count)
+        {
+            if (spin.Count < 100)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+            lock (_doneLock)
+            {
+                // full fence: either the last helper sees the flag or this thread sees its count
+                Interlocked.Exchange(ref _callerBlocked, 1);
+                while (Volatile.Read(ref _completed) != count) Monitor.Wait(_doneLock);
+                _callerBlocked = 0;
+            }
+        }
     }
 
     /// <summary>A helper thread's visit: claims items of the open loop if a seat is left; whether it ran any.</summary>
@@ -69,7 +93,11 @@ internal sealed class ClaimingParallelFor
             if (Interlocked.CompareExchange(ref _state, state + 1, state) != state) continue;
             _body!(item);
             ran = true;
-            if (Interlocked.Increment(ref _completed) == _count) _done.Set();
+            // a stale wake-up after the caller moved on is harmless: it waits in a loop on the count
+            if (Interlocked.Increment(ref _completed) == Volatile.Read(ref _count) && Volatile.Read(ref _callerBlocked) == 1)
+            {
+                lock (_doneLock) Monitor.PulseAll(_doneLock);
+            }
         }
     }
 }
