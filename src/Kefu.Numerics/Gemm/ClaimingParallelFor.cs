@@ -66,12 +66,13 @@ internal sealed class ClaimingParallelFor
         }
     }
 
+    /// <summary>Whether a helper arriving now would find a seat and an unclaimed item.</summary>
+    internal bool WantsHelp => (int)Volatile.Read(ref _state) < Volatile.Read(ref _count) && Volatile.Read(ref _seats) > 0;
+
     /// <summary>A helper thread's visit: claims items of the open loop if a seat is left; whether it ran any.</summary>
     internal bool Help()
     {
-        long state = Volatile.Read(ref _state);
-        if ((int)state >= Volatile.Read(ref _count) || Volatile.Read(ref _seats) <= 0) return false;
-        if (Interlocked.Decrement(ref _seats) < 0) return false;
+        if (!WantsHelp || Interlocked.Decrement(ref _seats) < 0) return false;
         // read again: the seat may be the next loop's, reset since the first read
         return Claim((int)(Volatile.Read(ref _state) >> 32));
     }

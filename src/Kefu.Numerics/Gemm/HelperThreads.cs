@@ -120,7 +120,7 @@ internal static class HelperThreads
     private static void Park()
     {
         Interlocked.Increment(ref s_parked);
-        if (AnyOpen())
+        if (AnyWantsHelp())
         {
             // take the announcement back, unless a caller already took it and releases s_wake for it
             int parked;
@@ -132,11 +132,12 @@ internal static class HelperThreads
         s_wake.Wait();
     }
 
-    private static bool AnyOpen()
+    // a loop whose seats are all taken keeps no further helper spinning
+    private static bool AnyWantsHelp()
     {
         for (int slot = 0; slot < s_open.Length; slot++)
         {
-            if (Volatile.Read(ref s_open[slot]) is not null) return true;
+            if (Volatile.Read(ref s_open[slot]) is { WantsHelp: true }) return true;
         }
         return false;
     }
