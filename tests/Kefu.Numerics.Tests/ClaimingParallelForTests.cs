@@ -57,6 +57,27 @@ public class ClaimingParallelForTests
     }
 
     [Fact]
+    public void An_item_that_throws_on_the_caller_ends_the_loop_and_the_next_loop_runs_normally()
+    {
+        var loop = new ClaimingParallelFor();
+        int caller = Environment.CurrentManagedThreadId, started = 0, finished = 0;
+        var error = Assert.Throws<InvalidOperationException>(() => loop.Run(200, 2, item =>
+        {
+            Interlocked.Increment(ref started);
+            if (Environment.CurrentManagedThreadId == caller) throw new InvalidOperationException($"item {item}");
+            Thread.SpinWait(2000);
+            Interlocked.Increment(ref finished);
+        }));
+        Assert.StartsWith("item ", error.Message);
+        Assert.Equal(started - 1, Volatile.Read(ref finished)); // every item a helper had started was waited for
+        Assert.True(started < 200, $"{started} items started after the loop failed");
+
+        var runs = new int[50];
+        loop.Run(runs.Length, 2, item => Interlocked.Increment(ref runs[item]));
+        Assert.All(runs, r => Assert.Equal(1, r));
+    }
+
+    [Fact]
     public void A_warm_loop_with_helpers_allocates_nothing_on_the_calling_thread()
     {
         var loop = new ClaimingParallelFor();

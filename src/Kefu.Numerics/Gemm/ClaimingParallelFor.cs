@@ -16,7 +16,8 @@ internal sealed class ClaimingParallelFor
     private int _completed;
     private int _seats; // helpers that may still join this loop
     private Action<int>? _body;
-    private int _callerBlocked; // 1 while the caller sleeps on _doneLock
+    private int _callerBlocked; // 1 while the caller sleeps on _doneLock until _awaited items have completed
+    private int _awaited;
     // Monitor rather than ManualResetEventSlim, whose lock object is created on its first blocking wait: that
     // allocation landed in whichever step first waited, sometimes a measured one.
     private readonly object _doneLock = new();
@@ -39,17 +40,29 @@ internal sealed class ClaimingParallelFor
         _seats = helpers;
         Volatile.Write(ref _state, (long)generation << 32);
         int slot = HelperThreads.Open(this, helpers);
-        Claim(generation);
+        try
+        {
+            Claim(generation);
+        }
+        catch
+        {
+            // no further claims; the items helpers are running still use the caller's data, so wait for them
+            // (all claimed items but the one that threw), and a late one cannot count towards the next loop
+            long claimed = Interlocked.Exchange(ref _state, ((long)generation << 32) | (uint)count);
+            HelperThreads.Close(slot);
+            WaitForCompleted(Math.Min((int)claimed, count) - 1);
+            throw;
+        }
         HelperThreads.Close(slot);
-        WaitForClaimedItems(count);
+        WaitForCompleted(count);
     }
 
     // Only items a helper already claimed are left; they finish within microseconds unless the OS preempted
     // that helper, so spin first and sleep after.
-    private void WaitForClaimedItems(int count)
+    private void WaitForCompleted(int items)
     {
         var spin = new SpinWait();
-        while (Volatile.Read(ref _completed) != count)
+        while (Volatile.Read(ref _completed) != items)
         {
             if (spin.Count < 100)
             {
@@ -58,9 +71,10 @@ internal sealed class ClaimingParallelFor
             }
             lock (_doneLock)
             {
+                _awaited = items;
                 // full fence: either the last helper sees the flag or this thread sees its count
                 Interlocked.Exchange(ref _callerBlocked, 1);
-                while (Volatile.Read(ref _completed) != count) Monitor.Wait(_doneLock);
+                while (Volatile.Read(ref _completed) != items) Monitor.Wait(_doneLock);
                 _callerBlocked = 0;
             }
         }
@@ -95,7 +109,7 @@ internal sealed class ClaimingParallelFor
             _body!(item);
             ran = true;
             // a stale wake-up after the caller moved on is harmless: it waits in a loop on the count
-            if (Interlocked.Increment(ref _completed) == Volatile.Read(ref _count) && Volatile.Read(ref _callerBlocked) == 1)
+            if (Interlocked.Increment(ref _completed) == Volatile.Read(ref _awaited) && Volatile.Read(ref _callerBlocked) == 1)
             {
                 lock (_doneLock) Monitor.PulseAll(_doneLock);
             }
