@@ -45,7 +45,7 @@ internal static class HelperThreads
         return -1;
     }
 
-    /// <summary>Withdraws a loop whose items are all claimed.</summary>
+    /// <summary>Withdraws a loop whose items are all claimed (or that failed).</summary>
     public static void Close(int slot)
     {
         if (slot >= 0) Volatile.Write(ref s_open[slot], null);
@@ -71,7 +71,8 @@ internal static class HelperThreads
         {
             for (int index = s_started; index < helpers; index++)
             {
-                new Thread(HelperLoop) { IsBackground = true, Name = $"Kefu.Numerics helper {index + 1}" }.Start(index);
+                // UnsafeStart: the first caller's ExecutionContext (a request's AsyncLocals) must not live on in the helper
+                new Thread(HelperLoop) { IsBackground = true, Name = $"Kefu.Numerics helper {index + 1}" }.UnsafeStart(index);
                 Volatile.Write(ref s_started, index + 1);
             }
         }
