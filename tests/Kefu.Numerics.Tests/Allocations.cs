@@ -2,8 +2,8 @@ namespace Kefu.Numerics.Tests;
 
 /// <summary>
 /// Managed bytes a call allocates on the calling thread, measured over windows of calls: a steady per-call
-/// allocation shows in every window, a one-off runtime event (tiered JIT finishing a method, the thread
-/// pool growing its queue while work is handed to helpers) in at most one. Assert that the least is zero.
+/// allocation shows in every window, a one-off runtime event (tiered JIT finishing a method, a helper
+/// thread starting) in at most one. Assert that the least is zero.
 /// </summary>
 internal static class Allocations
 {

@@ -142,7 +142,7 @@ public class GemmTests
     [Fact]
     public void Concurrent_callers_each_get_their_own_exact_result()
     {
-        // Each calling thread has its own driver and buffers; pool helpers may join any caller's loop.
+        // Each calling thread has its own driver and buffers; helper threads may join any caller's loop.
         const int m = 70, n = 90, k = 600, callers = 4, calls = 15;
         var problems = Enumerable.Range(0, callers)
             .Select(i => Problem.Random(new Random(100 + i), i % 2 == 1, i >= 2, m, n, k, padding: 1)).ToArray();
