@@ -38,6 +38,17 @@ public class TranscriptTests
     }
 
     [Fact]
+    public void A_form_that_rejects_the_message_is_not_run_again_in_the_same_turn()
+    {
+        // The form cannot use a second "return" request, and its rule would start it again and again (Rasa's
+        // ensemble drops the rejected action), so the turn ends in the fallback and the form keeps waiting.
+        new Chat(TinyShop.Agent())
+            .Send("/return_refund").Expect("订单号")
+            .Send("/return_refund").Expect("没听懂")
+            .Send("""/inform_order_id{"order_id": "DD20240101123"}""").Expect("退货原因");
+    }
+
+    [Fact]
     public void Stop_leaves_the_form()
     {
         new Chat(TinyShop.Agent())

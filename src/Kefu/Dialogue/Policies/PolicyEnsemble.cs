@@ -7,7 +7,7 @@ namespace Kefu.Dialogue.Policies;
 /// <summary>
 /// Asks every policy and keeps the most confident prediction (ties: higher priority). A followup event
 /// wins outright; below the core fallback threshold the answer is action_default_fallback (Rasa's
-/// RulePolicy core_fallback_threshold, default 0.3).
+/// RulePolicy core_fallback_threshold, default 0.3). An action that just rejected its execution is not predicted again.
 /// </summary>
 public sealed class PolicyEnsemble(IReadOnlyList<IPolicy> policies, float coreFallbackThreshold = 0.3f,
     string coreFallbackAction = ActionNames.DefaultFallback)
@@ -23,9 +23,10 @@ public sealed class PolicyEnsemble(IReadOnlyList<IPolicy> policies, float coreFa
 
         PolicyPrediction? best = null;
         var input = new PolicyInput(tracker, domain, history);
+        var rejected = RejectedAction(tracker);
         foreach (var policy in policies)
         {
-            if (policy.Predict(input) is not { } p) continue;
+            if (policy.Predict(input) is not { } p || p.Action == rejected) continue;
             if (best is null || p.Confidence > best.Confidence
                 || (p.Confidence == best.Confidence && p.Priority > best.Priority))
                 best = p;
@@ -40,5 +41,20 @@ public sealed class PolicyEnsemble(IReadOnlyList<IPolicy> policies, float coreFa
         if (best.Confidence < coreFallbackThreshold)
             return new PolicyPrediction(coreFallbackAction, 1f - best.Confidence, "core_fallback", best.Priority);
         return best;
+    }
+
+    /// <summary>
+    /// The action that just refused to run (a form that could not use the message), which is not predicted again
+    /// right away, as in Rasa's ensemble: otherwise the rule that started it would pick it again, over and over.
+    /// </summary>
+    private static string? RejectedAction(Tracker tracker)
+    {
+        var events = tracker.AppliedEvents();
+        for (int i = events.Count - 1; i >= 0; i--)
+        {
+            if (events[i] is ActionExecutionRejected r) return r.Name;
+            if (events[i] is ActionExecuted) return null;
+        }
+        return null;
     }
 }
