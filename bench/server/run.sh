@@ -69,9 +69,11 @@ KEFU_CONVERSATIONS=$conversations wrk -t"$threads" -c"$connections" -d"$warmup" 
 KEFU_CONVERSATIONS=$conversations wrk -t"$threads" -c"$connections" -d"$duration" --latency \
   -s bench/server/webhook.lua "$url" | tee "$workdir/wrk.out"
 
-rss_mib=null
+# RSS counts the SQLite file's pages the server has mapped (mmap) too; RssAnon is the process's own memory.
+rss_mib=null rss_anon_mib=null
 if [[ -n "$server_pid" ]]; then
   rss_mib=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status")
+  rss_anon_mib=$(awk '/RssAnon/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status")
 fi
 result=$(grep '^{"requests"' "$workdir/wrk.out")
-echo "${result%\}},\"connections\":$connections,\"conversations\":$conversations,\"cold_start_ms\":$cold_start_ms,\"server_rss_mib\":$rss_mib}"
+echo "${result%\}},\"connections\":$connections,\"conversations\":$conversations,\"cold_start_ms\":$cold_start_ms,\"server_rss_mib\":$rss_mib,\"server_rss_anon_mib\":$rss_anon_mib}"

@@ -46,7 +46,9 @@ public static class KefuServer
         services.AddSingleton(provider =>
         {
             var http = provider.GetRequiredService<HttpMetrics>().Meter;
-            return new PrometheusExporter(meter => meter.Name == KefuMetrics.MeterName || ReferenceEquals(meter, http));
+            // .NET's own "System.Runtime" meter adds GC collections and pause time, heap and working set.
+            return new PrometheusExporter(meter =>
+                meter.Name is KefuMetrics.MeterName or "System.Runtime" || ReferenceEquals(meter, http));
         });
         services.AddProblemDetails();
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>

@@ -33,6 +33,9 @@ public partial class MetricsTests
         Assert.Contains("kefu_http_request_duration_seconds_count{method=\"POST\",route=\"/webhooks/rest/webhook\"} 4\n", text);
         Assert.Contains("# TYPE kefu_messages_total counter\n", text);
         Assert.Contains("kefu_intents_total{intent=\"echo\"}", text);
+        // the runtime's own meter: GC collections and pause time, for latency tails
+        Assert.Contains("# TYPE dotnet_gc_pause_time counter\n", text);
+        Assert.Contains("dotnet_gc_collections{gc_heap_generation=\"gen0\"}", text);
     }
 
     [Fact]
