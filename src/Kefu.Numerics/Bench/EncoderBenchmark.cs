@@ -56,7 +56,10 @@ public static class EncoderBenchmark
 
             var infer = new Graph(recordTape: false);
             var sequence = ids.AsMemory(0, Time);
-            int inferWarmup = Math.Max(3, inferRuns / 2);
+            // Warm up for longer than the JIT's call-counting delay (100 ms): the single-sequence code paths (few-row
+            // kernels) are promoted to optimized code in the background, and a JIT thread busy during the timed runs
+            // takes the core the parallel loops' helper needs.
+            int inferWarmup = Math.Max(3, inferRuns * 3);
             var inferMs = new double[inferRuns];
             for (int i = -inferWarmup; i < inferRuns; i++)
             {
