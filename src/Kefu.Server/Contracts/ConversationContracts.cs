@@ -39,11 +39,11 @@ internal static class ParseDataReader
                 var (ranked, bad) = Intent(item, $"parse_data.intent_ranking[{i}]");
                 if (bad is not null)
                     return (null, bad);
-                ranking.Add(ranked!);
+                ranking.Add(ranked!.Value);
             }
         }
         if (ranking.Count == 0)
-            ranking.Add(intent!);
+            ranking.Add(intent!.Value);
 
         var entities = new List<EntitySpan>();
         if (Optional(json, "entities") is { } entitiesJson)
@@ -59,7 +59,7 @@ internal static class ParseDataReader
                 entities.Add(entity!);
             }
         }
-        return (new NluParse(text, intent!, ranking, entities), null);
+        return (new NluParse(text, intent!.Value, ranking, entities), null);
     }
 
     private static (IntentPrediction? Intent, string? Problem) Intent(JsonElement json, string field)

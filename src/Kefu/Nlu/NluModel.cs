@@ -51,15 +51,13 @@ public sealed class NluModel : IMessageParser
         keys.Sort(order);
 
         int length = Math.Min(Config.RankingLength, order.Length);
-        var ranking = new List<IntentPrediction>(length + 1);
+        var top = new IntentPrediction(Intents.Labels[order[0]], probabilities[order[0]]);
+        int first = top.Confidence < FallbackThreshold ? 1 : 0;
+        var ranking = new IntentPrediction[first + length];
         for (int k = 0; k < length; k++)
-            ranking.Add(new IntentPrediction(Intents.Labels[order[k]], probabilities[order[k]]));
-        var top = ranking[0];
-        if (top.Confidence < FallbackThreshold)
-        {
-            top = new IntentPrediction(NluConfig.FallbackIntent, FallbackThreshold);
-            ranking.Insert(0, top);
-        }
+            ranking[first + k] = new IntentPrediction(Intents.Labels[order[k]], probabilities[order[k]]);
+        if (first == 1)
+            ranking[0] = top = new IntentPrediction(NluConfig.FallbackIntent, FallbackThreshold);
         var entities = Entities?.Extract(text) ?? [];
         return new NluParse(text, top, ranking, entities);
     }

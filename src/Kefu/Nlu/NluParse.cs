@@ -1,6 +1,7 @@
 namespace Kefu.Nlu;
 
-public sealed record IntentPrediction(string Name, float Confidence);
+/// <summary>A value, not an object: a parse keeps ten of them, and every conversation keeps its latest parse.</summary>
+public readonly record struct IntentPrediction(string Name, float Confidence);
 
 /// <summary>What the NLU understood of one message: Rasa's parse result (intent, ranking, entities).</summary>
 public sealed record NluParse(

@@ -75,7 +75,8 @@ public static class StateFeaturizer
     /// <summary>
     /// The same as Featurize(tracker.AppliedEvents(), domain, keepLast) and the number of user messages in them,
     /// continued from the tracker's checkpoint: a turn costs the events since the last prediction, not the
-    /// whole conversation. Leaves a checkpoint on the tracker for the trackers appended from it.
+    /// whole conversation. Leaves a checkpoint on the tracker for the trackers appended from it, holding only the
+    /// <paramref name="keepLast"/> turns asked for: every conversation keeps its latest checkpoint, so it stays small.
     /// <paramref name="keepLast"/> is at most <see cref="MaxKeptTurns"/>.
     /// </summary>
     public static (ArraySegment<(DialogueState State, string Action)> Turns, DialogueState Current, int UserTurns) Featurize(
@@ -83,14 +84,14 @@ public static class StateFeaturizer
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(keepLast, MaxKeptTurns);
         var events = tracker.AppliedEvents();
-        var start = tracker.Checkpoint is FoldCheckpoint c && c.Domain == domain ? c : null;
+        var start = tracker.Checkpoint is FoldCheckpoint c && c.Domain == domain && c.KeepLast >= keepLast ? c : null;
         int from = start?.AppliedCount ?? 0;
 
         int newActions = 0;
         for (int i = from; i < events.Count; i++) if (events[i] is ActionExecuted) newActions++;
-        int firstKept = newActions - Math.Min(newActions, MaxKeptTurns);
+        int firstKept = newActions - Math.Min(newActions, keepLast);
         var earlier = start?.Turns ?? [];
-        int keepEarlier = Math.Min(earlier.Length, MaxKeptTurns - (newActions - firstKept));
+        int keepEarlier = Math.Min(earlier.Length, keepLast - (newActions - firstKept));
         var turns = new (DialogueState, string)[keepEarlier + newActions - firstKept];
         Array.Copy(earlier, earlier.Length - keepEarlier, turns, 0, keepEarlier);
 
@@ -109,18 +110,18 @@ public static class StateFeaturizer
             fold.Apply(e);
         }
         var current = fold.Snapshot();
-        tracker.Checkpoint = new FoldCheckpoint(events.Count, domain, fold.User, current, turns, userTurns);
-        int kept = Math.Min(keepLast, turns.Length);
-        return (new ArraySegment<(DialogueState, string)>(turns, turns.Length - kept, kept), current, userTurns);
+        tracker.Checkpoint = new FoldCheckpoint(events.Count, domain, fold.User, current, turns, userTurns, keepLast);
+        return (turns, current, userTurns);
     }
 
     /// <summary>Turns a checkpoint keeps: the most any policy looks back (<see cref="PolicyInput.MaxStates"/>) less the current state.</summary>
     public const int MaxKeptTurns = PolicyInput.MaxStates - 1;
 
-    /// <summary>The fold after a tracker's first AppliedCount events, its last turns, and its user messages.</summary>
+    /// <summary>The fold after a tracker's first AppliedCount events, its last KeepLast turns (or all, if fewer), and its user messages.</summary>
     private sealed class FoldCheckpoint(int appliedCount, Domain domain, UserUttered? user, DialogueState state,
-        (DialogueState, string)[] turns, int userTurns) : AppliedEventsCheckpoint(appliedCount)
+        (DialogueState, string)[] turns, int userTurns, int keepLast) : AppliedEventsCheckpoint(appliedCount)
     {
+        public int KeepLast => keepLast;
         public Domain Domain => domain;
         public UserUttered? User => user;
         public DialogueState State => state;
