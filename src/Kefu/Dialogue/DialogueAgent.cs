@@ -175,12 +175,20 @@ public sealed class DialogueAgent : IChatService
             ? [new BotUttered(m, "utter_action_error")]
             : [new BotUttered(new BotMessage(options.ActionErrorText), "action_error")];
 
-    /// <summary>Only a cache: the store holds every event, and a conversation's lock is held while its entry is written.</summary>
+    /// <summary>
+    /// Only a cache: the store holds every event, and a conversation's lock is held while its entry is written. A cached
+    /// tracker keeps its last turns in memory (<see cref="Tracker.Compact"/>): a turn's objects would otherwise stay
+    /// for the life of the conversation, and every garbage collection would have to copy them on their way there.
+    /// </summary>
     private void Cache(string conversationId, Tracker tracker)
     {
         if (trackers.Count >= options.MaxCachedConversations) trackers.Clear();
-        trackers[conversationId] = tracker;
+        trackers[conversationId] = tracker.Compact(() => StoredEvents(conversationId));
     }
+
+    /// <summary>Every stored event of a conversation, read at once: only a compacted tracker asked for its older events calls this.</summary>
+    private List<DialogueEvent> StoredEvents(string conversationId) =>
+        [.. store.LoadAsync(conversationId).GetAwaiter().GetResult().Select(RasaEventJson.FromStored)];
 
     private bool NeedsNewSession(Tracker tracker)
     {

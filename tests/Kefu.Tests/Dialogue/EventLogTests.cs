@@ -41,4 +41,33 @@ public class EventLogTests
             for (int i = 0; i < 1000; i++) Assert.Equal($"t{t}-{i}", ((ActionExecuted)results[t][i + 1]).Name);
         }
     }
+
+    [Fact]
+    public void A_forgetting_version_reads_older_events_through_its_loader_and_appends_apart()
+    {
+        var log = EventLog.Empty;
+        for (int i = 0; i < 75; i++) log = log.Add(A(i));
+        int loads = 0;
+        var forgetting = log.Forget(70, () => { loads++; return log; });
+
+        Assert.Equal(64, forgetting.FirstInMemory);                  // whole chunks only
+        Assert.Equal("a70", ((ActionExecuted)forgetting[70]).Name);
+        Assert.Equal(0, loads);
+        Assert.Equal("a3", ((ActionExecuted)forgetting[3]).Name);
+        Assert.Equal(1, loads);
+        Assert.Equal(Names(log), Names(forgetting));
+        Assert.Equal(1, loads);                                       // loaded once
+
+        var fromOld = log.Add(A(100));
+        var fromNew = forgetting.Add(A(200));
+        Assert.Equal("a100", ((ActionExecuted)fromOld[75]).Name);
+        Assert.Equal("a200", ((ActionExecuted)fromNew[75]).Name);
+        Assert.Equal(64, fromNew.FirstInMemory);
+        Assert.Same(forgetting, forgetting.Forget(40, () => log));    // nothing more to forget
+
+        var prefix = fromNew.Prefix(66).Add(A(300));
+        Assert.Equal("a64,a65,a300", string.Join(",", Enumerable.Range(64, 3).Select(i => ((ActionExecuted)prefix[i]).Name)));
+        Assert.Equal("a200", ((ActionExecuted)fromNew[75]).Name);
+        Assert.Equal("a0,a1,a2", Names(forgetting.Prefix(3)));
+    }
 }

@@ -13,7 +13,7 @@ namespace Kefu.Tests.Dialogue;
 /// </summary>
 public class FeaturizerCheckpointTests
 {
-    private static readonly Lazy<Domain> Domain = new(() =>
+    internal static readonly Lazy<Domain> Domain = new(() =>
         RasaProject.Load(Path.Combine(RepoPaths.Root, "samples", "ecommerce-zh")).Domain);
 
     [Theory]
@@ -46,14 +46,14 @@ public class FeaturizerCheckpointTests
         Assert.True(checks > 100);
     }
 
-    private static string Full(Tracker tracker, Domain domain, int keep)
+    internal static string Full(Tracker tracker, Domain domain, int keep)
     {
         var (turns, current) = StateFeaturizer.Featurize(tracker.AppliedEvents(), domain, keep);
         int users = tracker.AppliedEvents().Count(e => e is UserUttered);
         return Render(turns, current, users);
     }
 
-    private static string Checkpointed(Tracker tracker, Domain domain, int keep)
+    internal static string Checkpointed(Tracker tracker, Domain domain, int keep)
     {
         var (turns, current, users) = StateFeaturizer.Featurize(tracker, domain, keep);
         return Render(turns, current, users);
@@ -65,7 +65,7 @@ public class FeaturizerCheckpointTests
         return string.Join("\n", turns.Select(t => $"{Key(t.State)} -> {t.Action}").Append(Key(current)).Append($"users {users}"));
     }
 
-    private static DialogueEvent RandomEvent(Random random, Domain domain)
+    internal static DialogueEvent RandomEvent(Random random, Domain domain)
     {
         int roll = random.Next(100);
         if (roll < 35)

@@ -108,6 +108,23 @@ public class TranscriptTests
     }
 
     [Fact]
+    public async Task A_long_conversation_kept_in_memory_by_its_last_turns_still_has_all_its_events()
+    {
+        var store = new InMemoryEventStore();
+        var agent = TinyShop.Agent(store);
+        var chat = new Chat(agent, "c-long");
+        for (int i = 0; i < 40; i++) chat.Send("/greet").Expect("您好");
+        chat.Send("/return_refund").Expect("订单号")
+            .Send("""/inform_order_id{"order_id": "DD20240101123"}""").Expect("退货原因")
+            .Send("""/inform_reason{"reason": "质量问题"}""").Expect("退货已提交：DD20240101123");
+
+        var tracker = await agent.GetTrackerAsync("c-long");
+        var stored = await store.LoadAsync("c-long");
+        Assert.Equal(stored.Count, tracker.GetProperty("events").GetArrayLength());
+        Assert.Equal(43, tracker.GetProperty("events").EnumerateArray().Count(e => e.GetProperty("event").GetString() == "user"));
+    }
+
+    [Fact]
     public async Task Parallel_messages_to_one_conversation_are_handled_in_order()
     {
         var store = new InMemoryEventStore();

@@ -128,8 +128,11 @@ public sealed class TwoStageFallbackAction : IAction
         if (trigger is null) return [];
         var future = tracker.Append(new ActionExecuted(Name)).AppendAll(eventsSoFar);
         var rewinds = new List<DialogueEvent>();
-        int userMessages = tracker.Events.Count(e => e is UserUttered);
-        while (rewinds.Count < userMessages && future.AppliedEvents().Any(e => ReferenceEquals(e, trigger)))
+        // A rewind drops the end of the applied events (at least one user message), so the trigger stays while they reach past it.
+        var applied = future.AppliedEvents();
+        int at = applied.Count - 1;
+        while (at >= 0 && !ReferenceEquals(applied[at], trigger)) at--;
+        while (at >= 0 && future.AppliedEvents().Count > at)
         {
             var rewind = new UserUtteranceReverted();
             rewinds.Add(rewind);

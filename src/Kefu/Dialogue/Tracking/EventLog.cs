@@ -7,6 +7,9 @@ namespace Kefu.Dialogue.Tracking;
 /// looking at the tracker with its events added) copies only its last, partial chunk and the chunk table. A
 /// version never reads past its own count, so every version reads as immutable. (ImmutableList allocated a
 /// tree node per level per append: half of a turn's allocation.)
+/// A version made by <see cref="Forget"/> keeps only the events from <see cref="FirstInMemory"/> on (whole chunks are
+/// dropped); indexes stay those of the whole list, and reading an earlier event loads them all once through the
+/// loader it was given (the event store, which holds every event).
 /// </summary>
 [System.Runtime.CompilerServices.CollectionBuilder(typeof(EventLog), nameof(Create))]
 public sealed class EventLog : IReadOnlyList<DialogueEvent>
@@ -21,15 +24,26 @@ public sealed class EventLog : IReadOnlyList<DialogueEvent>
         public int Filled = filled;
     }
 
+    /// <summary>The events before a forgetting version's first chunk, loaded on first use.</summary>
+    private sealed class Earlier(Func<IReadOnlyList<DialogueEvent>> load)
+    {
+        private IReadOnlyList<DialogueEvent>? events;
+        public IReadOnlyList<DialogueEvent> Events => events ??= load();
+    }
+
     public static EventLog Empty { get; } = new(new Chunks([], 0), 0);
 
     private readonly Chunks chunks;
     private readonly int count;
+    private readonly int firstInMemory;
+    private readonly Earlier? earlier;
 
-    private EventLog(Chunks chunks, int count)
+    private EventLog(Chunks chunks, int count, int firstInMemory = 0, Earlier? earlier = null)
     {
         this.chunks = chunks;
         this.count = count;
+        this.firstInMemory = firstInMemory;
+        this.earlier = earlier;
     }
 
     public static EventLog Create(ReadOnlySpan<DialogueEvent> events)
@@ -42,9 +56,50 @@ public sealed class EventLog : IReadOnlyList<DialogueEvent>
     public int Count => count;
     public bool IsEmpty => count == 0;
 
-    public DialogueEvent this[int index] => (uint)index < (uint)count
-        ? Volatile.Read(ref chunks.Table)[index >> ChunkShift][index & (ChunkSize - 1)]
-        : throw new ArgumentOutOfRangeException(nameof(index));
+    /// <summary>The index of the first event held in memory; reading before it goes to the loader.</summary>
+    public int FirstInMemory => firstInMemory;
+
+    public DialogueEvent this[int index] => (uint)index >= (uint)count
+        ? throw new ArgumentOutOfRangeException(nameof(index))
+        : index >= firstInMemory
+            ? Volatile.Read(ref chunks.Table)[index >> ChunkShift][index & (ChunkSize - 1)]
+            : EarlierEvent(index);
+
+    private DialogueEvent EarlierEvent(int index)
+    {
+        var events = earlier!.Events;
+        return index < events.Count ? events[index]
+            : throw new InvalidOperationException($"event {index} is not in memory and the store returned only {events.Count} events");
+    }
+
+    /// <summary>
+    /// This list, holding in memory only the chunks from the one with event <paramref name="before"/> on; the
+    /// earlier events are read through <paramref name="load"/>, which must return at least those. This one is unchanged.
+    /// </summary>
+    public EventLog Forget(int before, Func<IReadOnlyList<DialogueEvent>> load)
+    {
+        int first = Math.Min(before, count) >> ChunkShift << ChunkShift;
+        if (first <= firstInMemory) return this;
+        // Like a branch: a new table (the forgotten chunks left null) and a copy of the partial last chunk, so that
+        // this version and the new one never append into the same array.
+        var table = Volatile.Read(ref chunks.Table);
+        var copy = new DialogueEvent[table.Length][];
+        int full = count >> ChunkShift, rest = count & (ChunkSize - 1);
+        Array.Copy(table, first >> ChunkShift, copy, first >> ChunkShift, full - (first >> ChunkShift));
+        if (rest > 0)
+        {
+            copy[full] = new DialogueEvent[ChunkSize];
+            Array.Copy(table[full], copy[full], rest);
+        }
+        return new EventLog(new Chunks(copy, count), count, first, new Earlier(load));
+    }
+
+    /// <summary>The first <paramref name="length"/> events (a revert's applied events); appending to it branches.</summary>
+    public EventLog Prefix(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)length, (uint)count);
+        return length >= firstInMemory ? new EventLog(chunks, length, firstInMemory, earlier) : EventLog.Create([.. this.Take(length)]);
+    }
 
     /// <summary>This list with <paramref name="e"/> at the end; this one is unchanged.</summary>
     public EventLog Add(DialogueEvent e)
@@ -54,7 +109,7 @@ public sealed class EventLog : IReadOnlyList<DialogueEvent>
         if (count > 0 && Interlocked.CompareExchange(ref shared.Filled, count + 1, count) == count)
         {
             Slot(shared, count) = e;
-            return new EventLog(shared, count + 1);
+            return new EventLog(shared, count + 1, firstInMemory, earlier);
         }
         // A branch: share the full chunks, copy the partial one.
         var table = Volatile.Read(ref shared.Table);
@@ -68,7 +123,7 @@ public sealed class EventLog : IReadOnlyList<DialogueEvent>
         }
         var branch = new Chunks(copy, count + 1);
         Slot(branch, count) = e;
-        return new EventLog(branch, count + 1);
+        return new EventLog(branch, count + 1, firstInMemory, earlier);
     }
 
     /// <summary>The slot of event <paramref name="index"/>, which this caller alone has claimed; grows the table and chunk as needed.</summary>

@@ -60,11 +60,23 @@ public abstract class AppliedEventsCheckpoint(int appliedCount)
 }
 
 /// <summary>
+/// Where a turn began: the state after the first AppliedCount applied events, and the checkpoint then. A revert
+/// folds the state again from the latest such mark before the events it keeps, not from the first event; the
+/// marks also say how much of the conversation must stay in memory (see <see cref="Tracker.Compact"/>).
+/// </summary>
+internal sealed record TurnMark(int EventCount, int AppliedCount, TrackerState State, AppliedEventsCheckpoint? Checkpoint);
+
+/// <summary>
 /// One conversation: its full event log (what is stored) and the state folded from the applied events.
 /// Immutable: <see cref="Append"/> returns a new tracker. Replaying the stored events rebuilds it exactly.
+/// A compacted tracker (<see cref="Compact"/>) holds only its last turns in memory and reads older events
+/// from the event store when something asks for them.
 /// </summary>
 public sealed class Tracker
 {
+    /// <summary>Turns a compacted tracker keeps in memory: enough for action_back and a two-stage fallback to revert.</summary>
+    public const int TurnsInMemory = 4;
+
     public string ConversationId { get; }
     public EventLog Events { get; }
     public TrackerState State { get; }
@@ -76,8 +88,11 @@ public sealed class Tracker
     /// <summary>A cache, not state: any checkpoint of this tracker's line is as good as another.</summary>
     private AppliedEventsCheckpoint? checkpoint;
 
-    private Tracker(string conversationId, EventLog events, EventLog applied,
-        TrackerState state, ImmutableDictionary<string, JsonElement?> initialSlots, AppliedEventsCheckpoint? checkpoint = null)
+    /// <summary>The latest turn starts since the last restart or session start, newest first; never changed in place.</summary>
+    private readonly TurnMark[] marks;
+
+    private Tracker(string conversationId, EventLog events, EventLog applied, TrackerState state,
+        ImmutableDictionary<string, JsonElement?> initialSlots, AppliedEventsCheckpoint? checkpoint = null, TurnMark[]? marks = null)
     {
         ConversationId = conversationId;
         Events = events;
@@ -85,6 +100,7 @@ public sealed class Tracker
         State = state;
         InitialSlots = initialSlots;
         this.checkpoint = checkpoint;
+        this.marks = marks ?? [];
     }
 
     /// <summary>The latest checkpoint over this tracker's applied events (or an earlier prefix of them); null if none.</summary>
@@ -110,13 +126,53 @@ public sealed class Tracker
     {
         var events = Events.Add(e);
         if (e is UserUtteranceReverted or ActionReverted)
-        {
-            var replayed = AppliedEvents(events);
-            return new Tracker(ConversationId, events, [.. replayed], Fold(replayed, InitialSlots), InitialSlots);
-        }
+            return Revert(events, e);
         if (e is Restarted or SessionStarted)
             return new Tracker(ConversationId, events, [e], State.Apply(e, InitialSlots), InitialSlots);
-        return new Tracker(ConversationId, events, applied.Add(e), State.Apply(e, InitialSlots), InitialSlots, Checkpoint);
+        return new Tracker(ConversationId, events, applied.Add(e), State.Apply(e, InitialSlots), InitialSlots, Checkpoint, marks);
+    }
+
+    /// <summary>
+    /// A revert only ever drops the end of the applied events (as replaying them all would), so the state is
+    /// folded again from the latest turn mark before what is kept; with no such mark, from the first event.
+    /// </summary>
+    private Tracker Revert(EventLog events, DialogueEvent revert)
+    {
+        int kept = applied.Count;
+        if (revert is ActionReverted) kept = UndoTillPrevious<ActionExecuted>(kept);
+        else kept = UndoTillPrevious<ActionExecuted>(UndoTillPrevious<UserUttered>(kept));
+
+        int m = 0;
+        while (m < marks.Length && marks[m].AppliedCount > kept) m++;
+        var mark = m < marks.Length ? marks[m] : null;
+        var remaining = applied.Prefix(kept);
+        var state = mark?.State ?? new TrackerState(InitialSlots);
+        for (int i = mark?.AppliedCount ?? 0; i < kept; i++) state = state.Apply(remaining[i], InitialSlots);
+        var checkpoint = Checkpoint is { } c && c.AppliedCount <= kept ? c : mark?.Checkpoint;
+        return new Tracker(ConversationId, events, remaining, state, InitialSlots, checkpoint, marks[m..]);
+    }
+
+    /// <summary>Rasa's undo_till_previous: the applied count after removing events from the end up to and including the last T.</summary>
+    private int UndoTillPrevious<T>(int count) where T : DialogueEvent
+    {
+        while (count > 0)
+            if (applied[--count] is T) break;
+        return count;
+    }
+
+    /// <summary>
+    /// This tracker as the start of a turn: a turn mark is added (the last <see cref="TurnsInMemory"/> are kept)
+    /// and the events before the oldest mark leave memory, to be read through <paramref name="loadAll"/> (every
+    /// stored event of the conversation, which must include all of this tracker's) if anything asks for them.
+    /// </summary>
+    public Tracker Compact(Func<IReadOnlyList<DialogueEvent>> loadAll)
+    {
+        TurnMark[] kept = [new TurnMark(Events.Count, applied.Count, State, Checkpoint), .. marks.AsSpan(0, Math.Min(marks.Length, TurnsInMemory - 1))];
+        var oldest = kept[^1];
+        int appliedFrom = Math.Min(oldest.AppliedCount, oldest.Checkpoint?.AppliedCount ?? 0);
+        var events = Events.Forget(oldest.EventCount, loadAll);
+        var appliedInMemory = applied.Forget(appliedFrom, () => AppliedEvents(events));
+        return new Tracker(ConversationId, events, appliedInMemory, State, InitialSlots, Checkpoint, kept);
     }
 
     public Tracker AppendAll(IEnumerable<DialogueEvent> events) =>
@@ -161,7 +217,4 @@ public sealed class Tracker
             if (found) return;
         }
     }
-
-    private static TrackerState Fold(IEnumerable<DialogueEvent> events, ImmutableDictionary<string, JsonElement?> initialSlots) =>
-        events.Aggregate(new TrackerState(initialSlots), (state, e) => state.Apply(e, initialSlots));
 }
