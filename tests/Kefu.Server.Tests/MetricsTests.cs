@@ -63,6 +63,28 @@ public partial class MetricsTests
     }
 
     [Fact]
+    public void One_label_set_is_one_series_whatever_the_order_of_its_tags()
+    {
+        using var meter = new Meter("Kefu.Tests.Labels");
+        using var exporter = new PrometheusExporter(m => ReferenceEquals(m, meter));
+        var counter = meter.CreateCounter<long>("test_hits");
+        KeyValuePair<string, object?> a = new("a", "1"), b = new("b", "2"), c = new("c", 3), d = new("d", "4");
+        counter.Add(1, a, b);
+        counter.Add(2, b, a);
+        counter.Add(4, a, b);
+        counter.Add(8, a, new KeyValuePair<string, object?>("b", "other"));
+        counter.Add(16, [d, c, b, a]);      // more tags than the quick path takes
+        counter.Add(32, [a, b, c, d]);
+
+        var text = exporter.Write();
+
+        AssertWellFormed(text);
+        Assert.Contains("test_hits{a=\"1\",b=\"2\"} 7\n", text);
+        Assert.Contains("test_hits{a=\"1\",b=\"other\"} 8\n", text);
+        Assert.Contains("test_hits{a=\"1\",b=\"2\",c=\"3\",d=\"4\"} 48\n", text);
+    }
+
+    [Fact]
     public void Observable_gauges_are_read_at_scrape_time()
     {
         using var meter = new Meter("Kefu.Tests.Observable");

@@ -8,6 +8,8 @@ namespace Kefu.Server.Metrics;
 internal abstract class InstrumentAggregate(string name, string type, string? description)
 {
     private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
+    // Measurements come with the same few label sets again and again: finding them by value spares formatting them.
+    private readonly ConcurrentDictionary<TagKey, Series> _byTags = new();
 
     public string Name { get; } = PrometheusExporter.SanitizeName(name, allowColon: true);
 
@@ -27,9 +29,31 @@ internal abstract class InstrumentAggregate(string name, string type, string? de
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var series = _series.GetOrAdd(LabelSet(tags), static (_, self) => self.NewSeries(), this);
+        var series = tags.Length <= TagKey.MaxTags ? SeriesFor(tags) : SeriesOf(tags);
         lock (series)
             series.Record(value);
+    }
+
+    private Series SeriesOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+        _series.GetOrAdd(LabelSet(tags), static (_, self) => self.NewSeries(), this);
+
+    private Series SeriesFor(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var key = new TagKey(tags);
+        return _byTags.TryGetValue(key, out var series) ? series : _byTags.GetOrAdd(key, SeriesOf(tags));
+    }
+
+    /// <summary>Up to three tags, in the order given, compared by value.</summary>
+    private readonly record struct TagKey(string? K1, object? V1, string? K2, object? V2, string? K3, object? V3)
+    {
+        public const int MaxTags = 3;
+
+        public TagKey(ReadOnlySpan<KeyValuePair<string, object?>> tags) : this(
+            tags.Length > 0 ? tags[0].Key : null, tags.Length > 0 ? tags[0].Value : null,
+            tags.Length > 1 ? tags[1].Key : null, tags.Length > 1 ? tags[1].Value : null,
+            tags.Length > 2 ? tags[2].Key : null, tags.Length > 2 ? tags[2].Value : null)
+        {
+        }
     }
 
     public void Write(StringBuilder text)

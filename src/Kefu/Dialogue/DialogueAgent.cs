@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Kefu.Dialogue.Actions;
 using Kefu.Dialogue.Policies;
@@ -56,7 +57,9 @@ public sealed class DialogueAgent : IChatService
     public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
         JsonElement? metadata = null, CancellationToken ct = default)
     {
+        long arrived = Stopwatch.GetTimestamp();
         using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        long locked = Stopwatch.GetTimestamp();
         var before = await LoadAsync(conversationId, ct).ConfigureAwait(false);
         var tracker = await LogUserMessageAsync(before, text, null, ct).ConfigureAwait(false);
 
@@ -67,7 +70,11 @@ public sealed class DialogueAgent : IChatService
             tracker = await PredictAndRunAsync(tracker, ct).ConfigureAwait(false);
         }
 
+        long decided = Stopwatch.GetTimestamp();
         var added = await SaveAsync(conversationId, before, tracker, ct).ConfigureAwait(false);
+        KefuMetrics.RecordTurnPhase("lock", arrived, locked);
+        KefuMetrics.RecordTurnPhase("engine", locked, decided);
+        KefuMetrics.RecordTurnPhase("store", decided, Stopwatch.GetTimestamp());
         return added.OfType<BotUttered>().Select(b => b.Message).ToList();
     }
 

@@ -12,4 +12,17 @@ public static class KefuMetrics
     public static readonly Counter<long> Intents = Meter.CreateCounter<long>("kefu_intents_total", description: "Predicted intents, tagged intent");
     public static readonly Counter<long> Fallbacks = Meter.CreateCounter<long>("kefu_fallbacks_total", description: "Turns that ended in a fallback action");
     public static readonly Counter<long> Handoffs = Meter.CreateCounter<long>("kefu_handoffs_total", description: "Conversations handed to a human agent");
+
+    /// <summary>
+    /// Where a turn's time goes, tagged phase: "lock" (waiting for the conversation's earlier messages), "engine"
+    /// (NLU, policies, actions) and "store" (waiting for the commit that makes the turn durable). A latency tail
+    /// in "store" with a quick engine points at the store or at the process being paused (GC), not at the bot.
+    /// </summary>
+    public static readonly Histogram<double> TurnPhases = Meter.CreateHistogram<double>("kefu_turn_phase_seconds", unit: "s",
+        description: "Seconds a turn spent waiting for its conversation (lock), in the engine, and waiting for the store (store)",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
+
+    public static void RecordTurnPhase(string phase, long startTimestamp, long endTimestamp) =>
+        TurnPhases.Record(System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp, endTimestamp).TotalSeconds,
+            new KeyValuePair<string, object?>("phase", phase));
 }
