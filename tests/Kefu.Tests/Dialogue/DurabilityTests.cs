@@ -27,4 +27,21 @@ public class DurabilityTests
             Assert.Equal(1, events.Count(e => e.Type == "session_started"));
         }
     }
+
+    [Fact]
+    public async Task A_long_conversation_reads_its_older_events_back_from_sqlite()
+    {
+        var db = Path.Combine(Directory.CreateTempSubdirectory("kefu-long-").FullName, "conversations.db");
+        using var store = new SqliteEventStore(db);
+        var agent = TinyShop.Agent(store);
+        var chat = new Chat(agent, "c-long");
+        for (int i = 0; i < 30; i++) chat.Send("/greet").Expect("您好");
+
+        // the cached tracker holds only its last turns: the tracker JSON reads the rest from the file
+        var tracker = await agent.GetTrackerAsync("c-long");
+        var events = tracker.GetProperty("events");
+        Assert.Equal((await store.LoadAsync("c-long")).Count, events.GetArrayLength());
+        Assert.Equal("session_started", events[1].GetProperty("event").GetString());
+        Assert.Equal(30, events.EnumerateArray().Count(e => e.GetProperty("event").GetString() == "user"));
+    }
 }
