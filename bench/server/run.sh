@@ -7,6 +7,7 @@
 #   bench/server/run.sh --url http://127.0.0.1:5005       # a server that is already running
 #
 # Options: --url URL  --start CMD  --duration 30s  --warmup 30s  --connections 64  --threads 2  --conversations 1000
+#          --rate N  (paced: the measured run offers N requests/s as a Poisson stream instead of saturating)
 # The warm-up runs the same load unmeasured until the JIT has finished tiering up (PGO-instrumented code turns into
 # optimized code ~30 s into a saturated run on two cores): the figures are the server's steady state.
 # With --start (or the default fake host) it also reports cold start (launch to first webhook reply, ms)
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-url="" start="" duration="30s" warmup="30s" connections=64 threads=2 conversations=1000
+url="" start="" duration="30s" warmup="30s" connections=64 threads=2 conversations=1000 rate=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --url) url="$2"; shift 2 ;;
@@ -24,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --connections) connections="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --conversations) conversations="$2"; shift 2 ;;
+    --rate) rate="$2"; shift 2 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
 done
@@ -66,7 +68,8 @@ fi
 
 # Warm-up (JIT tiering, connection pool, SQLite pages), then the measured run.
 KEFU_CONVERSATIONS=$conversations wrk -t"$threads" -c"$connections" -d"$warmup" -s bench/server/webhook.lua "$url" >/dev/null
-KEFU_CONVERSATIONS=$conversations wrk -t"$threads" -c"$connections" -d"$duration" --latency \
+KEFU_CONVERSATIONS=$conversations KEFU_RATE=$rate KEFU_CONNECTIONS=$connections \
+  wrk -t"$threads" -c"$connections" -d"$duration" --latency \
   -s bench/server/webhook.lua "$url" | tee "$workdir/wrk.out"
 
 # RSS counts the SQLite file's pages the server has mapped (mmap) too; RssAnon is the process's own memory.
@@ -76,4 +79,4 @@ if [[ -n "$server_pid" ]]; then
   rss_anon_mib=$(awk '/RssAnon/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status")
 fi
 result=$(grep '^{"requests"' "$workdir/wrk.out")
-echo "${result%\}},\"connections\":$connections,\"conversations\":$conversations,\"cold_start_ms\":$cold_start_ms,\"server_rss_mib\":$rss_mib,\"server_rss_anon_mib\":$rss_anon_mib}"
+echo "${result%\}},\"offered_rate\":$rate,\"connections\":$connections,\"conversations\":$conversations,\"cold_start_ms\":$cold_start_ms,\"server_rss_mib\":$rss_mib,\"server_rss_anon_mib\":$rss_anon_mib}"

@@ -1,6 +1,11 @@
 -- wrk script: POST the Rasa REST webhook across KEFU_CONVERSATIONS conversations (default 1000),
 -- cycling through a few Chinese customer-service messages. Prints one JSON line at the end.
+-- KEFU_RATE (requests/s over all connections, optional) paces the load: each connection waits an exponentially
+-- distributed time (mean connections / rate) before its next request, so requests arrive as a Poisson stream
+-- instead of back to back. Without it wrk sends the next request the moment a reply arrives (saturation).
 local conversations = tonumber(os.getenv("KEFU_CONVERSATIONS") or "1000")
+local rate = tonumber(os.getenv("KEFU_RATE") or "0")
+local connections = tonumber(os.getenv("KEFU_CONNECTIONS") or "64")
 local messages = { "你好", "我的订单到哪了", "订单号 123456789", "我要退货", "怎么开发票", "好的，谢谢" }
 local threads = {}
 
@@ -12,6 +17,7 @@ end
 function init(args)
   -- Threads start at different conversations so they do not walk in step.
   counter = thread_index * 7919
+  math.randomseed(os.time() + thread_index)
 end
 
 function request()
@@ -19,6 +25,13 @@ function request()
   local body = string.format('{"sender":"bench-%d","message":"%s"}',
     counter % conversations, messages[(counter % #messages) + 1])
   return wrk.format("POST", "/webhooks/rest/webhook", { ["Content-Type"] = "application/json" }, body)
+end
+
+if rate > 0 then
+  local mean_ms = connections / rate * 1000
+  function delay()
+    return math.floor(-math.log(1 - math.random()) * mean_ms + 0.5)
+  end
 end
 
 function done(summary, latency, requests)
