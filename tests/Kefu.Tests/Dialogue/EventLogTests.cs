@@ -70,4 +70,18 @@ public class EventLogTests
         Assert.Equal("a200", ((ActionExecuted)fromNew[75]).Name);
         Assert.Equal("a0,a1,a2", Names(forgetting.Prefix(3)));
     }
+
+    [Fact]
+    public void A_branch_leaves_the_free_slots_to_the_line_it_came_from()
+    {
+        var log = EventLog.Empty.Add(A(0)).Add(A(1));
+        var supposed = log.Branch(A(100)).Add(A(101));
+        var next = log.Add(A(2));
+
+        Assert.True(next.SharesChunksWith(log));          // appended in place
+        Assert.False(supposed.SharesChunksWith(log));
+        Assert.Equal("a0,a1,a100,a101", Names(supposed));
+        Assert.Equal("a0,a1,a2", Names(next));
+        Assert.False(log.Add(A(3)).SharesChunksWith(log)); // an Add where another Add was first has to copy
+    }
 }

@@ -46,6 +46,22 @@ public class FeaturizerCheckpointTests
         Assert.True(checks > 100);
     }
 
+    [Fact]
+    public void Equal_states_of_different_conversations_are_one_instance()
+    {
+        var domain = Domain.Value;
+        var random = new Random(7);
+        var events = Enumerable.Range(0, 60).Select(_ => RandomEvent(random, domain)).ToList();
+        var tracker = Tracker.Create("other", ImmutableDictionary<string, JsonElement?>.Empty, events);
+        var (a, currentA) = StateFeaturizer.Featurize(tracker.AppliedEvents(), domain, StateFeaturizer.MaxKeptTurns);
+        var (b, currentB, _) = StateFeaturizer.Featurize(tracker, domain, StateFeaturizer.MaxKeptTurns);
+
+        Assert.Same(currentA, currentB);
+        Assert.Equal(a.Count, b.Count);
+        Assert.True(a.Count > 0);
+        for (int i = 0; i < a.Count; i++) Assert.Same(a[i].State, b[i].State);
+    }
+
     internal static string Full(Tracker tracker, Domain domain, int keep)
     {
         var (turns, current) = StateFeaturizer.Featurize(tracker.AppliedEvents(), domain, keep);

@@ -31,6 +31,36 @@ public class TrackerTests
     }
 
     [Fact]
+    public void Supposing_events_changes_nothing_and_leaves_the_conversation_appending_in_place()
+    {
+        var t = Tracker.Create("c1", Initial).Append(new ActionExecuted("action_listen")).Append(User("我要退货", "return_refund"));
+        var supposed = t.Suppose([new ActiveLoopSet("return_form"), new SlotSet("order_id", Json("\"DD1\""))]);
+        var next = t.Append(new ActionExecuted("return_form"));
+
+        Assert.Equal("return_form", supposed.State.ActiveLoop);
+        Assert.Equal("DD1", supposed.State.SlotText("order_id"));
+        Assert.Null(t.State.ActiveLoop);
+        Assert.Equal(2, t.Events.Count);
+        Assert.Equal(["action_listen", "我要退货", "return_form"], next.Events.Select(e => e switch
+        {
+            ActionExecuted a => a.Name,
+            UserUttered u => u.Text,
+            _ => e.GetType().Name,
+        }));
+        Assert.True(next.Events.SharesChunksWith(t.Events));
+        Assert.Equal(4, supposed.Events.Count);
+    }
+
+    [Fact]
+    public void Setting_a_slot_to_the_value_it_has_keeps_the_state()
+    {
+        var value = Json("\"order_id\"");
+        var t = Tracker.Create("c1", Initial).Append(new SlotSet(TrackerState.RequestedSlot, value));
+        Assert.Same(t.State, t.State.Apply(new SlotSet(TrackerState.RequestedSlot, value), Initial));
+        Assert.NotSame(t.State, t.State.Apply(new SlotSet(TrackerState.RequestedSlot, Json("\"reason\"")), Initial));
+    }
+
+    [Fact]
     public void Rewind_removes_the_last_user_turn_and_the_listen_before_it()
     {
         var t = Tracker.Create("c1", Initial)

@@ -82,7 +82,7 @@ public sealed class ActionServerAction(string name, ActionServerClient client, I
         BotMessage message = new();
         if (responseName is not null)
         {
-            var tracker = context.Tracker.AppendAll(TemplateValues(r));
+            var tracker = context.Tracker.Suppose(TemplateValues(r));
             if (context.Responses.Render(responseName, tracker, context.Channel) is not { } rendered)
             {
                 logger.LogWarning("Action {Action} asked for response {Response}, which the domain does not have; skipped", name, responseName);

@@ -79,7 +79,7 @@ public sealed class TwoStageFallbackAction : IAction
         if (intent is null) return AskRephrase(c);
 
         List<BotButton> buttons = [new(YesTitle, "/" + intent), new(NoTitle, "/" + OutOfScopeIntent)];
-        var scratch = c.Tracker.Append(new SlotSet(IntentPlaceholder, JsonSerializer.SerializeToElement(intent)));
+        var scratch = c.Tracker.Suppose([new SlotSet(IntentPlaceholder, JsonSerializer.SerializeToElement(intent))]);
         if (c.Responses.Render(AffirmationResponse, scratch, c.Channel) is { } message)
             return [new BotUttered(message.Buttons is { Count: > 0 } ? message : message with { Buttons = buttons }, AffirmationResponse)];
         return [new BotUttered(new BotMessage(BuiltInAffirmationText(intent), Buttons: buttons), ActionNames.AskAffirmation)];
@@ -126,7 +126,7 @@ public sealed class TwoStageFallbackAction : IAction
     {
         var trigger = FallbackMessage(tracker);
         if (trigger is null) return [];
-        var future = tracker.Append(new ActionExecuted(Name)).AppendAll(eventsSoFar);
+        var future = tracker.Suppose([new ActionExecuted(Name), .. eventsSoFar]);
         var rewinds = new List<DialogueEvent>();
         // A rewind drops the end of the applied events (at least one user message), so the trigger stays while they reach past it.
         var applied = future.AppliedEvents();

@@ -17,6 +17,10 @@ public sealed class FormAction(FormDefinition form, Func<string, IAction?> findA
 {
     public string Name => form.Name;
 
+    /// <summary>requested_slot's values, made once: a SlotSet that repeats the current value then changes no state.</summary>
+    private readonly Dictionary<string, JsonElement> slotNames =
+        form.RequiredSlots.Distinct().ToDictionary(slot => slot, slot => JsonSerializer.SerializeToElement(slot));
+
     public async Task<IReadOnlyList<DialogueEvent>> RunAsync(ActionContext context, CancellationToken ct)
     {
         var tracker = context.Tracker;
@@ -35,12 +39,12 @@ public sealed class FormAction(FormDefinition form, Func<string, IAction?> findA
 
         if (findAction($"validate_{form.Name}") is { } validator)
         {
-            var validation = await validator.RunAsync(context with { Tracker = tracker.AppendAll(events) }, ct).ConfigureAwait(false);
+            var validation = await validator.RunAsync(context with { Tracker = tracker.Suppose(events) }, ct).ConfigureAwait(false);
             if (validation.Any(e => e is ActionExecutionRejected)) return validation;
             events.AddRange(validation);
         }
 
-        var after = tracker.AppendAll(events).State;
+        var after = tracker.Suppose(events).State;
         if (after.ActiveLoop != form.Name) return events;   // the validation action deactivated the form
         var next = form.RequiredSlots.FirstOrDefault(slot => after.Slot(slot) is not { ValueKind: not JsonValueKind.Null });
         if (next is null)
@@ -49,8 +53,8 @@ public sealed class FormAction(FormDefinition form, Func<string, IAction?> findA
             events.Add(new SlotSet(TrackerState.RequestedSlot, null));
             return events;
         }
-        events.Add(new SlotSet(TrackerState.RequestedSlot, JsonSerializer.SerializeToElement(next)));
-        var ask = context with { Tracker = tracker.AppendAll(events) };
+        events.Add(new SlotSet(TrackerState.RequestedSlot, slotNames[next]));
+        var ask = context with { Tracker = tracker.Suppose(events) };
         var question = ask.Utter($"utter_ask_{form.Name}_{next}");
         events.AddRange(question.Count > 0 ? question : ask.Utter($"utter_ask_{next}"));
         return events;

@@ -189,8 +189,10 @@ public static class StateFeaturizer
         {
             if (slotsChanged) (frozenSlots, slotsChanged) = (slots.ToImmutableSortedDictionary(StringComparer.Ordinal), false);
             if (userChanged) (entities, userChanged) = (EntitiesOf(user), false);
-            return new DialogueState(user?.Parse?.Intent.Name, entities, PrevAction, frozenSlots, loop);
+            return interned.Intern(new DialogueState(user?.Parse?.Intent.Name, entities, PrevAction, frozenSlots, loop));
         }
+
+        private readonly StateInterner interned = StateInterner.For(domain);
 
         private ImmutableSortedSet<string> EntitiesOf(UserUttered? u)
         {
@@ -252,6 +254,44 @@ public static class StateFeaturizer
             var slot = slots.GetValueOrDefault(name);
             if (slot?.Type != SlotType.Categorical || value is not { ValueKind: JsonValueKind.String } v) return StateFeaturizer.Feature(slot, value);
             return categories[name].GetValueOrDefault(v.GetString()!, "__other__");
+        }
+    }
+
+    /// <summary>
+    /// One instance per distinct state of a domain (up to <see cref="MaxStates"/>). Every cached conversation keeps
+    /// its latest turns' states in its checkpoint; most states recur across conversations, so sharing them leaves
+    /// a turn few new objects that outlive it, and each such object costs every garbage collection it survives.
+    /// </summary>
+    private sealed class StateInterner : IEqualityComparer<DialogueState>
+    {
+        public const int MaxStates = 10_000;
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Domain, StateInterner> Interners = new();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<DialogueState, DialogueState> states;
+
+        private StateInterner() => states = new(this);
+
+        public static StateInterner For(Domain domain) => Interners.GetValue(domain, _ => new StateInterner());
+
+        public DialogueState Intern(DialogueState state) =>
+            states.TryGetValue(state, out var known) ? known
+            : states.Count < MaxStates ? states.GetOrAdd(state, state)
+            : state;
+
+        // Records compare their collections by reference; states are equal when their contents are.
+        public bool Equals(DialogueState? a, DialogueState? b) =>
+            ReferenceEquals(a, b) || a is not null && b is not null
+            && a.Intent == b.Intent && a.PrevAction == b.PrevAction && a.ActiveLoop == b.ActiveLoop
+            && a.Entities.SequenceEqual(b.Entities) && a.Slots.Count == b.Slots.Count && a.Slots.SequenceEqual(b.Slots);
+
+        public int GetHashCode(DialogueState s)
+        {
+            var hash = new HashCode();
+            hash.Add(s.Intent);
+            hash.Add(s.PrevAction);
+            hash.Add(s.ActiveLoop);
+            foreach (var e in s.Entities) hash.Add(e);
+            foreach (var (k, v) in s.Slots) { hash.Add(k); hash.Add(v); }
+            return hash.ToHashCode();
         }
     }
 

@@ -111,7 +111,17 @@ public sealed class EventLog : IReadOnlyList<DialogueEvent>
             Slot(shared, count) = e;
             return new EventLog(shared, count + 1, firstInMemory, earlier);
         }
-        // A branch: share the full chunks, copy the partial one.
+        return Branch(e);
+    }
+
+    /// <summary>
+    /// This list with <paramref name="e"/> at the end, never written into the shared chunks: for a list that is only
+    /// looked at (what an action supposes), so that the line it came from keeps appending in place.
+    /// </summary>
+    public EventLog Branch(DialogueEvent e)
+    {
+        var shared = chunks;
+        // Share the full chunks, copy the partial one.
         var table = Volatile.Read(ref shared.Table);
         int full = count >> ChunkShift, rest = count & (ChunkSize - 1);
         var copy = new DialogueEvent[Math.Max(4, full + 1)][];
@@ -140,6 +150,9 @@ public sealed class EventLog : IReadOnlyList<DialogueEvent>
         table[chunk] ??= new DialogueEvent[ChunkSize];
         return ref table[chunk][index & (ChunkSize - 1)];
     }
+
+    /// <summary>Whether the two versions write into the same chunks (for tests: an append in place keeps them).</summary>
+    internal bool SharesChunksWith(EventLog other) => ReferenceEquals(chunks, other.chunks);
 
     /// <summary>Events [start, start + length) as an array.</summary>
     public DialogueEvent[] GetRange(int start, int length)

@@ -35,7 +35,7 @@ public sealed record TrackerState(
             LoopInterrupted = LoopInterrupted && a.Name != ActiveLoop,
             FollowupAction = FollowupAction == a.Name ? null : FollowupAction,
         },
-        SlotSet s => this with { Slots = Slots.SetItem(s.Name, s.Value) },
+        SlotSet s => Slots.SetItem(s.Name, s.Value) is var slots && slots == Slots ? this : this with { Slots = slots },
         ActiveLoopSet l => this with { ActiveLoop = l.Name, LoopInterrupted = false, LoopRejected = false },
         LoopInterrupted i => this with { LoopInterrupted = i.IsInterrupted },
         ActionExecutionRejected => this with { LoopRejected = true },
@@ -64,7 +64,7 @@ public abstract class AppliedEventsCheckpoint(int appliedCount)
 /// folds the state again from the latest such mark before the events it keeps, not from the first event; the
 /// marks also say how much of the conversation must stay in memory (see <see cref="Tracker.Compact"/>).
 /// </summary>
-internal sealed record TurnMark(int EventCount, int AppliedCount, TrackerState State, AppliedEventsCheckpoint? Checkpoint);
+internal readonly record struct TurnMark(int EventCount, int AppliedCount, TrackerState State, AppliedEventsCheckpoint? Checkpoint);
 
 /// <summary>
 /// One conversation: its full event log (what is stored) and the state folded from the applied events.
@@ -122,14 +122,29 @@ public sealed class Tracker
         return events is null ? tracker : tracker.AppendAll(events);
     }
 
-    public Tracker Append(DialogueEvent e)
+    public Tracker Append(DialogueEvent e) => Append(e, branch: false);
+
+    /// <summary>
+    /// This tracker after <paramref name="events"/>, for an action to look at before it decides what to return. Unlike
+    /// <see cref="AppendAll"/> it leaves the event log's free slots to the conversation itself, whose next append then
+    /// writes in place instead of copying the log's last chunk.
+    /// </summary>
+    public Tracker Suppose(IEnumerable<DialogueEvent> events)
     {
-        var events = Events.Add(e);
+        var supposed = this;
+        foreach (var e in events) supposed = supposed.Append(e, branch: ReferenceEquals(supposed, this));
+        return supposed;
+    }
+
+    private Tracker Append(DialogueEvent e, bool branch)
+    {
+        var events = branch ? Events.Branch(e) : Events.Add(e);
         if (e is UserUtteranceReverted or ActionReverted)
             return Revert(events, e);
         if (e is Restarted or SessionStarted)
             return new Tracker(ConversationId, events, [e], State.Apply(e, InitialSlots), InitialSlots);
-        return new Tracker(ConversationId, events, applied.Add(e), State.Apply(e, InitialSlots), InitialSlots, Checkpoint, marks);
+        var appliedAfter = branch ? applied.Branch(e) : applied.Add(e);
+        return new Tracker(ConversationId, events, appliedAfter, State.Apply(e, InitialSlots), InitialSlots, Checkpoint, marks);
     }
 
     /// <summary>
@@ -144,7 +159,7 @@ public sealed class Tracker
 
         int m = 0;
         while (m < marks.Length && marks[m].AppliedCount > kept) m++;
-        var mark = m < marks.Length ? marks[m] : null;
+        TurnMark? mark = m < marks.Length ? marks[m] : null;
         var remaining = applied.Prefix(kept);
         var state = mark?.State ?? new TrackerState(InitialSlots);
         for (int i = mark?.AppliedCount ?? 0; i < kept; i++) state = state.Apply(remaining[i], InitialSlots);
