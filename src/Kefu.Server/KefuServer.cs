@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kefu.Dialogue;
 using Kefu.Observability;
+using Kefu.Server.Http;
 using Kefu.Server.Metrics;
 using Kefu.Server.Routes;
 using Kefu.Server.Storage;
@@ -77,6 +78,17 @@ public static class KefuServer
         // Created now, not at the first scrape, so that it sees every measurement from the first request on.
         app.Services.GetRequiredService<PrometheusExporter>();
 
+        if (options.CollectionBudgetBytes > 0)
+        {
+            var pacer = new CollectionPacer(options.CollectionBudgetBytes);
+            // After the response has gone out, so that the request that spends the budget does not wait for the pause.
+            app.Use((context, next) =>
+            {
+                if (pacer.Due)
+                    context.Response.OnCompleted(static p => { ((CollectionPacer)p).Collect(); return Task.CompletedTask; }, pacer);
+                return next(context);
+            });
+        }
         app.UseHttpMetrics(app.Services.GetRequiredService<HttpMetrics>());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
