@@ -133,7 +133,8 @@ public static class StateFeaturizer
     private sealed class Fold(Domain domain)
     {
         private readonly SlotTable slotTable = SlotTable.For(domain);
-        private readonly SortedDictionary<string, string> slots = new(StringComparer.Ordinal);
+        /// <summary>A mutable copy of frozenSlots, made at the first SlotSet that changes a feature.</summary>
+        private SortedDictionary<string, string>? slots;
         private UserUttered? user;
         private ImmutableSortedSet<string> entities = [];
 
@@ -143,7 +144,6 @@ public static class StateFeaturizer
             user = checkpoint.User;
             entities = checkpoint.State.Entities;
             frozenSlots = checkpoint.State.Slots;
-            foreach (var (k, v) in frozenSlots) slots[k] = v;
             loop = checkpoint.State.ActiveLoop;
             PrevAction = checkpoint.State.PrevAction;
         }
@@ -165,9 +165,13 @@ public static class StateFeaturizer
                     break;
                 case SlotSet s:
                     var feature = slotTable.Feature(s.Name, s.Value);
-                    bool changed = feature is null ? slots.Remove(s.Name) : !(slots.TryGetValue(s.Name, out var old) && old == feature);
-                    if (feature is not null) slots[s.Name] = feature;
-                    slotsChanged |= changed;
+                    IReadOnlyDictionary<string, string> current = slots ?? (IReadOnlyDictionary<string, string>)frozenSlots;
+                    bool has = current.TryGetValue(s.Name, out var old);
+                    if (feature is null ? !has : has && old == feature) break;
+                    slots ??= new SortedDictionary<string, string>(frozenSlots, StringComparer.Ordinal);
+                    if (feature is null) slots.Remove(s.Name);
+                    else slots[s.Name] = feature;
+                    slotsChanged = true;
                     break;
                 case ActiveLoopSet l:
                     loop = l.Name;
@@ -175,19 +179,23 @@ public static class StateFeaturizer
                 case SessionStarted or Restarted:
                     (user, PrevAction, loop) = (null, null, null);
                     userChanged = true;
-                    slotsChanged |= slots.Count > 0;
-                    slots.Clear();
+                    ClearSlots();
                     break;
                 case AllSlotsReset:
-                    slotsChanged |= slots.Count > 0;
-                    slots.Clear();
+                    ClearSlots();
                     break;
             }
         }
 
+        private void ClearSlots()
+        {
+            slotsChanged |= (slots?.Count ?? frozenSlots.Count) > 0;
+            slots = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        }
+
         public DialogueState Snapshot()
         {
-            if (slotsChanged) (frozenSlots, slotsChanged) = (slots.ToImmutableSortedDictionary(StringComparer.Ordinal), false);
+            if (slotsChanged) (frozenSlots, slotsChanged) = (slots!.ToImmutableSortedDictionary(StringComparer.Ordinal), false);
             if (userChanged) (entities, userChanged) = (EntitiesOf(user), false);
             return interned.Intern(new DialogueState(user?.Parse?.Intent.Name, entities, PrevAction, frozenSlots, loop));
         }

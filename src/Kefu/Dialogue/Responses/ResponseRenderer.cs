@@ -13,21 +13,45 @@ namespace Kefu.Dialogue.Responses;
 /// </summary>
 public sealed class ResponseRenderer(Domain domain)
 {
+    /// <summary>
+    /// The messages of variations without a `{slot}`, made once: every cached conversation keeps its last turns'
+    /// messages, and a shared one is not copied by each garbage collection that a conversation's own would survive.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ResponseVariation, BotMessage> fixedMessages =
+        new(ReferenceEqualityComparer.Instance);
+
     public BotMessage? Render(string responseName, Tracker tracker, string? channel)
     {
         if (domain.FindResponse(responseName) is not { } response) return null;
-        var conditional = response.Variations.Where(v => v.Conditions.Count > 0 && v.Conditions.All(c => ConditionHolds(c, tracker.State))).ToList();
-        var eligible = conditional.Count > 0 ? conditional : response.Variations.Where(v => v.Conditions.Count == 0).ToList();
-        var forChannel = eligible.Where(v => v.Channel is not null && v.Channel == channel).ToList();
-        var candidates = forChannel.Count > 0 ? forChannel : eligible.Where(v => v.Channel is null).ToList();
+        var candidates = Plain(response.Variations) ? response.Variations : Candidates(response.Variations, tracker.State, channel);
         if (candidates.Count == 0) return null;
         var pick = candidates[(int)((uint)StableHash(tracker.ConversationId, tracker.Events.Count) % (uint)candidates.Count)];
-        return new BotMessage(
-            pick.Text is null ? null : Fill(pick.Text, tracker.State),
-            pick.Image,
-            pick.Buttons.Count == 0 ? null : pick.Buttons.Select(b => new BotButton(Fill(b.Title, tracker.State), b.Payload)).ToList(),
-            pick.Custom);
+        bool templated = pick.Text?.Contains('{') == true || pick.Buttons.Any(b => b.Title.Contains('{'));
+        return templated ? Message(pick, tracker.State) : fixedMessages.GetOrAdd(pick, static p => Message(p, null));
     }
+
+    /// <summary>Whether every variation is for every channel and without conditions (most are): then all are candidates.</summary>
+    private static bool Plain(IReadOnlyList<ResponseVariation> variations)
+    {
+        for (int i = 0; i < variations.Count; i++)
+            if (variations[i].Conditions.Count > 0 || variations[i].Channel is not null) return false;
+        return true;
+    }
+
+    private static IReadOnlyList<ResponseVariation> Candidates(IReadOnlyList<ResponseVariation> variations, TrackerState state, string? channel)
+    {
+        var conditional = variations.Where(v => v.Conditions.Count > 0 && v.Conditions.All(c => ConditionHolds(c, state))).ToList();
+        var eligible = conditional.Count > 0 ? conditional : variations.Where(v => v.Conditions.Count == 0).ToList();
+        var forChannel = eligible.Where(v => v.Channel is not null && v.Channel == channel).ToList();
+        return forChannel.Count > 0 ? forChannel : eligible.Where(v => v.Channel is null).ToList();
+    }
+
+    /// <summary>The variation as a message, its placeholders filled from <paramref name="state"/> (none when null).</summary>
+    private static BotMessage Message(ResponseVariation pick, TrackerState? state) => new(
+        pick.Text is null || state is null ? pick.Text : Fill(pick.Text, state),
+        pick.Image,
+        pick.Buttons.Count == 0 ? null : pick.Buttons.Select(b => new BotButton(state is null ? b.Title : Fill(b.Title, state), b.Payload)).ToList(),
+        pick.Custom);
 
     private static bool ConditionHolds(ResponseCondition c, TrackerState state)
     {

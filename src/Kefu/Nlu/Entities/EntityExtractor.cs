@@ -84,6 +84,7 @@ public sealed class EntityExtractor
             if (found.Any(e => e.Start < to && from < e.End)) continue;
             found.Add(Span(text, from, to, name));
         }
+        if (found.Count == 0) return [];   // the parse outlives the turn in the conversation's events: no empty list to keep
         found.Sort((a, b) => a.Start.CompareTo(b.Start));
         return found;
     }
