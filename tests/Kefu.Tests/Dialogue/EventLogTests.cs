@@ -69,6 +69,15 @@ public class EventLogTests
         Assert.Equal("a64,a65,a300", string.Join(",", Enumerable.Range(64, 3).Select(i => ((ActionExecuted)prefix[i]).Name)));
         Assert.Equal("a200", ((ActionExecuted)fromNew[75]).Name);
         Assert.Equal("a0,a1,a2", Names(forgetting.Prefix(3)));
+
+        var branch = fromNew.Branch(A(400)).Add(A(401));           // copies only the chunks in memory
+        Assert.Equal("a64,a65,a66", string.Join(",", Enumerable.Range(64, 3).Select(i => ((ActionExecuted)branch[i]).Name)));
+        Assert.Equal("a200,a400,a401", string.Join(",", Enumerable.Range(75, 3).Select(i => ((ActionExecuted)branch[i]).Name)));
+        Assert.Equal("a3", ((ActionExecuted)branch[3]).Name);
+        var longer = branch;
+        for (int i = 0; i < 70; i++) longer = longer.Add(A(500 + i));   // grows the table past its first chunks
+        Assert.Equal("a569", ((ActionExecuted)longer[147]).Name);
+        Assert.Equal("a401", ((ActionExecuted)longer[77]).Name);
     }
 
     [Fact]

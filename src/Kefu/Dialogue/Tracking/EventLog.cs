@@ -17,11 +17,16 @@ public sealed class EventLog : IReadOnlyList<DialogueEvent>
     private const int ChunkShift = 5;
     public const int ChunkSize = 1 << ChunkShift;
 
-    /// <summary>Chunks shared by the versions of one line; Filled counts the events written into them.</summary>
-    private sealed class Chunks(DialogueEvent[][] table, int filled)
+    /// <summary>
+    /// Chunks shared by the versions of one line; Filled counts the events written into them. Table[i] is chunk
+    /// FirstChunk + i: a forgetting line's table starts at its first chunk in memory, so that copying it for a branch
+    /// costs the chunks in memory, not the whole conversation.
+    /// </summary>
+    private sealed class Chunks(DialogueEvent[][] table, int filled, int firstChunk = 0)
     {
         public DialogueEvent[][] Table = table;   // replaced (never changed in place below Filled) when it grows
         public int Filled = filled;
+        public readonly int FirstChunk = firstChunk;
     }
 
     /// <summary>The events before a forgetting version's first chunk, loaded on first use.</summary>
@@ -62,7 +67,7 @@ public sealed class EventLog : IReadOnlyList<DialogueEvent>
     public DialogueEvent this[int index] => (uint)index >= (uint)count
         ? throw new ArgumentOutOfRangeException(nameof(index))
         : index >= firstInMemory
-            ? Volatile.Read(ref chunks.Table)[index >> ChunkShift][index & (ChunkSize - 1)]
+            ? Volatile.Read(ref chunks.Table)[(index >> ChunkShift) - chunks.FirstChunk][index & (ChunkSize - 1)]
             : EarlierEvent(index);
 
     private DialogueEvent EarlierEvent(int index)
@@ -80,18 +85,10 @@ public sealed class EventLog : IReadOnlyList<DialogueEvent>
     {
         int first = Math.Min(before, count) >> ChunkShift << ChunkShift;
         if (first <= firstInMemory) return this;
-        // Like a branch: a new table (the forgotten chunks left null) and a copy of the partial last chunk, so that
-        // this version and the new one never append into the same array.
-        var table = Volatile.Read(ref chunks.Table);
-        var copy = new DialogueEvent[table.Length][];
-        int full = count >> ChunkShift, rest = count & (ChunkSize - 1);
-        Array.Copy(table, first >> ChunkShift, copy, first >> ChunkShift, full - (first >> ChunkShift));
-        if (rest > 0)
-        {
-            copy[full] = new DialogueEvent[ChunkSize];
-            Array.Copy(table[full], copy[full], rest);
-        }
-        return new EventLog(new Chunks(copy, count), count, first, new Earlier(load));
+        // Like a branch: a new table from the first chunk kept and a copy of the partial last chunk, so that this
+        // version and the new one never append into the same array.
+        var copy = CopyTable(first >> ChunkShift);
+        return new EventLog(new Chunks(copy, count, first >> ChunkShift), count, first, new Earlier(load));
     }
 
     /// <summary>The first <paramref name="length"/> events (a revert's applied events); appending to it branches.</summary>
@@ -120,26 +117,30 @@ public sealed class EventLog : IReadOnlyList<DialogueEvent>
     /// </summary>
     public EventLog Branch(DialogueEvent e)
     {
-        var shared = chunks;
-        // Share the full chunks, copy the partial one.
-        var table = Volatile.Read(ref shared.Table);
-        int full = count >> ChunkShift, rest = count & (ChunkSize - 1);
+        var branch = new Chunks(CopyTable(chunks.FirstChunk), count + 1, chunks.FirstChunk);
+        Slot(branch, count) = e;
+        return new EventLog(branch, count + 1, firstInMemory, earlier);
+    }
+
+    /// <summary>A table of this version's chunks from <paramref name="firstChunk"/> on: the full ones shared, the partial one copied.</summary>
+    private DialogueEvent[][] CopyTable(int firstChunk)
+    {
+        var table = Volatile.Read(ref chunks.Table);
+        int full = (count >> ChunkShift) - firstChunk, rest = count & (ChunkSize - 1), skip = firstChunk - chunks.FirstChunk;
         var copy = new DialogueEvent[Math.Max(4, full + 1)][];
-        Array.Copy(table, copy, full);
+        Array.Copy(table, skip, copy, 0, full);
         if (rest > 0)
         {
             copy[full] = new DialogueEvent[ChunkSize];
-            Array.Copy(table[full], copy[full], rest);
+            Array.Copy(table[skip + full], copy[full], rest);
         }
-        var branch = new Chunks(copy, count + 1);
-        Slot(branch, count) = e;
-        return new EventLog(branch, count + 1, firstInMemory, earlier);
+        return copy;
     }
 
     /// <summary>The slot of event <paramref name="index"/>, which this caller alone has claimed; grows the table and chunk as needed.</summary>
     private static ref DialogueEvent Slot(Chunks shared, int index)
     {
-        int chunk = index >> ChunkShift;
+        int chunk = (index >> ChunkShift) - shared.FirstChunk;
         var table = Volatile.Read(ref shared.Table);
         if (chunk >= table.Length)
         {
