@@ -133,6 +133,7 @@ public static class StateFeaturizer
     private sealed class Fold(Domain domain)
     {
         private readonly SlotTable slotTable = SlotTable.For(domain);
+        private readonly StateInterner interned = StateInterner.For(domain);
         /// <summary>A mutable copy of frozenSlots, made at the first SlotSet that changes a feature.</summary>
         private SortedDictionary<string, string>? slots;
         private UserUttered? user;
@@ -199,8 +200,6 @@ public static class StateFeaturizer
             if (userChanged) (entities, userChanged) = (EntitiesOf(user), false);
             return interned.Intern(new DialogueState(user?.Parse?.Intent.Name, entities, PrevAction, frozenSlots, loop));
         }
-
-        private readonly StateInterner interned = StateInterner.For(domain);
 
         private ImmutableSortedSet<string> EntitiesOf(UserUttered? u)
         {
@@ -289,7 +288,19 @@ public static class StateFeaturizer
         public bool Equals(DialogueState? a, DialogueState? b) =>
             ReferenceEquals(a, b) || a is not null && b is not null
             && a.Intent == b.Intent && a.PrevAction == b.PrevAction && a.ActiveLoop == b.ActiveLoop
-            && a.Entities.SequenceEqual(b.Entities) && a.Slots.Count == b.Slots.Count && a.Slots.SequenceEqual(b.Slots);
+            && a.Entities.SequenceEqual(b.Entities) && SameSlots(a.Slots, b.Slots);
+
+        // Not SequenceEqual: KeyValuePair has no IEquatable, and its default comparer reflects over its fields.
+        private static bool SameSlots(ImmutableSortedDictionary<string, string> a, ImmutableSortedDictionary<string, string> b)
+        {
+            if (ReferenceEquals(a, b)) return true;
+            if (a.Count != b.Count) return false;
+            using var x = a.GetEnumerator();
+            using var y = b.GetEnumerator();
+            while (x.MoveNext() && y.MoveNext())
+                if (x.Current.Key != y.Current.Key || x.Current.Value != y.Current.Value) return false;
+            return true;
+        }
 
         public int GetHashCode(DialogueState s)
         {

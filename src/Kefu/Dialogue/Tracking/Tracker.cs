@@ -35,7 +35,7 @@ public sealed record TrackerState(
             LoopInterrupted = LoopInterrupted && a.Name != ActiveLoop,
             FollowupAction = FollowupAction == a.Name ? null : FollowupAction,
         },
-        SlotSet s => Slots.SetItem(s.Name, s.Value) is var slots && slots == Slots ? this : this with { Slots = slots },
+        SlotSet s => WithSlots(Slots.SetItem(s.Name, s.Value)),
         ActiveLoopSet l => this with { ActiveLoop = l.Name, LoopInterrupted = false, LoopRejected = false },
         LoopInterrupted i => this with { LoopInterrupted = i.IsInterrupted },
         ActionExecutionRejected => this with { LoopRejected = true },
@@ -46,6 +46,9 @@ public sealed record TrackerState(
         ConversationResumed => this with { Paused = false },
         _ => this,
     };
+
+    /// <summary>An unchanged slot (SetItem gives the same dictionary back) keeps this state: nothing new to outlive the turn.</summary>
+    private TrackerState WithSlots(ImmutableDictionary<string, JsonElement?> slots) => slots == Slots ? this : this with { Slots = slots };
 }
 
 /// <summary>
