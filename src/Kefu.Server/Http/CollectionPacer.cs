@@ -1,13 +1,13 @@
 namespace Kefu.Server.Http;
 
 /// <summary>
-/// Starts a gen-0 garbage collection once the process has allocated <c>budgetBytes</c> since the last one (looked at as
-/// a request comes in, collected once its response has gone out): many short pauses instead of a few long ones. A collection's pause grows with the
-/// conversations touched since the one before (their new state is copied out of gen 0), and the runtime sizes its own
-/// gen-0 budget from the CPU cache (~14 MB on the benchmark VM): at 3,000 turns/s that was a pause of 12–15 ms every
-/// ~130 ms and a gen-1 one of ~30 ms every ~500 ms, so p99 was the pause. The runtime takes a smaller budget only from
-/// the environment (DOTNET_GCgen0size; runtimeconfig.json has no such setting), which the server cannot set for itself.
-/// Figures in docs/benchmarks.md.
+/// Starts a gen-0 garbage collection once the process has allocated <c>budgetBytes</c> since the last one (looked at
+/// as a request comes in, collected once its response has gone out): many short pauses instead of a few long ones.
+/// A collection's pause grows with the conversations touched since the one before (their new state is copied out of
+/// gen 0), and the runtime sizes its own gen-0 budget from the CPU cache (~14 MB on the benchmark VM): at 3,000 turns/s
+/// that was a pause of 12–15 ms every ~130 ms and a gen-1 one of ~30 ms every ~500 ms, so p99 was the pause. The
+/// runtime takes a smaller budget only from the environment (DOTNET_GCgen0size; runtimeconfig.json has no such
+/// setting), which the server cannot set for itself. Figures in docs/benchmarks.md.
 /// </summary>
 public sealed class CollectionPacer(long budgetBytes)
 {
