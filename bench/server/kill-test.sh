@@ -3,7 +3,7 @@
 #
 #   bench/server/kill-test.sh                       # the fake-bot host on a fresh database
 #   bench/server/kill-test.sh --url http://127.0.0.1:5005 --token TOKEN \
-#       --start "dotnet src/Kefu.Cli/bin/Release/net10.0/kefu.dll serve --project samples/ecommerce-zh"
+#       --start "dotnet src/Kefu.Cli/bin/Release/net10.0/Kefu.Cli.dll serve --project samples/ecommerce-zh"
 #
 # Messages go out from 8 parallel senders to 8 conversations; the server is killed while they are in flight.
 # Afterwards each conversation's tracker must hold at least the user messages that got a 200 (counted by

@@ -3,7 +3,7 @@
 #
 #   bench/server/run.sh                                   # the fake-bot host (HTTP + SQLite path, no NLU)
 #   bench/server/run.sh --url http://127.0.0.1:5005 \
-#       --start "dotnet src/Kefu.Cli/bin/Release/net10.0/kefu.dll serve --project samples/ecommerce-zh"
+#       --start "dotnet src/Kefu.Cli/bin/Release/net10.0/Kefu.Cli.dll serve --project samples/ecommerce-zh"
 #   bench/server/run.sh --url http://127.0.0.1:5005       # a server that is already running
 #
 # Options: --url URL  --start CMD  --duration 30s  --warmup 30s  --connections 64  --threads 2  --conversations 1000
