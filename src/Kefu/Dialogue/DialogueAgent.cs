@@ -88,7 +88,7 @@ public sealed class DialogueAgent : IChatService
     }
 
     /// <summary>Starts a new session when one is due, then appends the message with the given parse or the NLU's.</summary>
-    private async Task<Tracker> LogUserMessageAsync(Tracker tracker, string text, NluParse? given, CancellationToken ct)
+    private async ValueTask<Tracker> LogUserMessageAsync(Tracker tracker, string text, NluParse? given, CancellationToken ct)
     {
         if (NeedsNewSession(tracker))
             tracker = await RunActionAsync(tracker, new PolicyPrediction(ActionNames.SessionStart, 1f, "session", 0), ct).ConfigureAwait(false);
@@ -100,7 +100,7 @@ public sealed class DialogueAgent : IChatService
     }
 
     /// <summary>Stores the events added since <paramref name="before"/>, then caches the tracker; returns those events.</summary>
-    private async Task<IReadOnlyList<DialogueEvent>> SaveAsync(string conversationId, Tracker before, Tracker tracker, CancellationToken ct)
+    private async ValueTask<IReadOnlyList<DialogueEvent>> SaveAsync(string conversationId, Tracker before, Tracker tracker, CancellationToken ct)
     {
         var added = tracker.Events.GetRange(before.Events.Count, tracker.Events.Count - before.Events.Count);
         await store.AppendAsync(conversationId, added.Select(RasaEventJson.ToStored).ToList(), ct).ConfigureAwait(false);
@@ -109,7 +109,7 @@ public sealed class DialogueAgent : IChatService
     }
 
     /// <summary>Slots whose `custom` mapping names an action get that action's SlotSet events, as in Rasa's action_extract_slots.</summary>
-    private async Task<Tracker> RunCustomMappingsAsync(Tracker tracker, CancellationToken ct)
+    private async ValueTask<Tracker> RunCustomMappingsAsync(Tracker tracker, CancellationToken ct)
     {
         foreach (var name in SlotExtractor.CustomMappingActions(bot.Domain, tracker.State))
         {
@@ -134,7 +134,7 @@ public sealed class DialogueAgent : IChatService
     }
 
     /// <summary>Runs policies and actions until the bot listens again.</summary>
-    private async Task<Tracker> PredictAndRunAsync(Tracker tracker, CancellationToken ct)
+    private async ValueTask<Tracker> PredictAndRunAsync(Tracker tracker, CancellationToken ct)
     {
         for (int i = 0; i < options.MaxActionsPerTurn; i++)
         {
@@ -150,7 +150,7 @@ public sealed class DialogueAgent : IChatService
     /// Logs the action, then its events (Rasa's order). A rejecting action (a form that cannot use the
     /// message) logs only the rejection. A failing or slow action becomes a polite reply, never an exception.
     /// </summary>
-    private async Task<Tracker> RunActionAsync(Tracker tracker, PolicyPrediction prediction, CancellationToken ct)
+    private async ValueTask<Tracker> RunActionAsync(Tracker tracker, PolicyPrediction prediction, CancellationToken ct)
     {
         tracker = tracker.AppendAll(prediction.Events ?? []);
         IReadOnlyList<DialogueEvent> events;
@@ -205,7 +205,7 @@ public sealed class DialogueAgent : IChatService
         return tracker.State.LatestMessage is { } lastUser && DateTimeOffset.UtcNow - lastUser.Timestamp > TimeSpan.FromMinutes(minutes);
     }
 
-    private async Task<Tracker> LoadAsync(string conversationId, CancellationToken ct)
+    private async ValueTask<Tracker> LoadAsync(string conversationId, CancellationToken ct)
     {
         if (trackers.TryGetValue(conversationId, out var cached)) return cached;
         var stored = await store.LoadAsync(conversationId, ct).ConfigureAwait(false);
