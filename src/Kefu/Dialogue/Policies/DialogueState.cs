@@ -133,7 +133,6 @@ public static class StateFeaturizer
     private sealed class Fold(Domain domain)
     {
         private readonly SlotTable slotTable = SlotTable.For(domain);
-        private readonly StateInterner interned = StateInterner.For(domain);
         /// <summary>A mutable copy of frozenSlots, made at the first SlotSet that changes a feature.</summary>
         private SortedDictionary<string, string>? slots;
         private UserUttered? user;
@@ -198,7 +197,7 @@ public static class StateFeaturizer
         {
             if (slotsChanged) (frozenSlots, slotsChanged) = (slots!.ToImmutableSortedDictionary(StringComparer.Ordinal), false);
             if (userChanged) (entities, userChanged) = (EntitiesOf(user), false);
-            return interned.Intern(new DialogueState(user?.Parse?.Intent.Name, entities, PrevAction, frozenSlots, loop));
+            return slotTable.States.Intern(new DialogueState(user?.Parse?.Intent.Name, entities, PrevAction, frozenSlots, loop));
         }
 
         private ImmutableSortedSet<string> EntitiesOf(UserUttered? u)
@@ -236,7 +235,7 @@ public static class StateFeaturizer
         return slot.Values.FirstOrDefault(x => string.Equals(x, text, StringComparison.OrdinalIgnoreCase))?.ToLowerInvariant() ?? "__other__";
     }
 
-    /// <summary>Slot definitions by name and categorical values by case-folded text, built once per domain.</summary>
+    /// <summary>Slot definitions by name, categorical values by case-folded text and the domain's states, one table per domain.</summary>
     private sealed class SlotTable
     {
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Domain, SlotTable> Tables = new();
@@ -244,6 +243,8 @@ public static class StateFeaturizer
         private readonly Dictionary<string, Dictionary<string, string>> categories = new(StringComparer.Ordinal);
 
         public static SlotTable For(Domain domain) => Tables.GetValue(domain, d => new SlotTable(d));
+
+        public StateInterner States { get; } = new();
 
         private SlotTable(Domain domain)
         {
@@ -272,12 +273,9 @@ public static class StateFeaturizer
     private sealed class StateInterner : IEqualityComparer<DialogueState>
     {
         public const int MaxStates = 10_000;
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Domain, StateInterner> Interners = new();
         private readonly System.Collections.Concurrent.ConcurrentDictionary<DialogueState, DialogueState> states;
 
-        private StateInterner() => states = new(this);
-
-        public static StateInterner For(Domain domain) => Interners.GetValue(domain, _ => new StateInterner());
+        public StateInterner() => states = new(this);
 
         public DialogueState Intern(DialogueState state) =>
             states.TryGetValue(state, out var known) ? known

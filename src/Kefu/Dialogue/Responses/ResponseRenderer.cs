@@ -26,8 +26,9 @@ public sealed class ResponseRenderer(Domain domain)
         var candidates = Plain(response.Variations) ? response.Variations : Candidates(response.Variations, tracker.State, channel);
         if (candidates.Count == 0) return null;
         var pick = candidates[(int)((uint)StableHash(tracker.ConversationId, tracker.Events.Count) % (uint)candidates.Count)];
+        if (fixedMessages.TryGetValue(pick, out var shared)) return shared;
         bool templated = pick.Text?.Contains('{') == true || pick.Buttons.Any(b => b.Title.Contains('{'));
-        return templated ? Message(pick, tracker.State) : fixedMessages.GetOrAdd(pick, static p => Message(p, null));
+        return templated ? Message(pick, tracker.State) : fixedMessages.GetOrAdd(pick, Message(pick, null));
     }
 
     /// <summary>Whether every variation is for every channel and without conditions (most are): then all are candidates.</summary>
