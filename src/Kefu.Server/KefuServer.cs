@@ -81,11 +81,11 @@ public static class KefuServer
         if (options.CollectionBudgetBytes > 0)
         {
             var pacer = new CollectionPacer(options.CollectionBudgetBytes);
-            // After the response has gone out, so that the request that spends the budget does not wait for the pause.
+            // Left after the response has gone out, so that the request that spends the budget does not wait for the pause.
             app.Use((context, next) =>
             {
-                if (pacer.Due)
-                    context.Response.OnCompleted(static p => { ((CollectionPacer)p).Collect(); return Task.CompletedTask; }, pacer);
+                pacer.Enter();
+                context.Response.OnCompleted(static p => { ((CollectionPacer)p).Leave(); return Task.CompletedTask; }, pacer);
                 return next(context);
             });
         }

@@ -4,23 +4,45 @@ namespace Kefu.Server.Tests;
 
 public class CollectionPacerTests
 {
-    [Fact]
-    public void Collects_once_the_budget_is_spent_and_starts_counting_again()
+    private const int Budget = 256 * 1024;
+
+    private static void Spend(int bytes)
     {
-        var pacer = new CollectionPacer(budgetBytes: 256 * 1024);
-        int start = GC.CollectionCount(0);
-        pacer.Collect();                                    // nothing spent yet: no collection
-        Assert.Equal(start, GC.CollectionCount(0));
-        Assert.False(pacer.Due);
-
         var garbage = new List<byte[]>();
-        for (int i = 0; i < 64; i++) garbage.Add(new byte[8 * 1024]);
+        for (int i = 0; i < bytes / 8192; i++) garbage.Add(new byte[8192]);
         GC.KeepAlive(garbage);
-        Assert.True(pacer.Due);
+    }
 
-        int before = GC.CollectionCount(0);
-        pacer.Collect();
-        Assert.True(GC.CollectionCount(0) > before);
-        Assert.False(pacer.Due);
+    [Fact]
+    public void Collects_once_the_budget_is_spent_and_nothing_else_is_in_flight()
+    {
+        int start = GC.CollectionCount(0);
+        var pacer = new CollectionPacer(Budget);
+        pacer.Enter();
+        Assert.False(pacer.Leave());                        // nothing spent yet
+
+        pacer.Enter();
+        pacer.Enter();
+        Spend(Budget + 8192);
+        Assert.False(pacer.Leave());                        // spent, but another request is still in flight
+        Assert.True(pacer.Leave());                         // the last one out collects (or finds the runtime did)
+        Assert.True(GC.CollectionCount(0) > start);
+
+        pacer.Enter();
+        Assert.False(pacer.Leave());                        // the budget started again
+    }
+
+    [Fact]
+    public void Under_sustained_load_collects_after_four_budgets_even_with_requests_in_flight()
+    {
+        var pacer = new CollectionPacer(Budget);
+        pacer.Enter();
+        pacer.Enter();
+        pacer.Enter();
+        Spend(2 * Budget);
+        Assert.False(pacer.Leave());
+        Spend(2 * Budget + 8192);
+        Assert.True(pacer.Leave());                         // one request still in flight
+        Assert.False(pacer.Leave());
     }
 }

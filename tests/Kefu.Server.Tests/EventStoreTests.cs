@@ -116,6 +116,20 @@ public sealed class SqliteEventStoreTests : EventStoreContract, IDisposable
     }
 
     [Fact]
+    public async Task A_row_is_json_text_that_sqlite_itself_can_read()
+    {
+        await _store.AppendAsync("c", [Event("user", 1), Event("bot", 2)]);
+
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath}");
+        connection.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT typeof(events), json_extract(events, '$[1].type'), json_extract(events, '$[1].timestamp'), json_extract(events, '$[1].event.text') FROM appends";
+        using var row = query.ExecuteReader();
+        Assert.True(row.Read());
+        Assert.Equal(["text", "bot", "2026-11-22T08:00:02.0000000+08:00", "第2条"], [row.GetString(0), row.GetString(1), row.GetString(2), row.GetString(3)]);
+    }
+
+    [Fact]
     public async Task A_failing_append_stores_nothing_and_does_not_harm_its_neighbours()
     {
         var broken = new StoredEvent(null!, "{}", DateTimeOffset.UnixEpoch);
