@@ -99,6 +99,34 @@ public class RestChannelTests
     }
 
     [Fact]
+    public async Task A_body_without_a_length_is_read_whole_however_long()
+    {
+        await using var host = await TestHost.StartAsync();
+        var message = string.Concat(Enumerable.Repeat("查订单 order 123 ", 500));   // ~9 KB of UTF-8, read in several pieces
+        var response = await host.Client.PostAsync(Webhook,
+            new UnknownLengthContent(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { sender = "u1", message }))));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("echo: " + message, (await response.ReadJsonAsync())[0].GetProperty("text").GetString());
+    }
+
+    /// <summary>A body sent without Content-Length (chunked), in 1 KB writes.</summary>
+    private sealed class UnknownLengthContent(byte[] body) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (var i = 0; i < body.Length; i += 1024)
+                await stream.WriteAsync(body.AsMemory(i, Math.Min(1024, body.Length - i)));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task Body_over_the_size_limit_gets_413()
     {
         await using var host = await TestHost.StartAsync(maxBodyBytes: 1024);
