@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Kefu.Dialogue;
@@ -110,9 +111,9 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         var events = new List<StoredEvent>();
         while (await reader.ReadAsync(ct))
         {
-            using var row = JsonDocument.Parse(reader.GetString(0));
+            using var row = JsonDocument.Parse(reader.GetFieldValue<byte[]>(0));
             foreach (var e in row.RootElement.EnumerateArray())
-                events.Add(new StoredEvent(e.GetProperty("type").GetString()!, e.GetProperty("event").GetRawText(),
+                events.Add(new StoredEvent(e.GetProperty("type").GetString()!, JsonMarshal.GetRawUtf8Value(e.GetProperty("event")).ToArray(),
                     ParseTimestamp(e.GetProperty("timestamp").GetString()!)));
         }
         return events;
@@ -278,14 +279,14 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             _json.WriteStartArray();
             foreach (var e in events)
             {
-                if (string.IsNullOrEmpty(e.Type) || string.IsNullOrEmpty(e.Json))
+                if (string.IsNullOrEmpty(e.Type) || e.Utf8Json is not { Length: > 0 })
                     throw new ArgumentException("an event needs a type and its JSON");
                 _json.WriteStartObject();
                 _json.WriteString("type", e.Type);
                 e.Timestamp.TryFormat(timestamp, out var length, "O", CultureInfo.InvariantCulture);
                 _json.WriteString("timestamp", timestamp[..length]);
                 _json.WritePropertyName("event");
-                _json.WriteRawValue(e.Json, skipInputValidation: true);
+                _json.WriteRawValue(e.Utf8Json, skipInputValidation: true);
                 _json.WriteEndObject();
             }
             _json.WriteEndArray();

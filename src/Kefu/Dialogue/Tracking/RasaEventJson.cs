@@ -149,18 +149,36 @@ public static class RasaEventJson
     /// <summary>JSON text written by <paramref name="write"/> through a per-thread buffer.</summary>
     public static string ToJsonString(Action<Utf8JsonWriter> write)
     {
+        write(ThreadWriter());
+        return Encoding.UTF8.GetString(Written());
+    }
+
+    public static StoredEvent ToStored(DialogueEvent e)
+    {
+        Write(ThreadWriter(), e);
+        return new(TypeName(e), Written().ToArray(), e.Timestamp);
+    }
+
+    public static DialogueEvent FromStored(StoredEvent stored)
+    {
+        using var json = JsonDocument.Parse(stored.Utf8Json);
+        return FromJson(json.RootElement);
+    }
+
+    private static Utf8JsonWriter ThreadWriter()
+    {
         buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
         writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.Reset(buffer);
-        write(writer);
-        writer.Flush();
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return writer;
     }
 
-    public static StoredEvent ToStored(DialogueEvent e) => new(TypeName(e), ToJsonString(w => Write(w, e)), e.Timestamp);
-
-    public static DialogueEvent FromStored(StoredEvent stored) => FromJson(JsonDocument.Parse(stored.Json).RootElement);
+    private static ReadOnlySpan<byte> Written()
+    {
+        writer!.Flush();
+        return buffer!.WrittenSpan;
+    }
 
     /// <summary>Reads one Rasa event; throws <see cref="FormatException"/> naming what is wrong.</summary>
     public static DialogueEvent FromJson(JsonElement o)
