@@ -72,7 +72,8 @@ public static class KefuServer
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
-        if (app.Services.GetService<IChatService>() is null)
+        // Asked without resolving it: a test's engine may be built only when first asked for.
+        if (!app.Services.GetRequiredService<IServiceProviderIsService>().IsService(typeof(IChatService)))
             throw new InvalidOperationException("no IChatService is registered: the server needs the dialogue engine");
         var options = app.Services.GetRequiredService<KefuServerOptions>();
         // Created now, not at the first scrape, so that it sees every measurement from the first request on.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Kefu.Dialogue;
 
 namespace Kefu.Server.Tests;
 
@@ -90,6 +91,23 @@ public class ApiTests
         Assert.Equal(new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero), status.GetProperty("trained_at").GetDateTimeOffset());
         Assert.False(string.IsNullOrEmpty(status.GetProperty("version").GetString()));
         Assert.True(status.GetProperty("ready").GetBoolean());
+    }
+
+    [Fact]
+    public async Task The_server_starts_and_is_live_while_the_engine_is_still_loading()
+    {
+        // As `kefu serve` does it: the engine arrives once the model, which loads beside the server, is there.
+        var engine = new TaskCompletionSource<IChatService>();
+        await using var host = await TestHost.StartAsync(ready: false, chat: _ => new DeferredChatService(engine.Task));
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
+        var early = await host.Client.PostAsync("/webhooks/rest/webhook", Http.Json("""{"sender":"u","message":"hi"}"""));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
+
+        engine.SetResult(new Fakes.EchoChatService(host.Store));
+        host.Readiness.MarkReady(new ModelInfo("m", null, null));
+        var reply = await host.Client.PostAsync("/webhooks/rest/webhook", Http.Json("""{"sender":"u","message":"hi"}"""));
+        Assert.Equal("echo: hi", (await reply.ReadJsonAsync())[0].GetProperty("text").GetString());
     }
 
     [Fact]

@@ -43,13 +43,13 @@ internal static class ServeCommand
         // The model loads (or trains) on one core while ASP.NET starts on the other; until it is ready the
         // server is live (/healthz) and answers 503 on the chat routes.
         var loading = Task.Run(() => BotLoader.LoadOrTrain(options.ProjectDirectory, modelPath, Console.Error), ct);
-        var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(sp =>
-            BotLoader.CreateAgent(loading.GetAwaiter().GetResult(), sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<ILogger<DialogueAgent>>())));
+        var engine = new TaskCompletionSource<IChatService>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(new DeferredChatService(engine.Task)));
         await app.StartAsync(ct);
         try
         {
             var bot = await loading;
-            app.Services.GetRequiredService<IChatService>();
+            engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(), app.Services.GetRequiredService<ILogger<DialogueAgent>>()));
             app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
         }
         catch
