@@ -26,7 +26,7 @@ public sealed record KefuServerOptions
 
     public const int MaxMessageCharacters = 10_000;
 
-    /// <summary>Bytes allocated between two gen-0 collections (see <see cref="Http.CollectionPacer"/>); 0 leaves it to the runtime.</summary>
+    /// <summary>Bytes allocated between two collections the server starts (see <see cref="Http.CollectionPacer"/>); 0 leaves it to the runtime.</summary>
     public long CollectionBudgetBytes { get; init; } = 2 * 1024 * 1024;
 
     public string ResolvedDatabasePath => DatabasePath ?? Path.Combine(ProjectDirectory, ".kefu", "conversations.db");

@@ -21,7 +21,7 @@ internal static class ServeCommand
         var db = new Option<string?>("--db") { Description = "SQLite file for conversations (default PROJECT/.kefu/conversations.db)" };
         var gcBudget = new Option<double>("--gc-budget-mb")
         {
-            Description = "MB allocated between two gen-0 garbage collections: smaller means shorter, more frequent pauses (0: the runtime's own, ~14 MB)",
+            Description = "MB allocated between two garbage collections: smaller means shorter, more frequent pauses (0: the runtime's own, ~14 MB)",
             DefaultValueFactory = _ => 2,
         };
         var command = new Command("serve", "Serve the bot: Rasa-compatible REST API and a web chat") { project, model, host, port, token, db, gcBudget };
