@@ -27,7 +27,7 @@ internal static class JsonBody
         if (request.ContentLength > maxBytes)
             return new(null, Problems.TooLarge(maxBytes));
 
-        // A pooled buffer: a fresh one per request (ArrayBufferWriter asked for 4 KB to read into) was a sixth of
+        // A pooled buffer: a fresh one per request (ArrayBufferWriter asked for 4 KB to read into) was a fifth of
         // the garbage a webhook request made.
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 1024, maxBytes) + 1);
         try
