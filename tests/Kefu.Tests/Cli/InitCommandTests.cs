@@ -1,5 +1,6 @@
 using Kefu.Cli.Commands;
 using Kefu.Projects;
+using Kefu.Tests.Projects;
 
 namespace Kefu.Tests.Cli;
 
@@ -10,7 +11,8 @@ public class InitCommandTests
     [InlineData("banking-en")]
     public void Template_becomes_a_valid_project(string template)
     {
-        var dir = Path.Combine(Directory.CreateTempSubdirectory("kefu-init-").FullName, "bot");
+        using var folder = new TempProject("kefu-init-");
+        var dir = folder.PathOf("bot");
 
         Assert.Equal(0, InitCommand.Run(dir, template));
 
@@ -22,8 +24,8 @@ public class InitCommandTests
     [Fact]
     public void Refuses_a_folder_that_is_not_empty()
     {
-        var dir = Directory.CreateTempSubdirectory("kefu-init-").FullName;
-        File.WriteAllText(Path.Combine(dir, "keep.txt"), "mine");
+        using var folder = new TempProject("kefu-init-", ("keep.txt", "mine"));
+        var dir = folder.Dir;
 
         Assert.Equal(1, InitCommand.Run(dir, "ecommerce-zh"));
         Assert.Equal("mine", File.ReadAllText(Path.Combine(dir, "keep.txt")));

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using Kefu.Tests.Projects;
 
 namespace Kefu.Tests.Cli;
 
@@ -62,7 +63,8 @@ public class ServeProcessTests
     [Fact]
     public async Task Serves_the_sample_and_continues_a_conversation_after_kill_9()
     {
-        var project = Path.Combine(Directory.CreateTempSubdirectory("kefu-serve-").FullName, "bot");
+        using var folder = new TempProject("kefu-serve-");   // deleted on return, after the finally blocks below killed both servers
+        var project = folder.PathOf("bot");
         Assert.Equal(0, Kefu.Cli.Commands.InitCommand.Run(project, "ecommerce-zh"));
         int port = FreePort();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };

@@ -1,4 +1,5 @@
 using Kefu.Server.Storage;
+using Kefu.Tests.Projects;
 
 namespace Kefu.Tests.Dialogue;
 
@@ -8,7 +9,8 @@ public class DurabilityTests
     [Fact]
     public async Task A_restarted_bot_continues_the_conversation_from_sqlite()
     {
-        var db = Path.Combine(Directory.CreateTempSubdirectory("kefu-durable-").FullName, "conversations.db");
+        using var folder = new TempProject("kefu-durable-");
+        var db = folder.PathOf("conversations.db");
         using (var store = new SqliteEventStore(db))
         {
             new Chat(TinyShop.Agent(store), "c1")
@@ -31,8 +33,8 @@ public class DurabilityTests
     [Fact]
     public async Task A_long_conversation_reads_its_older_events_back_from_sqlite()
     {
-        var db = Path.Combine(Directory.CreateTempSubdirectory("kefu-long-").FullName, "conversations.db");
-        using var store = new SqliteEventStore(db);
+        using var folder = new TempProject("kefu-long-");
+        using var store = new SqliteEventStore(folder.PathOf("conversations.db"));   // disposed first: it lets go of the file
         var agent = TinyShop.Agent(store);
         var chat = new Chat(agent, "c-long");
         for (int i = 0; i < 30; i++) chat.Send("/greet").Expect("您好");

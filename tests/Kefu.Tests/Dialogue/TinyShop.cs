@@ -3,6 +3,7 @@ using Kefu.Dialogue.Actions;
 using Kefu.Dialogue.Policies;
 using Kefu.Nlu;
 using Kefu.Projects;
+using Kefu.Tests.Projects;
 
 namespace Kefu.Tests.Dialogue;
 
@@ -121,14 +122,11 @@ public static class TinyShop
           - name: MemoizationPolicy
         """;
 
+    /// <summary>Loads the project from a temp folder that is gone again on return: Load reads every file up front.</summary>
     public static RasaProject WriteAndLoad()
     {
-        var dir = Directory.CreateTempSubdirectory("kefu-tinyshop-").FullName;
-        File.WriteAllText(Path.Combine(dir, "domain.yml"), Domain);
-        File.WriteAllText(Path.Combine(dir, "config.yml"), Config);
-        Directory.CreateDirectory(Path.Combine(dir, "data"));
-        File.WriteAllText(Path.Combine(dir, "data", "rules.yml"), Rules);
-        return RasaProject.Load(dir);
+        using var folder = new TempProject("kefu-tinyshop-", ("domain.yml", Domain), ("config.yml", Config), ("data/rules.yml", Rules));
+        return RasaProject.Load(folder.Dir);
     }
 
     /// <summary>An NLU that only understands /intent payloads; the agent parses those itself.</summary>

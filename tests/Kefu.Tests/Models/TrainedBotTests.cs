@@ -1,27 +1,29 @@
 using Kefu.Dialogue.Testing;
 using Kefu.Models;
+using Kefu.Tests.Projects;
 
 namespace Kefu.Tests.Models;
 
 /// <summary>Training the flagship sample for real: NLU and policies in one archive, reused until the project changes.</summary>
 public class TrainedBotTests
 {
-    private static string CopyOfSample()
+    private static TempProject CopyOfSample()
     {
-        var target = Directory.CreateTempSubdirectory("kefu-eco-").FullName;
         var source = Path.Combine(RepoPaths.Root, "samples", "ecommerce-zh");
+        var copy = new TempProject("kefu-eco-");
         foreach (var file in Kefu.Models.DialogueComponent.ProjectFiles(source).Append("tests/test_stories.yml"))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(target, file))!);
-            File.Copy(Path.Combine(source, file), Path.Combine(target, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy.PathOf(file))!);
+            File.Copy(Path.Combine(source, file), copy.PathOf(file));
         }
-        return target;
+        return copy;
     }
 
     [Fact]
     public void Model_is_reused_until_the_project_changes_and_serves_on_its_own()
     {
-        var dir = CopyOfSample();
+        using var sample = CopyOfSample();
+        var dir = sample.Dir;
         var log = new List<string>();
         var progress = new Progress(log);
 
@@ -39,7 +41,8 @@ public class TrainedBotTests
         Assert.Contains(log, l => l.Contains("project changed", StringComparison.Ordinal));
 
         // The archive alone (project folder gone) still has its domain and policies.
-        var archive = Path.Combine(Path.GetTempPath(), $"kefu-{Guid.NewGuid():N}.kefu");
+        using var elsewhere = new TempProject("kefu-eco-archive-");
+        var archive = elsewhere.PathOf("model.kefu");
         File.Copy(second.ModelPath, archive);
         Directory.Delete(dir, recursive: true);
         var standalone = TrainedBot.Load(archive);
@@ -49,7 +52,8 @@ public class TrainedBotTests
     [Fact]
     public void Sample_test_stories_pass_with_the_trained_nlu()
     {
-        var bot = TrainedBot.LoadOrTrain(CopyOfSample(), null);
+        using var sample = CopyOfSample();
+        var bot = TrainedBot.LoadOrTrain(sample.Dir, null);
         var report = StoryTester.Run(bot.Project.TestStories, bot.Project.Domain, bot.Policies.ToEnsemble(), bot.Nlu);
 
         Assert.True(report.Stories.Count >= 30);

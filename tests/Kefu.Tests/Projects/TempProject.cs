@@ -2,14 +2,17 @@ using Kefu.Projects;
 
 namespace Kefu.Tests.Projects;
 
-/// <summary>A Rasa project written to a fresh temp folder for one test, deleted afterwards.</summary>
+/// <summary>A Rasa project (or any files) written to a fresh temp folder for one test, deleted afterwards.</summary>
 internal sealed class TempProject : IDisposable
 {
-    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "kefu-project-" + Guid.NewGuid().ToString("N"));
+    public string Dir { get; }
 
-    public TempProject(params (string Path, string Text)[] files)
+    public TempProject(params (string Path, string Text)[] files) : this("kefu-project-", files) { }
+
+    /// <param name="prefix">Names the folder after its test, so one left behind says where it came from.</param>
+    public TempProject(string prefix, params (string Path, string Text)[] files)
     {
-        Directory.CreateDirectory(Dir);
+        Dir = Directory.CreateTempSubdirectory(prefix).FullName;
         foreach (var (path, text) in files) Write(path, text);
     }
 
@@ -46,9 +49,13 @@ internal sealed class TempProject : IDisposable
     /// <summary>Reads the project (never throws) and returns its diagnostics as <see cref="Lines"/>.</summary>
     public IReadOnlyList<string> Diagnose() => Lines(RasaProject.Read(Dir).Diagnostics);
 
+    /// <summary>
+    /// Deletes the folder, if the test left it. A file still held open (a child process, a SQLite connection on
+    /// Windows) keeps it: cleanup must not turn a passing test into a failure.
+    /// </summary>
     public void Dispose()
     {
         try { Directory.Delete(Dir, recursive: true); }
-        catch (IOException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }
