@@ -11,14 +11,13 @@ namespace Kefu.Samples.Ecommerce.Tests;
 /// <summary>
 /// The actions against the sample project itself (samples/ecommerce-zh of the repository holding Kefu.slnx):
 /// the names they use exist in its domain.yml and every order of data/orders.json renders completely.
-/// Each test returns at once when the sample is not in this checkout.
 /// </summary>
 public class SampleDomainTests
 {
     [Fact]
     public void Every_declared_action_is_implemented_and_every_name_used_is_declared()
     {
-        if (SampleDirectory() is not { } dir) return;
+        var dir = SampleDirectory();
         var domain = RasaProject.Load(dir).Domain;
 
         Assert.Equal(domain.Actions.Select(a => a.Name).Order(), EcommerceActions.Create(dir).Select(a => a.Name).Order());
@@ -30,7 +29,7 @@ public class SampleDomainTests
     [Fact]
     public async Task Every_order_of_the_sample_renders_without_missing_values()
     {
-        if (SampleDirectory() is not { } dir) return;
+        var dir = SampleDirectory();
         var domain = RasaProject.Load(dir).Domain;
         var check = EcommerceActions.Create(dir).Single(a => a.Name == "action_check_order");
         var orders = new OrderBook(new EcommerceOptions(dir)).All;
@@ -50,11 +49,13 @@ public class SampleDomainTests
     private static IEnumerable<string> Constants(Type type) =>
         type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!);
 
-    internal static string? SampleDirectory()
+    /// <summary>samples/ecommerce-zh of the checkout these tests are built in; a test fails if it is missing.</summary>
+    internal static string SampleDirectory()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Kefu.slnx")))
-                return Path.Combine(dir.FullName, "samples", "ecommerce-zh") is var p && File.Exists(Path.Combine(p, "domain.yml")) ? p : null;
-        return null;
+            if (File.Exists(Path.Combine(dir.FullName, "Kefu.slnx")) && Path.Combine(dir.FullName, "samples", "ecommerce-zh") is var sample
+                && File.Exists(Path.Combine(sample, "domain.yml")))
+                return sample;
+        throw new DirectoryNotFoundException($"samples/ecommerce-zh/domain.yml not found in any folder above {AppContext.BaseDirectory}");
     }
 }
