@@ -6,7 +6,8 @@ namespace Kefu.Projects;
 /// <summary>Reads config.yml: recipe, language, assistant_id, pipeline and policies.</summary>
 internal static class ConfigReader
 {
-    private static readonly string[] TopLevelKeys = ["recipe", "language", "assistant_id", "pipeline", "policies"];
+    // `version` is not read (Rasa ignores it in config.yml too) but projects carry it.
+    private static readonly string[] TopLevelKeys = ["version", "recipe", "language", "assistant_id", "pipeline", "policies"];
 
     public static ProjectConfig Read(YamlSource source)
     {

@@ -180,9 +180,10 @@ internal sealed class NluReader(DiagnosticBag diagnostics)
             var example = located.Example;
             if (firstIntent.TryGetValue(example.Text, out var first))
             {
+                // A warning, as in Rasa's validator (which only fails on it with --fail-on-warnings); the first one is kept.
                 if (first.Example.Intent != example.Intent)
-                    diagnostics.Error(located.Location,
-                        $"the example '{example.Text}' is under intent '{example.Intent}' and also under intent '{first.Example.Intent}' at {first.Location}; keep it under one intent");
+                    diagnostics.Warning(located.Location,
+                        $"the example '{example.Text}' is under intent '{example.Intent}' and also under intent '{first.Example.Intent}' at {first.Location}; trained under '{first.Example.Intent}' only, keep it under one intent");
                 else
                     diagnostics.Warning(located.Location,
                         $"the example '{example.Text}' of intent '{example.Intent}' is repeated (first at {first.Location})");

@@ -74,7 +74,8 @@ internal sealed class ProjectValidator(Domain domain, DiagnosticBag diagnostics)
                     diagnostics.Warning(at, $"the entity '{span.Entity}' is annotated in examples but is not in the domain's entities");
         }
         var trained = examples.Select(e => BaseIntent(e.Example.Intent)).ToHashSet(StringComparer.Ordinal);
-        foreach (var intent in domain.Intents.Where(i => !trained.Contains(i.Name)))
+        // Rasa's default intents (restart, session_start, nlu_fallback...) come from payloads and the fallback classifier.
+        foreach (var intent in domain.Intents.Where(i => !trained.Contains(i.Name) && !Domain.BuiltInIntents.Contains(i.Name)))
             diagnostics.Warning(intent.Location, $"the intent '{intent.Name}' has no NLU examples, so it can never be recognized");
     }
 
