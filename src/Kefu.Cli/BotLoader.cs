@@ -27,6 +27,7 @@ internal static class BotLoader
         var custom = services.GetServices<IAction>().Where(a => declared.Contains(a.Name)).ToList();
         var endpoint = ActionServerEndpoint.Load(bot.Project.Directory);
         var unknown = endpoint is null ? null : ActionServerAction.Fallback(domain, ActionServerClient.Create(endpoint), logger);
-        return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown, logger: logger);
+        return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown,
+            AgentOptions.For(bot.Project.Config.Language), logger);
     }
 }

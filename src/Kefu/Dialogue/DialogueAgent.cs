@@ -23,6 +23,14 @@ public sealed record AgentOptions
     public int MaxCachedConversations { get; init; } = 20_000;
     /// <summary>Said when an action fails and the domain has no utter_action_error.</summary>
     public string ActionErrorText { get; init; } = "抱歉，系统暂时出了点问题，请稍后再试。Sorry, something went wrong on our side.";
+
+    /// <summary>The defaults, with the action error said in the project's language (config.yml `language`).</summary>
+    public static AgentOptions For(string? language) => language?.StartsWith("zh", StringComparison.OrdinalIgnoreCase) switch
+    {
+        true => new() { ActionErrorText = "抱歉，系统暂时出了点问题，请稍后再试。" },
+        false => new() { ActionErrorText = "Sorry, something went wrong on our side. Please try again in a moment." },
+        null => new(),
+    };
 }
 
 /// <summary>
@@ -133,7 +141,7 @@ public sealed class DialogueAgent : IChatService
         return tracker;
     }
 
-    /// <summary>Runs policies and actions until the bot listens again.</summary>
+    /// <summary>Runs policies and actions until the bot listens again (or a session starts: Rasa's should_predict_another_action).</summary>
     private async ValueTask<Tracker> PredictAndRunAsync(Tracker tracker, CancellationToken ct)
     {
         for (int i = 0; i < options.MaxActionsPerTurn; i++)
@@ -141,6 +149,7 @@ public sealed class DialogueAgent : IChatService
             var prediction = bot.Policies.Predict(tracker, bot.Domain);
             tracker = await RunActionAsync(tracker, prediction, ct).ConfigureAwait(false);
             if (prediction.Action == ActionNames.Listen && tracker.State.LatestAction == ActionNames.Listen) return tracker;
+            if (prediction.Action == ActionNames.SessionStart) return tracker;
         }
         logger.LogWarning("Conversation {Id}: {Max} actions in one turn; listening", tracker.ConversationId, options.MaxActionsPerTurn);
         return tracker.Append(new ActionExecuted(ActionNames.Listen, "max_actions", 1f));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Kefu.Dialogue.Actions;
 
 namespace Kefu.Dialogue.Tracking;
 
@@ -39,7 +40,9 @@ public sealed record TrackerState(
         ActiveLoopSet l => this with { ActiveLoop = l.Name, LoopInterrupted = false, LoopRejected = false },
         LoopInterrupted i => this with { LoopInterrupted = i.IsInterrupted },
         ActionExecutionRejected => this with { LoopRejected = true },
-        Restarted or SessionStarted => new TrackerState(initialSlots),
+        // Rasa's Restarted.apply_to: the conversation starts over with a new session.
+        Restarted => new TrackerState(initialSlots) { FollowupAction = ActionNames.SessionStart },
+        SessionStarted => new TrackerState(initialSlots),
         AllSlotsReset => this with { Slots = initialSlots },
         FollowupAction f => this with { FollowupAction = f.Name },
         ConversationPaused => this with { Paused = true },
