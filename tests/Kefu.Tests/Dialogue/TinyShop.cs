@@ -136,7 +136,7 @@ public static class TinyShop
             new(text, new IntentPrediction("nlu_fallback", 0f), [], []);
     }
 
-    public static DialogueAgent Agent(IEventStore? store = null, AgentOptions? options = null)
+    public static DialogueAgent Agent(IEventStore? store = null, AgentOptions? options = null, params IAction[] more)
     {
         var project = WriteAndLoad();
         var submit = new DelegateAction("action_submit_return", c =>
@@ -144,6 +144,6 @@ public static class TinyShop
         var boom = new DelegateAction("action_boom", _ => throw new InvalidOperationException("database down"));
         var vip = new DelegateAction("action_lookup_vip", c =>
             [new Kefu.Dialogue.Tracking.SlotSet("vip", System.Text.Json.JsonSerializer.SerializeToElement(c.Tracker.ConversationId.StartsWith("vip", StringComparison.Ordinal)))]);
-        return BotFactory.CreateAgent(project.Domain, new NoNlu(), PolicyModel.Train(project), store ?? new InMemoryEventStore(), [submit, boom, vip], options: options);
+        return BotFactory.CreateAgent(project.Domain, new NoNlu(), PolicyModel.Train(project), store ?? new InMemoryEventStore(), [submit, boom, vip, .. more], options: options);
     }
 }

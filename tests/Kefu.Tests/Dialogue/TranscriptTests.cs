@@ -22,6 +22,16 @@ public class TranscriptTests
     }
 
     [Fact]
+    public void An_action_ask_action_asks_for_its_slot_before_the_response_does()
+    {
+        var ask = new Kefu.Dialogue.Actions.DelegateAction("action_ask_reason", c =>
+            [new Kefu.Dialogue.Tracking.BotUttered(new BotMessage($"订单{c.Tracker.State.SlotText("order_id")}为什么要退呢？"))]);
+        new Chat(TinyShop.Agent(null, null, ask))
+            .Send("/return_refund").Expect("订单号")
+            .Send("""/inform_order_id{"order_id": "DD20240101123"}""").Expect("订单DD20240101123为什么要退呢？");
+    }
+
+    [Fact]
     public void A_slot_given_with_the_request_is_not_asked_again()
     {
         new Chat(TinyShop.Agent())

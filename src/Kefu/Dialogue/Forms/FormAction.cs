@@ -10,8 +10,9 @@ namespace Kefu.Dialogue.Forms;
 /// A form as Rasa 3 runs it (rasa/core/actions/forms.py): on activation it sets the active loop and
 /// takes slots the triggering message already filled; after each user message it rejects when the
 /// message filled none of its slots (so other policies can answer), lets the validation action
-/// (validate_&lt;form&gt;) check the candidates, then asks for the next empty required slot with
-/// utter_ask_&lt;form&gt;_&lt;slot&gt; or utter_ask_&lt;slot&gt;, or deactivates when all are filled.
+/// (validate_&lt;form&gt;) check the candidates, then asks for the next empty required slot, or deactivates when
+/// all are filled. The question is the first of action_ask_&lt;form&gt;_&lt;slot&gt;, utter_ask_&lt;form&gt;_&lt;slot&gt;,
+/// action_ask_&lt;slot&gt;, utter_ask_&lt;slot&gt; the project has (Rasa's FormAction._ask_for_slot).
 /// </summary>
 public sealed class FormAction(FormDefinition form, Func<string, IAction?> findAction) : IAction
 {
@@ -55,8 +56,12 @@ public sealed class FormAction(FormDefinition form, Func<string, IAction?> findA
         }
         events.Add(new SlotSet(TrackerState.RequestedSlot, slotNames[next]));
         var ask = context with { Tracker = tracker.Suppose(events) };
-        var question = ask.Utter($"utter_ask_{form.Name}_{next}");
-        events.AddRange(question.Count > 0 ? question : ask.Utter($"utter_ask_{next}"));
+        foreach (var name in (string[])[$"action_ask_{form.Name}_{next}", $"utter_ask_{form.Name}_{next}", $"action_ask_{next}", $"utter_ask_{next}"])
+            if (findAction(name) is { } question)
+            {
+                events.AddRange(await question.RunAsync(ask, ct).ConfigureAwait(false));
+                break;
+            }
         return events;
     }
 
