@@ -141,15 +141,24 @@ public sealed class DialogueAgent : IChatService
         return tracker;
     }
 
-    /// <summary>Runs policies and actions until the bot listens again (or a session starts: Rasa's should_predict_another_action).</summary>
+    /// <summary>
+    /// Runs policies and actions until the bot listens again: it predicts action_listen, a session starts (Rasa's
+    /// should_predict_another_action), or an action took the user's message back (a fallback, action_back) without
+    /// saying it again (as the two-stage fallback does once affirmed): then nothing is left to answer, and predicting
+    /// on would answer the message before it, or fall back again and again.
+    /// </summary>
     private async ValueTask<Tracker> PredictAndRunAsync(Tracker tracker, CancellationToken ct)
     {
+        var heard = tracker.State.LatestMessage;
         for (int i = 0; i < options.MaxActionsPerTurn; i++)
         {
             var prediction = bot.Policies.Predict(tracker, bot.Domain);
             tracker = await RunActionAsync(tracker, prediction, ct).ConfigureAwait(false);
             if (prediction.Action == ActionNames.Listen && tracker.State.LatestAction == ActionNames.Listen) return tracker;
             if (prediction.Action == ActionNames.SessionStart) return tracker;
+            if (ReferenceEquals(tracker.State.LatestMessage, heard) || tracker.State.FollowupAction is not null) continue;
+            if (tracker.AppliedEvents() is not [.., UserUttered]) return tracker.Append(new ActionExecuted(ActionNames.Listen, "reverted", 1f));
+            heard = tracker.State.LatestMessage;
         }
         logger.LogWarning("Conversation {Id}: {Max} actions in one turn; listening", tracker.ConversationId, options.MaxActionsPerTurn);
         return tracker.Append(new ActionExecuted(ActionNames.Listen, "max_actions", 1f));

@@ -123,9 +123,10 @@ public static class TinyShop
         """;
 
     /// <summary>Loads the project from a temp folder that is gone again on return: Load reads every file up front.</summary>
-    public static RasaProject WriteAndLoad()
+    public static RasaProject WriteAndLoad(string rules = Rules, string stories = "version: \"3.1\"\nstories: []\n")
     {
-        using var folder = new TempProject("kefu-tinyshop-", ("domain.yml", Domain), ("config.yml", Config), ("data/rules.yml", Rules));
+        using var folder = new TempProject("kefu-tinyshop-",
+            ("domain.yml", Domain), ("config.yml", Config), ("data/rules.yml", rules), ("data/stories.yml", stories));
         return RasaProject.Load(folder.Dir);
     }
 
@@ -136,9 +137,11 @@ public static class TinyShop
             new(text, new IntentPrediction("nlu_fallback", 0f), [], []);
     }
 
-    public static DialogueAgent Agent(IEventStore? store = null, AgentOptions? options = null, params IAction[] more)
+    public static DialogueAgent Agent(IEventStore? store = null, AgentOptions? options = null, params IAction[] more) =>
+        Agent(WriteAndLoad(), store, options, more);
+
+    public static DialogueAgent Agent(RasaProject project, IEventStore? store = null, AgentOptions? options = null, params IAction[] more)
     {
-        var project = WriteAndLoad();
         var submit = new DelegateAction("action_submit_return", c =>
             [new Kefu.Dialogue.Tracking.BotUttered(new BotMessage($"退货已提交：{c.Tracker.State.SlotText("order_id")}，原因：{c.Tracker.State.SlotText("reason")}"))]);
         var boom = new DelegateAction("action_boom", _ => throw new InvalidOperationException("database down"));

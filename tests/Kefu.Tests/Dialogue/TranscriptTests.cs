@@ -68,9 +68,36 @@ public class TranscriptTests
     }
 
     [Fact]
-    public void Unknown_message_gets_the_default_fallback()
+    public void Unknown_message_gets_the_default_fallback_once()
     {
-        new Chat(TinyShop.Agent()).Send("随便说点什么").Expect("没听懂");
+        // The fallback takes the message back, which leaves the conversation waiting for the user: nothing more to say.
+        var chat = new Chat(TinyShop.Agent()).Send("随便说点什么").Expect("没听懂");
+        Assert.Single(chat.Replies);
+        chat.Send("/greet").Expect("您好");
+        Assert.Single(chat.Replies);
+    }
+
+    [Fact]
+    public void A_form_left_for_a_story_waits_when_the_story_waits()
+    {
+        // No rule answers a greeting here; the story does, then waits for the user, where a form resuming on its own
+        // (at rule priority) would ask for the order number at once.
+        var project = TinyShop.WriteAndLoad(TinyShop.Rules.Replace("- intent: greet", "- intent: goodbye").Replace("- action: utter_greet", "- action: utter_goodbye"), """
+            version: "3.1"
+            stories:
+              - story: a greeting inside the return form, then stop
+                steps:
+                  - intent: return_refund
+                  - action: return_form
+                  - active_loop: return_form
+                  - intent: greet
+                  - action: utter_greet
+                  - intent: stop
+                  - action: action_deactivate_loop
+                  - active_loop: null
+            """);
+        var chat = new Chat(TinyShop.Agent(project)).Send("/return_refund").Expect("订单号").Send("/greet").Expect("您好");
+        Assert.Single(chat.Replies);
     }
 
     [Fact]

@@ -161,10 +161,14 @@ public sealed class RulePolicy(RulePolicyData data) : IPolicy
             if (all) best = sample;
         }
 
-        // A form left for another topic resumes once that answer is given.
+        // A form left for another topic resumes once that answer is given. As in Rasa, a general rule's action_listen
+        // (one that names no loop) means the loop; with no rule at all Kefu resumes it too, but at the lowest priority,
+        // so that the stories (a switch to another form, say) decide when they have something to say.
         bool loopWaiting = s.ActiveLoop is not null && !justHeardUser && s.LatestAction != s.ActiveLoop;
-        if (loopWaiting && (best is null || best.Action == ActionNames.Listen))
+        if (loopWaiting && best is { Action: ActionNames.Listen } && best.States[^1].Loop != LoopCondition.Named)
             return Predicted(s.ActiveLoop!);
+        if (loopWaiting && best is null)
+            return new PolicyPrediction(s.ActiveLoop!, 1f, Name, 0);
         if (best is null) return null;
         var interrupted = s.ActiveLoop is not null && best.Action != s.ActiveLoop && !s.LoopInterrupted
             ? [new LoopInterrupted(true)] : (IReadOnlyList<DialogueEvent>?)null;
