@@ -58,6 +58,30 @@ public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
         if (!data.Augmented) return null;
         for (int k = Math.Min(data.MaxHistory - 1, keys.Count); k >= 1; k--)
             if (Recall(keys.Suffix(k)) is { } shorter) return new PolicyPrediction(shorter, 1f, Name, Priority);
+        return RecallTruncated(states, keys) is { } truncated ? new PolicyPrediction(truncated, 1f, Name, Priority) : null;
+    }
+
+    /// <summary>
+    /// Rasa's AugmentedMemoizationPolicy._recall_using_truncation: the conversation as if it had started at one of its
+    /// recent actions, longest history first, looked up among the full windows, so that a story beginning with an
+    /// action (`- action: action_show_balance`, `- intent: affirm`...) matches. Such a history has no user message
+    /// before its first action_listen; unlike Rasa's replay, slots and the active loop set earlier are kept.
+    /// </summary>
+    private string? RecallTruncated(IReadOnlyList<DialogueState> states, KeyScratch keys)
+    {
+        for (int t = Math.Max(0, states.Count - data.MaxHistory + 1); t < states.Count; t++)
+        {
+            if (states[t].PrevAction is null) continue;
+            keys.Clear();
+            keys.AddState(DialogueState.Empty, influencing);   // the state before that action
+            bool heard = false;
+            for (int j = t; j < states.Count; j++)
+            {
+                heard |= states[j].PrevAction == ActionNames.Listen;
+                keys.AddState(heard ? states[j] : states[j] with { Intent = null, Entities = [] }, influencing);
+            }
+            if (Recall(keys.Full(data.MaxHistory)) is { } action) return action;
+        }
         return null;
     }
 
