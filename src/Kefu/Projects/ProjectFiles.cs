@@ -16,6 +16,10 @@ internal sealed class ProjectFiles(string directory)
 
     public string? Config() => FirstExisting("config");
 
+    public string? Endpoints() => FirstExisting("endpoints");
+
+    public string? Credentials() => FirstExisting("credentials");
+
     public List<string> Data() => YamlFilesUnder(Path.Combine(directory, "data"), _ => true);
 
     public List<string> Tests() =>

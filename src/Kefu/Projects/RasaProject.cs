@@ -54,6 +54,11 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
             diagnostics.Warning(new SourceLocation(files.Display(Path.Combine(directory, "config.yml")), 1, 1),
                 "the project has no config.yml; Kefu's default pipeline and policies are used");
 
+        if (files.Endpoints() is { } endpointsPath)
+            ServiceFilesReader.CheckEndpoints(YamlSource.Load(endpointsPath, files.Display(endpointsPath), diagnostics));
+        if (files.Credentials() is { } credentialsPath)
+            ServiceFilesReader.CheckCredentials(YamlSource.Load(credentialsPath, files.Display(credentialsPath), diagnostics));
+
         var dataFiles = files.Data();
         if (dataFiles.Count == 0)
             diagnostics.Warning(new SourceLocation(files.Display(Path.Combine(directory, "data")), 1, 1),
