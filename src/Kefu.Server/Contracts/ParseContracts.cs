@@ -5,18 +5,27 @@ namespace Kefu.Server.Contracts;
 /// <summary>POST /model/parse request, as Rasa's.</summary>
 public sealed record ParseRequest(string? Text);
 
-/// <summary>Rasa's parse result shape.</summary>
+/// <summary>Rasa's parse result shape; ResponseSelector only for a retrieval intent (<see cref="NluParseJson.WriteResponseSelector"/>).</summary>
 public sealed record ParseResponse(
     string Text,
     ParsedIntent Intent,
     IReadOnlyList<ParsedIntent> IntentRanking,
-    IReadOnlyList<ParsedEntity> Entities)
+    IReadOnlyList<ParsedEntity> Entities,
+    System.Text.Json.JsonElement? ResponseSelector)
 {
     public static ParseResponse From(NluParse parse) => new(
         parse.Text,
         new ParsedIntent(parse.Intent.Name, parse.Intent.Confidence),
         parse.IntentRanking.Select(i => new ParsedIntent(i.Name, i.Confidence)).ToArray(),
-        parse.Entities.Select(e => ParsedEntity.From(parse.Text, e)).ToArray());
+        parse.Entities.Select(e => ParsedEntity.From(parse.Text, e)).ToArray(),
+        Selector(parse));
+
+    private static System.Text.Json.JsonElement? Selector(NluParse parse)
+    {
+        if (parse.Retrieval is null) return null;
+        using var json = System.Text.Json.JsonDocument.Parse(NluParseJson.Serialize(parse));
+        return json.RootElement.GetProperty("response_selector").Clone();
+    }
 }
 
 public sealed record ParsedIntent(string Name, float Confidence);

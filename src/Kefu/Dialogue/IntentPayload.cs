@@ -44,7 +44,6 @@ public static partial class IntentPayload
                 return null;
             }
         }
-        var prediction = new IntentPrediction(intent, confidence);
-        return new NluParse(text, prediction, [prediction], entities);
+        return NluParse.Named(text, new IntentPrediction(intent, confidence), entities);
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Kefu.Nlu.Entities;
 using Kefu.Nlu.Features;
 using Kefu.Nlu.Intents;
@@ -24,7 +25,23 @@ public sealed class NluModel : IMessageParser
         Intents = intents;
         Entities = entities;
         FallbackThreshold = fallbackThreshold;
+        var labels = intents.Labels;
+        if (labels.Any(l => l.Contains('/')))
+        {
+            baseLabels = [.. labels.Select(BaseIntent).Distinct()];
+            baseOf = [.. labels.Select(l => Array.IndexOf(baseLabels, BaseIntent(l)))];
+        }
     }
+
+    /// <summary>
+    /// Retrieval intents (Rasa's `faq/ask_price`): the classifier learns the full labels; a parse answers the base
+    /// intent with the sum of its labels' probabilities, and the best full label with its share of that sum (what
+    /// Rasa's ResponseSelector gives). Null when no label is a retrieval intent.
+    /// </summary>
+    private readonly string[]? baseLabels;
+    private readonly int[]? baseOf;
+
+    private static string BaseIntent(string label) => label.IndexOf('/') is > 0 and var slash ? label[..slash] : label;
 
     /// <summary>The top intent's index and calibrated confidence, before any fallback.</summary>
     public (int Label, float Confidence) PredictIntent(ReadOnlySpan<char> text)
@@ -42,8 +59,23 @@ public sealed class NluModel : IMessageParser
     public NluParse Parse(string text)
     {
         var s = scratch ??= new ParseScratch();
-        var probabilities = s.Probabilities(Intents.Labels.Count);
+        Span<float> probabilities = s.Probabilities(Intents.Labels.Count);
         Classify(text, s, probabilities);
+        IReadOnlyList<string> labels = Intents.Labels;
+        IntentPrediction? retrieval = null;
+        if (baseOf is not null)
+        {
+            var full = probabilities;
+            probabilities = s.BaseProbabilities(baseLabels!.Length);
+            probabilities.Clear();
+            for (int k = 0; k < full.Length; k++) probabilities[baseOf[k]] += full[k];
+            int winner = TensorPrimitives.IndexOfMax((ReadOnlySpan<float>)probabilities);
+            int best = -1;
+            for (int k = 0; k < full.Length; k++)
+                if (baseOf[k] == winner && labels[k].Contains('/') && (best < 0 || full[k] > full[best])) best = k;
+            if (best >= 0) retrieval = new IntentPrediction(labels[best], full[best] / probabilities[winner]);
+            labels = baseLabels;
+        }
         var order = s.Order(probabilities.Length);
         for (int k = 0; k < order.Length; k++) order[k] = k;
         var keys = s.SortKeys(probabilities.Length);
@@ -51,15 +83,18 @@ public sealed class NluModel : IMessageParser
         keys.Sort(order);
 
         int length = Math.Min(Config.RankingLength, order.Length);
-        var top = new IntentPrediction(Intents.Labels[order[0]], probabilities[order[0]]);
+        var top = new IntentPrediction(labels[order[0]], probabilities[order[0]]);
         int first = top.Confidence < FallbackThreshold ? 1 : 0;
         var ranking = new IntentPrediction[first + length];
         for (int k = 0; k < length; k++)
-            ranking[first + k] = new IntentPrediction(Intents.Labels[order[k]], probabilities[order[k]]);
+            ranking[first + k] = new IntentPrediction(labels[order[k]], probabilities[order[k]]);
         if (first == 1)
+        {
             ranking[0] = top = new IntentPrediction(NluConfig.FallbackIntent, FallbackThreshold);
+            retrieval = null;
+        }
         var entities = Entities?.Extract(text) ?? [];
-        return new NluParse(text, top, ranking, entities);
+        return new NluParse(text, top, ranking, entities, retrieval);
     }
 
     void Classify(ReadOnlySpan<char> text, ParseScratch s, Span<float> probabilities)
@@ -74,7 +109,9 @@ public sealed class NluModel : IMessageParser
         float[] sortKeys = [];
         int[] order = [];
         public VectorizerScratch Vectorizer { get; } = new();
+        float[] baseProbabilities = [];
         public Span<float> Probabilities(int n) => Grow(ref probabilities, n);
+        public Span<float> BaseProbabilities(int n) => Grow(ref baseProbabilities, n);
         public Span<float> SortKeys(int n) => Grow(ref sortKeys, n);
         public Span<int> Order(int n) => Grow(ref order, n);
 

@@ -35,9 +35,31 @@ public static class NluParseJson
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            WriteResponseSelector(w, parse);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// A retrieval intent's full name in Rasa's shape, when the parse has one:
+    /// "response_selector": {"all_retrieval_intents": [base], base: {"response": {intent_response_key, confidence, utter_action}}}.
+    /// </summary>
+    public static void WriteResponseSelector(Utf8JsonWriter w, NluParse p)
+    {
+        if (p.Retrieval is not { } r) return;
+        w.WriteStartObject("response_selector");
+        w.WriteStartArray("all_retrieval_intents");
+        w.WriteStringValue(p.Intent.Name);
+        w.WriteEndArray();
+        w.WriteStartObject(p.Intent.Name);
+        w.WriteStartObject("response");
+        w.WriteString("intent_response_key", r.Name);
+        w.WriteNumber("confidence", Math.Round(r.Confidence, 6));
+        w.WriteString("utter_action", "utter_" + r.Name);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
     }
 
     static void WriteIntent(Utf8JsonWriter w, IntentPrediction p)

@@ -91,7 +91,8 @@ internal sealed class DomainReader(DiagnosticBag diagnostics)
             IReadOnlyList<string> used = [], ignored = [];
             if (properties is not null)
             {
-                source.WarnUnknownKeys(properties, $"intent '{name}'", "use_entities", "ignore_entities");
+                // is_retrieval_intent is Rasa's own bookkeeping (its trained domain writes it); the NLU data says the same.
+                source.WarnUnknownKeys(properties, $"intent '{name}'", "use_entities", "ignore_entities", "is_retrieval_intent");
                 var useNode = YamlSource.Get(properties, "use_entities");
                 var ignoreNode = YamlSource.Get(properties, "ignore_entities");
                 if (useNode is YamlSequenceNode)

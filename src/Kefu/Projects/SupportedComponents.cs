@@ -8,6 +8,8 @@ public static class SupportedComponents
         "WhitespaceTokenizer", "JiebaTokenizer", "CountVectorsFeaturizer", "RegexFeaturizer",
         "LexicalSyntacticFeaturizer", "DIETClassifier", "EntitySynonymMapper", "FallbackClassifier",
         "RegexEntityExtractor", "CRFEntityExtractor",
+        // Retrieval intents (faq/ask_price) are learnt by the intent classifier itself; see NluModel.
+        "ResponseSelector",
     };
 
     public static IReadOnlySet<string> Policies { get; } = new HashSet<string>(StringComparer.Ordinal)

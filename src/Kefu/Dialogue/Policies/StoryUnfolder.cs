@@ -96,6 +96,6 @@ public static class StoryUnfolder
     {
         var intent = new IntentPrediction(u.Intent ?? "", 1f);
         var entities = u.Entities.Select(e => new EntitySpan(0, 0, e.Entity, e.Value ?? "set", e.Role, e.Group)).ToList();
-        return new NluParse(u.Text ?? "", intent, [intent], entities);
+        return NluParse.Named(u.Text ?? "", intent, entities);
     }
 }

@@ -129,6 +129,7 @@ public static class RasaEventJson
         w.WriteStartArray("intent_ranking");
         foreach (var x in p.IntentRanking.Take(RankingLength)) WriteIntent(w, x);
         w.WriteEndArray();
+        NluParseJson.WriteResponseSelector(w, p);
         w.WriteEndObject();
     }
 
@@ -225,7 +226,11 @@ public static class RasaEventJson
                 x.TryGetProperty("value", out var v) ? (v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText()) : "",
                 Str(x, "role"), Str(x, "group"))).ToList()
             : [];
-        return new NluParse(Str(p, "text") ?? text, intent, ranking, entities);
+        IntentPrediction? retrieval = Object(p, "response_selector") is { } selector && Object(selector, intent.Name) is { } forIntent
+            && Object(forIntent, "response") is { } response && Str(response, "intent_response_key") is { } key
+            ? new IntentPrediction(key, response.TryGetProperty("confidence", out var rc) && rc.ValueKind == JsonValueKind.Number ? rc.GetSingle() : 1f)
+            : null;
+        return new NluParse(Str(p, "text") ?? text, intent, ranking, entities, retrieval);
     }
 
     private static IntentPrediction IntentFromJson(JsonElement i) => new(Str(i, "name") ?? "",
