@@ -27,7 +27,8 @@ public sealed class ResponseRenderer(Domain domain)
         if (candidates.Count == 0) return null;
         var pick = candidates[(int)((uint)StableHash(tracker.ConversationId, tracker.Events.Count) % (uint)candidates.Count)];
         if (fixedMessages.TryGetValue(pick, out var shared)) return shared;
-        bool templated = pick.Text?.Contains('{') == true || pick.Buttons.Any(b => b.Title.Contains('{'));
+        bool templated = pick.Text?.Contains('{') == true || pick.Image?.Contains('{') == true
+            || pick.Buttons.Any(b => b.Title.Contains('{') || b.Payload.Contains('{'));
         return templated ? Message(pick, tracker.State) : fixedMessages.GetOrAdd(pick, Message(pick, null));
     }
 
@@ -47,12 +48,17 @@ public sealed class ResponseRenderer(Domain domain)
         return forChannel.Count > 0 ? forChannel : eligible.Where(v => v.Channel is null).ToList();
     }
 
-    /// <summary>The variation as a message, its placeholders filled from <paramref name="state"/> (none when null).</summary>
-    private static BotMessage Message(ResponseVariation pick, TrackerState? state) => new(
-        pick.Text is null || state is null ? pick.Text : Fill(pick.Text, state),
-        pick.Image,
-        pick.Buttons.Count == 0 ? null : pick.Buttons.Select(b => new BotButton(state is null ? b.Title : Fill(b.Title, state), b.Payload)).ToList(),
-        pick.Custom);
+    /// <summary>
+    /// The variation as a message, the placeholders of its text, image and buttons filled from <paramref name="state"/>
+    /// (none when null), as Rasa's TemplatedNaturalLanguageGenerator fills them (custom payloads are left as they are).
+    /// </summary>
+    private static BotMessage Message(ResponseVariation pick, TrackerState? state)
+    {
+        string? Filled(string? template) => template is null || state is null ? template : Fill(template, state);
+        return new(Filled(pick.Text), Filled(pick.Image),
+            pick.Buttons.Count == 0 ? null : pick.Buttons.Select(b => new BotButton(Filled(b.Title)!, Filled(b.Payload)!)).ToList(),
+            pick.Custom);
+    }
 
     private static bool ConditionHolds(ResponseCondition c, TrackerState state)
     {
@@ -63,13 +69,22 @@ public sealed class ResponseRenderer(Domain domain)
                 && string.Equals(value.Value.GetString(), c.Value.GetString(), StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>Replaces `{slot}` with the slot's value; unknown or empty slots become "None", as in Rasa.</summary>
+    /// <summary>
+    /// Replaces `{slot}` with the slot's value (unknown or empty slots become "None") and `{{`, `}}` with `{`, `}`, as
+    /// Rasa's interpolator (Python's str.format) does: `/inform{{"city": "{city}"}}` is a payload with the slot in it.
+    /// Other braces stay: `/inform{"city": "Berlin"}` is unchanged.
+    /// </summary>
     public static string Fill(string template, TrackerState state)
     {
         if (!template.Contains('{')) return template;
         var sb = new StringBuilder(template.Length);
         for (int i = 0; i < template.Length; i++)
         {
+            if (i + 1 < template.Length && template[i] is '{' or '}' && template[i + 1] == template[i])
+            {
+                sb.Append(template[i++]);
+                continue;
+            }
             int close = template[i] == '{' ? template.IndexOf('}', i + 1) : -1;
             if (close > i + 1 && IsSlotName(template.AsSpan(i + 1, close - i - 1)))
             {
