@@ -12,6 +12,8 @@ namespace Kefu.Nlu;
 /// <paramref name="OosInScopeRejection"/>: the share of held-out in-scope messages the fitted threshold
 /// may turn into fallbacks (see <see cref="Intents.Calibration.FitOosThreshold"/>); 0.75% is the least rate whose
 /// held-out OOS recall on clinc150's training folds reached 0.5 (bench/nlu/tune.sh).
+/// <paramref name="AmbiguityThreshold"/>: Rasa's FallbackClassifier ambiguity_threshold; when the two best intents are
+/// closer than this, the parse is <c>nlu_fallback</c> too (0: never).
 /// </summary>
 public sealed record NluConfig(
     SparseFeatureConfig Features,
@@ -22,7 +24,8 @@ public sealed record NluConfig(
     int CalibrationFolds = 5,
     float OosInScopeRejection = 0.0075f,
     int RankingLength = 10,
-    int Seed = 1)
+    int Seed = 1,
+    float AmbiguityThreshold = 0f)
 {
     public const string FallbackIntent = "nlu_fallback";
     public const float DefaultFallbackThreshold = 0.3f;

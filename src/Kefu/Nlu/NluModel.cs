@@ -55,7 +55,7 @@ public sealed class NluModel : IMessageParser
         return (best, probabilities[best]);
     }
 
-    /// <summary>Intent, ranking and entities of one message, with <c>nlu_fallback</c> below the threshold.</summary>
+    /// <summary>Intent, ranking and entities of one message, with <c>nlu_fallback</c> below the threshold or when ambiguous.</summary>
     public NluParse Parse(string text)
     {
         var s = scratch ??= new ParseScratch();
@@ -84,7 +84,8 @@ public sealed class NluModel : IMessageParser
 
         int length = Math.Min(Config.RankingLength, order.Length);
         var top = new IntentPrediction(labels[order[0]], probabilities[order[0]]);
-        int first = top.Confidence < FallbackThreshold ? 1 : 0;
+        bool ambiguous = order.Length > 1 && top.Confidence - probabilities[order[1]] < Config.AmbiguityThreshold;
+        int first = top.Confidence < FallbackThreshold || ambiguous ? 1 : 0;
         var ranking = new IntentPrediction[first + length];
         for (int k = 0; k < length; k++)
             ranking[first + k] = new IntentPrediction(labels[order[k]], probabilities[order[k]]);

@@ -16,12 +16,22 @@ public static class ProjectTrainer
 {
     public static string DefaultModelPath(string projectDirectory) => Path.Combine(projectDirectory, "models", "model.kefu");
 
-    /// <summary>The NLU config a project asks for: Rasa's FallbackClassifier threshold is honoured.</summary>
+    /// <summary>
+    /// The NLU config a project asks for: Rasa's FallbackClassifier threshold and ambiguity_threshold (defaults 0.3 and
+    /// 0.1, as Rasa's). A pipeline without a FallbackClassifier never says nlu_fallback, as in Rasa; no pipeline at all
+    /// is Rasa's default one, which has it.
+    /// </summary>
     public static NluConfig NluConfigFor(RasaProject project)
     {
         var config = NluConfig.Default;
         if (project.Config.FindComponent("FallbackClassifier") is { } fallback)
-            config = config with { FallbackThreshold = (float)fallback.Options.GetDouble("threshold", NluConfig.DefaultFallbackThreshold) };
+            config = config with
+            {
+                FallbackThreshold = (float)fallback.Options.GetDouble("threshold", NluConfig.DefaultFallbackThreshold),
+                AmbiguityThreshold = (float)fallback.Options.GetDouble("ambiguity_threshold", 0.1),
+            };
+        else if (project.Config.Pipeline.Count > 0)
+            config = config with { FallbackThreshold = 0f };
         return config;
     }
 
