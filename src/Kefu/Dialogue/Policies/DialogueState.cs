@@ -24,12 +24,14 @@ public sealed record DialogueState(
     /// <summary>A stable text form, the memoization key of one state; only slots that influence the conversation count.</summary>
     public string Key(IReadOnlySet<string> influencingSlots) => AppendKey(new StringBuilder(), influencingSlots).ToString();
 
-    /// <summary><see cref="Key"/> appended to <paramref name="sb"/> without allocating.</summary>
-    public StringBuilder AppendKey(StringBuilder sb, IReadOnlySet<string> influencingSlots)
+    /// <summary><see cref="Key"/> appended to <paramref name="sb"/> without allocating; without the user part (intent,
+    /// entities) when <paramref name="withUser"/> is false.</summary>
+    public StringBuilder AppendKey(StringBuilder sb, IReadOnlySet<string> influencingSlots, bool withUser = true)
     {
-        sb.Append(Intent).Append('|');
+        if (withUser) sb.Append(Intent);
+        sb.Append('|');
         bool first = true;
-        foreach (var entity in Entities)
+        foreach (var entity in withUser ? Entities : [])
         {
             if (!first) sb.Append(',');
             sb.Append(entity);

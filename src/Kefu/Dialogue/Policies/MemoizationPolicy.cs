@@ -78,7 +78,7 @@ public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
             for (int j = t; j < states.Count; j++)
             {
                 heard |= states[j].PrevAction == ActionNames.Listen;
-                keys.AddState(heard ? states[j] : states[j] with { Intent = null, Entities = [] }, influencing);
+                keys.AddState(states[j], influencing, withUser: heard);
             }
             if (Recall(keys.Full(data.MaxHistory)) is { } action) return action;
         }
@@ -119,10 +119,10 @@ public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
             ranges.Clear();
         }
 
-        public void AddState(DialogueState state, IReadOnlySet<string> influencing)
+        public void AddState(DialogueState state, IReadOnlySet<string> influencing, bool withUser = true)
         {
             int start = states.Length;
-            state.AppendKey(states, influencing);
+            state.AppendKey(states, influencing, withUser);
             ranges.Add((start, states.Length - start));
         }
 
