@@ -39,6 +39,38 @@ public class AugmentedMemoizationTests
         Assert.Equal(["ok then"], (await agent.HandleMessageAsync("c1", "/affirm")).Select(m => m.Text));
     }
 
+    [Fact]
+    public async Task A_story_that_names_no_entities_answers_a_message_with_some()
+    {
+        using var folder = new TempProject("kefu-entities-",
+            ("domain.yml", """
+                version: "3.1"
+                intents: [intro_city, intro_person]
+                entities: [city, person]
+                responses:
+                  utter_city: [{text: "a city"}]
+                  utter_city_named: [{text: "that city"}]
+                  utter_person: [{text: "a person"}]
+                """),
+            ("config.yml", "policies:\n  - name: TEDPolicy\n    max_history: 5\n"),
+            ("data/stories.yml", """
+                version: "3.1"
+                stories:
+                  - story: city
+                    steps: [{intent: intro_city}, {action: utter_city}]
+                  - story: person, named
+                    steps: [{intent: intro_person, entities: [person]}, {action: utter_person}]
+                  - story: city, named
+                    steps: [{intent: intro_city, entities: [city]}, {action: utter_city_named}]
+                """));
+        var project = RasaProject.Load(folder.Dir);
+        var agent = BotFactory.CreateAgent(project.Domain, new PayloadsOnly(), PolicyModel.Train(project), new InMemoryEventStore(), []);
+
+        // The story with the entity wins when there is one; a message with another one still gets the plain story.
+        Assert.Equal(["that city"], (await agent.HandleMessageAsync("c1", """/intro_city{"city": "洛阳"}""")).Select(m => m.Text));
+        Assert.Equal(["a city"], (await agent.HandleMessageAsync("c2", """/intro_city{"person": "曹操"}""")).Select(m => m.Text));
+    }
+
     private sealed class PayloadsOnly : Kefu.Nlu.IMessageParser
     {
         public Kefu.Nlu.NluParse Parse(string text) => new(text, new Kefu.Nlu.IntentPrediction("nlu_fallback", 0f), [], []);

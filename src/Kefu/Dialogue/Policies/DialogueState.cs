@@ -24,14 +24,14 @@ public sealed record DialogueState(
     /// <summary>A stable text form, the memoization key of one state; only slots that influence the conversation count.</summary>
     public string Key(IReadOnlySet<string> influencingSlots) => AppendKey(new StringBuilder(), influencingSlots).ToString();
 
-    /// <summary><see cref="Key"/> appended to <paramref name="sb"/> without allocating; without the user part (intent,
-    /// entities) when <paramref name="withUser"/> is false.</summary>
-    public StringBuilder AppendKey(StringBuilder sb, IReadOnlySet<string> influencingSlots, bool withUser = true)
+    /// <summary><see cref="Key"/> appended to <paramref name="sb"/> without allocating; without the intent or the
+    /// entities when <paramref name="withIntent"/> or <paramref name="withEntities"/> is false.</summary>
+    public StringBuilder AppendKey(StringBuilder sb, IReadOnlySet<string> influencingSlots, bool withIntent = true, bool withEntities = true)
     {
-        if (withUser) sb.Append(Intent);
+        if (withIntent) sb.Append(Intent);
         sb.Append('|');
         bool first = true;
-        foreach (var entity in withUser ? Entities : [])
+        foreach (var entity in withEntities ? Entities : [])
         {
             if (!first) sb.Append(',');
             sb.Append(entity);

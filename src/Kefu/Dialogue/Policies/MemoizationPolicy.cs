@@ -58,7 +58,27 @@ public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
         if (!data.Augmented) return null;
         for (int k = Math.Min(data.MaxHistory - 1, keys.Count); k >= 1; k--)
             if (Recall(keys.Suffix(k)) is { } shorter) return new PolicyPrediction(shorter, 1f, Name, Priority);
-        return RecallTruncated(states, keys) is { } truncated ? new PolicyPrediction(truncated, 1f, Name, Priority) : null;
+        var found = RecallTruncated(states, keys) ?? RecallWithoutEntities(states, keys);
+        return found is null ? null : new PolicyPrediction(found, 1f, Name, Priority);
+    }
+
+    /// <summary>
+    /// The windows again without the messages' entities, for the stories that name none: a story `- intent: intro_city`
+    /// then still answers "介绍下洛阳" (city=洛阳). Rasa's TEDPolicy, which this policy stands in for, generalizes so;
+    /// a story that does list the entities wins, being tried first.
+    /// </summary>
+    private string? RecallWithoutEntities(IReadOnlyList<DialogueState> states, KeyScratch keys)
+    {
+        int from = Math.Max(0, states.Count - data.MaxHistory);
+        bool any = false;
+        for (int j = from; j < states.Count; j++) any |= states[j].Entities.Count > 0;
+        if (!any) return null;
+        keys.Clear();
+        for (int j = from; j < states.Count; j++) keys.AddState(states[j], influencing, withEntities: false);
+        if (Recall(keys.Full(data.MaxHistory)) is { } action) return action;
+        for (int k = Math.Min(data.MaxHistory - 1, keys.Count); k >= 1; k--)
+            if (Recall(keys.Suffix(k)) is { } shorter) return shorter;
+        return null;
     }
 
     /// <summary>
@@ -78,7 +98,7 @@ public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
             for (int j = t; j < states.Count; j++)
             {
                 heard |= states[j].PrevAction == ActionNames.Listen;
-                keys.AddState(states[j], influencing, withUser: heard);
+                keys.AddState(states[j], influencing, withIntent: heard, withEntities: heard);
             }
             if (Recall(keys.Full(data.MaxHistory)) is { } action) return action;
         }
@@ -119,10 +139,10 @@ public sealed class MemoizationPolicy(MemoizationData data) : IPolicy
             ranges.Clear();
         }
 
-        public void AddState(DialogueState state, IReadOnlySet<string> influencing, bool withUser = true)
+        public void AddState(DialogueState state, IReadOnlySet<string> influencing, bool withIntent = true, bool withEntities = true)
         {
             int start = states.Length;
-            state.AppendKey(states, influencing, withUser);
+            state.AppendKey(states, influencing, withIntent, withEntities);
             ranges.Add((start, states.Length - start));
         }
 
