@@ -77,7 +77,7 @@ public static class NluTrainer
         if (data.Examples.Any(e => e.Entities.Count > 0) || data.Regexes.Count > 0 || data.Lookups.Count > 0)
         {
             entities = EntityTrainer.Train(data, config.Entities, config.Seed);
-            progress?.Report($"entities: {string.Join(", ", entities.EntityTypes)} ({Elapsed(clock)})");
+            progress?.Report($"entities: {string.Join(", ", entities.EntityTypes.Select(EntityExtractor.Describe))} ({Elapsed(clock)})");
         }
         return new NluModel(config, vectorizer, classifier, entities, threshold);
     }

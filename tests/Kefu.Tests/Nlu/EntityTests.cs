@@ -24,6 +24,27 @@ public class EntityTests
     }
 
     [Fact]
+    public void Roles_are_learnt_beside_the_entity()
+    {
+        // Rasa's `[Berlin]{"entity": "city", "role": "departure"}`: the same entity, told apart by where it stands.
+        string[] cities = ["berlin", "paris", "rome", "london", "madrid", "vienna", "oslo", "lisbon"];
+        var examples = new List<NluExample>();
+        for (int i = 0; i < cities.Length; i++)
+        {
+            string from = cities[i], to = cities[(i + 3) % cities.Length];
+            string text = $"fly from {from} to {to}";
+            examples.Add(new NluExample(text, "book_flight", [
+                new EntitySpan(9, 9 + from.Length, "city", from, Role: "departure"),
+                new EntitySpan(13 + from.Length, text.Length, "city", to, Role: "destination")]));
+        }
+        var model = NluTrainer.Train(NluTrainingData.FromExamples(examples), NluTestData.FastConfig());
+
+        var found = model.Parse("fly from oslo to madrid").Entities;
+        Assert.Equal([("oslo", "departure"), ("madrid", "destination")], found.Select(e => (e.Value, e.Role)));
+        Assert.Equal(["city (role departure)", "city (role destination)"], model.Entities!.EntityTypes.Select(EntityExtractor.Describe));
+    }
+
+    [Fact]
     public void Synonyms_map_values_to_their_canonical_form()
     {
         const string text = "book a flight to nyc";

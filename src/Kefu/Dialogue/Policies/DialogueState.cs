@@ -202,11 +202,16 @@ public static class StateFeaturizer
             return slotTable.States.Intern(new DialogueState(user?.Parse?.Intent.Name, entities, PrevAction, frozenSlots, loop));
         }
 
+        /// <summary>Rasa's user sub-state: each entity the intent uses, and "entity#role", "entity#group" for its roles and groups.</summary>
         private ImmutableSortedSet<string> EntitiesOf(UserUttered? u)
         {
             if (u?.Parse is not { Entities.Count: > 0 } parse) return [];
             var intent = domain.FindIntent(parse.Intent.Name);
-            return parse.Entities.Select(x => x.Entity).Where(x => intent?.Uses(x) ?? true).ToImmutableSortedSet(StringComparer.Ordinal);
+            var used = parse.Entities.Where(x => intent?.Uses(x.Entity) ?? true).ToList();
+            return used.Select(x => x.Entity)
+                .Concat(used.Where(x => x.Role is not null).Select(x => $"{x.Entity}#{x.Role}"))
+                .Concat(used.Where(x => x.Group is not null).Select(x => $"{x.Entity}#{x.Group}"))
+                .ToImmutableSortedSet(StringComparer.Ordinal);
         }
     }
 

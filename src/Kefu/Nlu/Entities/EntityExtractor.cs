@@ -34,10 +34,39 @@ public sealed class EntityExtractor
     public ReadOnlySpan<float> Start => start;
     public ReadOnlySpan<float> End => end;
 
+    /// <summary>
+    /// The CRF's entity types are the annotated (entity, role, group) triples, as <see cref="TypeKey"/> writes them: a
+    /// role or group is one more type to tag, as Rasa's DIET learns them beside the entity (`[上海]{"entity": "city",
+    /// "role": "destination"}`).
+    /// </summary>
+    public static string TypeKey(EntitySpan e) =>
+        e.Role is null && e.Group is null ? e.Entity : $"{e.Entity}#role:{e.Role}#group:{e.Group}";
+
+    /// <summary>A type key as a person reads it: "city (role departure)".</summary>
+    public static string Describe(string key) => ParseTypeKey(key) switch
+    {
+        (var entity, null, null) => entity,
+        var (entity, role, group) => $"{entity} ({string.Join(", ", new[] { role is null ? null : "role " + role, group is null ? null : "group " + group }.OfType<string>())})",
+    };
+
+    static (string Entity, string? Role, string? Group) ParseTypeKey(string key)
+    {
+        int r = key.IndexOf("#role:", StringComparison.Ordinal);
+        if (r < 0) return (key, null, null);
+        int g = key.IndexOf("#group:", r, StringComparison.Ordinal);
+        string role = key[(r + 6)..g], group = key[(g + 7)..];
+        return (key[..r], role.Length == 0 ? null : role, group.Length == 0 ? null : group);
+    }
+
+    readonly (string Entity, string? Role, string? Group)[] types;
+    readonly HashSet<string> entityNames;
+
     public EntityExtractor(IReadOnlyList<string> entityTypes, ulong[] keys, float[] emissions, float[] transitions,
         float[] start, float[] end, EntityPatterns patterns, IReadOnlyDictionary<string, string> synonyms)
     {
         EntityTypes = entityTypes;
+        types = [.. entityTypes.Select(ParseTypeKey)];
+        entityNames = [.. types.Select(t => t.Entity)];
         int k = TagCount;
         if (emissions.Length != keys.Length * k || transitions.Length != k * k || start.Length != k || end.Length != k)
             throw new ArgumentException($"CRF parameters do not fit {keys.Length} features and {k} tags");
@@ -76,11 +105,12 @@ public sealed class EntityExtractor
             var path = s.Path(length);
             LinearChainCrf.Viterbi(scores, transitions, start, end, length, k, path);
             foreach (var (first, last, type) in BilouTags.Decode(path, EntityTypes.Count))
-                found.Add(Span(text, analyzer.Tokens[first].Start, analyzer.Tokens[last].End, EntityTypes[type]));
+                found.Add(Span(text, analyzer.Tokens[first].Start, analyzer.Tokens[last].End, types[type].Entity)
+                    with { Role = types[type].Role, Group = types[type].Group });
         }
         foreach (var (name, from, to) in matches)
         {
-            if (!EntityTypes.Contains(name)) continue; // as Rasa: only patterns named after an annotated entity extract
+            if (!entityNames.Contains(name)) continue; // as Rasa: only patterns named after an annotated entity extract
             if (found.Any(e => e.Start < to && from < e.End)) continue;
             found.Add(Span(text, from, to, name));
         }

@@ -13,7 +13,7 @@ public static class EntityTrainer
 
     public static EntityExtractor Train(NluTrainingData data, CrfOptions options, int seed)
     {
-        var types = data.Examples.SelectMany(e => e.Entities).Select(e => e.Entity).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var types = data.Examples.SelectMany(e => e.Entities).Select(EntityExtractor.TypeKey).Distinct().Order(StringComparer.Ordinal).ToArray();
         var typeIndex = types.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i);
         var patterns = new EntityPatterns(data.Regexes, data.Lookups);
         var synonyms = new Dictionary<string, string>(data.Synonyms.Select(p => KeyValuePair.Create(p.Key.ToLowerInvariant(), p.Value)));
@@ -75,7 +75,7 @@ public static class EntityTrainer
                     last = t;
                 }
             if (first < 0) continue;
-            int type = typeIndex[e.Entity];
+            int type = typeIndex[EntityExtractor.TypeKey(e)];
             if (first == last) { tags[first] = BilouTags.Unit(type); continue; }
             tags[first] = BilouTags.Begin(type);
             for (int t = first + 1; t < last; t++) tags[t] = BilouTags.Inside(type);
