@@ -142,6 +142,19 @@ public class ConversationMessagesTests
         Assert.Equal("😀上海", parse.Text);
     }
 
+    [Fact]
+    public void A_full_retrieval_intent_is_read_as_the_nlu_gives_it()
+    {
+        using var json = JsonDocument.Parse("""{"intent":{"name":"faq/ask_price","confidence":0.9}}""");
+
+        var (parse, problem) = ParseDataReader.Read(json.RootElement, "多少钱");
+
+        Assert.Null(problem);
+        Assert.Equal(new IntentPrediction("faq", 0.9f), parse!.Intent);
+        Assert.Equal(new IntentPrediction("faq/ask_price", 0.9f), parse.Retrieval);
+        Assert.Equal([parse.Intent], parse.IntentRanking);
+    }
+
     /// <summary>The real dialogue engine: utter_greet or utter_goodbye after each user message, by keyword.</summary>
     private static class GreeterBot
     {

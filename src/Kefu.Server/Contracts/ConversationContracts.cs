@@ -42,8 +42,6 @@ internal static class ParseDataReader
                 ranking.Add(ranked!.Value);
             }
         }
-        if (ranking.Count == 0)
-            ranking.Add(intent!.Value);
 
         var entities = new List<EntitySpan>();
         if (Optional(json, "entities") is { } entitiesJson)
@@ -59,7 +57,9 @@ internal static class ParseDataReader
                 entities.Add(entity!);
             }
         }
-        return (new NluParse(text, intent!.Value, ranking, entities), null);
+        // A full retrieval intent (faq/ask_price) is read as the NLU would give it: the base intent, the full one beside it.
+        var named = NluParse.Named(text, intent!.Value, entities);
+        return (named with { IntentRanking = ranking.Count > 0 ? ranking : named.IntentRanking }, null);
     }
 
     private static (IntentPrediction? Intent, string? Problem) Intent(JsonElement json, string field)
