@@ -73,6 +73,10 @@ public static class StoryTester
                         var found = u.Intent.Contains('/') && parsed.Retrieval is { } r ? r : parsed.Intent;
                         if (found.Name == u.Intent) intentsCorrect++;
                         else failure ??= $"{u.Location}: expected intent {u.Intent} for \"{text.Trim()}\", predicted {found.Name} ({found.Confidence:0.00})";
+                        // Rasa's _collect_user_uttered_predictions: the entities found must be the annotated ones, with the
+                        // same span, type and value (after synonyms: annotate `[太小了]{"entity": "reason", "value": "尺码不合适"}`).
+                        if (Entities(text, parsed.Entities) is var got && Entities(text, u.Annotations) is var want && got != want)
+                            failure ??= $"{u.Location}: expected entities [{want}] for \"{text.Trim()}\", found [{got}]";
                     }
                     tracker = StoryUnfolder.Hear(tracker, u, domain);
                     break;
@@ -86,4 +90,7 @@ public static class StoryTester
         }
         return new StoryResult(story.Name, story.Location, actions, actionsCorrect, turns, intentsCorrect, failure);
     }
+
+    private static string Entities(string text, IEnumerable<EntitySpan> entities) => string.Join(", ", entities
+        .OrderBy(e => e.Start).Select(e => $"{text[Math.Clamp(e.Start, 0, text.Length)..Math.Clamp(e.End, e.Start, text.Length)]}({e.Entity}={e.Value})"));
 }
