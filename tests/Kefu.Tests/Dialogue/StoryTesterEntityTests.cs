@@ -33,7 +33,7 @@ public class StoryTesterEntityTests
         StoryResult Run(IMessageParser nlu) => Assert.Single(StoryTester.Run(project.TestStories, project.Domain, policies, nlu).Stories);
 
         Assert.True(Run(new FixedNlu(new EntitySpan(3, 16, "order_id", "DD20240101123"))).Passed);
-        Assert.Contains("expected entities [DD20240101123(order_id=DD20240101123)]", Run(new FixedNlu()).FirstFailure);
-        Assert.Contains("found [DD20240101123(order_id=DD1)]", Run(new FixedNlu(new EntitySpan(3, 16, "order_id", "DD1"))).FirstFailure);
+        Assert.Contains("expected entities [DD20240101123@3(order_id=DD20240101123)]", Run(new FixedNlu()).FirstFailure);
+        Assert.Contains("found [DD20240101123@3(order_id=DD1)]", Run(new FixedNlu(new EntitySpan(3, 16, "order_id", "DD1"))).FirstFailure);
     }
 }

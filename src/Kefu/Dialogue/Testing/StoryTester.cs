@@ -91,6 +91,11 @@ public static class StoryTester
         return new StoryResult(story.Name, story.Location, actions, actionsCorrect, turns, intentsCorrect, failure);
     }
 
+    /// <summary>The entities as compared: surface, start, type and value, in text order.</summary>
     private static string Entities(string text, IEnumerable<EntitySpan> entities) => string.Join(", ", entities
-        .OrderBy(e => e.Start).Select(e => $"{text[Math.Clamp(e.Start, 0, text.Length)..Math.Clamp(e.End, e.Start, text.Length)]}({e.Entity}={e.Value})"));
+        .OrderBy(e => e.Start).Select(e =>
+        {
+            int start = Math.Clamp(e.Start, 0, text.Length), end = Math.Clamp(e.End, start, text.Length);
+            return $"{text[start..end]}@{start}({e.Entity}={e.Value})";
+        }));
 }
