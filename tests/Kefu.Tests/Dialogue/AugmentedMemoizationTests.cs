@@ -32,8 +32,7 @@ public class AugmentedMemoizationTests
                   - story: affirm first
                     steps: [{intent: affirm}, {action: utter_hello}]
                 """));
-        var project = RasaProject.Load(folder.Dir);
-        var agent = BotFactory.CreateAgent(project.Domain, new PayloadsOnly(), PolicyModel.Train(project), new InMemoryEventStore(), []);
+        var agent = AgentFor(folder);
 
         Assert.Equal(["balance 100"], (await agent.HandleMessageAsync("c1", "/check_balance")).Select(m => m.Text));
         Assert.Equal(["ok then"], (await agent.HandleMessageAsync("c1", "/affirm")).Select(m => m.Text));
@@ -63,12 +62,17 @@ public class AugmentedMemoizationTests
                   - story: city, named
                     steps: [{intent: intro_city, entities: [city]}, {action: utter_city_named}]
                 """));
-        var project = RasaProject.Load(folder.Dir);
-        var agent = BotFactory.CreateAgent(project.Domain, new PayloadsOnly(), PolicyModel.Train(project), new InMemoryEventStore(), []);
+        var agent = AgentFor(folder);
 
         // The story with the entity wins when there is one; a message with another one still gets the plain story.
         Assert.Equal(["that city"], (await agent.HandleMessageAsync("c1", """/intro_city{"city": "洛阳"}""")).Select(m => m.Text));
         Assert.Equal(["a city"], (await agent.HandleMessageAsync("c2", """/intro_city{"person": "曹操"}""")).Select(m => m.Text));
+    }
+
+    private static DialogueAgent AgentFor(TempProject folder)
+    {
+        var project = RasaProject.Load(folder.Dir);
+        return BotFactory.CreateAgent(project.Domain, new PayloadsOnly(), PolicyModel.Train(project), new InMemoryEventStore(), []);
     }
 
     private sealed class PayloadsOnly : Kefu.Nlu.IMessageParser

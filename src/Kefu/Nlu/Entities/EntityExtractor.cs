@@ -46,7 +46,9 @@ public sealed class EntityExtractor
     public static string Describe(string key) => ParseTypeKey(key) switch
     {
         (var entity, null, null) => entity,
-        var (entity, role, group) => $"{entity} ({string.Join(", ", new[] { role is null ? null : "role " + role, group is null ? null : "group " + group }.OfType<string>())})",
+        (var entity, var role, null) => $"{entity} (role {role})",
+        (var entity, null, var group) => $"{entity} (group {group})",
+        var (entity, role, group) => $"{entity} (role {role}, group {group})",
     };
 
     static (string Entity, string? Role, string? Group) ParseTypeKey(string key)
