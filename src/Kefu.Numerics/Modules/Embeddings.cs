@@ -7,22 +7,25 @@ namespace Kefu.Numerics.Modules;
 /// <summary>
 /// BERT-style input embeddings: token + learned position (+ token type), then LayerNorm and dropout.
 /// Parameters "{name}.token" [V, C], "{name}.position" [P, C], "{name}.token_type" [Y, C] when Y > 0, "{name}.norm".
-/// Legend: B sequences, T tokens, C hidden.
+/// Legend: B sequences, T tokens, C hidden. Positions start at <c>positionOffset</c> (RoBERTa: padding id + 1).
 /// </summary>
 public sealed class Embeddings
 {
     private readonly float dropout;
+    private readonly int positionOffset;
     private int[] positions = [];
     private int[] zeros = [];
 
     public Embeddings(ParameterSet parameters, string name, int vocabulary, int maxPositions, int hidden,
-        int tokenTypes = 0, float dropout = 0.1f, float layerNormEps = 1e-5f)
+        int tokenTypes = 0, float dropout = 0.1f, float layerNormEps = 1e-5f, int positionOffset = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(positionOffset);
         Token = parameters.Add(name + ".token", new Shape(vocabulary, hidden), ParameterInit.Normal(0.02f), parameters.Decay);
         Position = parameters.Add(name + ".position", new Shape(maxPositions, hidden), ParameterInit.Normal(0.02f), parameters.Decay);
         TokenType = tokenTypes > 0 ? parameters.Add(name + ".token_type", new Shape(tokenTypes, hidden), ParameterInit.Normal(0.02f), parameters.Decay) : null;
         Norm = new LayerNorm(parameters, name + ".norm", hidden, layerNormEps);
         this.dropout = dropout;
+        this.positionOffset = positionOffset;
     }
 
     public Parameter Token { get; }
@@ -37,8 +40,8 @@ public sealed class Embeddings
     {
         if (tokenIds.Length != batch * time)
             throw new ArgumentException($"Embeddings: {tokenIds.Length} token ids for {batch} × {time} tokens.");
-        if (time > Position.DeclaredShape[0])
-            throw new ArgumentException($"Embeddings: sequences of {time} tokens exceed the {Position.DeclaredShape[0]} learned positions.");
+        if (time + positionOffset > Position.DeclaredShape[0])
+            throw new ArgumentException($"Embeddings: sequences of {time} tokens exceed the {Position.DeclaredShape[0] - positionOffset} learned positions.");
         var x = g.Add(g.Embedding(Token, tokenIds), g.Embedding(Position, PositionIds(batch, time)));
         if (TokenType is not null && !tokenTypeIds.IsEmpty)
             x = g.Add(x, g.Embedding(TokenType, tokenTypeIds));
@@ -47,14 +50,14 @@ public sealed class Embeddings
         return g.Dropout(Norm.Forward(g, x), dropout);
     }
 
-    // [B*T]: 0..T-1 repeated; the buffer grows during warm-up and is reused afterwards
+    // [B*T]: offset..offset+T-1 repeated; the buffer grows during warm-up and is reused afterwards
     private ReadOnlyMemory<int> PositionIds(int batch, int time)
     {
         int n = batch * time;
         if (positions.Length < n)
             positions = new int[n];
         for (int i = 0; i < n; i++)
-            positions[i] = i % time;
+            positions[i] = positionOffset + i % time;
         return positions.AsMemory(0, n);
     }
 

@@ -29,8 +29,8 @@ public sealed unsafe class AdamW
     public float Beta2 { get; }
     public float Epsilon { get; }
 
-    /// <summary>Steps taken so far (t in the bias corrections).</summary>
-    public int StepCount { get; private set; }
+    /// <summary>Steps taken so far (t in the bias corrections); set it with the moments when resuming from a checkpoint.</summary>
+    public int StepCount { get; set; }
 
     public Span<float> FirstMoments => new(moment, parameters.Length);
     public Span<float> SecondMoments => new(velocity, parameters.Length);

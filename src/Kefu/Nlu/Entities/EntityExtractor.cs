@@ -51,7 +51,8 @@ public sealed class EntityExtractor
         var (entity, role, group) => $"{entity} (role {role}, group {group})",
     };
 
-    static (string Entity, string? Role, string? Group) ParseTypeKey(string key)
+    /// <summary>The (entity, role, group) a <see cref="TypeKey"/> names.</summary>
+    public static (string Entity, string? Role, string? Group) ParseTypeKey(string key)
     {
         int r = key.IndexOf("#role:", StringComparison.Ordinal);
         if (r < 0) return (key, null, null);
