@@ -10,4 +10,5 @@ root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(NluCommands.Create());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommands.Create());
+root.Subcommands.Add(ModelCommands.Create());
 return await root.Parse(args).InvokeAsync();

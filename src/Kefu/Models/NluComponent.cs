@@ -3,6 +3,7 @@ using Kefu.Nlu;
 using Kefu.Nlu.Entities;
 using Kefu.Nlu.Features;
 using Kefu.Nlu.Intents;
+using Kefu.Nlu.Pretrained;
 using Kefu.Numerics.IO;
 
 namespace Kefu.Models;
@@ -42,19 +43,27 @@ public static class NluComponent
 
     public static void Write(ModelArchiveWriter writer, NluModel model)
     {
-        var intents = model.Intents;
-        int f = model.Vectorizer.FeatureCount, c = intents.Labels.Count;
+        if (model.Intents is TransformerParser transformer)
+        {
+            TransformerComponent.Write(writer, model, transformer);
+            return;
+        }
+        if (model.Intents is not SparseIntentModel sparse || model.Entities is not (null or EntityExtractor))
+            throw new ArgumentException($"NLU models of {model.Intents.GetType().Name} cannot be saved.");
+        var intents = sparse.Classifier;
+        var vectorizer = sparse.Vectorizer;
+        int f = vectorizer.FeatureCount, c = intents.Labels.Count;
         writer.AddTensors(IntentWeights,
         [
             new NamedTensor("weight", [f, c], intents.Weights.ToArray()),
             new NamedTensor("bias", [c], intents.Bias.ToArray()),
-            new NamedTensor("idf", [f], model.Vectorizer.Idf.ToArray()),
+            new NamedTensor("idf", [f], vectorizer.Idf.ToArray()),
         ]);
-        writer.AddBytes(IntentKeys, KeyBytes(model.Vectorizer.Keys));
+        writer.AddBytes(IntentKeys, KeyBytes(vectorizer.Keys));
         var entries = new List<string> { IntentWeights, IntentKeys };
 
         EntityComponentConfig? entityConfig = null;
-        if (model.Entities is { } e)
+        if (model.Entities is EntityExtractor e)
         {
             int k = e.TagCount;
             writer.AddTensors(EntityWeights,
@@ -71,11 +80,13 @@ public static class NluComponent
         }
         writer.AddComponent(Name, Type, new NluComponentConfig(model.Config, intents.Labels, intents.Temperature,
             model.FallbackThreshold, f, entityConfig,
-            model.Vectorizer.Patterns is { } p ? new PatternConfig(p.Regexes, p.Lookups) : null), entries);
+            vectorizer.Patterns is { } p ? new PatternConfig(p.Regexes, p.Lookups) : null), entries);
     }
 
     public static NluModel Read(ModelArchiveReader reader)
     {
+        if (reader.Manifest.Components.FirstOrDefault(c => c.Name == Name)?.Type == TransformerComponent.Type)
+            return TransformerComponent.Read(reader);
         var component = reader.Component(Name, Type);
         var config = reader.Config<NluComponentConfig>(component);
         int c = config.Intents.Count, f = config.FeatureCount;

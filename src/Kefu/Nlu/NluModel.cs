@@ -5,23 +5,29 @@ using Kefu.Nlu.Intents;
 
 namespace Kefu.Nlu;
 
-/// <summary>A trained NLU: featurizer, intent classifier, optional entity extractor. Thread-safe for parsing.</summary>
+/// <summary>
+/// A trained NLU: an intent model (Kefu's sparse linear one or a fine-tuned transformer), an optional entity model,
+/// the fallback threshold and retrieval intents on top. Thread-safe for parsing.
+/// </summary>
 public sealed class NluModel : IMessageParser
 {
     [ThreadStatic] static ParseScratch? scratch;
 
     public NluConfig Config { get; }
-    public SparseVectorizer Vectorizer { get; }
-    public IntentClassifier Intents { get; }
-    public EntityExtractor? Entities { get; }
+    public IIntentModel Intents { get; }
+    public IEntityModel? Entities { get; }
     /// <summary>Below this confidence <see cref="Parse"/> answers <see cref="NluConfig.FallbackIntent"/>.</summary>
     public float FallbackThreshold { get; }
 
     public NluModel(NluConfig config, SparseVectorizer vectorizer, IntentClassifier intents,
         EntityExtractor? entities, float fallbackThreshold)
+        : this(config, new SparseIntentModel(vectorizer, intents), entities, fallbackThreshold)
+    {
+    }
+
+    public NluModel(NluConfig config, IIntentModel intents, IEntityModel? entities, float fallbackThreshold)
     {
         Config = config;
-        Vectorizer = vectorizer;
         Intents = intents;
         Entities = entities;
         FallbackThreshold = fallbackThreshold;
@@ -44,7 +50,7 @@ public sealed class NluModel : IMessageParser
     private static string BaseIntent(string label) => label.IndexOf('/') is > 0 and var slash ? label[..slash] : label;
 
     /// <summary>The top intent's index and calibrated confidence, before any fallback.</summary>
-    public (int Label, float Confidence) PredictIntent(ReadOnlySpan<char> text)
+    public (int Label, float Confidence) PredictIntent(string text)
     {
         var s = scratch ??= new ParseScratch();
         var probabilities = s.Probabilities(Intents.Labels.Count);
@@ -98,18 +104,13 @@ public sealed class NluModel : IMessageParser
         return new NluParse(text, top, ranking, entities, retrieval);
     }
 
-    void Classify(ReadOnlySpan<char> text, ParseScratch s, Span<float> probabilities)
-    {
-        int n = Vectorizer.Transform(text, s.Vectorizer);
-        Intents.Probabilities(s.Vectorizer.Columns.AsSpan(0, n), s.Vectorizer.Values.AsSpan(0, n), probabilities);
-    }
+    void Classify(string text, ParseScratch s, Span<float> probabilities) => Intents.Probabilities(text, probabilities);
 
     sealed class ParseScratch
     {
         float[] probabilities = [];
         float[] sortKeys = [];
         int[] order = [];
-        public VectorizerScratch Vectorizer { get; } = new();
         float[] baseProbabilities = [];
         public Span<float> Probabilities(int n) => Grow(ref probabilities, n);
         public Span<float> BaseProbabilities(int n) => Grow(ref baseProbabilities, n);
@@ -121,5 +122,40 @@ public sealed class NluModel : IMessageParser
             if (buffer.Length < n) buffer = new T[n];
             return buffer.AsSpan(0, n);
         }
+    }
+}
+
+/// <summary>Intent probabilities of a text: the sparse linear classifier or a fine-tuned transformer. Thread-safe.</summary>
+public interface IIntentModel
+{
+    IReadOnlyList<string> Labels { get; }
+
+    /// <summary>Writes a probability per label (summing to 1) into <paramref name="probabilities"/> [K].</summary>
+    void Probabilities(string text, Span<float> probabilities);
+}
+
+/// <summary>Entities of a text, with synonyms mapped. Thread-safe.</summary>
+public interface IEntityModel
+{
+    /// <summary>Entity type keys (<see cref="EntityExtractor.TypeKey"/>) the model tags.</summary>
+    IReadOnlyList<string> EntityTypes { get; }
+
+    IReadOnlyList<EntitySpan> Extract(string text);
+}
+
+/// <summary>Kefu's own intent model: hashed n-gram features and one-vs-rest linear SVMs with a calibrated softmax.</summary>
+public sealed class SparseIntentModel(SparseVectorizer vectorizer, IntentClassifier classifier) : IIntentModel
+{
+    [ThreadStatic] static VectorizerScratch? scratch;
+
+    public SparseVectorizer Vectorizer { get; } = vectorizer;
+    public IntentClassifier Classifier { get; } = classifier;
+    public IReadOnlyList<string> Labels => Classifier.Labels;
+
+    public void Probabilities(string text, Span<float> probabilities)
+    {
+        var s = scratch ??= new VectorizerScratch();
+        int n = Vectorizer.Transform(text, s);
+        Classifier.Probabilities(s.Columns.AsSpan(0, n), s.Values.AsSpan(0, n), probabilities);
     }
 }

@@ -10,6 +10,8 @@ public static class SupportedComponents
         "RegexEntityExtractor", "CRFEntityExtractor",
         // Retrieval intents (faq/ask_price) are learnt by the intent classifier itself; see NluModel.
         "ResponseSelector",
+        // Kefu's own: a pretrained encoder fine-tuned for intents and entities (docs/models.md)
+        "TransformerClassifier",
     };
 
     public static IReadOnlySet<string> Policies { get; } = new HashSet<string>(StringComparer.Ordinal)

@@ -42,7 +42,9 @@ public static class ProjectTrainer
             throw new ProjectException([new Diagnostic(Severity.Error, new SourceLocation(project.Directory, 1, 1),
                 "the project has no NLU examples (data/*.yml with an 'nlu:' section)")]);
         progress?.Report($"training the NLU on {project.Nlu.Examples.Count} examples");
-        var nlu = NluTrainer.Train(project.Nlu, NluConfigFor(project), progress);
+        var nlu = project.Config.FindComponent(TransformerClassifierConfig.ComponentName) is { } transformer
+            ? TransformerNluTrainer.Train(project.Nlu, NluConfigFor(project), TransformerClassifierConfig.Read(transformer, progress), progress)
+            : NluTrainer.Train(project.Nlu, NluConfigFor(project), progress);
         progress?.Report($"training the dialogue policies on {project.Stories.Count} stories and {project.Rules.Count} rules");
         var policies = PolicyModel.Train(project);
         ModelArchive.Save(modelPath, nlu, writer => DialogueComponent.Write(writer, project, policies));

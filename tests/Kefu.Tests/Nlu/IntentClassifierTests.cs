@@ -9,12 +9,12 @@ public class IntentClassifierTests
     public void Same_seed_gives_identical_weights_whatever_the_thread_count()
     {
         var data = NluTestData.Intentions();
-        var a = NluTrainer.Train(data, NluTestData.FastConfig() with { Svm = new SvmOptions(Threads: 1) });
-        var b = NluTrainer.Train(data, NluTestData.FastConfig() with { Svm = new SvmOptions(Threads: 2) });
-        Assert.Equal(a.Intents.Labels, b.Intents.Labels);
-        Assert.True(a.Intents.Weights.SequenceEqual(b.Intents.Weights));
-        Assert.True(a.Intents.Bias.SequenceEqual(b.Intents.Bias));
-        Assert.Equal(a.Intents.Temperature, b.Intents.Temperature);
+        var a = (SparseIntentModel)NluTrainer.Train(data, NluTestData.FastConfig() with { Svm = new SvmOptions(Threads: 1) }).Intents;
+        var b = (SparseIntentModel)NluTrainer.Train(data, NluTestData.FastConfig() with { Svm = new SvmOptions(Threads: 2) }).Intents;
+        Assert.Equal(a.Labels, b.Labels);
+        Assert.True(a.Classifier.Weights.SequenceEqual(b.Classifier.Weights));
+        Assert.True(a.Classifier.Bias.SequenceEqual(b.Classifier.Bias));
+        Assert.Equal(a.Classifier.Temperature, b.Classifier.Temperature);
         Assert.True(a.Vectorizer.Keys.SequenceEqual(b.Vectorizer.Keys));
     }
 

@@ -12,7 +12,7 @@ public sealed record CrfOptions(int Epochs = 30, float LearningRate = 0.1f, floa
 /// Tags: 0 is O; entity type e has B = 1 + 4e, I = 2 + 4e, L = 3 + 4e, U = 4 + 4e.
 /// Thread-safe for extraction.
 /// </summary>
-public sealed class EntityExtractor
+public sealed class EntityExtractor : IEntityModel
 {
     [ThreadStatic] static Scratch? scratch;
 
@@ -108,24 +108,36 @@ public sealed class EntityExtractor
             var path = s.Path(length);
             LinearChainCrf.Viterbi(scores, transitions, start, end, length, k, path);
             foreach (var (first, last, type) in BilouTags.Decode(path, EntityTypes.Count))
-                found.Add(Span(text, analyzer.Tokens[first].Start, analyzer.Tokens[last].End, types[type].Entity)
-                    with { Role = types[type].Role, Group = types[type].Group });
+            {
+                int from = analyzer.Tokens[first].Start, to = analyzer.Tokens[last].End;
+                found.Add(new EntitySpan(from, to, types[type].Entity, text[from..to], types[type].Role, types[type].Group));
+            }
         }
-        foreach (var (name, from, to) in matches)
-        {
-            if (!entityNames.Contains(name)) continue; // as Rasa: only patterns named after an annotated entity extract
-            if (found.Any(e => e.Start < to && from < e.End)) continue;
-            found.Add(Span(text, from, to, name));
-        }
-        if (found.Count == 0) return [];   // the parse outlives the turn in the conversation's events: no empty list to keep
-        found.Sort((a, b) => a.Start.CompareTo(b.Start));
-        return found;
+        return WithPatterns(text, found, matches, entityNames, synonyms);
     }
 
-    EntitySpan Span(string text, int from, int to, string entity)
+    /// <summary>
+    /// Adds the regex and lookup matches of annotated entity types where no model span overlaps them (as Rasa, only
+    /// patterns named after an annotated entity extract), maps synonyms, and orders the spans by start.
+    /// </summary>
+    internal static IReadOnlyList<EntitySpan> WithPatterns(string text, List<EntitySpan> found,
+        IEnumerable<(string Name, int From, int To)> matches, IReadOnlySet<string> entityNames, IReadOnlyDictionary<string, string> synonyms)
     {
-        string surface = text[from..to];
-        return new EntitySpan(from, to, entity, synonyms.GetValueOrDefault(surface.ToLowerInvariant(), surface));
+        foreach (var (name, from, to) in matches)
+        {
+            if (!entityNames.Contains(name)) continue;
+            if (found.Any(e => e.Start < to && from < e.End)) continue;
+            found.Add(new EntitySpan(from, to, name, text[from..to]));
+        }
+        if (found.Count == 0) return [];   // the parse outlives the turn in the conversation's events: no empty list to keep
+        for (int i = 0; i < found.Count; i++)
+        {
+            var e = found[i];
+            if (synonyms.TryGetValue(e.Value.ToLowerInvariant(), out var canonical))
+                found[i] = e with { Value = canonical };
+        }
+        found.Sort((a, b) => a.Start.CompareTo(b.Start));
+        return found;
     }
 
     sealed class Scratch

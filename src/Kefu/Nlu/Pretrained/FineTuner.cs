@@ -45,8 +45,11 @@ public static class FineTuner
         var entityTypes = train.Examples.SelectMany(e => e.Entities).Select(EntityExtractor.TypeKey).Distinct().Order(StringComparer.Ordinal).ToArray();
         var tags = entityTypes.Length > 0 ? new EntityTagSet(entityTypes, options.TagScheme, options.Crf) : null;
 
+        string configPath = Path.Combine(modelFolder, "config.json");
+        if (!File.Exists(configPath))
+            throw new FileNotFoundException($"{modelFolder}: no config.json; a Hugging Face model folder has config.json beside its weights.", configPath);
+        var config = BertConfig.Load(configPath);
         var tokenizer = BertTokenizer.Load(modelFolder);
-        var config = BertConfig.Load(Path.Combine(modelFolder, "config.json"));
         if (options.Dropout is { } p)
             config = config with { HiddenDropout = p, AttentionDropout = p, ClassifierDropout = p };
         int maxLength = Math.Min(options.MaxLength, config.MaxPositions - config.PositionOffset);

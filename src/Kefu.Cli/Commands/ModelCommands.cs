@@ -1,0 +1,236 @@
+using System.CommandLine;
+using System.Numerics.Tensors;
+using System.Text.Json;
+using Kefu.Nlu;
+using Kefu.Nlu.Data;
+using Kefu.Nlu.Pretrained;
+using Kefu.Text.WordPiece;
+using Kefu.Training;
+
+namespace Kefu.Cli.Commands;
+
+/// <summary>`kefu model ...`: pretrained transformers downloaded, fine-tuned, run and embedded.</summary>
+internal static class ModelCommands
+{
+    public static Command Create()
+    {
+        var command = new Command("model", "Download, fine-tune and run pretrained transformer models (Hugging Face format)");
+        command.Subcommands.Add(CreateFinetune());
+        command.Subcommands.Add(CreatePredict());
+        command.Subcommands.Add(CreateEmbed());
+        return command;
+    }
+
+    static Option<string> ModelOption(string description) => new("--model") { Description = description, Required = true };
+
+    static Command CreateFinetune()
+    {
+        var model = ModelOption("Pretrained model: a Hugging Face hub id or a local folder");
+        var revision = new Option<string?>("--revision") { Description = "Hub revision (branch, tag or commit) when --model is a hub id" };
+        var train = new Option<string>("--train") { Description = "Training file: CSV (text,intent), JSON lines or Rasa nlu.yml", Required = true };
+        var val = new Option<string?>("--val") { Description = "Validation file, same formats: scored each epoch, chooses the best epoch, drives early stopping" };
+        var output = new Option<string>("--out") { Description = "Folder for the fine-tuned model (Hugging Face format)", Required = true };
+        var d = new FineTuneOptions();
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => d.BatchSize };
+        var learningRate = new Option<float>("--learning-rate") { DefaultValueFactory = _ => d.LearningRate };
+        var maxLength = new Option<int>("--max-length") { Description = "Word pieces per text, [CLS] and [SEP] included", DefaultValueFactory = _ => d.MaxLength };
+        var freezeLayers = new Option<int>("--freeze-layers") { Description = "Keep the embeddings and the lowest N layers as pretrained" };
+        var freezeEmbeddings = new Option<bool>("--freeze-embeddings") { Description = "Keep the embeddings as pretrained" };
+        var accumulation = new Option<int>("--gradient-accumulation") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
+        var schedule = new Option<LearningRateSchedule>("--schedule") { Description = "Learning rate after warm-up: Linear, Cosine or Constant", DefaultValueFactory = _ => d.Schedule };
+        var warmup = new Option<float>("--warmup-ratio") { DefaultValueFactory = _ => d.WarmupRatio };
+        var weightDecay = new Option<float>("--weight-decay") { DefaultValueFactory = _ => d.WeightDecay };
+        var clip = new Option<float>("--clip-norm") { Description = "Gradient-norm clipping (0: off)", DefaultValueFactory = _ => d.ClipNorm };
+        var dropout = new Option<float?>("--dropout") { Description = "Overrides config.json's dropout" };
+        var patience = new Option<int>("--early-stopping") { Description = "Stop after N epochs without a better validation score (0: off; needs --val)" };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
+        var scheme = new Option<TagScheme>("--tag-scheme") { Description = "Entity tags: Bio or Bilou", DefaultValueFactory = _ => d.TagScheme };
+        var crf = new Option<bool>("--crf") { Description = "Score entity tag sequences with a linear-chain CRF" };
+        var checkpoints = new Option<string?>("--checkpoint-dir") { Description = "Save each epoch here; a run finding a checkpoint there resumes from it" };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON line" };
+        var command = new Command("finetune", "Fine-tune a pretrained encoder for intents and entities (joint heads on one encoder)");
+        foreach (var o in new Option[] { model, revision, train, val, output, epochs, batchSize, learningRate, maxLength, freezeLayers, freezeEmbeddings,
+                     accumulation, schedule, warmup, weightDecay, clip, dropout, patience, seed, scheme, crf, checkpoints, json })
+            command.Options.Add(o);
+        command.SetAction(parse => Guard(() =>
+        {
+            var options = new FineTuneOptions(parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(learningRate), parse.GetValue(maxLength),
+                parse.GetValue(freezeLayers), parse.GetValue(freezeEmbeddings), parse.GetValue(accumulation), parse.GetValue(schedule),
+                parse.GetValue(warmup), parse.GetValue(weightDecay), parse.GetValue(clip), parse.GetValue(dropout), parse.GetValue(patience),
+                parse.GetValue(seed), parse.GetValue(scheme), parse.GetValue(crf));
+            options.Validate();
+            var trainData = NluDataReader.Load(parse.GetValue(train)!);
+            var valData = parse.GetValue(val) is { } v ? NluDataReader.Load(v) : null;
+            if (options.EarlyStoppingPatience > 0 && valData is null)
+                throw new ArgumentException("--early-stopping needs --val: it stops when the validation score no longer improves");
+            string folder = ModelFolders.Resolve(parse.GetValue(model)!, parse.GetValue(revision), new StderrProgress());
+            Console.Error.WriteLine($"[kefu] fine-tuning {folder} on {trainData.Examples.Count} examples" +
+                (valData is null ? "" : $", validating on {valData.Examples.Count}"));
+            using var bar = new ProgressBar(Console.Error);
+            var result = FineTuner.Train(folder, trainData, valData, options, parse.GetValue(checkpoints), bar);
+            bar.Dispose();
+            string outFolder = parse.GetValue(output)!;
+            result.Model.Save(outFolder);
+            var best = result.History[result.BestEpoch - 1];
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    path = Path.GetFullPath(outFolder),
+                    intents = result.Model.Intents.Count,
+                    entity_types = result.Model.Tags?.EntityTypes.Count ?? 0,
+                    best_epoch = result.BestEpoch,
+                    stopped_early = result.StoppedEarly,
+                    train_loss = best.TrainLoss,
+                    validation_accuracy = best.ValidationAccuracy,
+                    validation_entity_f1 = best.ValidationEntityF1,
+                }));
+            else
+                Console.WriteLine($"{Path.GetFullPath(outFolder)} (best epoch {result.BestEpoch}" +
+                    (best.ValidationAccuracy is { } a ? $", validation accuracy {a:F4}" : "") +
+                    (best.ValidationEntityF1 is { } f ? $", entity F1 {f:F4}" : "") + (result.StoppedEarly ? ", stopped early" : "") + ")");
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command CreatePredict()
+    {
+        var model = ModelOption("A fine-tuned model folder (kefu model finetune, or any *ForSequenceClassification folder)");
+        var input = new Option<string>("--input") { Description = "Texts: one per line, or CSV / JSON lines / nlu.yml", Required = true };
+        var json = new Option<bool>("--json") { Description = "One JSON line per text (the default output too)" };
+        var command = new Command("predict", "Intent logits, label, confidence and entities of each text, as JSON lines");
+        foreach (var o in new Option[] { model, input, json }) command.Options.Add(o);
+        command.SetAction(parse => Guard(() =>
+        {
+            var nlu = TransformerNlu.Load(ModelFolders.Resolve(parse.GetValue(model)!, null, new StderrProgress()));
+            using var stdout = Console.OpenStandardOutput();
+            foreach (string text in ReadTexts(parse.GetValue(input)!))
+            {
+                var tokens = TokenizedText.Of(nlu.Tokenizer, text, nlu.MaxLength);
+                var mask = Enumerable.Repeat(1f, tokens.Ids.Length).ToArray();
+                var logits = nlu.Model.Logits(new BertBatch(tokens.Ids, mask, 1, tokens.Ids.Length));
+                var (probabilities, entities) = nlu.Predict(text);
+                int best = TensorPrimitives.IndexOfMax(probabilities);
+                using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("text", text);
+                    w.WriteStartArray("input_ids");
+                    foreach (int id in tokens.Ids) w.WriteNumberValue(id);
+                    w.WriteEndArray();
+                    w.WriteStartArray("logits");
+                    foreach (float l in logits) w.WriteNumberValue(l);
+                    w.WriteEndArray();
+                    w.WriteString("label", nlu.Intents[best]);
+                    w.WriteNumber("confidence", probabilities[best]);
+                    w.WriteStartArray("entities");
+                    foreach (var (start, end, type) in entities)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("start", start);
+                        w.WriteNumber("end", end);
+                        w.WriteString("entity", nlu.Tags!.EntityTypes[type]);
+                        w.WriteString("value", text[start..end]);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                stdout.WriteByte((byte)'\n');
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command CreateEmbed()
+    {
+        var model = ModelOption("An encoder: a hub id or a local folder (sentence-transformers folders use their pooling)");
+        var input = new Option<string>("--input") { Description = "Texts: one per line, or CSV / JSON lines / nlu.yml", Required = true };
+        var command = new Command("embed", "Sentence embeddings, one JSON line per text: {\"text\", \"embedding\"}");
+        foreach (var o in new Option[] { model, input }) command.Options.Add(o);
+        command.SetAction(parse => Guard(() =>
+        {
+            var encoder = SentenceEncoder.Load(ModelFolders.Resolve(parse.GetValue(model)!, null, new StderrProgress()));
+            var texts = ReadTexts(parse.GetValue(input)!);
+            var vectors = encoder.Embed(texts);
+            for (int i = 0; i < texts.Count; i++)
+                Console.WriteLine(JsonSerializer.Serialize(new { text = texts[i], embedding = vectors[i] },
+                    new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Plain text, one text per non-empty line, unless the extension names one of the NLU data formats.</summary>
+    internal static IReadOnlyList<string> ReadTexts(string path)
+    {
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension is ".csv" or ".jsonl" or ".json" or ".yml" or ".yaml")
+            return [.. NluDataReader.Load(path).Examples.Select(e => e.Text)];
+        return [.. File.ReadLines(path).Where(l => l.Trim().Length > 0)];
+    }
+
+    /// <summary>Errors a person can fix become one line on stderr and exit code 1.</summary>
+    static int Guard(Func<int> run)
+    {
+        try
+        {
+            return CliErrors.Guard(run);
+        }
+        catch (Exception e) when (e is ArgumentException or NluDataException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}
+
+internal sealed class StderrProgress : IProgress<string>
+{
+    public void Report(string value) => Console.Error.WriteLine($"[kefu] {value}");
+}
+
+/// <summary>
+/// A fine-tuning progress bar on stderr: redrawn in place on a terminal, a plain line every 5 % (and each epoch) when
+/// stderr is a file or a pipe.
+/// </summary>
+internal sealed class ProgressBar(TextWriter writer) : IProgress<FineTuneProgress>, IDisposable
+{
+    private readonly bool terminal = !Console.IsErrorRedirected;
+    private int lastPercent = -1;
+    private bool drawn;
+
+    public void Report(FineTuneProgress p)
+    {
+        int percent = (int)(100L * p.Step / Math.Max(1, p.TotalSteps));
+        string bar = new string('#', percent / 5) + new string('.', 20 - percent / 5);
+        string line = FormattableString.Invariant(
+            $"epoch {p.Epoch}/{p.Epochs} [{bar}] {percent,3}% step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} acc {p.Accuracy:F3} {p.ExamplesPerSecond:F0} ex/s ETA {p.Remaining:hh\\:mm\\:ss}");
+        if (p.EpochDone is { } e)
+        {
+            Finish();
+            string validation = (e.ValidationAccuracy is { } a ? FormattableString.Invariant($", validation accuracy {a:F4}") : "")
+                + (e.ValidationEntityF1 is { } f ? FormattableString.Invariant($", entity F1 {f:F4}") : "");
+            writer.WriteLine(FormattableString.Invariant($"[kefu] epoch {e.Epoch}: train loss {e.TrainLoss:F4}, train accuracy {e.TrainAccuracy:F4}{validation}"));
+        }
+        else if (terminal)
+        {
+            writer.Write("\r" + line);
+            drawn = true;
+        }
+        else if (percent / 5 != lastPercent / 5)
+            writer.WriteLine("[kefu] " + line);
+        lastPercent = percent;
+    }
+
+    private void Finish()
+    {
+        if (drawn)
+            writer.WriteLine();
+        drawn = false;
+    }
+
+    public void Dispose() => Finish();
+}

@@ -1,0 +1,57 @@
+using Kefu.Nlu;
+using Kefu.Nlu.Entities;
+using Kefu.Nlu.Pretrained;
+
+namespace Kefu.Training;
+
+/// <summary>Trains the NLU of a pipeline with a TransformerClassifier: the fine-tuned encoder gives intents and entities.</summary>
+public static class TransformerNluTrainer
+{
+    public static NluModel Train(NluTrainingData data, NluConfig config, TransformerClassifierConfig transformer,
+        IProgress<string>? progress = null, CancellationToken cancellation = default)
+    {
+        if (transformer.DistillTo is not null)
+            progress?.Report($"warning: TransformerClassifier option 'distill_to: {transformer.DistillTo}' is not implemented yet; the fine-tuned model is used as it is (kefu model distill does it by hand)");
+        string folder = ModelFolders.Resolve(transformer.Model, transformer.Revision, progress);
+        progress?.Report($"fine-tuning {transformer.Model} ({folder}) on {data.Examples.Count} examples: {transformer.FineTune}");
+        var result = FineTuner.Train(folder, data, null, transformer.FineTune, progress: Report(progress), cancellation: cancellation);
+        var patterns = EntityPatterns.Of(data);
+        var parser = new TransformerParser(result.Model, patterns, data.Synonyms);
+        return new NluModel(config, parser, parser.EntityTypes.Count > 0 || patterns is not null ? parser : null,
+            config.FallbackThreshold ?? NluConfig.DefaultFallbackThreshold);
+    }
+
+    /// <summary>About twenty lines a run, and one per epoch.</summary>
+    public static IProgress<FineTuneProgress>? Report(IProgress<string>? progress)
+    {
+        if (progress is null)
+            return null;
+        return new SynchronousProgress<FineTuneProgress>(p =>
+        {
+            if (p.EpochDone is { } epoch)
+                progress.Report($"epoch {epoch.Epoch}/{p.Epochs}: loss {epoch.TrainLoss:F4}, train accuracy {epoch.TrainAccuracy:F4}" +
+                    (epoch.ValidationAccuracy is { } va ? $", validation accuracy {va:F4}" : "") +
+                    (epoch.ValidationEntityF1 is { } f1 ? $", validation entity F1 {f1:F4}" : ""));
+            else if (p.Step % Math.Max(1, p.TotalSteps / 20) == 0)
+                progress.Report($"step {p.Step}/{p.TotalSteps} (epoch {p.Epoch}/{p.Epochs}): loss {p.Loss:F4}, accuracy {p.Accuracy:F4}, " +
+                    $"{p.ExamplesPerSecond:F1} examples/s, ETA {p.Remaining:hh\\:mm\\:ss}");
+        });
+    }
+}
+
+/// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
+public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
+
+/// <summary>Where a named model's files are: a local folder as it is, or a hub id from the download cache.</summary>
+public static class ModelFolders
+{
+    public static string Resolve(string nameOrFolder, string? revision, IProgress<string>? progress)
+    {
+        if (Directory.Exists(nameOrFolder))
+            return Path.GetFullPath(nameOrFolder);
+        throw new DirectoryNotFoundException($"'{nameOrFolder}' is not a model folder, and hub downloads are not wired in yet.");
+    }
+}
