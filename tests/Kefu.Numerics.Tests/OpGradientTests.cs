@@ -1,3 +1,4 @@
+using Kefu.Numerics.Autograd;
 using Kefu.Numerics.Ops;
 
 namespace Kefu.Numerics.Tests;
@@ -137,5 +138,54 @@ public class OpGradientTests
         var a = GradientCheck.Random(rng, new Shape(2 * 3, 4));
         var b = GradientCheck.Random(rng, new Shape(2 * 3, 2));
         GradientCheck.Check(g => g.TakeToken(g.Concat(a, b), 2, 3, 1), [a, b]);
+    }
+
+    [Fact]
+    public void Crf_loss_gradients_match_finite_differences()
+    {
+        var emissions = GradientCheck.Random(rng, new Shape(8, 3), 2f);   // two sequences of 4 rows, L = 3
+        var transitions = GradientCheck.Random(rng, new Shape(3, 3));
+        var start = GradientCheck.Random(rng, new Shape(3));
+        var end = GradientCheck.Random(rng, new Shape(3));
+        int[] rows = [0, 2, 3, 5, 6], tags = [1, 2, 0, 2, 1], lengths = [3, 0, 2];
+        GradientCheck.Check(g => g.CrfLoss(emissions, transitions, start, end, rows, tags, lengths), [emissions, transitions, start, end]);
+    }
+
+    [Fact]
+    public void Crf_loss_of_one_sequence_is_the_negative_log_likelihood()
+    {
+        var emissions = GradientCheck.Random(rng, new Shape(4, 3), 2f);
+        var transitions = GradientCheck.Random(rng, new Shape(3, 3));
+        var start = GradientCheck.Random(rng, new Shape(3));
+        var end = GradientCheck.Random(rng, new Shape(3));
+        int[] tags = [0, 2, 2, 1];
+        var g = new Graph(recordTape: false);
+        float loss = g.CrfLoss(emissions, transitions, start, end, new[] { 0, 1, 2, 3 }, tags, new[] { 4 }).Span[0];
+        double expected = LinearChainCrfReference.LogPartition(emissions.Span, transitions.Span, start.Span, end.Span, 4, 3)
+            - LinearChainCrfReference.Score(emissions.Span, transitions.Span, start.Span, end.Span, tags, 3);
+        Assert.Equal(expected, loss, 4);
+    }
+
+    [Fact]
+    public void Scale_gradients_match_finite_differences()
+    {
+        var x = GradientCheck.Random(rng, new Shape(3, 5));
+        GradientCheck.Check(g => g.Scale(x, -0.7f), [x]);
+    }
+
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(3f)]
+    public void Soft_cross_entropy_gradients_match_finite_differences(float temperature)
+    {
+        var logits = GradientCheck.Random(rng, new Shape(4, 5), 3f);
+        var targets = new float[20];
+        new Rng(3).FillUniform(targets, 0.1f, 1f);
+        for (int r = 0; r < 4; r++)
+        {
+            float sum = targets.AsSpan(r * 5, 5).ToArray().Sum();
+            for (int j = 0; j < 5; j++) targets[r * 5 + j] /= sum;
+        }
+        GradientCheck.Check(g => g.SoftCrossEntropy(logits, targets, temperature), [logits]);
     }
 }

@@ -6,6 +6,7 @@ using Kefu.Nlu;
 using Kefu.Nlu.Data;
 using Kefu.Nlu.Evaluation;
 using Kefu.Projects;
+using Kefu.Training;
 
 namespace Kefu.Cli.Commands;
 
@@ -25,23 +26,37 @@ internal static class NluCommands
         var test = new Option<string>("--test") { Description = "Test file, same formats", Required = true };
         var oosLabel = new Option<string?>("--oos-label") { Description = "Intent that marks out-of-scope examples (e.g. oos)" };
         var pipeline = new Option<string>("--pipeline") { Description = $"NLU pipeline: {string.Join(", ", NluPipelines.Names)}", DefaultValueFactory = _ => NluPipelines.Default };
+        var configFile = new Option<string?>("--config") { Description = "A config.yml whose pipeline is benchmarked (e.g. with a TransformerClassifier); overrides --pipeline" };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON" };
         var command = new Command("bench", "Train on one file, evaluate on another, report accuracy, F1, training time and latency");
-        foreach (var o in new Option[] { train, test, oosLabel, pipeline, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { train, test, oosLabel, pipeline, configFile, json }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             try
             {
+                var progress = new SynchronousProgress(Console.Error);
                 var config = NluPipelines.Get(parse.GetValue(pipeline)!) with { OosLabel = parse.GetValue(oosLabel) };
+                Func<NluTrainingData, NluModel>? trainer = null;
+                if (parse.GetValue(configFile) is { } file)
+                {
+                    var projectConfig = ProjectConfig.Load(file, w => Console.Error.WriteLine(w));
+                    config = ProjectTrainer.NluConfigFor(projectConfig) with { OosLabel = parse.GetValue(oosLabel) };
+                    trainer = ProjectTrainer.NluTrainerFor(projectConfig, config, progress);
+                }
                 var trainData = NluDataReader.Load(parse.GetValue(train)!);
                 var testData = NluDataReader.Load(parse.GetValue(test)!);
                 Console.Error.WriteLine($"[kefu] training on {trainData.Examples.Count} examples, testing on {testData.Examples.Count}");
-                var result = NluBenchmark.Run(trainData, testData, config, new SynchronousProgress(Console.Error));
+                var result = NluBenchmark.Run(trainData, testData, config, progress, trainer);
                 if (parse.GetValue(json)) WriteJson(result);
                 else WriteTable(result);
                 return 0;
             }
-            catch (Exception e) when (e is NluDataException or FileNotFoundException or ProjectException or ArgumentException)
+            catch (ProjectException e)
+            {
+                foreach (var d in e.Diagnostics) Console.Error.WriteLine(d);
+                return 1;
+            }
+            catch (Exception e) when (e is NluDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or InvalidDataException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 1;

@@ -12,6 +12,24 @@ public sealed record ProjectConfig(
 {
     public static ProjectConfig Empty { get; } = new(null, null, null, [], []);
 
+    /// <summary>
+    /// Reads one config.yml on its own (`kefu nlu bench --config`); throws <see cref="ProjectException"/> on errors and
+    /// hands warnings to <paramref name="warnings"/>.
+    /// </summary>
+    public static ProjectConfig Load(string path, Action<Diagnostic>? warnings = null)
+    {
+        var diagnostics = new Yaml.DiagnosticBag();
+        if (!File.Exists(path))
+            throw new ProjectException([new Diagnostic(Severity.Error, new SourceLocation(path, 1, 1), "no such config file")]);
+        var config = ConfigReader.Read(Yaml.YamlSource.Load(path, path, diagnostics));
+        var all = diagnostics.Sorted();
+        if (all.Any(d => d.Severity == Severity.Error))
+            throw new ProjectException(all);
+        foreach (var warning in all)
+            warnings?.Invoke(warning);
+        return config;
+    }
+
     public ComponentConfig? FindComponent(string name) => Pipeline.FirstOrDefault(c => c.Name == name);
     public ComponentConfig? FindPolicy(string name) => Policies.FirstOrDefault(c => c.Name == name);
 }

@@ -21,18 +21,31 @@ public static class ProjectTrainer
     /// 0.1, as Rasa's). A pipeline without a FallbackClassifier never says nlu_fallback, as in Rasa; no pipeline at all
     /// is Rasa's default one, which has it.
     /// </summary>
-    public static NluConfig NluConfigFor(RasaProject project)
+    public static NluConfig NluConfigFor(RasaProject project) => NluConfigFor(project.Config);
+
+    public static NluConfig NluConfigFor(ProjectConfig projectConfig)
     {
         var config = NluConfig.Default;
-        if (project.Config.FindComponent("FallbackClassifier") is { } fallback)
+        if (projectConfig.FindComponent("FallbackClassifier") is { } fallback)
             config = config with
             {
                 FallbackThreshold = (float)fallback.Options.GetDouble("threshold", NluConfig.DefaultFallbackThreshold),
                 AmbiguityThreshold = (float)fallback.Options.GetDouble("ambiguity_threshold", 0.1),
             };
-        else if (project.Config.Pipeline.Count > 0)
+        else if (projectConfig.Pipeline.Count > 0)
             config = config with { FallbackThreshold = 0f };
         return config;
+    }
+
+    /// <summary>The NLU training a config.yml's pipeline asks for: a fine-tuned TransformerClassifier or Kefu's linear NLU.</summary>
+    public static Func<NluTrainingData, NluModel> NluTrainerFor(ProjectConfig projectConfig, NluConfig config, IProgress<string>? progress)
+    {
+        if (projectConfig.FindComponent(TransformerClassifierConfig.ComponentName) is { } component)
+        {
+            var transformer = TransformerClassifierConfig.Read(component, progress);
+            return data => TransformerNluTrainer.Train(data, config, transformer, progress);
+        }
+        return data => NluTrainer.Train(data, config, progress);
     }
 
     public static TrainingResult Train(RasaProject project, string modelPath, IProgress<string>? progress = null)
@@ -42,9 +55,7 @@ public static class ProjectTrainer
             throw new ProjectException([new Diagnostic(Severity.Error, new SourceLocation(project.Directory, 1, 1),
                 "the project has no NLU examples (data/*.yml with an 'nlu:' section)")]);
         progress?.Report($"training the NLU on {project.Nlu.Examples.Count} examples");
-        var nlu = project.Config.FindComponent(TransformerClassifierConfig.ComponentName) is { } transformer
-            ? TransformerNluTrainer.Train(project.Nlu, NluConfigFor(project), TransformerClassifierConfig.Read(transformer, progress), progress)
-            : NluTrainer.Train(project.Nlu, NluConfigFor(project), progress);
+        var nlu = NluTrainerFor(project.Config, NluConfigFor(project), progress)(project.Nlu);
         progress?.Report($"training the dialogue policies on {project.Stories.Count} stories and {project.Rules.Count} rules");
         var policies = PolicyModel.Train(project);
         ModelArchive.Save(modelPath, nlu, writer => DialogueComponent.Write(writer, project, policies));

@@ -18,10 +18,12 @@ public sealed record NluBenchResult(
 public static class NluBenchmark
 {
     /// <summary>Trains on <paramref name="train"/>, evaluates on <paramref name="test"/>, then times single parses.</summary>
-    public static NluBenchResult Run(NluTrainingData train, NluTrainingData test, NluConfig config, IProgress<string>? progress = null)
+    /// <param name="trainer">How to train (a config.yml's pipeline); Kefu's linear NLU with <paramref name="config"/> when null.</param>
+    public static NluBenchResult Run(NluTrainingData train, NluTrainingData test, NluConfig config, IProgress<string>? progress = null,
+        Func<NluTrainingData, NluModel>? trainer = null)
     {
         var clock = Stopwatch.StartNew();
-        var model = NluTrainer.Train(train, config, progress);
+        var model = trainer is null ? NluTrainer.Train(train, config, progress) : trainer(train);
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         var gold = test.Examples.Select(e => e.Intent).ToArray();
