@@ -18,7 +18,70 @@ internal static class ModelCommands
         command.Subcommands.Add(CreateFinetune());
         command.Subcommands.Add(CreatePredict());
         command.Subcommands.Add(CreateEmbed());
+        command.Subcommands.Add(CreateDistill());
         return command;
+    }
+
+    static Command CreateDistill()
+    {
+        var teacher = new Option<string>("--teacher") { Description = "A fine-tuned model folder (kefu model finetune)", Required = true };
+        var train = new Option<string>("--train") { Description = "Training file (CSV, JSON lines or nlu.yml)", Required = true };
+        var test = new Option<string>("--test") { Description = "Test file: accuracy and latency of teacher, student alone and distilled student", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for the distilled student", Required = true };
+        var student = new Option<string>("--student") { Description = "N: the teacher's width and N of its layers; NxH: a from-scratch encoder", DefaultValueFactory = _ => "2" };
+        var temperature = new Option<float>("--temperature") { DefaultValueFactory = _ => 2f };
+        var alpha = new Option<float>("--alpha") { Description = "Weight of the teacher's soft targets (1 − alpha: the gold labels)", DefaultValueFactory = _ => 0.5f };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3 };
+        var learningRate = new Option<float>("--learning-rate") { DefaultValueFactory = _ => 1e-4f };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var json = new Option<bool>("--json") { Description = "Print the comparison as one JSON line" };
+        var command = new Command("distill", "Distil a fine-tuned teacher into a smaller student; compare it with the teacher and with the student trained alone");
+        foreach (var o in new Option[] { teacher, train, test, output, student, temperature, alpha, epochs, learningRate, batchSize, json }) command.Options.Add(o);
+        command.SetAction(parse => Guard(() =>
+        {
+            var shape = StudentShape.Parse(parse.GetValue(student)!);
+            var big = TransformerNlu.Load(parse.GetValue(teacher)!);
+            var trainData = NluDataReader.Load(parse.GetValue(train)!);
+            var testData = NluDataReader.Load(parse.GetValue(test)!);
+            var options = new FineTuneOptions(Epochs: parse.GetValue(epochs), BatchSize: parse.GetValue(batchSize),
+                LearningRate: parse.GetValue(learningRate), MaxLength: big.MaxLength);
+            var rows = new List<(string Name, double Accuracy, double P50, int Parameters)> { Measure("teacher", big, testData) };
+            Console.Error.WriteLine($"[kefu] student alone: {shape}, gold labels only");
+            using (var bar = new ProgressBar(Console.Error))
+                rows.Add(Measure("student alone", FineTuner.Train(Distiller.Student(big, shape), trainData, null, options, null, bar, null).Model, testData));
+            Console.Error.WriteLine($"[kefu] distilled student: {shape}, temperature {parse.GetValue(temperature)}, alpha {parse.GetValue(alpha)}");
+            TransformerNlu distilled;
+            using (var bar = new ProgressBar(Console.Error))
+                distilled = Distiller.Distill(big, Distiller.Student(big, shape), trainData, null, options, parse.GetValue(temperature), parse.GetValue(alpha), bar).Model;
+            rows.Add(Measure("distilled student", distilled, testData));
+            distilled.Save(parse.GetValue(output)!);
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new { model = r.Name, accuracy = Math.Round(r.Accuracy, 4), latency_p50_ms = Math.Round(r.P50, 3), parameters = r.Parameters })));
+            else
+            {
+                Console.WriteLine($"{"model",-18} {"accuracy",9} {"p50 ms",8} {"parameters",11}");
+                foreach (var r in rows)
+                    Console.WriteLine(FormattableString.Invariant($"{r.Name,-18} {r.Accuracy,9:F4} {r.P50,8:F3} {r.Parameters,11:N0}"));
+                Console.WriteLine(FormattableString.Invariant($"distilled/teacher: accuracy {rows[2].Accuracy / rows[0].Accuracy:P1}, latency {rows[2].P50 / rows[0].P50:P1}"));
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Test accuracy and the median latency of one text (after a warm-up), as `kefu model distill` reports them.</summary>
+    static (string, double, double, int) Measure(string name, TransformerNlu nlu, NluTrainingData test)
+    {
+        var (accuracy, _) = FineTuner.Evaluate(nlu, test.Examples);
+        var texts = test.Examples.Take(500).Select(e => e.Text).ToArray();
+        foreach (var text in texts.Take(100)) nlu.Predict(text);
+        var ms = texts.Select(text =>
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            nlu.Predict(text);
+            return System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }).Order().ToArray();
+        return (name, accuracy, ms[ms.Length / 2], nlu.Model.Parameters.Length);
     }
 
     static Option<string> ModelOption(string description) => new("--model") { Description = description, Required = true };

@@ -84,9 +84,21 @@ public sealed record TransformerClassifierConfig(string Model, string? Revision,
         {
             errors.Add(new Diagnostic(Severity.Error, component.Location, $"TransformerClassifier: {e.Message}"));
         }
+        string? distillTo = o.Find("distill_to")?.Value is { ValueKind: JsonValueKind.Number } n ? n.ToString() : Text("distill_to");
+        if (distillTo is not null)
+        {
+            try
+            {
+                StudentShape.Parse(distillTo);
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add(new Diagnostic(Severity.Error, o.Find("distill_to")!.Location, $"TransformerClassifier option 'distill_to': {e.Message}"));
+            }
+        }
         if (errors.Count > 0)
             throw new ProjectException(errors);
-        return new TransformerClassifierConfig(model!, Text("revision"), options, Text("distill_to"));
+        return new TransformerClassifierConfig(model!, Text("revision"), options, distillTo);
 
         T Invalid<T>(T fallback, string key, string message)
         {

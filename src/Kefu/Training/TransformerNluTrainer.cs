@@ -10,13 +10,18 @@ public static class TransformerNluTrainer
     public static NluModel Train(NluTrainingData data, NluConfig config, TransformerClassifierConfig transformer,
         IProgress<string>? progress = null, CancellationToken cancellation = default)
     {
-        if (transformer.DistillTo is not null)
-            progress?.Report($"warning: TransformerClassifier option 'distill_to: {transformer.DistillTo}' is not implemented yet; the fine-tuned model is used as it is (kefu model distill does it by hand)");
         string folder = ModelFolders.Resolve(transformer.Model, transformer.Revision, progress);
         progress?.Report($"fine-tuning {transformer.Model} ({folder}) on {data.Examples.Count} examples: {transformer.FineTune}");
-        var result = FineTuner.Train(folder, data, null, transformer.FineTune, progress: Report(progress), cancellation: cancellation);
+        var tuned = FineTuner.Train(folder, data, null, transformer.FineTune, progress: Report(progress), cancellation: cancellation).Model;
+        if (transformer.DistillTo is { } shape)
+        {
+            var student = StudentShape.Parse(shape);
+            progress?.Report($"distilling into a student of {student} (temperature 2, alpha 0.5)");
+            tuned = Distiller.Distill(tuned, Distiller.Student(tuned, student, transformer.FineTune.Seed), data, null, transformer.FineTune,
+                progress: Report(progress)).Model;
+        }
         var patterns = EntityPatterns.Of(data);
-        var parser = new TransformerParser(result.Model, patterns, data.Synonyms);
+        var parser = new TransformerParser(tuned, patterns, data.Synonyms);
         return new NluModel(config, parser, parser.EntityTypes.Count > 0 || patterns is not null ? parser : null,
             config.FallbackThreshold ?? NluConfig.DefaultFallbackThreshold);
     }

@@ -28,8 +28,13 @@ public static class FineTuner
     private const string StateFile = "trainer_state.json";
     private const string OptimizerFile = "optimizer.safetensors";
 
-    /// <summary>A text made ready for training: piece ids, its intent, and its words' gold tags.</summary>
-    private sealed record Encoded(int[] Ids, int Intent, int[] WordTokens, int[] WordTags);
+    /// <summary>A text made ready for training: piece ids, its intent, its words' gold tags, and its row in the data.</summary>
+    private sealed record Encoded(int[] Ids, int Intent, int[] WordTokens, int[] WordTags, int Index);
+
+    /// <summary>Knowledge distillation: the teacher's intent probabilities at a temperature as soft targets.</summary>
+    /// <param name="SoftTargets">[N][K] the teacher's softmax(z / T) for each training example, in order.</param>
+    /// <param name="Alpha">Weight of the soft-target loss; the gold labels' loss gets 1 − Alpha.</param>
+    public sealed record Distillation(float[][] SoftTargets, float Temperature, float Alpha);
 
     /// <param name="modelFolder">A local Hugging Face folder (resolve hub ids first).</param>
     /// <param name="checkpointDir">Where each epoch's model, optimizer state and progress go; a run finds them there and resumes.</param>
@@ -44,7 +49,6 @@ public static class FineTuner
             throw new ArgumentException($"The validation data has intent \"{unknown.Intent}\" (\"{unknown.Text}\"), which no training example has.");
         var entityTypes = train.Examples.SelectMany(e => e.Entities).Select(EntityExtractor.TypeKey).Distinct().Order(StringComparer.Ordinal).ToArray();
         var tags = entityTypes.Length > 0 ? new EntityTagSet(entityTypes, options.TagScheme, options.Crf) : null;
-
         string configPath = Path.Combine(modelFolder, "config.json");
         if (!File.Exists(configPath))
             throw new FileNotFoundException($"{modelFolder}: no config.json; a Hugging Face model folder has config.json beside its weights.", configPath);
@@ -54,8 +58,28 @@ public static class FineTuner
             config = config with { HiddenDropout = p, AttentionDropout = p, ClassifierDropout = p };
         int maxLength = Math.Min(options.MaxLength, config.MaxPositions - config.PositionOffset);
         var model = LoadPretrained(modelFolder, config, intents, tags, options.Seed);
-        var nlu = new TransformerNlu(model, tokenizer, maxLength, modelFolder);
-        var examples = train.Examples.Select(e => Encode(nlu, e, intents)).ToArray();
+        return Train(new TransformerNlu(model, tokenizer, maxLength, modelFolder), train, validation, options, checkpointDir, progress, null, cancellation);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="nlu"/> in place from its current weights (a pretrained encoder with new heads, or a
+    /// distillation student); its intents and entity types are the labels, and every example's intent must be one.
+    /// </summary>
+    public static FineTuneResult Train(TransformerNlu nlu, NluTrainingData train, NluTrainingData? validation, FineTuneOptions options,
+        string? checkpointDir, IProgress<FineTuneProgress>? progress, Distillation? distillation, CancellationToken cancellation = default)
+    {
+        options.Validate();
+        var model = nlu.Model;
+        var tags = model.Tags;
+        var intents = nlu.Intents.ToArray();
+        var entityTypes = tags?.EntityTypes.ToArray() ?? [];
+        var index = intents.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
+        if (train.Examples.Concat(validation?.Examples ?? []).FirstOrDefault(e => !index.ContainsKey(e.Intent)) is { } unknown)
+            throw new ArgumentException($"Intent \"{unknown.Intent}\" (\"{unknown.Text}\") is not one of the model's {intents.Length} intents.");
+        if (distillation is not null && (distillation.SoftTargets.Length != train.Examples.Count || distillation.SoftTargets.Any(t => t.Length != intents.Length)))
+            throw new ArgumentException("Distillation needs one soft-target row of the model's intents per training example.");
+        var examples = train.Examples.Select((e, i) => Encode(nlu, e, index[e.Intent], i)).ToArray();
+        var tokenizer = nlu.Tokenizer;
 
         var parameters = model.Parameters;
         Freeze(model, options);
@@ -97,6 +121,11 @@ public static class FineTuner
                 var (inputs, intentTargets, tagTargets, crfRows, crfTags, crfLengths) = MakeBatch(batch, tokenizer.PaddingId, tags is not null);
                 var logits = model.Forward(graph, inputs, out var tagLogits);               // [B, K], [B*T, L]
                 var loss = graph.CrossEntropy(logits, intentTargets, options.LabelSmoothing);
+                if (distillation is { } d)
+                {
+                    var soft = graph.SoftCrossEntropy(logits, SoftTargets(batch, d.SoftTargets), d.Temperature);
+                    loss = graph.Add(graph.Scale(loss, 1f - d.Alpha), graph.Scale(soft, d.Alpha));
+                }
                 if (tagLogits is not null && options.EntityLossWeight > 0)
                 {
                     var tagLoss = model.Crf is { } crf
@@ -200,12 +229,15 @@ public static class FineTuner
         }
     }
 
-    private static Encoded Encode(TransformerNlu nlu, NluExample example, string[] intents)
+    private static Encoded Encode(TransformerNlu nlu, NluExample example, int intent, int row)
     {
         var tokens = TokenizedText.Of(nlu.Tokenizer, example.Text, nlu.MaxLength);
         var tags = nlu.Tags?.Encode(tokens.WordSpans, example.Entities) ?? [];
-        return new Encoded(tokens.Ids, Array.BinarySearch(intents, example.Intent, StringComparer.Ordinal), tokens.WordTokens, tags);
+        return new Encoded(tokens.Ids, intent, tokens.WordTokens, tags, row);
     }
+
+    // [B*K] the batch's rows of the teacher's probabilities
+    private static float[] SoftTargets(Encoded[] batch, float[][] all) => [.. batch.SelectMany(e => all[e.Index])];
 
     /// <summary>
     /// The epoch's batches: a seeded shuffle, then examples of similar length grouped (windows of 50 batches sorted by
