@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Numerics.Tensors;
 using System.Text.Json;
+using Kefu.Hub;
 using Kefu.Nlu;
 using Kefu.Nlu.Data;
 using Kefu.Nlu.Pretrained;
@@ -15,6 +16,7 @@ internal static class ModelCommands
     public static Command Create()
     {
         var command = new Command("model", "Download, fine-tune and run pretrained transformer models (Hugging Face format)");
+        command.Subcommands.Add(ModelDownloadCommand.Create());
         command.Subcommands.Add(CreateFinetune());
         command.Subcommands.Add(CreatePredict());
         command.Subcommands.Add(CreateEmbed());
@@ -40,7 +42,7 @@ internal static class ModelCommands
         command.SetAction(parse => Guard(() =>
         {
             var shape = StudentShape.Parse(parse.GetValue(student)!);
-            var big = TransformerNlu.Load(parse.GetValue(teacher)!);
+            var big = TransformerNlu.Load(ModelLocator.Resolve(parse.GetValue(teacher)!, null, Console.Error));
             var trainData = NluDataReader.Load(parse.GetValue(train)!);
             var testData = NluDataReader.Load(parse.GetValue(test)!);
             var options = new FineTuneOptions(Epochs: parse.GetValue(epochs), BatchSize: parse.GetValue(batchSize),
@@ -127,7 +129,7 @@ internal static class ModelCommands
             var valData = parse.GetValue(val) is { } v ? NluDataReader.Load(v) : null;
             if (options.EarlyStoppingPatience > 0 && valData is null)
                 throw new ArgumentException("--early-stopping needs --val: it stops when the validation score no longer improves");
-            string folder = ModelFolders.Resolve(parse.GetValue(model)!, parse.GetValue(revision), new StderrProgress());
+            string folder = ModelLocator.Resolve(parse.GetValue(model)!, parse.GetValue(revision), Console.Error);
             Console.Error.WriteLine($"[kefu] fine-tuning {folder} on {trainData.Examples.Count} examples" +
                 (valData is null ? "" : $", validating on {valData.Examples.Count}"));
             using var bar = new ProgressBar(Console.Error);
@@ -166,7 +168,7 @@ internal static class ModelCommands
         foreach (var o in new Option[] { model, input, json }) command.Options.Add(o);
         command.SetAction(parse => Guard(() =>
         {
-            var nlu = TransformerNlu.Load(ModelFolders.Resolve(parse.GetValue(model)!, null, new StderrProgress()));
+            var nlu = TransformerNlu.Load(ModelLocator.Resolve(parse.GetValue(model)!, null, Console.Error));
             using var stdout = Console.OpenStandardOutput();
             foreach (string text in ReadTexts(parse.GetValue(input)!))
             {
@@ -215,7 +217,7 @@ internal static class ModelCommands
         foreach (var o in new Option[] { model, input }) command.Options.Add(o);
         command.SetAction(parse => Guard(() =>
         {
-            var encoder = SentenceEncoder.Load(ModelFolders.Resolve(parse.GetValue(model)!, null, new StderrProgress()));
+            var encoder = SentenceEncoder.Load(ModelLocator.Resolve(parse.GetValue(model)!, null, Console.Error));
             var texts = ReadTexts(parse.GetValue(input)!);
             var vectors = encoder.Embed(texts);
             for (int i = 0; i < texts.Count; i++)
@@ -248,11 +250,6 @@ internal static class ModelCommands
             return 1;
         }
     }
-}
-
-internal sealed class StderrProgress : IProgress<string>
-{
-    public void Report(string value) => Console.Error.WriteLine($"[kefu] {value}");
 }
 
 /// <summary>

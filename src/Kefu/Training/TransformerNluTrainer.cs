@@ -1,3 +1,4 @@
+using Kefu.Hub;
 using Kefu.Nlu;
 using Kefu.Nlu.Entities;
 using Kefu.Nlu.Pretrained;
@@ -10,7 +11,8 @@ public static class TransformerNluTrainer
     public static NluModel Train(NluTrainingData data, NluConfig config, TransformerClassifierConfig transformer,
         IProgress<string>? progress = null, CancellationToken cancellation = default)
     {
-        string folder = ModelFolders.Resolve(transformer.Model, transformer.Revision, progress);
+        // the download's progress bars go to stderr, where the CLI's own progress goes
+        string folder = ModelLocator.Resolve(transformer.Model, transformer.Revision, progress is null ? null : Console.Error, cancellation);
         progress?.Report($"fine-tuning {transformer.Model} ({folder}) on {data.Examples.Count} examples: {transformer.FineTune}");
         var tuned = FineTuner.Train(folder, data, null, transformer.FineTune, progress: Report(progress), cancellation: cancellation).Model;
         if (transformer.DistillTo is { } shape)
@@ -48,15 +50,4 @@ public static class TransformerNluTrainer
 public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);
-}
-
-/// <summary>Where a named model's files are: a local folder as it is, or a hub id from the download cache.</summary>
-public static class ModelFolders
-{
-    public static string Resolve(string nameOrFolder, string? revision, IProgress<string>? progress)
-    {
-        if (Directory.Exists(nameOrFolder))
-            return Path.GetFullPath(nameOrFolder);
-        throw new DirectoryNotFoundException($"'{nameOrFolder}' is not a model folder, and hub downloads are not wired in yet.");
-    }
 }
