@@ -9,7 +9,7 @@ internal abstract class NormalizerStep
     public abstract void Apply(NormalizedText source, NormalizedText target);
 
     /// <summary>Runs <paramref name="steps"/> in turn, ping-ponging between the two buffers; returns the one holding the result.</summary>
-    public static NormalizedText Run(IReadOnlyList<NormalizerStep> steps, NormalizedText text, NormalizedText spare)
+    public static NormalizedText Run(NormalizerStep[] steps, NormalizedText text, NormalizedText spare)
     {
         foreach (var step in steps)
         {

@@ -19,7 +19,7 @@ internal abstract class PreTokenizerStep
     public abstract void Split(NormalizedText text, (int Start, int End) piece, List<(int Start, int End)> output);
 
     /// <summary>Runs the steps in turn over <paramref name="pieces"/>; the result is left in <paramref name="pieces"/>.</summary>
-    public static void Run(IReadOnlyList<PreTokenizerStep> steps, NormalizedText text, List<(int Start, int End)> pieces, List<(int Start, int End)> spare)
+    public static void Run(PreTokenizerStep[] steps, NormalizedText text, List<(int Start, int End)> pieces, List<(int Start, int End)> spare)
     {
         foreach (var step in steps)
         {

@@ -58,7 +58,7 @@ internal static class TokenizerJson
         options = options with { UnknownToken = unknownToken, AddedTokens = added };
         int unknownId = IdOf(unknownToken, "model.unk_token");
         int paddingId = padding?.PadId ?? (vocabulary.TryGetId(options.PaddingToken, out int pad) ? pad : 0);
-        var pipeline = new TokenizerPipeline(normalizer, preTokenizer, vocabulary, unknownId, prefix, maxCharacters, added);
+        var pipeline = new TokenizerPipeline([.. normalizer], [.. preTokenizer], vocabulary, unknownId, prefix, maxCharacters, added);
         return new BertTokenizer(pipeline, post, options, unknownId, paddingId, truncation, padding);
     }
 

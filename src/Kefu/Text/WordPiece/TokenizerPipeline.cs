@@ -7,18 +7,18 @@ namespace Kefu.Text.WordPiece;
 internal sealed class PostProcessor
 {
     /// <param name="template">Special token ids, or null for the sequence itself, with their type ids.</param>
-    public PostProcessor(IReadOnlyList<(int[]? Ids, int TypeId)> template)
+    public PostProcessor(IEnumerable<(int[]? Ids, int TypeId)> template)
     {
-        if (template.Count(p => p.Ids is null) != 1)
+        Template = [.. template];
+        if (Template.Count(p => p.Ids is null) != 1)
             throw new ArgumentException("A single-sequence template holds the sequence exactly once.", nameof(template));
-        Template = template;
         AddedCount = template.Sum(p => p.Ids?.Length ?? 0);
     }
 
     /// <summary>No post-processor: the sequence alone, type id 0.</summary>
     public static PostProcessor None { get; } = new([(null, 0)]);
 
-    public IReadOnlyList<(int[]? Ids, int TypeId)> Template { get; }
+    public (int[]? Ids, int TypeId)[] Template { get; }
 
     /// <summary>How many special tokens the template adds around a sequence.</summary>
     public int AddedCount { get; }
@@ -53,8 +53,8 @@ internal sealed class TokenBuffer
 /// into word pieces. Every token keeps the original range it covers. Thread-safe: scratch buffers are per thread.
 /// </summary>
 internal sealed class TokenizerPipeline(
-    IReadOnlyList<NormalizerStep> normalizer,
-    IReadOnlyList<PreTokenizerStep> preTokenizer,
+    NormalizerStep[] normalizer,
+    PreTokenizerStep[] preTokenizer,
     WordPieceVocabulary vocabulary,
     int unknownId,
     string continuationPrefix,
@@ -143,7 +143,7 @@ internal sealed class TokenizerPipeline(
     /// <summary>The normalizer's output for <paramref name="text"/> (tokenizers' normalize_str).</summary>
     public string Normalize(string text) => Normalize(normalizer, text);
 
-    private static string Normalize(IReadOnlyList<NormalizerStep> steps, string content)
+    private static string Normalize(NormalizerStep[] steps, string content)
     {
         var text = new NormalizedText();
         text.SetOriginal(content, 0, content.Length);

@@ -52,6 +52,12 @@ public static class UnicodeNormalization
     /// <summary>Writes the normal form of <paramref name="source"/> to <paramref name="target"/>, alignments carried.</summary>
     internal static void Normalize(NormalizedText source, NormalizedText target, bool compose, bool compatibility)
     {
+        if (Data.IsStable(source.Chars, compatibility))
+        {
+            for (int i = 0; i < source.Length; i++)
+                target.Append(source[i], source.StartOf(i), source.EndOf(i));
+            return;
+        }
         var cps = scratch ??= [];
         cps.Clear();
         for (int i = 0, width; i < source.Length; i += width)
@@ -155,6 +161,9 @@ public static class UnicodeNormalization
     {
         private readonly Dictionary<int, int> combiningClasses = [];
 
+        // bit 1: canonical forms may change the code point or what is next to it; bit 2: compatibility forms may
+        private readonly byte[] unstable = new byte[0x10000];
+
         public Tables()
         {
             foreach (var entry in UnicodeData.Decompositions.Split(';', StringSplitOptions.RemoveEmptyEntries))
@@ -173,12 +182,41 @@ public static class UnicodeNormalization
                 for (int cp = Hex(start); cp <= Hex(end); cp++)
                     combiningClasses[cp] = int.Parse(ccc, CultureInfo.InvariantCulture);
             }
+            // Basic Multilingual Plane code points that every form leaves as they are, whatever surrounds them
+            foreach (var (cp, (_, compatibility)) in Decompositions)
+                Unstable(cp, compatibility);
+            foreach (var (cp, _) in combiningClasses)
+                Unstable(cp, compatibility: false);
+            foreach (var ((_, second), _) in Compositions)
+                Unstable(second, compatibility: false);
+            for (int cp = SBase; cp < SBase + SCount; cp++)
+                Unstable(cp, compatibility: false);
+            for (int cp = VBase; cp < TBase + TCount; cp++)
+                Unstable(cp, compatibility: false);
         }
 
         public Dictionary<int, (int[] Parts, bool Compatibility)> Decompositions { get; } = [];
         public Dictionary<(int, int), int> Compositions { get; } = [];
 
         public int CombiningClass(int cp) => cp < 0x300 ? 0 : combiningClasses.GetValueOrDefault(cp);
+
+        /// <summary>Whether no unit is a surrogate or a code point the form could change (a quick check for the usual text).</summary>
+        public bool IsStable(ReadOnlySpan<char> text, bool compatibility)
+        {
+            int mask = compatibility ? 3 : 1;
+            foreach (char c in text)
+            {
+                if (c >= 0xA0 && ((unstable[c] & mask) != 0 || char.IsSurrogate(c)))
+                    return false;
+            }
+            return true;
+        }
+
+        private void Unstable(int cp, bool compatibility)
+        {
+            if (cp < 0x10000)
+                unstable[cp] |= (byte)(compatibility ? 2 : 1);
+        }
 
         private static (string Left, string Right) Split(string text, char separator)
         {
