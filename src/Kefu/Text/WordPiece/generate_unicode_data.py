@@ -44,7 +44,7 @@ def combining_classes():
         run = [cp, cp, ccc]
 
 
-def literal(entries, width=110):
+def literal(entries, width=200):
     lines, line = [], ""
     for entry in entries:
         if len(line) + len(entry) + 1 > width:
