@@ -101,4 +101,35 @@ public sealed class BertTokenizerTests
         Assert.Equal(nfd, CodePoints(UnicodeNormalization.Nfd(text)));
         Assert.Equal(nfc, CodePoints(UnicodeNormalization.Nfc(text)));
     }
+
+    // expected code points from Python's unicodedata.normalize
+    [Theory]
+    [InlineData("ﬁne", "0066 0069 006E 0065", "0066 0069 006E 0065")]
+    [InlineData("Ａ①㎏", "0041 0031 006B 0067", "0041 0031 006B 0067")]
+    [InlineData("\u1E9B\u0323", "0073 0323 0307", "1E69")]
+    [InlineData("ｶﾞ", "30AB 3099", "30AC")]
+    [InlineData("½", "0031 2044 0032", "0031 2044 0032")]
+    public void Compatibility_normalization_matches_python_unicodedata(string text, string nfkd, string nfkc)
+    {
+        static string CodePoints(string s) => string.Join(" ", s.EnumerateRunes().Select(r => r.Value.ToString("X4")));
+        Assert.Equal(nfkd, CodePoints(UnicodeNormalization.Nfkd(text)));
+        Assert.Equal(nfkc, CodePoints(UnicodeNormalization.Nfkc(text)));
+    }
+
+    [Fact]
+    public void Added_tokens_from_the_options_keep_their_flags()
+    {
+        var tokenizer = Tokenizer(new BertTokenizerOptions(AddedTokens: [new AddedToken("[MASK]", 4, LeftStrip: true, RightStrip: true)]));
+        var encoding = tokenizer.EncodeWithOffsets("want [MASK] run", 32);
+        Assert.Equal([2, 8, 4, 10, 3], encoding.InputIds);
+        Assert.Equal([new(0, 0), new(0, 4), new(4, 12), new(12, 15), new(0, 0)], encoding.Offsets);
+    }
+
+    [Fact]
+    public void A_cased_vocabulary_keeps_case_and_accents()
+    {
+        var tokenizer = new BertTokenizer(new WordPieceVocabulary([.. Tokens, "Café", "İ"]), new BertTokenizerOptions(LowerCase: false));
+        Assert.Equal(["Café", "İ"], tokenizer.Tokenize("Café İ"));
+        Assert.Equal("café i\u0307", Tokenizer(new BertTokenizerOptions(StripAccents: false)).Normalize("Café İ"));
+    }
 }

@@ -1,7 +1,7 @@
-"""Writes UnicodeData.g.cs: canonical decompositions and combining classes for UnicodeNormalization.cs.
+"""Writes UnicodeData.g.cs: canonical and compatibility decompositions and combining classes for UnicodeNormalization.cs.
 
-The runtime runs with invariant globalization, where string.Normalize leaves non-ASCII text unchanged, so BERT's
-NFC/NFD steps need their own tables. Run: python3 src/Kefu/Text/WordPiece/generate_unicode_data.py
+The runtime runs with invariant globalization, where string.Normalize leaves non-ASCII text unchanged, so the
+tokenizers' NFC/NFD/NFKC/NFKD steps need their own tables. Run: python3 src/Kefu/Text/WordPiece/generate_unicode_data.py
 """
 import os
 import sys
@@ -9,14 +9,23 @@ import unicodedata
 
 HANGUL = range(0xAC00, 0xD7A4)  # decomposed algorithmically
 
+# Decompositions added after Unicode 12.0: Hugging Face tokenizers normalizes with the unicode-normalization-alignments
+# crate (Unicode 12.0 tables), so these characters stay as they are there, and here too.
+NEWER_THAN_TOKENIZERS = [(0x32FF, 0x32FF), (0xA7F2, 0xA7F4), (0xAB69, 0xAB69), (0x10781, 0x10785), (0x10787, 0x107B0),
+                         (0x107B2, 0x107BA), (0x11938, 0x11938), (0x1F16C, 0x1F16C), (0x1FBF0, 0x1FBF9)]
+
 
 def decompositions():
-    # "CP=D1 D2" one level deep (composition pairs are one level); "!" marks composition exclusions
+    # "CP=D1 D2" one level deep (composition pairs are one level); "!" marks composition exclusions, "~" compatibility
+    # decompositions (the <tag> dropped)
     for cp in range(0x110000):
-        if cp in HANGUL:
+        if cp in HANGUL or any(a <= cp <= b for a, b in NEWER_THAN_TOKENIZERS):
             continue
         d = unicodedata.decomposition(chr(cp))
-        if not d or d.startswith("<"):
+        if not d:
+            continue
+        if d.startswith("<"):
+            yield f"~{cp:X}=" + d.split(" ", 1)[1]
             continue
         excluded = unicodedata.normalize("NFC", chr(cp)) != chr(cp)
         yield ("!" if excluded else "") + f"{cp:X}=" + d
@@ -35,7 +44,7 @@ def combining_classes():
         run = [cp, cp, ccc]
 
 
-def literal(entries, width=110):
+def literal(entries, width=200):
     lines, line = [], ""
     for entry in entries:
         if len(line) + len(entry) + 1 > width:
@@ -52,7 +61,7 @@ namespace Kefu.Text.WordPiece;
 
 internal static class UnicodeData
 {{
-    /// <summary>"CP=D1 D2;" canonical decompositions one level deep, hexadecimal; "!" marks composition exclusions.</summary>
+    /// <summary>"CP=D1 D2;" decompositions one level deep, hexadecimal; "!" marks composition exclusions, "~" compatibility ones.</summary>
     public const string Decompositions =
 {literal(decompositions())};
 
