@@ -16,7 +16,7 @@ public sealed record TransformerClassifierConfig(string Model, string? Revision,
     [
         "model", "revision", "epochs", "batch_size", "learning_rate", "max_length", "freeze_layers", "freeze_embeddings",
         "gradient_accumulation", "schedule", "warmup_ratio", "weight_decay", "clip_norm", "dropout", "seed", "tag_scheme",
-        "crf", "entity_loss_weight", "label_smoothing", "distill_to",
+        "crf", "entity_loss_weight", "label_smoothing", "distill_to", "pooling",
     ];
 
     public static TransformerClassifierConfig Read(ComponentConfig component, IProgress<string>? warnings = null)
@@ -69,13 +69,19 @@ public sealed record TransformerClassifierConfig(string Model, string? Revision,
             "bilou" or "BILOU" => TagScheme.Bilou,
             var other => Invalid(TagScheme.Bio, "tag_scheme", $"'{other}' is not bio or bilou"),
         };
+        var pooling = Text("pooling") switch
+        {
+            null or "pooler" => IntentPooling.Pooler,
+            "mean" => IntentPooling.Mean,
+            var other => Invalid(IntentPooling.Pooler, "pooling", $"'{other}' is not pooler or mean"),
+        };
         float? dropout = o.Find("dropout") is null ? null : Float("dropout", 0.1f);
         var options = new FineTuneOptions(
             Int("epochs", defaults.Epochs), Int("batch_size", defaults.BatchSize), Float("learning_rate", defaults.LearningRate),
             Int("max_length", defaults.MaxLength), Int("freeze_layers", defaults.FreezeLayers), Bool("freeze_embeddings", defaults.FreezeEmbeddings),
             Int("gradient_accumulation", defaults.GradientAccumulation), schedule, Float("warmup_ratio", defaults.WarmupRatio),
             Float("weight_decay", defaults.WeightDecay), Float("clip_norm", defaults.ClipNorm), dropout, 0, Int("seed", defaults.Seed),
-            scheme, Bool("crf", defaults.Crf), Float("entity_loss_weight", defaults.EntityLossWeight), Float("label_smoothing", defaults.LabelSmoothing));
+            scheme, Bool("crf", defaults.Crf), Float("entity_loss_weight", defaults.EntityLossWeight), Float("label_smoothing", defaults.LabelSmoothing), pooling);
         try
         {
             options.Validate();

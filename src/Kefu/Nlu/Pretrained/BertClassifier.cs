@@ -74,6 +74,8 @@ public sealed class BertClassifier
     public EntityTagSet? Tags { get; }
     public ClassificationHead? TokenHead { get; }
     public CrfLayer? Crf { get; }
+    /// <summary>What the intent head reads; with <see cref="IntentPooling.Mean"/> the pooler's weights are kept but unused.</summary>
+    public IntentPooling Pooling { get; set; }
 
     /// <summary>Token states [B*T, C]. The batch's arrays must stay unchanged until backward has run.</summary>
     public Tensor Encode(Graph g, BertBatch batch, out Tensor mask)
@@ -95,9 +97,12 @@ public sealed class BertClassifier
     /// <summary>Intent logits [B, K]; <paramref name="tagLogits"/> [B*T, L] when the model has a token head.</summary>
     public Tensor Forward(Graph g, BertBatch batch, out Tensor? tagLogits)
     {
-        var x = Encode(g, batch, out _);                                          // [B*T, C]
+        var x = Encode(g, batch, out var mask);                                   // [B*T, C]
         tagLogits = TokenHead?.Forward(g, x);                                     // [B*T, L]
-        return Head.Forward(g, Pooler.Forward(g, x, batch.Batch, batch.Time));  // [B, K]
+        var pooled = Pooling == IntentPooling.Mean
+            ? g.MeanPool(x, mask, batch.Batch, batch.Time)
+            : Pooler.Forward(g, x, batch.Batch, batch.Time);                      // [B, C]
+        return Head.Forward(g, pooled);                                           // [B, K]
     }
 
     /// <summary>Inference logits [B*K], row-major.</summary>

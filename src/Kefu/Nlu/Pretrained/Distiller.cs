@@ -39,7 +39,7 @@ public static class Distiller
         var config = shape.Hidden is { } hidden
             ? t with { Hidden = hidden, Layers = shape.Layers, Heads = shape.Heads, Intermediate = 4 * hidden }
             : t with { Layers = shape.Layers };
-        var student = new BertClassifier(config, teacher.Model.Tags, (ulong)seed);
+        var student = new BertClassifier(config, teacher.Model.Tags, (ulong)seed) { Pooling = teacher.Model.Pooling };
         if (shape.Hidden is null)
         {
             // layer j of the student starts as teacher layer round(j (L − 1) / (N − 1)): the first and the last kept

@@ -1,5 +1,13 @@
 namespace Kefu.Nlu.Pretrained;
 
+/// <summary>What the intent head reads: BERT's pooler over [CLS] (Hugging Face's head), or the mean of the token states
+/// (what sentence-transformers models such as all-MiniLM-L6-v2 were trained to make meaningful).</summary>
+public enum IntentPooling
+{
+    Pooler,
+    Mean,
+}
+
 /// <summary>How the learning rate moves after warm-up.</summary>
 public enum LearningRateSchedule
 {
@@ -21,6 +29,7 @@ public enum LearningRateSchedule
 /// <param name="EarlyStoppingPatience">Epochs without a better validation score before training stops (0: never stops early).</param>
 /// <param name="EntityLossWeight">Weight of the entity head's loss beside the intent loss.</param>
 /// <param name="LabelSmoothing">Label smoothing of the intent loss.</param>
+/// <param name="Pooling">What the intent head reads; <see cref="IntentPooling.Mean"/> suits sentence-embedding models.</param>
 public sealed record FineTuneOptions(
     int Epochs = 3,
     int BatchSize = 32,
@@ -39,7 +48,8 @@ public sealed record FineTuneOptions(
     TagScheme TagScheme = TagScheme.Bio,
     bool Crf = false,
     float EntityLossWeight = 1f,
-    float LabelSmoothing = 0f)
+    float LabelSmoothing = 0f,
+    IntentPooling Pooling = IntentPooling.Pooler)
 {
     /// <summary>Every option in range, or an ArgumentException naming the first that is not.</summary>
     public void Validate()

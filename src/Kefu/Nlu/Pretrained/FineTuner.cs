@@ -58,6 +58,7 @@ public static class FineTuner
             config = config with { HiddenDropout = p, AttentionDropout = p, ClassifierDropout = p };
         int maxLength = Math.Min(options.MaxLength, config.MaxPositions - config.PositionOffset);
         var model = LoadPretrained(modelFolder, config, intents, tags, options.Seed);
+        model.Pooling = options.Pooling;
         return Train(new TransformerNlu(model, tokenizer, maxLength, modelFolder), train, validation, options, checkpointDir, progress, null, cancellation);
     }
 

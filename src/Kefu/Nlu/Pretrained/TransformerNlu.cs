@@ -98,6 +98,7 @@ public sealed class TransformerNlu
         {
             ["format"] = Format,
             ["max_length"] = MaxLength,
+            ["pooling"] = Model.Pooling.ToString().ToLowerInvariant(),
             ["entity_types"] = Tags is null ? null : new JsonArray([.. Tags.EntityTypes.Select(t => (JsonNode)t)]),
             ["tag_scheme"] = Tags?.Scheme.ToString().ToLowerInvariant(),
             ["crf"] = Tags?.Crf,
@@ -114,16 +115,23 @@ public sealed class TransformerNlu
         string headsPath = Path.Combine(folder, HeadsFile);
         EntityTagSet? tags = null;
         int length = maxLength ?? 128;
+        var pooling = IntentPooling.Pooler;
         if (File.Exists(headsPath))
         {
-            (tags, int saved) = HuggingFaceJson.ReadObject(headsPath, root =>
+            (tags, int saved, pooling) = HuggingFaceJson.ReadObject(headsPath, root =>
             {
                 if (!root.TryGetProperty("format", out var format) || format.GetString() != Format)
                     throw new InvalidDataException($"{headsPath}: not a {Format} file.");
+                var pooled = root.TryGetProperty("pooling", out var p) ? p.GetString() switch
+                {
+                    "pooler" => IntentPooling.Pooler,
+                    "mean" => IntentPooling.Mean,
+                    var other => throw new InvalidDataException($"{headsPath}: pooling \"{other}\" is not pooler or mean."),
+                } : IntentPooling.Pooler;
                 int max = root.TryGetProperty("max_length", out var m) && m.TryGetInt32(out int v) && v >= 3 ? v
                     : throw new InvalidDataException($"{headsPath}: \"max_length\" must be an integer of at least 3.");
                 if (!root.TryGetProperty("entity_types", out var types) || types.ValueKind != JsonValueKind.Array || types.GetArrayLength() == 0)
-                    return ((EntityTagSet?)null, max);
+                    return ((EntityTagSet?)null, max, pooled);
                 var scheme = root.GetProperty("tag_scheme").GetString() switch
                 {
                     "bio" => TagScheme.Bio,
@@ -131,11 +139,12 @@ public sealed class TransformerNlu
                     var other => throw new InvalidDataException($"{headsPath}: tag_scheme \"{other}\" is not bio or bilou."),
                 };
                 bool crf = root.TryGetProperty("crf", out var c) && c.ValueKind == JsonValueKind.True;
-                return (new EntityTagSet([.. types.EnumerateArray().Select(t => t.GetString()!)], scheme, crf), max);
+                return (new EntityTagSet([.. types.EnumerateArray().Select(t => t.GetString()!)], scheme, crf), max, pooled);
             });
             length = maxLength ?? saved;
         }
         var model = BertClassifier.Load(folder, labels: null, tags);
+        model.Pooling = pooling;
         return new TransformerNlu(model, BertTokenizer.Load(folder), length, folder);
     }
 }
