@@ -112,19 +112,21 @@ internal static class ModelCommands
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
         var scheme = new Option<TagScheme>("--tag-scheme") { Description = "Entity tags: Bio or Bilou", DefaultValueFactory = _ => d.TagScheme };
         var crf = new Option<bool>("--crf") { Description = "Score entity tag sequences with a linear-chain CRF" };
+        var smoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing of the intent loss" };
         var pooling = new Option<IntentPooling>("--pooling") { Description = "Intent head input: Pooler ([CLS], as Hugging Face) or Mean (for sentence-transformers models)" };
         var checkpoints = new Option<string?>("--checkpoint-dir") { Description = "Save each epoch here; a run finding a checkpoint there resumes from it" };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON line" };
         var command = new Command("finetune", "Fine-tune a pretrained encoder for intents and entities (joint heads on one encoder)");
         foreach (var o in new Option[] { model, revision, train, val, output, epochs, batchSize, learningRate, maxLength, freezeLayers, freezeEmbeddings,
-                     accumulation, schedule, warmup, weightDecay, clip, dropout, patience, seed, scheme, crf, pooling, checkpoints, json })
+                     accumulation, schedule, warmup, weightDecay, clip, dropout, patience, seed, scheme, crf, smoothing, pooling, checkpoints, json })
             command.Options.Add(o);
         command.SetAction(parse => Guard(() =>
         {
             var options = new FineTuneOptions(parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(learningRate), parse.GetValue(maxLength),
                 parse.GetValue(freezeLayers), parse.GetValue(freezeEmbeddings), parse.GetValue(accumulation), parse.GetValue(schedule),
                 parse.GetValue(warmup), parse.GetValue(weightDecay), parse.GetValue(clip), parse.GetValue(dropout), parse.GetValue(patience),
-                parse.GetValue(seed), parse.GetValue(scheme), parse.GetValue(crf), Pooling: parse.GetValue(pooling));
+                parse.GetValue(seed), parse.GetValue(scheme), parse.GetValue(crf),
+                LabelSmoothing: parse.GetValue(smoothing), Pooling: parse.GetValue(pooling));
             options.Validate();
             var trainData = NluDataReader.Load(parse.GetValue(train)!);
             var valData = parse.GetValue(val) is { } v ? NluDataReader.Load(v) : null;

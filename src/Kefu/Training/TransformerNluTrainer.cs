@@ -13,19 +13,50 @@ public static class TransformerNluTrainer
     {
         // the download's progress bars go to stderr, where the CLI's own progress goes
         string folder = ModelLocator.Resolve(transformer.Model, transformer.Revision, progress is null ? null : Console.Error, cancellation);
-        progress?.Report($"fine-tuning {transformer.Model} ({folder}) on {data.Examples.Count} examples: {transformer.FineTune}");
-        var tuned = FineTuner.Train(folder, data, null, transformer.FineTune, progress: Report(progress), cancellation: cancellation).Model;
+        // With out-of-scope examples and no threshold given, every 10th example of each intent is held out: the
+        // in-scope confidences there fix the fallback threshold (Calibration.FitOosThreshold), as the linear NLU's folds do.
+        bool fitThreshold = config.FallbackThreshold is null && config.OosLabel is { } oos && data.Examples.Any(e => e.Intent == oos);
+        var (train, heldOut) = fitThreshold ? HoldOut(data, 10) : (data, null);
+        progress?.Report($"fine-tuning {transformer.Model} ({folder}) on {train.Examples.Count} examples" +
+            (heldOut is null ? "" : $", {heldOut.Examples.Count} held out to fit the out-of-scope threshold") + $": {transformer.FineTune}");
+        var tuned = FineTuner.Train(folder, train, heldOut, transformer.FineTune, progress: Report(progress), cancellation: cancellation).Model;
         if (transformer.DistillTo is { } shape)
         {
             var student = StudentShape.Parse(shape);
             progress?.Report($"distilling into a student of {student} (temperature 2, alpha 0.5)");
-            tuned = Distiller.Distill(tuned, Distiller.Student(tuned, student, transformer.FineTune.Seed), data, null, transformer.FineTune,
+            tuned = Distiller.Distill(tuned, Distiller.Student(tuned, student, transformer.FineTune.Seed), train, heldOut, transformer.FineTune,
                 progress: Report(progress)).Model;
+        }
+        float threshold = config.FallbackThreshold ?? NluConfig.DefaultFallbackThreshold;
+        if (heldOut is not null)
+        {
+            int oosIndex = tuned.Intents.ToList().IndexOf(config.OosLabel!);
+            var predictions = heldOut.Examples.Select(e =>
+            {
+                var probabilities = tuned.Predict(e.Text).Probabilities;
+                int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities);
+                return (best, probabilities[best], tuned.Intents.ToList().IndexOf(e.Intent));
+            }).ToList();
+            threshold = Nlu.Intents.Calibration.FitOosThreshold(predictions, oosIndex, config.OosInScopeRejection);
+            progress?.Report($"out-of-scope threshold {threshold:F4} (in-scope rejection {config.OosInScopeRejection:P2} on {predictions.Count} held-out examples)");
         }
         var patterns = EntityPatterns.Of(data);
         var parser = new TransformerParser(tuned, patterns, data.Synonyms);
-        return new NluModel(config, parser, parser.EntityTypes.Count > 0 || patterns is not null ? parser : null,
-            config.FallbackThreshold ?? NluConfig.DefaultFallbackThreshold);
+        return new NluModel(config, parser, parser.EntityTypes.Count > 0 || patterns is not null ? parser : null, threshold);
+    }
+
+    /// <summary>Every <paramref name="every"/>-th example of each intent held out; intents with fewer examples stay whole in training.</summary>
+    private static (NluTrainingData Train, NluTrainingData HeldOut) HoldOut(NluTrainingData data, int every)
+    {
+        var seen = new Dictionary<string, int>();
+        var train = new List<NluExample>();
+        var heldOut = new List<NluExample>();
+        foreach (var e in data.Examples)
+        {
+            int n = seen[e.Intent] = seen.GetValueOrDefault(e.Intent) + 1;
+            (n % every == 0 ? heldOut : train).Add(e);
+        }
+        return (data with { Examples = train }, NluTrainingData.FromExamples(heldOut));
     }
 
     /// <summary>About twenty lines a run, and one per epoch.</summary>
