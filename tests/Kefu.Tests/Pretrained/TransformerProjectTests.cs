@@ -109,4 +109,20 @@ public sealed class TransformerProjectTests : IDisposable
         var error = Assert.Throws<ProjectException>(() => TransformerClassifierConfig.Read(project.Config.FindComponent("TransformerClassifier")!));
         Assert.Contains("needs 'model:'", error.Diagnostics.Single().Message);
     }
+
+    [TinyBertFact]
+    public void Out_of_scope_examples_fit_the_fallback_threshold_on_held_out_messages()
+    {
+        var examples = FineTuningTests.Data().Examples.ToList();
+        examples.AddRange(Enumerable.Range(0, 10).Select(i => new Kefu.Nlu.NluExample(i % 2 == 0 ? "the card" : "cafe money", "oos", [])));
+        var config = Kefu.Nlu.NluConfig.Default with { OosLabel = "oos" };
+        var transformer = new TransformerClassifierConfig(TinyBertFixture.Path, null, new FineTuneOptions(Epochs: 1, BatchSize: 8), null);
+        var messages = new List<string>();
+        var model = TransformerNluTrainer.Train(Kefu.Nlu.NluTrainingData.FromExamples(examples), config, transformer,
+            new SynchronousProgress<string>(messages.Add));
+        Assert.Contains(messages, m => m.Contains("held out to fit the out-of-scope threshold"));
+        var fitted = messages.Single(m => m.StartsWith("out-of-scope threshold", StringComparison.Ordinal));
+        Assert.Contains(model.FallbackThreshold.ToString("F4"), fitted);
+        Assert.InRange(model.FallbackThreshold, 0f, 1f);
+    }
 }
