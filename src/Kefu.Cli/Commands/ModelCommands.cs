@@ -29,7 +29,7 @@ internal static class ModelCommands
         var teacher = new Option<string>("--teacher") { Description = "A fine-tuned model folder (kefu model finetune)", Required = true };
         var train = new Option<string>("--train") { Description = "Training file (CSV, JSON lines or nlu.yml)", Required = true };
         var test = new Option<string>("--test") { Description = "Test file: accuracy and latency of teacher, student alone and distilled student", Required = true };
-        var output = new Option<string>("--out") { Description = "Folder for the distilled student", Required = true };
+        var outFolderOption = new Option<string>("--out") { Description = "Folder for the distilled student", Required = true };
         var student = new Option<string>("--student") { Description = "N: the teacher's width and N of its layers; NxH: a from-scratch encoder", DefaultValueFactory = _ => "2" };
         var temperature = new Option<float>("--temperature") { DefaultValueFactory = _ => 2f };
         var alpha = new Option<float>("--alpha") { Description = "Weight of the teacher's soft targets (1 − alpha: the gold labels)", DefaultValueFactory = _ => 0.5f };
@@ -38,33 +38,33 @@ internal static class ModelCommands
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var json = new Option<bool>("--json") { Description = "Print the comparison as one JSON line" };
         var command = new Command("distill", "Distil a fine-tuned teacher into a smaller student; compare it with the teacher and with the student trained alone");
-        foreach (var o in new Option[] { teacher, train, test, output, student, temperature, alpha, epochs, learningRate, batchSize, json }) command.Options.Add(o);
-        command.SetAction(parse => Guard(() =>
+        foreach (var o in new Option[] { teacher, train, test, outFolderOption, student, temperature, alpha, epochs, learningRate, batchSize, json }) command.Options.Add(o);
+        command.SetAction(parse => Guard(parse, (output, error) =>
         {
             var shape = StudentShape.Parse(parse.GetValue(student)!);
-            var big = TransformerNlu.Load(ModelLocator.Resolve(parse.GetValue(teacher)!, null, Console.Error));
+            var big = TransformerNlu.Load(ModelLocator.Resolve(parse.GetValue(teacher)!, null, error));
             var trainData = NluDataReader.Load(parse.GetValue(train)!);
             var testData = NluDataReader.Load(parse.GetValue(test)!);
             var options = new FineTuneOptions(Epochs: parse.GetValue(epochs), BatchSize: parse.GetValue(batchSize),
                 LearningRate: parse.GetValue(learningRate), MaxLength: big.MaxLength);
             var rows = new List<(string Name, double Accuracy, double P50, int Parameters)> { Measure("teacher", big, testData) };
-            Console.Error.WriteLine($"[kefu] student alone: {shape}, gold labels only");
-            using (var bar = new ProgressBar(Console.Error))
+            error.WriteLine($"[kefu] student alone: {shape}, gold labels only");
+            using (var bar = new ProgressBar(error))
                 rows.Add(Measure("student alone", FineTuner.Train(Distiller.Student(big, shape), trainData, null, options, null, bar, null).Model, testData));
-            Console.Error.WriteLine($"[kefu] distilled student: {shape}, temperature {parse.GetValue(temperature)}, alpha {parse.GetValue(alpha)}");
+            error.WriteLine($"[kefu] distilled student: {shape}, temperature {parse.GetValue(temperature)}, alpha {parse.GetValue(alpha)}");
             TransformerNlu distilled;
-            using (var bar = new ProgressBar(Console.Error))
+            using (var bar = new ProgressBar(error))
                 distilled = Distiller.Distill(big, Distiller.Student(big, shape), trainData, null, options, parse.GetValue(temperature), parse.GetValue(alpha), bar).Model;
             rows.Add(Measure("distilled student", distilled, testData));
-            distilled.Save(parse.GetValue(output)!);
+            distilled.Save(parse.GetValue(outFolderOption)!);
             if (parse.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new { model = r.Name, accuracy = Math.Round(r.Accuracy, 4), latency_p50_ms = Math.Round(r.P50, 3), parameters = r.Parameters })));
+                output.WriteLine(JsonSerializer.Serialize(rows.Select(r => new { model = r.Name, accuracy = Math.Round(r.Accuracy, 4), latency_p50_ms = Math.Round(r.P50, 3), parameters = r.Parameters })));
             else
             {
-                Console.WriteLine($"{"model",-18} {"accuracy",9} {"p50 ms",8} {"parameters",11}");
+                output.WriteLine($"{"model",-18} {"accuracy",9} {"p50 ms",8} {"parameters",11}");
                 foreach (var r in rows)
-                    Console.WriteLine(FormattableString.Invariant($"{r.Name,-18} {r.Accuracy,9:F4} {r.P50,8:F3} {r.Parameters,11:N0}"));
-                Console.WriteLine(FormattableString.Invariant($"distilled/teacher: accuracy {rows[2].Accuracy / rows[0].Accuracy:P1}, latency {rows[2].P50 / rows[0].P50:P1}"));
+                    output.WriteLine(FormattableString.Invariant($"{r.Name,-18} {r.Accuracy,9:F4} {r.P50,8:F3} {r.Parameters,11:N0}"));
+                output.WriteLine(FormattableString.Invariant($"distilled/teacher: accuracy {rows[2].Accuracy / rows[0].Accuracy:P1}, latency {rows[2].P50 / rows[0].P50:P1}"));
             }
             return 0;
         }));
@@ -86,6 +86,9 @@ internal static class ModelCommands
         return (name, accuracy, ms[ms.Length / 2], nlu.Model.Parameters.Length);
     }
 
+    // Chinese stays readable in the JSON lines
+    static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     static Option<string> ModelOption(string description) => new("--model") { Description = description, Required = true };
 
     static Command CreateFinetune()
@@ -94,7 +97,7 @@ internal static class ModelCommands
         var revision = new Option<string?>("--revision") { Description = "Hub revision (branch, tag or commit) when --model is a hub id" };
         var train = new Option<string>("--train") { Description = "Training file: CSV (text,intent), JSON lines or Rasa nlu.yml", Required = true };
         var val = new Option<string?>("--val") { Description = "Validation file, same formats: scored each epoch, chooses the best epoch, drives early stopping" };
-        var output = new Option<string>("--out") { Description = "Folder for the fine-tuned model (Hugging Face format)", Required = true };
+        var outFolderOption = new Option<string>("--out") { Description = "Folder for the fine-tuned model (Hugging Face format)", Required = true };
         var d = new FineTuneOptions();
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => d.BatchSize };
@@ -117,10 +120,10 @@ internal static class ModelCommands
         var checkpoints = new Option<string?>("--checkpoint-dir") { Description = "Save each epoch here; a run finding a checkpoint there resumes from it" };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON line" };
         var command = new Command("finetune", "Fine-tune a pretrained encoder for intents and entities (joint heads on one encoder)");
-        foreach (var o in new Option[] { model, revision, train, val, output, epochs, batchSize, learningRate, maxLength, freezeLayers, freezeEmbeddings,
+        foreach (var o in new Option[] { model, revision, train, val, outFolderOption, epochs, batchSize, learningRate, maxLength, freezeLayers, freezeEmbeddings,
                      accumulation, schedule, warmup, weightDecay, clip, dropout, patience, seed, scheme, crf, smoothing, pooling, checkpoints, json })
             command.Options.Add(o);
-        command.SetAction(parse => Guard(() =>
+        command.SetAction(parse => Guard(parse, (output, error) =>
         {
             var options = new FineTuneOptions(parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(learningRate), parse.GetValue(maxLength),
                 parse.GetValue(freezeLayers), parse.GetValue(freezeEmbeddings), parse.GetValue(accumulation), parse.GetValue(schedule),
@@ -132,17 +135,17 @@ internal static class ModelCommands
             var valData = parse.GetValue(val) is { } v ? NluDataReader.Load(v) : null;
             if (options.EarlyStoppingPatience > 0 && valData is null)
                 throw new ArgumentException("--early-stopping needs --val: it stops when the validation score no longer improves");
-            string folder = ModelLocator.Resolve(parse.GetValue(model)!, parse.GetValue(revision), Console.Error);
-            Console.Error.WriteLine($"[kefu] fine-tuning {folder} on {trainData.Examples.Count} examples" +
+            string folder = ModelLocator.Resolve(parse.GetValue(model)!, parse.GetValue(revision), error);
+            error.WriteLine($"[kefu] fine-tuning {folder} on {trainData.Examples.Count} examples" +
                 (valData is null ? "" : $", validating on {valData.Examples.Count}"));
-            using var bar = new ProgressBar(Console.Error);
+            using var bar = new ProgressBar(error);
             var result = FineTuner.Train(folder, trainData, valData, options, parse.GetValue(checkpoints), bar);
             bar.Dispose();
-            string outFolder = parse.GetValue(output)!;
+            string outFolder = parse.GetValue(outFolderOption)!;
             result.Model.Save(outFolder);
             var best = result.History[result.BestEpoch - 1];
             if (parse.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(new
+                output.WriteLine(JsonSerializer.Serialize(new
                 {
                     path = Path.GetFullPath(outFolder),
                     intents = result.Model.Intents.Count,
@@ -154,7 +157,7 @@ internal static class ModelCommands
                     validation_entity_f1 = best.ValidationEntityF1,
                 }));
             else
-                Console.WriteLine($"{Path.GetFullPath(outFolder)} (best epoch {result.BestEpoch}" +
+                output.WriteLine($"{Path.GetFullPath(outFolder)} (best epoch {result.BestEpoch}" +
                     (best.ValidationAccuracy is { } a ? $", validation accuracy {a:F4}" : "") +
                     (best.ValidationEntityF1 is { } f ? $", entity F1 {f:F4}" : "") + (result.StoppedEarly ? ", stopped early" : "") + ")");
             return 0;
@@ -169,10 +172,9 @@ internal static class ModelCommands
         var json = new Option<bool>("--json") { Description = "One JSON line per text (the default output too)" };
         var command = new Command("predict", "Intent logits, label, confidence and entities of each text, as JSON lines");
         foreach (var o in new Option[] { model, input, json }) command.Options.Add(o);
-        command.SetAction(parse => Guard(() =>
+        command.SetAction(parse => Guard(parse, (output, error) =>
         {
-            var nlu = TransformerNlu.Load(ModelLocator.Resolve(parse.GetValue(model)!, null, Console.Error));
-            using var stdout = Console.OpenStandardOutput();
+            var nlu = TransformerNlu.Load(ModelLocator.Resolve(parse.GetValue(model)!, null, error));
             foreach (string text in ReadTexts(parse.GetValue(input)!))
             {
                 var tokens = TokenizedText.Of(nlu.Tokenizer, text, nlu.MaxLength);
@@ -180,32 +182,15 @@ internal static class ModelCommands
                 var logits = nlu.Model.Logits(new BertBatch(tokens.Ids, mask, 1, tokens.Ids.Length));
                 var (probabilities, entities) = nlu.Predict(text);
                 int best = TensorPrimitives.IndexOfMax(probabilities);
-                using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+                output.WriteLine(JsonSerializer.Serialize(new
                 {
-                    w.WriteStartObject();
-                    w.WriteString("text", text);
-                    w.WriteStartArray("input_ids");
-                    foreach (int id in tokens.Ids) w.WriteNumberValue(id);
-                    w.WriteEndArray();
-                    w.WriteStartArray("logits");
-                    foreach (float l in logits) w.WriteNumberValue(l);
-                    w.WriteEndArray();
-                    w.WriteString("label", nlu.Intents[best]);
-                    w.WriteNumber("confidence", probabilities[best]);
-                    w.WriteStartArray("entities");
-                    foreach (var (start, end, type) in entities)
-                    {
-                        w.WriteStartObject();
-                        w.WriteNumber("start", start);
-                        w.WriteNumber("end", end);
-                        w.WriteString("entity", nlu.Tags!.EntityTypes[type]);
-                        w.WriteString("value", text[start..end]);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                }
-                stdout.WriteByte((byte)'\n');
+                    text,
+                    input_ids = tokens.Ids,
+                    logits,
+                    label = nlu.Intents[best],
+                    confidence = probabilities[best],
+                    entities = entities.Select(e => new { start = e.Start, end = e.End, entity = nlu.Tags!.EntityTypes[e.Type], value = text[e.Start..e.End] }),
+                }, Json));
             }
             return 0;
         }));
@@ -218,14 +203,13 @@ internal static class ModelCommands
         var input = new Option<string>("--input") { Description = "Texts: one per line, or CSV / JSON lines / nlu.yml", Required = true };
         var command = new Command("embed", "Sentence embeddings, one JSON line per text: {\"text\", \"embedding\"}");
         foreach (var o in new Option[] { model, input }) command.Options.Add(o);
-        command.SetAction(parse => Guard(() =>
+        command.SetAction(parse => Guard(parse, (output, error) =>
         {
-            var encoder = SentenceEncoder.Load(ModelLocator.Resolve(parse.GetValue(model)!, null, Console.Error));
+            var encoder = SentenceEncoder.Load(ModelLocator.Resolve(parse.GetValue(model)!, null, error));
             var texts = ReadTexts(parse.GetValue(input)!);
             var vectors = encoder.Embed(texts);
             for (int i = 0; i < texts.Count; i++)
-                Console.WriteLine(JsonSerializer.Serialize(new { text = texts[i], embedding = vectors[i] },
-                    new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                output.WriteLine(JsonSerializer.Serialize(new { text = texts[i], embedding = vectors[i] }, Json));
             return 0;
         }));
         return command;
@@ -240,16 +224,23 @@ internal static class ModelCommands
         return [.. File.ReadLines(path).Where(l => l.Trim().Length > 0)];
     }
 
-    /// <summary>Errors a person can fix become one line on stderr and exit code 1.</summary>
-    static int Guard(Func<int> run)
+    /// <summary>Errors a person can fix become one line on the invocation's error writer and exit code 1.</summary>
+    static int Guard(ParseResult parse, Func<TextWriter, TextWriter, int> run)
     {
+        var error = parse.InvocationConfiguration.Error;
         try
         {
-            return CliErrors.Guard(run);
+            return run(parse.InvocationConfiguration.Output, error);
         }
-        catch (Exception e) when (e is ArgumentException or NluDataException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
+        catch (Projects.ProjectException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            foreach (var d in e.Diagnostics) error.WriteLine(d);
+            return 1;
+        }
+        catch (Exception e) when (e is ArgumentException or NluDataException or IOException or InvalidDataException or InvalidOperationException
+                                      or UnauthorizedAccessException or Models.ModelArchiveException)
+        {
+            error.WriteLine($"error: {e.Message}");
             return 1;
         }
     }
