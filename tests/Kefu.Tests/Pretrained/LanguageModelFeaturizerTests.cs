@@ -89,6 +89,14 @@ public sealed class LanguageModelFeaturizerTests(ITestOutputHelper output) : IDi
             Assert.Equal(a.Intent, b.Intent);
             Assert.Equal(a.IntentRanking, b.IntentRanking);
         }
+        // parsing stays thread-safe with the encoder in it
+        var texts = NluTestData.Intentions().Examples.Select(e => e.Text).ToArray();
+        var expected = texts.Select(t => loaded.Parse(t).IntentRanking).ToArray();
+        var parallel = new IReadOnlyList<IntentPrediction>[texts.Length];
+        Parallel.For(0, texts.Length * 4, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => parallel[i % texts.Length] = loaded.Parse(texts[i % texts.Length]).IntentRanking);
+        for (int i = 0; i < texts.Length; i++)
+            Assert.Equal(expected[i], parallel[i]);
     }
 
     [TinyBertFact]
