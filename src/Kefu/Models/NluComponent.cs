@@ -11,15 +11,20 @@ namespace Kefu.Models;
 /// <summary>
 /// Stores an <see cref="NluModel"/> as the "nlu" component: float weights as safetensors, the hashed
 /// feature vocabularies (64-bit keys) as raw little-endian u64 arrays, the rest in the manifest config.
+/// A model with a language model's dense features is of type nlu.dense.v1 (an older Kefu says it cannot read it):
+/// its intent weights have D rows after the F sparse ones, and the encoder's Hugging Face folder is kept under
+/// nlu/encoder/ (<see cref="ArchivedFolder"/>), so the archive loads offline.
 /// </summary>
 public static class NluComponent
 {
     public const string Name = "nlu";
     public const string Type = "nlu.v1";
+    public const string DenseType = "nlu.dense.v1";
     const string IntentWeights = "nlu/intents.safetensors";
     const string IntentKeys = "nlu/intents.keys.u64";
     const string EntityWeights = "nlu/entities.safetensors";
     const string EntityKeys = "nlu/entities.keys.u64";
+    const string EncoderFolder = "nlu/encoder/";
 
     /// <summary>What the manifest records for the NLU: config, label maps and calibration.</summary>
     public sealed record NluComponentConfig(
@@ -29,7 +34,14 @@ public static class NluComponent
         float FallbackThreshold,
         int FeatureCount,
         EntityComponentConfig? Entities,
-        PatternConfig? IntentPatterns = null);
+        PatternConfig? IntentPatterns = null,
+        DenseComponentConfig? Dense = null);
+
+    /// <summary>
+    /// The dense block: the language model as config.yml named it (model_weights, revision), its <paramref name="Dimension"/>
+    /// D and the <paramref name="Weight"/> its unit-length embedding is scaled by.
+    /// </summary>
+    public sealed record DenseComponentConfig(string Model, string? Revision, int Dimension, float Weight);
 
     /// <summary>The regexes and lookup tables whose matches are intent features.</summary>
     public sealed record PatternConfig(IReadOnlyList<RegexFeature> Regexes, IReadOnlyList<LookupTable> Lookups);
@@ -55,12 +67,19 @@ public static class NluComponent
         int f = vectorizer.FeatureCount, c = intents.Labels.Count;
         writer.AddTensors(IntentWeights,
         [
-            new NamedTensor("weight", [f, c], intents.Weights.ToArray()),
+            new NamedTensor("weight", [intents.FeatureCount, c], intents.Weights.ToArray()),
             new NamedTensor("bias", [c], intents.Bias.ToArray()),
             new NamedTensor("idf", [f], vectorizer.Idf.ToArray()),
         ]);
         writer.AddBytes(IntentKeys, KeyBytes(vectorizer.Keys));
         var entries = new List<string> { IntentWeights, IntentKeys };
+        DenseComponentConfig? denseConfig = null;
+        if (sparse.Dense is { } dense)
+        {
+            var lm = dense.Model;
+            entries.AddRange(ArchivedFolder.Write(writer, EncoderFolder, lm.Folder, ArchivedFolder.ModelFilesOf(lm.Folder)));
+            denseConfig = new DenseComponentConfig(lm.Name, lm.Revision, dense.Dimension, dense.Weight);
+        }
 
         EntityComponentConfig? entityConfig = null;
         if (model.Entities is EntityExtractor e)
@@ -78,24 +97,28 @@ public static class NluComponent
             entries.Add(EntityKeys);
             entityConfig = new EntityComponentConfig(e.EntityTypes, e.Keys.Length, e.Synonyms, e.Patterns.Regexes, e.Patterns.Lookups);
         }
-        writer.AddComponent(Name, Type, new NluComponentConfig(model.Config, intents.Labels, intents.Temperature,
-            model.FallbackThreshold, f, entityConfig,
-            vectorizer.Patterns is { } p ? new PatternConfig(p.Regexes, p.Lookups) : null), entries);
+        writer.AddComponent(Name, denseConfig is null ? Type : DenseType, new NluComponentConfig(model.Config, intents.Labels,
+            intents.Temperature, model.FallbackThreshold, f, entityConfig,
+            vectorizer.Patterns is { } p ? new PatternConfig(p.Regexes, p.Lookups) : null, denseConfig), entries);
     }
 
     public static NluModel Read(ModelArchiveReader reader)
     {
-        if (reader.Manifest.Components.FirstOrDefault(c => c.Name == Name)?.Type == TransformerComponent.Type)
+        string? type = reader.Manifest.Components.FirstOrDefault(c => c.Name == Name)?.Type;
+        if (type == TransformerComponent.Type)
             return TransformerComponent.Read(reader);
-        var component = reader.Component(Name, Type);
+        var component = reader.Component(Name, type == DenseType ? DenseType : Type);
         var config = reader.Config<NluComponentConfig>(component);
-        int c = config.Intents.Count, f = config.FeatureCount;
+        if ((type == DenseType) != (config.Dense is not null))
+            throw new ModelArchiveException($"{reader.Path}: component '{Name}' of type '{type}' {(config.Dense is null ? "lacks" : "has")} a dense block");
+        int c = config.Intents.Count, f = config.FeatureCount, d = config.Dense?.Dimension ?? 0;
         var keys = ReadKeys(reader, IntentKeys, f);
         var tensors = reader.Tensors(IntentWeights);
         var patterns = config.IntentPatterns is { } ip ? new EntityPatterns(ip.Regexes, ip.Lookups) : null;
         var vectorizer = new SparseVectorizer(config.Config.Features, keys, Tensor(reader, tensors, IntentWeights, "idf", f), patterns);
         var classifier = new IntentClassifier(config.Intents.ToArray(),
-            Tensor(reader, tensors, IntentWeights, "weight", f * c), Tensor(reader, tensors, IntentWeights, "bias", c), config.Temperature);
+            Tensor(reader, tensors, IntentWeights, "weight", (f + d) * c), Tensor(reader, tensors, IntentWeights, "bias", c), config.Temperature);
+        DenseFeatures? dense = config.Dense is { } dc ? new DenseFeatures(ReadLanguageModel(reader, component, dc), dc.Weight) : null;
 
         EntityExtractor? entities = null;
         if (config.Entities is { } ec)
@@ -108,7 +131,24 @@ public static class NluComponent
                 Tensor(reader, et, EntityWeights, "start", k), Tensor(reader, et, EntityWeights, "end", k),
                 new EntityPatterns(ec.Regexes, ec.Lookups), ec.Synonyms);
         }
-        return new NluModel(config.Config, vectorizer, classifier, entities, config.FallbackThreshold);
+        return new NluModel(config.Config, vectorizer, classifier, entities, config.FallbackThreshold, dense);
+    }
+
+    static LanguageModel ReadLanguageModel(ModelArchiveReader reader, ComponentManifest component, DenseComponentConfig config)
+    {
+        string folder = ArchivedFolder.Unpack(reader, component, EncoderFolder);
+        LanguageModel model;
+        try
+        {
+            model = LanguageModel.Load(config.Model, config.Revision, folder);
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+        {
+            throw new ModelArchiveException($"{reader.Path}: the language model of the dense features does not load: {e.Message}", e);
+        }
+        if (model.Dimension != config.Dimension)
+            throw new ModelArchiveException($"{reader.Path}: the language model gives {model.Dimension} dimensions, the intent model expects {config.Dimension}");
+        return model;
     }
 
     static byte[] KeyBytes(ReadOnlySpan<ulong> keys)

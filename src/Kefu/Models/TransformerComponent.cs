@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Kefu.Nlu;
 using Kefu.Nlu.Entities;
 using Kefu.Nlu.Pretrained;
@@ -8,8 +7,7 @@ namespace Kefu.Models;
 /// <summary>
 /// Stores an NLU whose intents and entities come from a fine-tuned transformer (config.yml's TransformerClassifier) as
 /// the "nlu" component of type nlu.transformer.v1: the model's Hugging Face folder under nlu/transformer/, and the
-/// fallback threshold, regexes, lookups and synonyms in the manifest. Loading unpacks the folder once into a cache
-/// named after the weights' SHA-256 (the archive has checked every entry against the manifest first).
+/// fallback threshold, regexes, lookups and synonyms in the manifest; loading unpacks the folder (<see cref="ArchivedFolder"/>).
 /// </summary>
 public static class TransformerComponent
 {
@@ -30,13 +28,8 @@ public static class TransformerComponent
         try
         {
             parser.Nlu.Save(staging);
-            var entries = new List<string>();
-            foreach (string file in Directory.GetFiles(staging).Order(StringComparer.Ordinal))
-            {
-                string entry = Folder + Path.GetFileName(file);
-                writer.AddBytes(entry, File.ReadAllBytes(file));
-                entries.Add(entry);
-            }
+            var files = Directory.GetFiles(staging).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
+            var entries = ArchivedFolder.Write(writer, Folder, staging, files);
             writer.AddComponent(NluComponent.Name, Type, new TransformerComponentConfig(model.Config, model.FallbackThreshold,
                 parser.Nlu.ConfigSource, parser.Patterns?.Regexes ?? [], parser.Patterns?.Lookups ?? [], parser.Synonyms), entries);
         }
@@ -51,27 +44,9 @@ public static class TransformerComponent
     {
         var component = reader.Component(NluComponent.Name, Type);
         var config = reader.Config<TransformerComponentConfig>(component);
-        string weights = component.Entries.FirstOrDefault(e => e.EndsWith("/" + Checkpoint.SingleFile, StringComparison.Ordinal))
-            ?? throw new ModelArchiveException($"{reader.Path}: the transformer component has no {Checkpoint.SingleFile}");
-        string key = Convert.ToHexStringLower(SHA256.HashData(reader.Bytes(weights)))[..16];
-        string folder = Path.Combine(Path.GetTempPath(), "kefu-transformers", key);
-        if (!component.Entries.All(e => File.Exists(Path.Combine(folder, Path.GetFileName(e))) && new FileInfo(Path.Combine(folder, Path.GetFileName(e))).Length == reader.Bytes(e).Length))
-        {
-            string staging = folder + "." + Guid.NewGuid().ToString("N");
-            Directory.CreateDirectory(staging);
-            foreach (string entry in component.Entries)
-                File.WriteAllBytes(Path.Combine(staging, Path.GetFileName(entry)), reader.Bytes(entry).ToArray());
-            if (Directory.Exists(folder))
-                Directory.Delete(folder, recursive: true);
-            try
-            {
-                Directory.Move(staging, folder);
-            }
-            catch (IOException) when (Directory.Exists(folder))
-            {
-                Directory.Delete(staging, recursive: true);   // another process unpacked the same model first
-            }
-        }
+        if (!component.Entries.Contains(Folder + Checkpoint.SingleFile))
+            throw new ModelArchiveException($"{reader.Path}: the transformer component has no {Checkpoint.SingleFile}");
+        string folder = ArchivedFolder.Unpack(reader, component, Folder);
         TransformerNlu nlu;
         try
         {

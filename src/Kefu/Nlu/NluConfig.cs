@@ -14,6 +14,8 @@ namespace Kefu.Nlu;
 /// held-out OOS recall on clinc150's training folds reached 0.5 (bench/nlu/tune.sh).
 /// <paramref name="AmbiguityThreshold"/>: Rasa's FallbackClassifier ambiguity_threshold; when the two best intents are
 /// closer than this, the parse is <c>nlu_fallback</c> too (0: never).
+/// <paramref name="DenseWeight"/>: with a language model's embeddings as features (LanguageModelFeaturizer), the norm of
+/// that dense block against the sparse block's ≈1.7; null: chosen on held-out folds (see <see cref="NluTrainer"/>).
 /// </summary>
 public sealed record NluConfig(
     SparseFeatureConfig Features,
@@ -25,7 +27,8 @@ public sealed record NluConfig(
     float OosInScopeRejection = 0.0075f,
     int RankingLength = 10,
     int Seed = 1,
-    float AmbiguityThreshold = 0f)
+    float AmbiguityThreshold = 0f,
+    float? DenseWeight = null)
 {
     public const string FallbackIntent = "nlu_fallback";
     public const float DefaultFallbackThreshold = 0.3f;

@@ -20,8 +20,8 @@ public sealed class NluModel : IMessageParser
     public float FallbackThreshold { get; }
 
     public NluModel(NluConfig config, SparseVectorizer vectorizer, IntentClassifier intents,
-        EntityExtractor? entities, float fallbackThreshold)
-        : this(config, new SparseIntentModel(vectorizer, intents), entities, fallbackThreshold)
+        EntityExtractor? entities, float fallbackThreshold, DenseFeatures? dense = null)
+        : this(config, new SparseIntentModel(vectorizer, intents, dense), entities, fallbackThreshold)
     {
     }
 
@@ -143,19 +143,30 @@ public interface IEntityModel
     IReadOnlyList<EntitySpan> Extract(string text);
 }
 
-/// <summary>Kefu's own intent model: hashed n-gram features and one-vs-rest linear SVMs with a calibrated softmax.</summary>
-public sealed class SparseIntentModel(SparseVectorizer vectorizer, IntentClassifier classifier) : IIntentModel
+/// <summary>
+/// Kefu's own intent model: hashed n-gram features [F] and, with <paramref name="dense"/>, a language model's sentence
+/// embedding [D] as columns F.., scored by one-vs-rest linear SVMs with a calibrated softmax.
+/// </summary>
+public sealed class SparseIntentModel(SparseVectorizer vectorizer, IntentClassifier classifier, DenseFeatures? dense = null) : IIntentModel
 {
     [ThreadStatic] static VectorizerScratch? scratch;
 
     public SparseVectorizer Vectorizer { get; } = vectorizer;
     public IntentClassifier Classifier { get; } = classifier;
+    public DenseFeatures? Dense { get; } = dense;
     public IReadOnlyList<string> Labels => Classifier.Labels;
 
     public void Probabilities(string text, Span<float> probabilities)
     {
         var s = scratch ??= new VectorizerScratch();
         int n = Vectorizer.Transform(text, s);
-        Classifier.Probabilities(s.Columns.AsSpan(0, n), s.Values.AsSpan(0, n), probabilities);
+        if (Dense is null)
+        {
+            Classifier.Probabilities(s.Columns.AsSpan(0, n), s.Values.AsSpan(0, n), probabilities);
+            return;
+        }
+        Classifier.Scores(s.Columns.AsSpan(0, n), s.Values.AsSpan(0, n), probabilities);
+        Classifier.AddDenseScores(Vectorizer.FeatureCount, Dense.Features(text), probabilities);
+        IntentClassifier.Softmax(probabilities, Classifier.Temperature);
     }
 }

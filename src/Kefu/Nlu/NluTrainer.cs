@@ -9,10 +9,22 @@ namespace Kefu.Nlu;
 /// <summary>
 /// Trains an <see cref="NluModel"/> top to bottom: vocabulary, held-out folds for calibration, the final
 /// intent classifier on all examples, then the entity extractor. Deterministic for a given config seed.
+/// With a <see cref="LanguageModel"/>, every row also gets its sentence embedding as dense columns after the sparse
+/// ones, at a weight chosen on held-out folds (<see cref="ChooseDenseWeight"/>) unless the config fixes it.
 /// </summary>
 public static class NluTrainer
 {
-    public static NluModel Train(NluTrainingData data, NluConfig config, IProgress<string>? progress = null)
+    /// <summary>
+    /// Dense block weights tried, against the sparse block's norm ≈1.7: a factor of 2 apart, from "the n-grams decide"
+    /// to "the embedding decides".
+    /// </summary>
+    public static readonly IReadOnlyList<float> DenseWeightCandidates = [0.25f, 0.5f, 1f, 2f, 4f, 8f];
+
+    /// <summary>Held-out examples the weight is chosen on: folds are added until they hold this many (or all are used).</summary>
+    const int SelectionExamples = 2000;
+
+    public static NluModel Train(NluTrainingData data, NluConfig config, IProgress<string>? progress = null,
+        LanguageModel? languageModel = null)
     {
         if (data.Examples.Count == 0) throw new ArgumentException("no training examples");
         var clock = Stopwatch.StartNew();
@@ -28,39 +40,36 @@ public static class NluTrainer
         int oosIndex = config.OosLabel is { } oos && labelIndex.TryGetValue(oos, out int o) ? o : -1;
         bool fitThreshold = config.FallbackThreshold is null && oosIndex >= 0;
         var folds = StratifiedFolds(y, labels.Length, Math.Max(2, config.CalibrationFolds), config.Seed);
-        int foldsToRun = fitThreshold ? folds.Max() + 1 : 1;
-        var heldOutScores = new float[y.Length][];
-        float[][]? warmStart = null;
-        for (int fold = 0; fold < foldsToRun; fold++)
+        var fold = new FoldRun(y, labels, folds, config.Svm);
+        int foldsToRun = fitThreshold ? fold.Count : 1, foldsDone = 0;
+
+        DenseFeatures? dense = null;
+        if (languageModel is not null)
         {
-            var trainRows = Enumerable.Range(0, y.Length).Where(i => folds[i] != fold).ToArray();
-            var (rows, alphas) = LinearSvmTrainer.Train(x.SelectRows(trainRows), trainRows.Select(i => y[i]).ToArray(), labels.Length, config.Svm);
-            if (fold == 0) warmStart = ScatterRows(alphas, trainRows, y.Length);
-            var foldModel = IntentClassifier.FromClassRows(labels, rows, 1f);
-            for (int i = 0; i < y.Length; i++)
-            {
-                if (folds[i] != fold) continue;
-                heldOutScores[i] = new float[labels.Length];
-                foldModel.Scores(x.RowColumns(i), x.RowValues(i), heldOutScores[i]);
-            }
-            int heldOut = 0, correct = 0;
-            for (int i = 0; i < y.Length; i++)
-            {
-                if (folds[i] != fold) continue;
-                heldOut++;
-                if (TensorPrimitives.IndexOfMax(heldOutScores[i]) == y[i]) correct++;
-            }
-            progress?.Report($"calibration fold {fold + 1}/{foldsToRun}: held-out accuracy {correct / (double)Math.Max(1, heldOut):F4} ({Elapsed(clock)})");
+            var embeddings = languageModel.EmbedAll(texts, progress);
+            progress?.Report($"dense features: {languageModel.Dimension} columns from {languageModel.Name} ({Elapsed(clock)})");
+            float weight;
+            if (config.DenseWeight is { } fixedWeight)
+                weight = fixedWeight;
+            else
+                (weight, foldsDone) = ChooseDenseWeight(x, embeddings, fold, progress, clock);
+            dense = new DenseFeatures(languageModel, weight);
+            x = x.WithDenseColumns(embeddings, weight);
         }
-        var scored = Enumerable.Range(0, y.Length).Where(i => heldOutScores[i] is not null).ToArray();
-        float temperature = Calibration.FitTemperature(scored.Select(i => heldOutScores[i]).ToArray(), scored.Select(i => y[i]).ToArray());
+        for (int f = foldsDone; f < foldsToRun; f++)
+        {
+            fold.Train(x, f, warmStart: null);
+            progress?.Report($"calibration fold {f + 1}/{foldsToRun}: held-out accuracy {fold.Accuracy(f, f + 1):F4} ({Elapsed(clock)})");
+        }
+        var scored = Enumerable.Range(0, y.Length).Where(i => fold.Scores[i] is not null).ToArray();
+        float temperature = Calibration.FitTemperature(scored.Select(i => fold.Scores[i]!).ToArray(), scored.Select(i => y[i]).ToArray());
 
         float threshold = config.FallbackThreshold ?? NluConfig.DefaultFallbackThreshold;
         if (fitThreshold)
         {
             var predictions = scored.Select(i =>
             {
-                var p = (float[])heldOutScores[i].Clone();
+                var p = (float[])fold.Scores[i]!.Clone();
                 IntentClassifier.Softmax(p, temperature);
                 int best = 0;
                 for (int k = 1; k < p.Length; k++) if (p[k] > p[best]) best = k;
@@ -69,6 +78,7 @@ public static class NluTrainer
             threshold = Calibration.FitOosThreshold(predictions, oosIndex, config.OosInScopeRejection);
         }
 
+        var warmStart = ScatterRows(fold.Alphas[0]!, fold.TrainRows(0), y.Length);
         var (finalRows, _) = LinearSvmTrainer.Train(x, y, labels.Length, config.Svm, warmStart);
         var classifier = IntentClassifier.FromClassRows(labels, finalRows, temperature);
         progress?.Report($"intents: {labels.Length}, temperature {temperature:F3}, fallback threshold {threshold:F3} ({Elapsed(clock)})");
@@ -79,7 +89,97 @@ public static class NluTrainer
             entities = EntityTrainer.Train(data, config.Entities, config.Seed);
             progress?.Report($"entities: {string.Join(", ", entities.EntityTypes.Select(EntityExtractor.Describe))} ({Elapsed(clock)})");
         }
-        return new NluModel(config, vectorizer, classifier, entities, threshold);
+        return new NluModel(config, vectorizer, classifier, entities, threshold, dense);
+    }
+
+    /// <summary>
+    /// The dense block's weight among <see cref="DenseWeightCandidates"/> with the best held-out accuracy (ties: the
+    /// lower log-loss at its own fitted temperature), on the first folds that hold <see cref="SelectionExamples"/>
+    /// examples, all of a small data set. Training data only: the folds are the calibration folds. Each candidate
+    /// starts from the previous one's dual solution, which stays feasible when only feature values change.
+    /// Leaves the winner's held-out scores and duals in <paramref name="fold"/>; returns the weight and the folds run.
+    /// </summary>
+    static (float Weight, int Folds) ChooseDenseWeight(SparseMatrix sparse, float[][] embeddings, FoldRun fold,
+        IProgress<string>? progress, Stopwatch clock)
+    {
+        int run = 0;
+        for (int covered = 0; run < fold.Count && covered < SelectionExamples; run++)
+            covered += fold.Folds.Count(f => f == run);
+        float bestWeight = 0;
+        (double Accuracy, double LogLoss) best = (-1, double.PositiveInfinity);
+        FoldRun? bestRun = null, previous = null;
+        foreach (float weight in DenseWeightCandidates)
+        {
+            var x = sparse.WithDenseColumns(embeddings, weight);
+            var candidate = fold.Fresh();
+            for (int f = 0; f < run; f++)
+                candidate.Train(x, f, previous?.Alphas[f]);
+            double accuracy = candidate.Accuracy(0, run);
+            var scored = Enumerable.Range(0, fold.Y.Length).Where(i => candidate.Scores[i] is not null).ToArray();
+            var scores = scored.Select(i => candidate.Scores[i]!).ToArray();
+            var gold = scored.Select(i => fold.Y[i]).ToArray();
+            double logLoss = Calibration.NegativeLogLikelihood(scores, gold, Calibration.FitTemperature(scores, gold));
+            progress?.Report($"dense weight {weight:0.##}: held-out accuracy {accuracy:F4}, log-loss {logLoss:F4} " +
+                $"({scored.Length} examples, {run} of {fold.Count} folds; {Elapsed(clock)})");
+            if (accuracy > best.Accuracy || (accuracy == best.Accuracy && logLoss < best.LogLoss))
+                (best, bestWeight, bestRun) = ((accuracy, logLoss), weight, candidate);
+            previous = candidate;
+        }
+        fold.CopyFrom(bestRun!);
+        progress?.Report($"dense weight: {bestWeight:0.##}");
+        return (bestWeight, run);
+    }
+
+    /// <summary>
+    /// The calibration folds' state: each run fold's duals [C][its training rows] and the held-out scores [N][C] of the
+    /// rows it held out (null for rows of folds not run).
+    /// </summary>
+    sealed class FoldRun(int[] y, string[] labels, int[] folds, SvmOptions svm)
+    {
+        public int[] Y { get; } = y;
+        public int[] Folds { get; } = folds;
+        public int Count { get; } = folds.Max() + 1;
+        public float[]?[] Scores { get; private set; } = new float[y.Length][];
+        public float[][]?[] Alphas { get; private set; } = new float[folds.Max() + 1][][];
+
+        public FoldRun Fresh() => new(Y, labels, Folds, svm);
+
+        public void CopyFrom(FoldRun other)
+        {
+            Scores = other.Scores;
+            Alphas = other.Alphas;
+        }
+
+        public int[] TrainRows(int fold) => Enumerable.Range(0, Y.Length).Where(i => Folds[i] != fold).ToArray();
+
+        /// <summary>Trains on every fold but <paramref name="fold"/> and scores the rows it holds out.</summary>
+        public void Train(SparseMatrix x, int fold, float[][]? warmStart)
+        {
+            var trainRows = TrainRows(fold);
+            var (rows, alphas) = LinearSvmTrainer.Train(x.SelectRows(trainRows), trainRows.Select(i => Y[i]).ToArray(),
+                labels.Length, svm, warmStart);
+            Alphas[fold] = alphas;
+            var model = IntentClassifier.FromClassRows(labels, rows, 1f);
+            for (int i = 0; i < Y.Length; i++)
+            {
+                if (Folds[i] != fold) continue;
+                Scores[i] = new float[labels.Length];
+                model.Scores(x.RowColumns(i), x.RowValues(i), Scores[i]);
+            }
+        }
+
+        /// <summary>Arg-max accuracy on the rows held out by folds [<paramref name="from"/>, <paramref name="to"/>).</summary>
+        public double Accuracy(int from, int to)
+        {
+            int heldOut = 0, correct = 0;
+            for (int i = 0; i < Y.Length; i++)
+            {
+                if (Folds[i] < from || Folds[i] >= to) continue;
+                heldOut++;
+                if (TensorPrimitives.IndexOfMax(Scores[i]!) == Y[i]) correct++;
+            }
+            return correct / (double)Math.Max(1, heldOut);
+        }
     }
 
     static string Elapsed(Stopwatch clock) =>

@@ -12,6 +12,8 @@ public static class SupportedComponents
         "ResponseSelector",
         // Kefu's own: a pretrained encoder fine-tuned for intents and entities (docs/models.md)
         "TransformerClassifier",
+        // its sentence embedding joins the linear intent model's features (docs/models.md)
+        "LanguageModelFeaturizer",
     };
 
     public static IReadOnlySet<string> Policies { get; } = new HashSet<string>(StringComparer.Ordinal)

@@ -37,13 +37,27 @@ public static class ProjectTrainer
         return config;
     }
 
-    /// <summary>The NLU training a config.yml's pipeline asks for: a fine-tuned TransformerClassifier or Kefu's linear NLU.</summary>
+    /// <summary>
+    /// The NLU training a config.yml's pipeline asks for: a fine-tuned TransformerClassifier, or Kefu's linear NLU, with a
+    /// LanguageModelFeaturizer's sentence embeddings among its features when the pipeline has one. Options are checked
+    /// here; the model is resolved and loaded when training starts.
+    /// </summary>
     public static Func<NluTrainingData, NluModel> NluTrainerFor(ProjectConfig projectConfig, NluConfig config, IProgress<string>? progress)
     {
+        var featurizer = projectConfig.FindComponent(LanguageModelFeaturizerConfig.ComponentName);
         if (projectConfig.FindComponent(TransformerClassifierConfig.ComponentName) is { } component)
         {
             var transformer = TransformerClassifierConfig.Read(component, progress);
+            if (featurizer is not null)
+                progress?.Report($"{featurizer.Location}: warning: {LanguageModelFeaturizerConfig.ComponentName} is not used: the " +
+                    $"TransformerClassifier ({component.Location}) fine-tunes {transformer.Model} and classifies intents and entities " +
+                    "itself; remove one of the two (docs/models.md)");
             return data => TransformerNluTrainer.Train(data, config, transformer, progress);
+        }
+        if (featurizer is not null)
+        {
+            var options = LanguageModelFeaturizerConfig.Read(featurizer, progress);
+            return data => NluTrainer.Train(data, config with { DenseWeight = options.DenseWeight }, progress, options.Load(progress));
         }
         return data => NluTrainer.Train(data, config, progress);
     }

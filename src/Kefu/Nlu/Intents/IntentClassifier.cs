@@ -62,6 +62,16 @@ public sealed class IntentClassifier
         }
     }
 
+    /// <summary>Adds the scores of dense features [D] that are columns <paramref name="firstColumn"/>.. of the input to <paramref name="scores"/> [C].</summary>
+    public void AddDenseScores(int firstColumn, ReadOnlySpan<float> values, Span<float> scores)
+    {
+        int c = bias.Length;
+        if (firstColumn + values.Length > FeatureCount)
+            throw new ArgumentException($"dense columns {firstColumn}..{firstColumn + values.Length - 1} exceed the {FeatureCount} features");
+        for (int j = 0; j < values.Length; j++)
+            TensorPrimitives.MultiplyAdd(weights.AsSpan((firstColumn + j) * c, c), values[j], scores, scores);
+    }
+
     /// <summary>Calibrated probabilities [C]: softmax([scores, 0] / T) without the "none" entry, in place.</summary>
     public void Probabilities(ReadOnlySpan<int> columns, ReadOnlySpan<float> values, Span<float> probabilities)
     {
