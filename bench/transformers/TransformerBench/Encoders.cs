@@ -54,7 +54,8 @@ public sealed class OrtEncoder : IDisposable
     private readonly float[] hidden, pooled;
     private readonly int time, channels;
 
-    public OrtEncoder(byte[] onnxModel, int threads, int[] ids, int channels)
+    /// <param name="spinning">ORT's default: pool threads spin between parallel sections (session.intra_op.allow_spinning).</param>
+    public OrtEncoder(byte[] onnxModel, int threads, int[] ids, int channels, bool spinning = true)
     {
         using var options = new SessionOptions
         {
@@ -63,6 +64,8 @@ public sealed class OrtEncoder : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        if (!spinning)
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         session = new InferenceSession(onnxModel, options);
         time = ids.Length;
         this.channels = channels;

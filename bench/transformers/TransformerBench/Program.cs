@@ -62,15 +62,27 @@ if (options.Latency)
 {
     foreach (int threads in (int[])[1, 2])
     {
-        var (kefuMs, ortMs) = Latency(threads);
+        var times = Latency(threads);
         string t = $"{threads}t";
-        results[$"kefu_latency_ms_{t}"] = Stats.Median(kefuMs);
-        results[$"ort_latency_ms_{t}"] = Stats.Median(ortMs);
-        results[$"kefu_latency_p90_ms_{t}"] = Stats.Percentile(kefuMs, 0.9);
-        results[$"ort_latency_p90_ms_{t}"] = Stats.Percentile(ortMs, 0.9);
-        results[$"kefu_block_medians_ms_{t}"] = kefuMs.Chunk(options.Runs).Select(b => Math.Round(Stats.Median(b), 4)).ToArray();
-        results[$"ort_block_medians_ms_{t}"] = ortMs.Chunk(options.Runs).Select(b => Math.Round(Stats.Median(b), 4)).ToArray();
-        log.WriteLine($"latency, {threads} thread(s): Kefu {Stats.Median(kefuMs):F3} ms, ORT {Stats.Median(ortMs):F3} ms (medians of {kefuMs.Length} runs each)");
+        foreach (var (engine, ms) in times)
+        {
+            results[$"{engine}_latency_ms_{t}"] = Stats.Median(ms);
+            results[$"{engine}_latency_p90_ms_{t}"] = Stats.Percentile(ms, 0.9);
+            results[$"{engine}_block_medians_ms_{t}"] = ms.Chunk(options.Runs).Select(b => Math.Round(Stats.Median(b), 4)).ToArray();
+        }
+        // ORT at 2 threads: the better of spinning (its default) and parked pool threads, so a busy machine does not flatter Kefu
+        if (times.TryGetValue("ort_nospin", out var parked))
+        {
+            bool spinWins = Stats.Median(times["ort_spin"]) <= Stats.Median(parked);
+            results[$"ort_latency_ms_{t}"] = Stats.Median(spinWins ? times["ort_spin"] : parked);
+            results[$"ort_policy_{t}"] = spinWins ? "spinning" : "allow_spinning=0";
+        }
+        else
+        {
+            results[$"ort_latency_ms_{t}"] = Stats.Median(times["ort_spin"]);
+        }
+        log.WriteLine($"latency, {threads} thread(s), medians of {options.Blocks * options.Runs} runs each: "
+            + string.Join(", ", times.Select(p => $"{p.Key} {Stats.Median(p.Value):F3} ms")));
     }
 }
 
@@ -102,29 +114,30 @@ if (options.Json)
     Console.WriteLine(JsonSerializer.Serialize(results));
 return 0;
 
-(double[] Kefu, double[] Ort) Latency(int threads)
+// engine -> each timed run, ms: "kefu", "ort_spin" (ORT's defaults) and, with a thread pool, "ort_nospin"
+Dictionary<string, List<double>> Latency(int threads)
 {
     Gemm.MaxThreads = threads;
-    using var ort = new OrtEncoder(onnx, threads, queryIds, channels);
-    // longer than tiered compilation's call-counting delay, so both run optimised code when timed (EncoderBenchmark.cs)
-    WarmUp(() => kefu.Embed(queryIds), options.WarmupMs);
-    WarmUp(() => ort.Embed(), options.WarmupMs / 2);
-    var kefuMs = new List<double>();
-    var ortMs = new List<double>();
+    using var spinning = new OrtEncoder(onnx, threads, queryIds, channels);
+    using var parked = threads > 1 ? new OrtEncoder(onnx, threads, queryIds, channels, spinning: false) : null;
+    var engines = new List<(string Name, Action Run)> { ("kefu", () => kefu.Embed(queryIds)), ("ort_spin", () => spinning.Embed()) };
+    if (parked is not null)
+        engines.Add(("ort_nospin", () => parked.Embed()));
+    // longer than tiered compilation's call-counting delay, so all run optimised code when timed (EncoderBenchmark.cs)
+    foreach (var (name, run) in engines)
+        WarmUp(run, name == "kefu" ? options.WarmupMs : options.WarmupMs / 2);
+    var times = engines.ToDictionary(e => e.Name, _ => new List<double>());
     for (int block = 0; block < options.Blocks; block++)
     {
-        // alternate which engine goes first, and let the other's spinning threads park between blocks
-        bool kefuFirst = block % 2 == 0;
-        for (int turn = 0; turn < 2; turn++)
+        // rotate who goes first; the pause lets the previous engine's spinning threads park
+        for (int turn = 0; turn < engines.Count; turn++)
         {
+            var (name, run) = engines[(block + turn) % engines.Count];
             Thread.Sleep(20);
-            if ((turn == 0) == kefuFirst)
-                Time(() => kefu.Embed(queryIds), kefuMs);
-            else
-                Time(() => ort.Embed(), ortMs);
+            Time(run, times[name]);
         }
     }
-    return (kefuMs.ToArray(), ortMs.ToArray());
+    return times;
 }
 
 void Time(Action run, List<double> into)
