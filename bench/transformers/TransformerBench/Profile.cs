@@ -41,6 +41,41 @@ public static class Profile
         return totals.Select(p => (p.Key, p.Value / steps)).OrderByDescending(p => p.Item2).ToList();
     }
 
+    /// <summary>Mean µs per query for each op of <see cref="KefuEncoder.Embed"/> (packed weights, no tape), after a warm-up.</summary>
+    public static List<(string Name, double Us)> RunInference(BertClassifier model, int[] ids, int threads, int runs)
+    {
+        int previous = Gemm.MaxThreads;
+        Gemm.MaxThreads = threads;
+        var graph = new Graph(recordTape: false);
+        var totals = new Dictionary<string, double>();
+        var clock = new Clock(totals);
+        var config = model.Config.Encoder;
+        int t = ids.Length;
+        for (int i = -runs; i < runs; i++)
+        {
+            clock.Enabled = i >= 0;
+            graph.Reset();
+            var g = graph;
+            var x = clock.Time("embeddings (gather+add+LN)", () => model.Embeddings.Forward(g, ids, default, 1, t)); // [T, C]
+            foreach (var block in model.Encoder.Blocks)
+            {
+                var qkv = clock.Time("linear qkv [T,384]x[384,1152]", () => g.Linear(x, block.Qkv.PackedWeightMatrix(), block.Qkv.Bias));
+                var heads = clock.Time("attention core (12 heads)", () => g.SelfAttention(qkv, null, 1, t, config.Heads));
+                var attention = clock.Time("linear attn out [T,384]x[384,384]", () => g.Linear(heads, block.AttentionOutput.PackedWeightMatrix(), block.AttentionOutput.Bias));
+                var residual = clock.Time("add", () => g.Add(x, attention));
+                x = clock.Time("layernorm", () => g.LayerNorm(residual, block.AttentionNorm.Gamma, block.AttentionNorm.Beta, config.LayerNormEps));
+                var up = clock.Time("linear ffn up [T,384]x[384,1536]", () => g.Linear(x, block.Up.PackedWeightMatrix(), block.Up.Bias));
+                var hidden = clock.Time("gelu", () => g.Gelu(up, config.Gelu));
+                var down = clock.Time("linear ffn down [T,1536]x[1536,384]", () => g.Linear(hidden, block.Down.PackedWeightMatrix(), block.Down.Bias));
+                residual = clock.Time("add", () => g.Add(x, down));
+                x = clock.Time("layernorm", () => g.LayerNorm(residual, block.FeedForwardNorm.Gamma, block.FeedForwardNorm.Beta, config.LayerNormEps));
+            }
+            clock.Time("mean pool", () => g.MeanPool(x, null, 1, t));
+        }
+        Gemm.MaxThreads = previous;
+        return totals.Select(p => (p.Key, p.Value * 1000 / runs)).OrderByDescending(p => p.Item2).ToList();
+    }
+
     private static Tensor Forward(Graph g, BertClassifier model, Kefu.Text.WordPiece.BertBatch batch, int[] targets, Clock clock)
     {
         int b = batch.Batch, t = batch.Time;

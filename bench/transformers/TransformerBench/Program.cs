@@ -86,6 +86,20 @@ if (options.Latency)
     }
 }
 
+if (options.Profile)
+{
+    foreach (int threads in (int[])[1, 2])
+    {
+        var ops = Profile.RunInference(model, queryIds, threads, runs: 2000);
+        log.WriteLine($"profile, query latency at {threads} thread(s), µs per query (sum {ops.Sum(o => o.Us):F0}):");
+        foreach (var (name, us) in ops)
+        {
+            results[$"profile_infer_us_{threads}t_{name}"] = us;
+            log.WriteLine($"  {name,-40} {us,8:F1}");
+        }
+    }
+}
+
 if (options.Train)
 {
     Gemm.MaxThreads = 2;
