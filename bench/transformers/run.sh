@@ -5,7 +5,7 @@
 #   fine-tuning  examples/s, 2 threads, batch 32 x 32 tokens, 77 banking77 classes, dropout 0.1, forward + backward +
 #                clipping + AdamW: Kefu (TransformerBench) and PyTorch (torch_peer.py)
 # Each round runs Kefu/ORT, then PyTorch at 1 thread, then PyTorch at 2 threads twice: with libgomp's default wait policy
-# (its idle threads spin, which collapses when another process holds the second core: 100-280 ms per query at load 3-7
+# (its idle threads spin, which collapses when OpenBLAS's pool or another process holds the second core: 100-280 ms per query at load 2-7
 # instead of ~8) and with OMP_WAIT_POLICY=PASSIVE. The table gives medians over rounds and, for PyTorch at 2 threads,
 # the better of the two policies, so a busy machine does not flatter Kefu. ORT at 2 threads likewise: TransformerBench
 # times it with its default spinning pool and with session.intra_op.allow_spinning=0, and reports the better.
