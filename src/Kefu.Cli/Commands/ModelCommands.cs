@@ -5,7 +5,6 @@ using Kefu.Hub;
 using Kefu.Nlu;
 using Kefu.Nlu.Data;
 using Kefu.Nlu.Pretrained;
-using Kefu.Text.WordPiece;
 using Kefu.Training;
 
 namespace Kefu.Cli.Commands;
@@ -177,15 +176,12 @@ internal static class ModelCommands
             var nlu = TransformerNlu.Load(ModelLocator.Resolve(parse.GetValue(model)!, null, error));
             foreach (string text in ReadTexts(parse.GetValue(input)!))
             {
-                var tokens = TokenizedText.Of(nlu.Tokenizer, text, nlu.MaxLength);
-                var mask = Enumerable.Repeat(1f, tokens.Ids.Length).ToArray();
-                var logits = nlu.Model.Logits(new BertBatch(tokens.Ids, mask, 1, tokens.Ids.Length));
-                var (probabilities, entities) = nlu.Predict(text);
+                var (ids, logits, probabilities, entities) = nlu.Predict(text);
                 int best = TensorPrimitives.IndexOfMax(probabilities);
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
                     text,
-                    input_ids = tokens.Ids,
+                    input_ids = ids,
                     logits,
                     label = nlu.Intents[best],
                     confidence = probabilities[best],

@@ -53,7 +53,7 @@ public sealed class FineTuningTests(Xunit.Abstractions.ITestOutputHelper output)
         var (accuracy, entityF1) = FineTuner.Evaluate(result.Model, Data().Examples);
         Assert.True(accuracy >= 0.95, $"accuracy {accuracy}");
         Assert.True(entityF1 >= 0.9, $"entity F1 {entityF1}");
-        var (_, entities) = result.Model.Predict("where is my order 7890");
+        var entities = result.Model.Predict("where is my order 7890").Entities;
         Assert.Equal([(18, 22, 0)], entities);
     }
 
@@ -85,8 +85,8 @@ public sealed class FineTuningTests(Xunit.Abstractions.ITestOutputHelper output)
         var reloaded = TransformerNlu.Load(folder);
         foreach (var text in new[] { "where is my order 123", "我想要退款", "help" })
         {
-            var (a, ea) = trained.Predict(text);
-            var (b, eb) = reloaded.Predict(text);
+            var (_, _, a, ea) = trained.Predict(text);
+            var (_, _, b, eb) = reloaded.Predict(text);
             Assert.Equal(a, b);
             Assert.Equal(ea, eb);
         }

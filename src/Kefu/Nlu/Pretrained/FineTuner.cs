@@ -45,8 +45,6 @@ public static class FineTuner
         if (train.Examples.Count == 0)
             throw new ArgumentException("The training data has no examples.");
         var intents = train.Examples.Select(e => e.Intent).Distinct().Order(StringComparer.Ordinal).ToArray();
-        if (validation?.Examples.FirstOrDefault(e => Array.BinarySearch(intents, e.Intent, StringComparer.Ordinal) < 0) is { } unknown)
-            throw new ArgumentException($"The validation data has intent \"{unknown.Intent}\" (\"{unknown.Text}\"), which no training example has.");
         var entityTypes = train.Examples.SelectMany(e => e.Entities).Select(EntityExtractor.TypeKey).Distinct().Order(StringComparer.Ordinal).ToArray();
         var tags = entityTypes.Length > 0 ? new EntityTagSet(entityTypes, options.TagScheme, options.Crf) : null;
         string configPath = Path.Combine(modelFolder, "config.json");
@@ -191,7 +189,7 @@ public static class FineTuner
         bool annotated = nlu.Tags is not null && examples.Any(e => e.Entities.Count > 0);
         foreach (var example in examples)
         {
-            var (probabilities, entities) = nlu.Predict(example.Text);
+            var (_, _, probabilities, entities) = nlu.Predict(example.Text);
             if (nlu.Intents[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities)] == example.Intent)
                 correct++;
             if (!annotated)

@@ -34,14 +34,17 @@ public sealed class TransformerNlu
     /// <summary>The folder whose config.json and tokenizer files a save copies (the pretrained or a saved model's).</summary>
     public string ConfigSource { get; }
 
-    /// <summary>Softmax over intents [K] and entities found (character spans with their type index).</summary>
-    public (float[] Probabilities, List<(int Start, int End, int Type)> Entities) Predict(string text)
+    /// <summary>One text's piece ids [T], intent logits [K] and softmax [K], and the entities found (character spans with their type index).</summary>
+    public sealed record Prediction(int[] InputIds, float[] Logits, float[] Probabilities, List<(int Start, int End, int Type)> Entities);
+
+    public Prediction Predict(string text)
     {
         var tokens = TokenizedText.Of(Tokenizer, text, MaxLength);
         var mask = new float[tokens.Ids.Length];
         Array.Fill(mask, 1f);
         var (logits, tagLogits) = Model.Infer(new BertBatch(tokens.Ids, mask, 1, tokens.Ids.Length));
-        SoftmaxOp.Forward(logits, logits, 1, logits.Length);
+        var probabilities = new float[logits.Length];
+        SoftmaxOp.Forward(logits, probabilities, 1, logits.Length);
         var entities = new List<(int, int, int)>();
         if (Tags is { } tags && tokens.WordTokens.Length > 0)
         {
@@ -60,7 +63,7 @@ public sealed class TransformerNlu
             foreach (var (first, last, type) in tags.Decode(path))
                 entities.Add((tokens.WordSpans[first].Start, tokens.WordSpans[last].End, type));
         }
-        return (logits, entities);
+        return new Prediction(tokens.Ids, logits, probabilities, entities);
     }
 
     /// <summary>Writes the Hugging Face folder (see the class summary); the folder is created or its files replaced.</summary>

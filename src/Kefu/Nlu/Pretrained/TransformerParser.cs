@@ -46,8 +46,8 @@ public sealed class TransformerParser : IIntentModel, IEntityModel
     {
         if (ReferenceEquals(last.Owner, this) && ReferenceEquals(last.Text, text))
             return (last.Probabilities, last.Entities);
-        var (probabilities, entities) = Nlu.Predict(text);
-        last = (this, text, probabilities, entities);
-        return (probabilities, entities);
+        var prediction = Nlu.Predict(text);
+        last = (this, text, prediction.Probabilities, prediction.Entities);
+        return (prediction.Probabilities, prediction.Entities);
     }
 }
