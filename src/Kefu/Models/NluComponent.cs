@@ -60,6 +60,11 @@ public static class NluComponent
             TransformerComponent.Write(writer, model, transformer);
             return;
         }
+        if (model.Intents is Nlu.Diet.DietModel diet)
+        {
+            DietComponent.Write(writer, model, diet);
+            return;
+        }
         if (model.Intents is not SparseIntentModel sparse || model.Entities is not (null or EntityExtractor))
             throw new ArgumentException($"NLU models of {model.Intents.GetType().Name} cannot be saved.");
         var intents = sparse.Classifier;
@@ -107,6 +112,8 @@ public static class NluComponent
         string? type = reader.Manifest.Components.FirstOrDefault(c => c.Name == Name)?.Type;
         if (type == TransformerComponent.Type)
             return TransformerComponent.Read(reader);
+        if (type == DietComponent.Type)
+            return DietComponent.Read(reader);
         var component = reader.Component(Name, type == DenseType ? DenseType : Type);
         var config = reader.Config<NluComponentConfig>(component);
         if ((type == DenseType) != (config.Dense is not null))
@@ -151,13 +158,13 @@ public static class NluComponent
         return model;
     }
 
-    static byte[] KeyBytes(ReadOnlySpan<ulong> keys)
+    internal static byte[] KeyBytes(ReadOnlySpan<ulong> keys)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("model archives are little-endian");
         return MemoryMarshal.AsBytes(keys).ToArray();
     }
 
-    static ulong[] ReadKeys(ModelArchiveReader reader, string entry, int count)
+    internal static ulong[] ReadKeys(ModelArchiveReader reader, string entry, int count)
     {
         var bytes = reader.Bytes(entry);
         if (bytes.Length != count * sizeof(ulong))
@@ -165,7 +172,7 @@ public static class NluComponent
         return MemoryMarshal.Cast<byte, ulong>(bytes).ToArray();
     }
 
-    static float[] Tensor(ModelArchiveReader reader, Dictionary<string, float[]> tensors, string entry, string name, int length)
+    internal static float[] Tensor(ModelArchiveReader reader, Dictionary<string, float[]> tensors, string entry, string name, int length)
     {
         if (!tensors.TryGetValue(name, out var values))
             throw new ModelArchiveException($"{reader.Path}: entry '{entry}' has no tensor '{name}'");

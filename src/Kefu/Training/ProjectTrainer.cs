@@ -38,7 +38,8 @@ public static class ProjectTrainer
     }
 
     /// <summary>
-    /// The NLU training a config.yml's pipeline asks for: a fine-tuned TransformerClassifier, or Kefu's linear NLU, with a
+    /// The NLU training a config.yml's pipeline asks for: a fine-tuned TransformerClassifier, a DIETClassifier trained from
+    /// scratch, or Kefu's linear NLU, with a
     /// LanguageModelFeaturizer's sentence embeddings among its features when the pipeline has one. Options are checked
     /// here; the model is resolved and loaded when training starts.
     /// </summary>
@@ -53,6 +54,14 @@ public static class ProjectTrainer
                     $"TransformerClassifier ({component.Location}) fine-tunes {transformer.Model} and classifies intents and entities " +
                     "itself; remove one of the two (docs/models.md)");
             return data => TransformerNluTrainer.Train(data, config, transformer, progress);
+        }
+        if (projectConfig.FindComponent(DietClassifierConfig.ComponentName) is { } diet)
+        {
+            var options = DietClassifierConfig.Read(diet, progress);
+            if (featurizer is not null)
+                progress?.Report($"{featurizer.Location}: warning: {LanguageModelFeaturizerConfig.ComponentName} is not used by Kefu's " +
+                    $"DIETClassifier ({diet.Location}), which reads its own n-gram features; remove one of the two (docs/models.md)");
+            return data => DietNluTrainer.Train(data, config, options, progress);
         }
         if (featurizer is not null)
         {

@@ -27,26 +27,35 @@ public static class TransformerNluTrainer
             tuned = Distiller.Distill(tuned, Distiller.Student(tuned, student, transformer.FineTune.Seed), train, heldOut, transformer.FineTune,
                 progress: Report(progress)).Model;
         }
-        float threshold = config.FallbackThreshold ?? NluConfig.DefaultFallbackThreshold;
-        if (heldOut is not null)
-        {
-            int oosIndex = tuned.Intents.ToList().IndexOf(config.OosLabel!);
-            var predictions = heldOut.Examples.Select(e =>
-            {
-                var probabilities = tuned.Predict(e.Text).Probabilities;
-                int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities);
-                return (best, probabilities[best], tuned.Intents.ToList().IndexOf(e.Intent));
-            }).ToList();
-            threshold = Nlu.Intents.Calibration.FitOosThreshold(predictions, oosIndex, config.OosInScopeRejection);
-            progress?.Report($"out-of-scope threshold {threshold:F4} (in-scope rejection {config.OosInScopeRejection:P2} on {predictions.Count} held-out examples)");
-        }
+        float threshold = FitThreshold(config, heldOut, tuned.Intents, text => tuned.Predict(text).Probabilities, progress);
         var patterns = EntityPatterns.Of(data);
         var parser = new TransformerParser(tuned, patterns, data.Synonyms);
         return new NluModel(config, parser, parser.EntityTypes.Count > 0 || patterns is not null ? parser : null, threshold);
     }
 
+    /// <summary>
+    /// The fallback threshold: the config's, or with <paramref name="heldOut"/> examples the one that turns the configured share
+    /// of their in-scope messages into fallbacks (<see cref="Nlu.Intents.Calibration.FitOosThreshold"/>).
+    /// </summary>
+    internal static float FitThreshold(NluConfig config, NluTrainingData? heldOut, IReadOnlyList<string> intents,
+        Func<string, float[]> probabilities, IProgress<string>? progress)
+    {
+        if (heldOut is null)
+            return config.FallbackThreshold ?? NluConfig.DefaultFallbackThreshold;
+        var index = intents.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
+        var predictions = heldOut.Examples.Select(e =>
+        {
+            var p = probabilities(e.Text);
+            int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(p);
+            return (best, p[best], index.GetValueOrDefault(e.Intent, -1));
+        }).ToList();
+        float threshold = Nlu.Intents.Calibration.FitOosThreshold(predictions, index[config.OosLabel!], config.OosInScopeRejection);
+        progress?.Report($"out-of-scope threshold {threshold:F4} (in-scope rejection {config.OosInScopeRejection:P2} on {predictions.Count} held-out examples)");
+        return threshold;
+    }
+
     /// <summary>Every <paramref name="every"/>-th example of each intent held out; intents with fewer examples stay whole in training.</summary>
-    private static (NluTrainingData Train, NluTrainingData HeldOut) HoldOut(NluTrainingData data, int every)
+    internal static (NluTrainingData Train, NluTrainingData HeldOut) HoldOut(NluTrainingData data, int every)
     {
         var seen = new Dictionary<string, int>();
         var train = new List<NluExample>();
