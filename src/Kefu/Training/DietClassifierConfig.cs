@@ -19,7 +19,7 @@ public static class DietClassifierConfig
         "embedding_dimension", "drop_rate", "drop_rate_attention", "random_seed", "evaluate_on_number_of_examples",
         "entity_recognition", "loss_type", "similarity_type", "model_confidence",
         // Kefu's own
-        "intent_head", "weight_decay", "label_smoothing", "entity_loss_weight", "max_tokens", "early_stopping_patience",
+        "intent_head", "weight_decay", "label_smoothing", "entity_loss_weight", "max_tokens", "early_stopping_patience", "linear_weight",
     ];
 
     /// <summary>Rasa's DIETClassifier options Kefu accepts but does not run, and what it does instead.</summary>
@@ -89,7 +89,8 @@ public static class DietClassifierConfig
             MaxTokens: r.Int("max_tokens", d.MaxTokens),
             EvaluateExamples: r.Int("evaluate_on_number_of_examples", d.EvaluateExamples),
             EarlyStoppingPatience: r.Int("early_stopping_patience", d.EarlyStoppingPatience),
-            Seed: r.Int("random_seed", d.Seed));
+            Seed: r.Int("random_seed", d.Seed),
+            LinearWeight: r.Float("linear_weight", d.LinearWeight));
         try
         {
             options.Validate();

@@ -51,6 +51,20 @@ public sealed class DietTests : IDisposable
     }
 
     [Fact]
+    public void A_blend_with_the_linear_model_reloads_to_the_same_parses()
+    {
+        var blended = DietNluTrainer.Train(NluTestData.WithEntities(), NluTestData.FastConfig(), Fast with { Epochs = 3, LinearWeight = 0.5f });
+        var diet = Assert.IsType<DietModel>(blended.Intents);
+        Assert.Equal(0.5f, diet.Linear!.Weight);
+        string path = Path.Combine(folder, "blend.kefu");
+        ModelArchive.Save(path, blended);
+        var loaded = ModelArchive.Load(path).Nlu;
+        Assert.Equal(0.5f, Assert.IsType<DietModel>(loaded.Intents).Linear!.Weight);
+        foreach (var text in new[] { "book a flight to paris", "我想买手机", "what is the weather in NYC" })
+            Assert.Equal(NluParseJson.Serialize(blended.Parse(text)), NluParseJson.Serialize(loaded.Parse(text)));
+    }
+
+    [Fact]
     public void The_similarity_head_embeds_multi_intent_labels_from_their_parts()
     {
         var examples = new List<NluExample>();

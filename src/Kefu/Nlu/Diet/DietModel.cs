@@ -22,8 +22,11 @@ public sealed class DietModel : IIntentModel, IEntityModel
     readonly Dictionary<string, string> synonyms;
 
     public DietModel(DietFeaturizer featurizer, DietNetwork network, IReadOnlyList<string> intents, EntityTagSet? tags,
-        IReadOnlyDictionary<string, string> synonyms)
+        IReadOnlyDictionary<string, string> synonyms, LinearBlend? linear = null)
     {
+        if (linear is not null && (linear.Classifier.FeatureCount != featurizer.Sentence.FeatureCount || !linear.Classifier.Labels.SequenceEqual(intents)))
+            throw new ArgumentException("the linear intent model must score the sentence features and the intents of the DIET model");
+        Linear = linear;
         Featurizer = featurizer;
         Network = network;
         Labels = intents;
@@ -34,6 +37,11 @@ public sealed class DietModel : IIntentModel, IEntityModel
         entityNames = [.. types.Select(t => t.Entity)];
     }
 
+    /// <summary>
+    /// Kefu's linear intent model on the same sentence features, whose calibrated probabilities are mixed into DIET's
+    /// with <see cref="LinearBlend.Weight"/> (the two err on different messages; docs/benchmarks.md measures it).
+    /// </summary>
+    public LinearBlend? Linear { get; }
     public DietFeaturizer Featurizer { get; }
     public DietNetwork Network { get; }
     public IReadOnlyList<string> Labels { get; }
@@ -71,6 +79,14 @@ public sealed class DietModel : IIntentModel, IEntityModel
         var (logits, tagLogits) = Network.Forward(g, s.Input, positions, mask, 1, time);
         var probabilities = new float[Labels.Count];
         SoftmaxOp.Forward(logits.Span, probabilities, 1, probabilities.Length);
+        if (Linear is { } linear)
+        {
+            var rows = s.Rows; // row 0: the sentence's TF-IDF vector
+            var linearProbabilities = s.Linear(probabilities.Length);
+            linear.Classifier.Probabilities(rows.Columns.AsSpan(0, rows.RowStarts[1]), rows.Values.AsSpan(0, rows.RowStarts[1]), linearProbabilities);
+            for (int k = 0; k < probabilities.Length; k++)
+                probabilities[k] = (1f - linear.Weight) * probabilities[k] + linear.Weight * linearProbabilities[k];
+        }
 
         var entities = new List<(int, int, int)>();
         if (Tags is { } tags && tagLogits is not null && spans.Length > 0)
@@ -89,6 +105,9 @@ public sealed class DietModel : IIntentModel, IEntityModel
         return (probabilities, entities);
     }
 
+    /// <summary>A linear intent model and the share of its probabilities in the blend.</summary>
+    public sealed record LinearBlend(Intents.IntentClassifier Classifier, float Weight);
+
     sealed class InferenceScratch
     {
         public readonly Graph Graph = new(recordTape: false);
@@ -99,5 +118,12 @@ public sealed class DietModel : IIntentModel, IEntityModel
         public long Version;
         public float[]? Probabilities;
         public List<(int, int, int)>? Entities;
+        float[] linear = [];
+
+        public Span<float> Linear(int n)
+        {
+            if (linear.Length < n) linear = new float[n];
+            return linear.AsSpan(0, n);
+        }
     }
 }

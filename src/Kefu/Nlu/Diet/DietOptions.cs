@@ -24,6 +24,7 @@ namespace Kefu.Nlu.Diet;
 /// <param name="EvaluateExamples">[evaluate_on_number_of_examples] held out of training to watch accuracy per epoch.</param>
 /// <param name="EarlyStoppingPatience">[early_stopping_patience] epochs without a better held-out accuracy before stopping (0: never).</param>
 /// <param name="Seed">[random_seed].</param>
+/// <param name="LinearWeight">[linear_weight] the share of Kefu's linear intent model in the intent probabilities (0: DIET alone).</param>
 /// <param name="Features">The sentence row's n-grams (the linear NLU's).</param>
 public sealed record DietOptions(
     int Epochs = 20,
@@ -43,6 +44,7 @@ public sealed record DietOptions(
     int EvaluateExamples = 0,
     int EarlyStoppingPatience = 0,
     int Seed = 1,
+    float LinearWeight = 0f,
     SparseFeatureConfig? Features = null)
 {
     public SparseFeatureConfig SentenceFeatures => Features ?? new SparseFeatureConfig();
@@ -65,6 +67,7 @@ public sealed record DietOptions(
         Check(EntityLossWeight >= 0f, $"entity_loss_weight must be 0 or more, got {EntityLossWeight}");
         Check(MaxTokens >= 1, $"max_tokens must be at least 1, got {MaxTokens}");
         Check(EvaluateExamples >= 0 && EarlyStoppingPatience >= 0, "evaluate_on_number_of_examples and early_stopping_patience must be 0 or more");
+        Check(LinearWeight is >= 0f and <= 1f, $"linear_weight must be in [0, 1], got {LinearWeight}");
         Check(EarlyStoppingPatience == 0 || EvaluateExamples > 0, "early_stopping_patience needs evaluate_on_number_of_examples > 0 (the examples it watches)");
     }
 }

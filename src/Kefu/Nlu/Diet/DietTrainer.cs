@@ -149,7 +149,14 @@ public static class DietTrainer
             progress?.Report($"kept the weights of the best held-out accuracy {bestHeldOut:F4}");
         }
         progress?.Report($"DIET trained ({Elapsed(clock)})");
-        return model;
+        if (options.LinearWeight <= 0f)
+            return model;
+        var linear = (SparseIntentModel)NluTrainer.Train(data with { Examples = train },
+            NluConfig.Default with { Features = options.SentenceFeatures, FallbackThreshold = 0f, Seed = options.Seed }).Intents;
+        if (!linear.Vectorizer.Keys.SequenceEqual(featurizer.Sentence.Keys))
+            throw new InvalidOperationException("the linear intent model's features differ from DIET's sentence features");
+        progress?.Report($"linear intent model trained for the blend (weight {options.LinearWeight}) ({Elapsed(clock)})");
+        return new DietModel(featurizer, network, labels, tags, model.Synonyms, new DietModel.LinearBlend(linear.Classifier, options.LinearWeight));
     }
 
     /// <summary>The distinct parts of multi-intent labels ("a+b" has parts a and b) and each label's part indices.</summary>
