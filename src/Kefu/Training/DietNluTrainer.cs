@@ -13,7 +13,8 @@ public static class DietNluTrainer
         // held out to fit the fallback threshold
         bool fitThreshold = config.FallbackThreshold is null && config.OosLabel is { } oos && data.Examples.Any(e => e.Intent == oos);
         var (train, heldOut) = fitThreshold ? TransformerNluTrainer.HoldOut(data, 10) : (data, null);
-        var model = DietTrainer.Train(train, options, progress, cancellation);
+        // the sentence row's n-grams are the linear NLU's, Jieba's words included when the pipeline has a JiebaTokenizer
+        var model = DietTrainer.Train(train, options.Features is null ? options with { Features = config.Features } : options, progress, cancellation);
         float threshold = TransformerNluTrainer.FitThreshold(config, heldOut, model.Labels, text => model.Predict(text).Probabilities, progress);
         bool entities = model.EntityTypes.Count > 0 || model.Featurizer.Patterns is not null;
         return new NluModel(config, model, entities ? model : null, threshold);

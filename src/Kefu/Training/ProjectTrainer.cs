@@ -34,7 +34,26 @@ public static class ProjectTrainer
             };
         else if (projectConfig.Pipeline.Count > 0)
             config = config with { FallbackThreshold = 0f };
+        if (projectConfig.FindComponent("JiebaTokenizer") is { } jieba)
+            config = config with { Features = config.Features with { ChineseWords = true, UserWords = JiebaUserWords(jieba) } };
         return config;
+    }
+
+    /// <summary>
+    /// The words of a JiebaTokenizer's dictionary_path (a folder of jieba user dictionaries or one file), relative to the
+    /// config file's folder; a path that does not exist is an error at its line.
+    /// </summary>
+    static IReadOnlyList<string>? JiebaUserWords(ComponentConfig jieba)
+    {
+        var reader = new ComponentOptionReader(jieba, ["dictionary_path", "intent_tokenization_flag", "intent_split_symbol", "token_pattern", "prefix_separator_symbol"], null);
+        string? path = reader.Text("dictionary_path");
+        reader.ThrowIfErrors();
+        if (path is null) return null;
+        string full = Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(jieba.Location.File)) ?? ".");
+        if (!File.Exists(full) && !Directory.Exists(full))
+            throw new ProjectException([new Diagnostic(Severity.Error, jieba.Options.Find("dictionary_path")!.Location,
+                $"JiebaTokenizer dictionary_path '{path}' does not exist (looked for {full})")]);
+        return Kefu.Text.ChineseWords.ReadUserDictionary(full);
     }
 
     /// <summary>

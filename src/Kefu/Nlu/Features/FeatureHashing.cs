@@ -10,6 +10,9 @@ namespace Kefu.Nlu.Features;
 /// is how much the classifier leans on sub-word evidence (typos, morphology) against whole words.
 /// <paramref name="NumberShapes"/>: a token with digits also emits its shape (spaCy's token.shape_: "DD20241115077"
 /// → "XXdddd", "556677" → "dddd"), so order numbers, amounts and dates generalize past the digits seen in training.
+/// <paramref name="ChineseWords"/>: Jieba's words of two or more characters (<see cref="Text.ChineseWords"/>; Rasa's
+/// JiebaTokenizer) are word features beside the CJK character n-grams; <paramref name="UserWords"/> join Jieba's
+/// dictionary first (Rasa's dictionary_path), and are kept with the model.
 /// </summary>
 public sealed record SparseFeatureConfig(
     bool WordBigrams = true,
@@ -21,7 +24,9 @@ public sealed record SparseFeatureConfig(
     bool SublinearTf = true,
     bool UseIdf = true,
     int MinDocumentFrequency = 2,
-    bool NumberShapes = true);
+    bool NumberShapes = true,
+    bool ChineseWords = false,
+    IReadOnlyList<string>? UserWords = null);
 
 internal static class FeatureHashing
 {
@@ -33,6 +38,7 @@ internal static class FeatureHashing
     const ulong CjkSeed = 0x165667B19E3779F9UL;
     const ulong ShapeSeed = 0x27D4EB2F165667C5UL;
     const ulong PatternSeed = 0x85EBCA77C2B2AE63UL;
+    const ulong ChineseWordSeed = 0x7FB5D329728EA185UL;
     const ulong PlaceholderWord = 0x94D049BB133111EBUL;
     const char Boundary = '\u0001';
 
@@ -137,6 +143,9 @@ internal static class FeatureHashing
         }
         return h;
     }
+
+    /// <summary>The key of a Jieba word (a word-block feature of its own kind).</summary>
+    public static ulong ChineseWordKey(ReadOnlySpan<char> word) => WordKey(Hash(word, ChineseWordSeed));
 
     /// <summary>The key of "a regex or lookup table named <paramref name="name"/> matches this text" (Rasa's RegexFeaturizer).</summary>
     public static ulong PatternKey(string name) => WordKey(Hash(name, PatternSeed));

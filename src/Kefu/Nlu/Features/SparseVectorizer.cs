@@ -27,6 +27,8 @@ public sealed class SparseVectorizer
         if (keys.Length != idf.Length) throw new ArgumentException("keys and idf differ in length");
         Config = config;
         Patterns = patterns;
+        if (config.ChineseWords && config.UserWords is { Count: > 0 } words)
+            ChineseWords.AddUserWords(words);
         patternKeys = patterns?.Names.Select(FeatureHashing.PatternKey).ToArray() ?? [];
         this.keys = keys;
         this.idf = idf;
@@ -62,10 +64,13 @@ public sealed class SparseVectorizer
     /// delexicalized: it counts as one placeholder word, so "DD20241115077" says "an order id" rather than
     /// binding the intent to the digits of the ids seen in training.
     /// </summary>
-    void EmitKeys(ReadOnlySpan<char> text, VectorizerScratch scratch)
+    void EmitKeys(string text, VectorizerScratch scratch)
     {
         scratch.Keys.Clear();
         scratch.Analyzer.Analyze(text);
+        if (Config.ChineseWords)
+            foreach (var (start, end) in ChineseWords.Words(text))
+                scratch.Keys.Add(FeatureHashing.ChineseWordKey(text.AsSpan(start, end - start)));
         if (Patterns is null)
         {
             FeatureHashing.EmitKeys(scratch.Analyzer, Config, scratch.Keys, masked: default);
@@ -83,7 +88,7 @@ public sealed class SparseVectorizer
     /// Writes the sparse vector of <paramref name="text"/> into the buffers; returns the non-zero count.
     /// Allocates nothing once <paramref name="scratch"/>'s buffers have grown.
     /// </summary>
-    public int Transform(ReadOnlySpan<char> text, VectorizerScratch scratch)
+    public int Transform(string text, VectorizerScratch scratch)
     {
         EmitKeys(text, scratch);
         var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(scratch.Keys);
