@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kefu.Training;
 using Kefu.Projects;
 
 namespace Kefu.Cli.Commands;
@@ -27,8 +28,12 @@ internal static class DataCommands
             var output = parseResult.InvocationConfiguration.Output;
             var project = RasaProject.Read(dir);
             foreach (var diagnostic in project.Diagnostics) output.WriteLine(diagnostic);
-            int errors = project.Diagnostics.Count(d => d.Severity == Severity.Error);
-            int warnings = project.Diagnostics.Count - errors;
+            // what the pipeline's components and options do in Kefu, as `kefu train` would read them
+            var (pipelineWarnings, pipelineErrors) = PipelineCheck.Check(project.Config);
+            foreach (var line in pipelineWarnings) output.WriteLine(line);
+            foreach (var diagnostic in pipelineErrors) output.WriteLine(diagnostic);
+            int errors = project.Diagnostics.Count(d => d.Severity == Severity.Error) + pipelineErrors.Count;
+            int warnings = project.Diagnostics.Count(d => d.Severity != Severity.Error) + pipelineWarnings.Count;
             output.WriteLine(errors == 0
                 ? $"{dir}: valid ({Summary(project)}); {Plural(warnings, "warning")}"
                 : $"{dir}: {Plural(errors, "error")}, {Plural(warnings, "warning")}");

@@ -130,3 +130,40 @@ public sealed class DietTests : IDisposable
         Assert.Contains(e.Diagnostics, d => d.Location.Line == 2 && d.Message.Contains("divisible"));
     }
 }
+
+public sealed class PipelineCheckTests
+{
+    [Fact]
+    public void Every_option_Kefu_does_not_honour_is_a_warning_at_its_line()
+    {
+        string folder = Directory.CreateTempSubdirectory("kefu-pipeline-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "config.yml");
+            File.WriteAllText(path, """
+                pipeline:
+                  - name: WhitespaceTokenizer
+                  - name: CountVectorsFeaturizer
+                    analyzer: char_wb
+                  - name: DIETClassifier
+                    epochs: 5
+                    constrain_similarities: true
+                  - name: CRFEntityExtractor
+                  - name: FallbackClassifier
+                    threshold: 0.4
+                    bogus: 1
+                """);
+            var (warnings, errors) = Kefu.Training.PipelineCheck.Check(ProjectConfig.Load(path));
+            Assert.Empty(errors);
+            Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("'analyzer' is ignored"));
+            Assert.Contains(warnings, w => w.Contains("config.yml:7:") && w.Contains("constrain_similarities"));
+            Assert.Contains(warnings, w => w.Contains("config.yml:8:") && w.Contains("CRFEntityExtractor is not used"));
+            Assert.Contains(warnings, w => w.Contains("config.yml:11:") && w.Contains("'bogus'"));
+            Assert.DoesNotContain(warnings, w => w.Contains("'threshold'") || w.Contains("'epochs'"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
