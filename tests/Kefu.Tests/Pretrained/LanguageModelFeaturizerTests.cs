@@ -35,7 +35,6 @@ public sealed class LanguageModelFeaturizerTests(ITestOutputHelper output) : IDi
               - name: WhitespaceTokenizer
               - name: CountVectorsFeaturizer
             {featurizer}
-              - name: DIETClassifier
             policies:
               - name: RulePolicy
             """);
