@@ -20,6 +20,8 @@ public sealed class DeferredChatService(Task<IChatService> engine) : IChatServic
 
     public NluParse Parse(string text) => engine.GetAwaiter().GetResult().Parse(text);
 
+    public NluParse Parse(string text, DateTimeOffset referenceTime) => engine.GetAwaiter().GetResult().Parse(text, referenceTime);
+
     public async Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default) =>
         await (await engine).GetTrackerAsync(conversationId, ct);
 

@@ -5,6 +5,7 @@ using Kefu.Models;
 using Kefu.Nlu;
 using Kefu.Nlu.Data;
 using Kefu.Nlu.Evaluation;
+using Kefu.Nlu.Extractors.Duckling;
 using Kefu.Projects;
 using Kefu.Training;
 
@@ -40,7 +41,7 @@ internal static class NluCommands
                 if (parse.GetValue(configFile) is { } file)
                 {
                     var projectConfig = ProjectConfig.Load(file, w => Console.Error.WriteLine(w));
-                    config = ProjectTrainer.NluConfigFor(projectConfig) with { OosLabel = parse.GetValue(oosLabel) };
+                    config = ProjectTrainer.NluConfigFor(projectConfig, progress) with { OosLabel = parse.GetValue(oosLabel) };
                     trainer = ProjectTrainer.NluTrainerFor(projectConfig, config, progress);
                 }
                 var trainData = NluDataReader.Load(parse.GetValue(train)!);
@@ -68,12 +69,29 @@ internal static class NluCommands
     static Command CreateParse()
     {
         var model = new Option<string>("--model") { Description = "Model archive", DefaultValueFactory = _ => Path.Combine("models", "model.kefu") };
+        var referenceTime = new Option<string?>("--reference-time")
+        {
+            Description = "ISO 8601 time with offset that relative times (明天, in 2 hours) count from; default now",
+        };
         var text = new Argument<string?>("text") { Description = "Message to parse; omit for an interactive loop", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("parse", "Parse one message (or each line typed) into intent, confidence, ranking and entities as JSON");
         command.Options.Add(model);
+        command.Options.Add(referenceTime);
         command.Arguments.Add(text);
         command.SetAction(parse =>
         {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            DateTimeOffset? reference = null;
+            if (parse.GetValue(referenceTime) is { } given)
+            {
+                if (!ReferenceTime.TryParse(given, out var parsed, out var why))
+                {
+                    error.WriteLine($"error: --reference-time: {why}");
+                    return 1;
+                }
+                reference = parsed;
+            }
             NluModel nlu;
             try
             {
@@ -81,21 +99,22 @@ internal static class NluCommands
             }
             catch (Exception e) when (e is ModelArchiveException or FileNotFoundException)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                error.WriteLine($"error: {e.Message}");
                 return 1;
             }
+            NluParse Parse(string message) => reference is { } r ? nlu.Parse(message, r) : nlu.Parse(message);
             if (parse.GetValue(text) is { } one)
             {
-                Console.WriteLine(NluParseJson.Serialize(nlu.Parse(one)));
+                output.WriteLine(NluParseJson.Serialize(Parse(one)));
                 return 0;
             }
-            Console.Error.WriteLine("Type a message (empty line or Ctrl+D to quit).");
+            error.WriteLine("Type a message (empty line or Ctrl+D to quit).");
             while (true)
             {
-                Console.Error.Write("> ");
+                error.Write("> ");
                 var line = Console.ReadLine();
                 if (string.IsNullOrEmpty(line)) return 0;
-                Console.WriteLine(NluParseJson.Serialize(nlu.Parse(line), indented: true));
+                output.WriteLine(NluParseJson.Serialize(Parse(line), indented: true));
             }
         });
         return command;

@@ -49,6 +49,9 @@ internal static class ServeCommand
         try
         {
             var bot = await loading;
+            // an unreachable Duckling server is a warning in the server's log
+            if (bot.Nlu.Duckling is { } duckling)
+                duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();
             engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(), app.Services.GetRequiredService<ILogger<DialogueAgent>>()));
             app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
         }

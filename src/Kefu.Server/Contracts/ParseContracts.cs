@@ -2,8 +2,11 @@ using Kefu.Nlu;
 
 namespace Kefu.Server.Contracts;
 
-/// <summary>POST /model/parse request, as Rasa's.</summary>
-public sealed record ParseRequest(string? Text);
+/// <summary>
+/// POST /model/parse request, as Rasa's, with Kefu's reference_time: ISO 8601 with offset, the time relative times
+/// (明天, in 2 hours) count from; default now.
+/// </summary>
+public sealed record ParseRequest(string? Text, string? ReferenceTime = null);
 
 /// <summary>Rasa's parse result shape; ResponseSelector only for a retrieval intent (<see cref="NluParseJson.WriteResponseSelector"/>).</summary>
 public sealed record ParseResponse(
@@ -30,11 +33,16 @@ public sealed record ParseResponse(
 
 public sealed record ParsedIntent(string Name, float Confidence);
 
-/// <summary>Start/End count Unicode scalar values (Python string indexes, as Rasa's do), not UTF-16 units.</summary>
-public sealed record ParsedEntity(int Start, int End, string Entity, string Value, string? Role, string? Group)
+/// <summary>
+/// Start/End count Unicode scalar values (Python string indexes, as Rasa's do), not UTF-16 units. Value is a string,
+/// or for a Duckling entity the structured value Rasa gives (a number, {"to", "from"}), with Extractor and AdditionalInfo.
+/// </summary>
+public sealed record ParsedEntity(int Start, int End, string Entity, System.Text.Json.JsonElement Value, string? Role, string? Group,
+    string? Extractor = null, System.Text.Json.JsonElement? AdditionalInfo = null)
 {
     public static ParsedEntity From(string text, EntitySpan span) => new(
-        ScalarIndex(text, span.Start), ScalarIndex(text, span.End), span.Entity, span.Value, span.Role, span.Group);
+        ScalarIndex(text, span.Start), ScalarIndex(text, span.End), span.Entity, EntityJson.Value(span), span.Role, span.Group,
+        span.Extractor, span.AdditionalInfo);
 
     private static int ScalarIndex(string text, int utf16Index)
     {

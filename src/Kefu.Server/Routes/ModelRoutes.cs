@@ -1,4 +1,5 @@
 using Kefu.Dialogue;
+using Kefu.Nlu.Extractors.Duckling;
 using Kefu.Server.Contracts;
 using Kefu.Server.Http;
 using Microsoft.AspNetCore.Builder;
@@ -34,6 +35,10 @@ public static class ModelRoutes
             return problem;
         if (InputRules.MessageText(body!.Text, "text") is { } badText)
             return Problems.BadRequest(badText);
-        return TypedResults.Ok(ParseResponse.From(chat.Parse(body.Text!)));
+        if (body.ReferenceTime is null)
+            return TypedResults.Ok(ParseResponse.From(chat.Parse(body.Text!)));
+        if (!ReferenceTime.TryParse(body.ReferenceTime, out var referenceTime, out var badTime))
+            return Problems.BadRequest($"reference_time: {badTime}");
+        return TypedResults.Ok(ParseResponse.From(chat.Parse(body.Text!, referenceTime)));
     }
 }

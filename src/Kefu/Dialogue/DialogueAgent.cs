@@ -62,6 +62,8 @@ public sealed class DialogueAgent : IChatService
 
     public NluParse Parse(string text) => IntentPayload.TryParse(text) ?? bot.Nlu.Parse(text);
 
+    public NluParse Parse(string text, DateTimeOffset referenceTime) => IntentPayload.TryParse(text) ?? bot.Nlu.Parse(text, referenceTime);
+
     public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
         JsonElement? metadata = null, CancellationToken ct = default)
     {

@@ -31,6 +31,12 @@ public interface IChatService
 
     NluParse Parse(string text);
 
+    /// <summary>
+    /// <see cref="Parse(string)"/> with relative times (明天, in 2 hours) counted from <paramref name="referenceTime"/>
+    /// (POST /model/parse's reference_time); engines without time entities ignore it.
+    /// </summary>
+    NluParse Parse(string text, DateTimeOffset referenceTime) => Parse(text);
+
     /// <summary>The conversation in Rasa's tracker JSON shape (sender_id, slots, latest_message, events, ...).</summary>
     Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default);
 

@@ -4,4 +4,10 @@ namespace Kefu.Nlu;
 public interface IMessageParser
 {
     NluParse Parse(string text);
+
+    /// <summary>
+    /// A parse whose relative times (明天, in 2 hours) count from <paramref name="referenceTime"/> rather than now (Rasa's
+    /// message time, POST /model/parse's reference_time). Parsers without time entities ignore it.
+    /// </summary>
+    NluParse Parse(string text, DateTimeOffset referenceTime) => Parse(text);
 }

@@ -1,4 +1,5 @@
 using Kefu.Nlu.Entities;
+using Kefu.Nlu.Extractors.Duckling;
 using Kefu.Nlu.Features;
 using Kefu.Nlu.Intents;
 
@@ -16,6 +17,7 @@ namespace Kefu.Nlu;
 /// closer than this, the parse is <c>nlu_fallback</c> too (0: never).
 /// <paramref name="DenseWeight"/>: with a language model's embeddings as features (LanguageModelFeaturizer), the norm of
 /// that dense block against the sparse block's ≈1.7; null: chosen on held-out folds (see <see cref="NluTrainer"/>).
+/// <paramref name="Duckling"/>: config.yml's DucklingEntityExtractor, whose entities join the trained ones at parse time.
 /// </summary>
 public sealed record NluConfig(
     SparseFeatureConfig Features,
@@ -28,7 +30,8 @@ public sealed record NluConfig(
     int RankingLength = 10,
     int Seed = 1,
     float AmbiguityThreshold = 0f,
-    float? DenseWeight = null)
+    float? DenseWeight = null,
+    DucklingConfig? Duckling = null)
 {
     public const string FallbackIntent = "nlu_fallback";
     public const float DefaultFallbackThreshold = 0.3f;

@@ -1,8 +1,22 @@
+using System.Text.Json;
+
 namespace Kefu.Nlu;
 
-/// <summary>An entity span in an example or a parse; Start/End are UTF-16 offsets into the original text, End exclusive.</summary>
+/// <summary>
+/// An entity span in an example or a parse; Start/End are UTF-16 offsets into the original text, End exclusive.
+/// Entities of a pretrained extractor (Duckling's) also name it in <see cref="Extractor"/> and carry its structured value
+/// in <see cref="AdditionalInfo"/>, as Rasa's do; <see cref="Value"/> is then that value as text
+/// (<see cref="Extractors.Duckling.DucklingEntityExtractor"/> says how).
+/// </summary>
 public sealed record EntitySpan(int Start, int End, string Entity, string Value,
-    string? Role = null, string? Group = null);
+    string? Role = null, string? Group = null)
+{
+    /// <summary>Rasa's `extractor` for entities not found by the trained model: "DucklingEntityExtractor".</summary>
+    public string? Extractor { get; init; }
+
+    /// <summary>Rasa's `additional_info`: Duckling's value object ({"value", "grain", "type"}, {"from", "to"}, {"value", "unit"}...).</summary>
+    public JsonElement? AdditionalInfo { get; init; }
+}
 
 /// <summary>One labelled training or test utterance, whatever file it came from (CSV, JSON lines, Rasa nlu.yml).</summary>
 public sealed record NluExample(string Text, string Intent, IReadOnlyList<EntitySpan> Entities);

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Kefu.Nlu.Entities;
+using Kefu.Nlu.Extractors.Duckling;
 using Kefu.Nlu.Features;
 using Kefu.Nlu.Intents;
 
@@ -16,8 +17,10 @@ public sealed class NluModel : IMessageParser
     public NluConfig Config { get; }
     public IIntentModel Intents { get; }
     public IEntityModel? Entities { get; }
-    /// <summary>Below this confidence <see cref="Parse"/> answers <see cref="NluConfig.FallbackIntent"/>.</summary>
+    /// <summary>Below this confidence <see cref="Parse(string)"/> answers <see cref="NluConfig.FallbackIntent"/>.</summary>
     public float FallbackThreshold { get; }
+    /// <summary>config.yml's DucklingEntityExtractor (<see cref="NluConfig.Duckling"/>), or null.</summary>
+    public DucklingEntityExtractor? Duckling { get; }
 
     public NluModel(NluConfig config, SparseVectorizer vectorizer, IntentClassifier intents,
         EntityExtractor? entities, float fallbackThreshold, DenseFeatures? dense = null)
@@ -31,6 +34,7 @@ public sealed class NluModel : IMessageParser
         Intents = intents;
         Entities = entities;
         FallbackThreshold = fallbackThreshold;
+        Duckling = config.Duckling is { } duckling ? new DucklingEntityExtractor(duckling) : null;
         var labels = intents.Labels;
         if (labels.Any(l => l.Contains('/')))
         {
@@ -62,7 +66,10 @@ public sealed class NluModel : IMessageParser
     }
 
     /// <summary>Intent, ranking and entities of one message, with <c>nlu_fallback</c> below the threshold or when ambiguous.</summary>
-    public NluParse Parse(string text)
+    public NluParse Parse(string text) => Parse(text, DateTimeOffset.UtcNow);
+
+    /// <summary><see cref="Parse(string)"/> with Duckling's relative times counted from <paramref name="referenceTime"/>.</summary>
+    public NluParse Parse(string text, DateTimeOffset referenceTime)
     {
         var s = scratch ??= new ParseScratch();
         Span<float> probabilities = s.Probabilities(Intents.Labels.Count);
@@ -101,6 +108,7 @@ public sealed class NluModel : IMessageParser
             retrieval = null;
         }
         var entities = Entities?.Extract(text) ?? [];
+        if (Duckling is { } duckling) entities = duckling.Merge(entities, duckling.Extract(text, referenceTime));
         return new NluParse(text, top, ranking, entities, retrieval);
     }
 

@@ -29,9 +29,10 @@ public static class NluParseJson
                 w.WriteString("entity", e.Entity);
                 w.WriteNumber("start", e.Start);
                 w.WriteNumber("end", e.End);
-                w.WriteString("value", e.Value);
+                EntityJson.WriteValue(w, e);
                 if (e.Role is not null) w.WriteString("role", e.Role);
                 if (e.Group is not null) w.WriteString("group", e.Group);
+                EntityJson.WriteExtractor(w, e);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

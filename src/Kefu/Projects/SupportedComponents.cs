@@ -14,6 +14,8 @@ public static class SupportedComponents
         "TransformerClassifier",
         // its sentence embedding joins the linear intent model's features (docs/models.md)
         "LanguageModelFeaturizer",
+        // built-in Duckling dimensions, or a Duckling server with `url` (docs/extractors.md)
+        "DucklingEntityExtractor",
     };
 
     public static IReadOnlySet<string> Policies { get; } = new HashSet<string>(StringComparer.Ordinal)

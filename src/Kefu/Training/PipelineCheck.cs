@@ -42,7 +42,7 @@ public static class PipelineCheck
         var errors = new List<Diagnostic>();
         try
         {
-            ProjectTrainer.NluTrainerFor(config, ProjectTrainer.NluConfigFor(config), progress);
+            ProjectTrainer.NluTrainerFor(config, ProjectTrainer.NluConfigFor(config, progress), progress);
         }
         catch (ProjectException e)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Kefu.Dialogue.Policies;
 using Kefu.Models;
 using Kefu.Nlu;
+using Kefu.Nlu.Extractors.Duckling;
 using Kefu.Projects;
 
 namespace Kefu.Training;
@@ -19,13 +20,16 @@ public static class ProjectTrainer
     /// <summary>
     /// The NLU config a project asks for: Rasa's FallbackClassifier threshold and ambiguity_threshold (defaults 0.3 and
     /// 0.1, as Rasa's). A pipeline without a FallbackClassifier never says nlu_fallback, as in Rasa; no pipeline at all
-    /// is Rasa's default one, which has it.
+    /// is Rasa's default one, which has it. A DucklingEntityExtractor's options are read and checked here
+    /// (<see cref="DucklingConfig.Read"/>); its warnings go to <paramref name="progress"/>.
     /// </summary>
-    public static NluConfig NluConfigFor(RasaProject project) => NluConfigFor(project.Config);
+    public static NluConfig NluConfigFor(RasaProject project, IProgress<string>? progress = null) => NluConfigFor(project.Config, progress);
 
-    public static NluConfig NluConfigFor(ProjectConfig projectConfig)
+    public static NluConfig NluConfigFor(ProjectConfig projectConfig, IProgress<string>? progress = null)
     {
         var config = NluConfig.Default;
+        if (projectConfig.FindComponent(DucklingConfig.ComponentName) is { } duckling)
+            config = config with { Duckling = DucklingConfig.Read(duckling, projectConfig.Language, progress) };
         if (projectConfig.FindComponent("FallbackClassifier") is { } fallback)
             config = config with
             {
@@ -99,7 +103,7 @@ public static class ProjectTrainer
         foreach (var warning in PipelineCheck.CatalogWarnings(project.Config))
             progress?.Report(warning);
         progress?.Report($"training the NLU on {project.Nlu.Examples.Count} examples");
-        var nlu = NluTrainerFor(project.Config, NluConfigFor(project), progress)(project.Nlu);
+        var nlu = NluTrainerFor(project.Config, NluConfigFor(project, progress), progress)(project.Nlu);
         progress?.Report($"training the dialogue policies on {project.Stories.Count} stories and {project.Rules.Count} rules");
         var policies = PolicyModel.Train(project);
         ModelArchive.Save(modelPath, nlu, writer => DialogueComponent.Write(writer, project, policies));

@@ -120,9 +120,10 @@ public static class RasaEventJson
             w.WriteNumber("start", x.Start);
             w.WriteNumber("end", x.End);
             w.WriteString("entity", x.Entity);
-            w.WriteString("value", x.Value);
+            EntityJson.WriteValue(w, x);
             w.WriteString("role", x.Role);
             w.WriteString("group", x.Group);
+            EntityJson.WriteExtractor(w, x);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -224,7 +225,11 @@ public static class RasaEventJson
         var entities = p.TryGetProperty("entities", out var es) && es.ValueKind == JsonValueKind.Array
             ? es.EnumerateArray().Select(x => new EntitySpan(Int(x, "start"), Int(x, "end"), Str(x, "entity") ?? "",
                 x.TryGetProperty("value", out var v) ? (v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText()) : "",
-                Str(x, "role"), Str(x, "group"))).ToList()
+                Str(x, "role"), Str(x, "group"))
+            {
+                Extractor = Str(x, "extractor"),
+                AdditionalInfo = Object(x, "additional_info")?.Clone(),
+            }).ToList()
             : [];
         IntentPrediction? retrieval = Object(p, "response_selector") is { } selector && Object(selector, intent.Name) is { } forIntent
             && Object(forIntent, "response") is { } response && Str(response, "intent_response_key") is { } key
