@@ -37,7 +37,7 @@ public class ServeProcessTests
 
     private static async Task WaitReady(HttpClient http, Process server)
     {
-        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(90);)
+        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(240);)
         {
             if (server.HasExited) Assert.Fail("kefu serve exited: " + await server.StandardError.ReadToEndAsync());
             try
@@ -49,7 +49,7 @@ public class ServeProcessTests
             }
             await Task.Delay(200);
         }
-        Assert.Fail("kefu serve was not ready within 90 s");
+        Assert.Fail("kefu serve was not ready within 240 s");
     }
 
     private static async Task<string> Send(HttpClient http, string text)
