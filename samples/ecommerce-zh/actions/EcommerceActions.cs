@@ -17,6 +17,8 @@ public static class EcommerceActions
         [
             new CheckOrderAction(orders), new SubmitReturnAction(), new ChangeAddressAction(orders),
             new ValidateOrderFormAction(orders), new ValidateReturnFormAction(orders), new ValidateAddressFormAction(orders),
+            new SubmitExchangeAction(), new CheckReturnAction(orders),
+            new ValidateExchangeFormAction(orders), new ValidateReturnProgressFormAction(orders),
         ];
     }
 

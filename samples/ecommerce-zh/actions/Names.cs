@@ -16,9 +16,17 @@ public static class Slot
     public const string OrderDate = "order_date";
     public const string OrderAddress = "order_address";
     public const string ReturnId = "return_id";
+    public const string ReturnStatus = "return_status";
+    public const string ReturnUpdated = "return_updated";
+    public const string ExchangeReason = "exchange_reason";
+    public const string ExchangeConfirmed = "exchange_confirmed";
+    public const string ExchangeId = "exchange_id";
 
     /// <summary>return_reason's categorical values.</summary>
     public static IReadOnlyList<string> ReturnReasons { get; } = ["质量问题", "尺码不合适", "发错货", "与描述不符", "物流破损", "不想要了", "其他"];
+
+    /// <summary>exchange_reason's categorical values.</summary>
+    public static IReadOnlyList<string> ExchangeReasons { get; } = ["尺码不合适", "颜色不合适", "质量问题", "发错货", "物流破损", "其他"];
 }
 
 /// <summary>Responses of the sample's domain.yml that its actions utter.</summary>
@@ -37,4 +45,11 @@ public static class Response
     public const string AddressChangeCancelled = "utter_address_change_cancelled";
     public const string AddressInvalid = "utter_address_invalid";
     public const string Handoff = "utter_handoff";
+    public const string ExchangeSubmitted = "utter_exchange_submitted";
+    public const string ExchangeCancelled = "utter_exchange_cancelled";
+    public const string ExchangeNotDelivered = "utter_exchange_not_delivered";
+    public const string ExchangeNotAllowedCancelled = "utter_exchange_not_allowed_cancelled";
+    public const string ExchangeStatus = "utter_exchange_status";
+    public const string ReturnStatus = "utter_return_status";
+    public const string NoReturn = "utter_no_return";
 }

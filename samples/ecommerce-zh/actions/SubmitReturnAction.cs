@@ -24,7 +24,7 @@ public sealed class SubmitReturnAction : IAction
     }
 
     /// <summary>A bool slot's true, also when a client sent it as the string "true".</summary>
-    private static bool IsTrue(JsonElement? value) => value is { } v
+    internal static bool IsTrue(JsonElement? value) => value is { } v
         && (v.ValueKind == JsonValueKind.True
             || (v.ValueKind == JsonValueKind.String && string.Equals(v.GetString(), "true", StringComparison.OrdinalIgnoreCase)));
 }

@@ -143,8 +143,9 @@ public sealed class EcommerceActionTests : IDisposable
         var registered = services.Where(d => d.ServiceType == typeof(IAction)).Select(d => d.ImplementationType!.Name).Order().ToList();
         Assert.Equal(shop.Actions.Select(a => a.GetType().Name).Order(), registered);
         Assert.Equal(
-            ["action_change_address", "action_check_order", "action_submit_return",
-             "validate_address_form", "validate_order_form", "validate_return_form"],
+            ["action_change_address", "action_check_order", "action_check_return", "action_submit_exchange", "action_submit_return",
+             "validate_address_form", "validate_exchange_form", "validate_order_form", "validate_return_form",
+             "validate_return_progress_form"],
             shop.Actions.Select(a => a.Name).Order());
     }
 
@@ -159,6 +160,69 @@ public sealed class EcommerceActionTests : IDisposable
             Assert.True(OrderId.IsValid(o.Id), o.Id);
             Assert.Contains(o.Status, statuses);
             Assert.Equal(o.Status is OrderStatus.Pending or OrderStatus.Cancelled, o.Carrier is null);
+            // a return exists only for a delivered order, numbered after it
+            if (o.Return is { } r)
+            {
+                Assert.Equal(OrderStatus.Delivered, o.Status);
+                Assert.Equal("RT" + o.Id[2..], r.Id);
+                Assert.Contains(r.Status, (string[])[ReturnStatus.AwaitingPickup, ReturnStatus.AwaitingInspection, ReturnStatus.Refunding, ReturnStatus.Refunded]);
+            }
         });
+        Assert.Contains(book.All, o => o.Return is not null);
+    }
+
+    [Theory]
+    [InlineData(Shop.Cancelled, "bot DD20241111888已取消不能换|slot order_id=null")]
+    [InlineData(Shop.Pending, "bot DD20241110456未签收不能换|slot order_id=null")]
+    [InlineData(Shop.Shipped, "bot DD20241108123未签收不能换|slot order_id=null")]
+    [InlineData("dd20241111001", "slot order_id=DD20241111001")]
+    public void Exchange_form_takes_only_delivered_orders(string orderId, string expected)
+    {
+        Assert.Equal(expected.Split('|'), Shop.Lines(shop.Run("validate_exchange_form", then: [(Slot.OrderId, orderId)])));
+    }
+
+    [Fact]
+    public void Exchange_form_takes_a_colour_but_not_a_return_only_reason()
+    {
+        Assert.Equal(["slot exchange_reason=颜色不合适"],
+            Shop.Lines(shop.Run("validate_exchange_form", then: [(Slot.ExchangeReason, "颜色不合适")])));
+        Assert.Equal(["slot exchange_reason=null"],
+            Shop.Lines(shop.Run("validate_exchange_form", then: [(Slot.ExchangeReason, "不想要了")])));
+    }
+
+    [Fact]
+    public void Submit_exchange_files_a_confirmed_exchange_then_clears_reason_and_confirmation()
+    {
+        Assert.Equal(
+            ["slot exchange_id=EX20241111001", "bot 换货已提交 EX20241111001 DD20241111001 尺码不合适", "slot exchange_reason=null", "slot exchange_confirmed=null"],
+            Shop.Lines(shop.Run("action_submit_exchange", then: [(Slot.OrderId, Shop.Delivered), (Slot.ExchangeReason, "尺码不合适"), (Slot.ExchangeConfirmed, true)])));
+        Assert.Equal(["bot 已取消换货", "slot exchange_reason=null", "slot exchange_confirmed=null"],
+            Shop.Lines(shop.Run("action_submit_exchange", then: [(Slot.OrderId, Shop.Delivered), (Slot.ExchangeConfirmed, false)])));
+    }
+
+    [Fact]
+    public void Check_return_shows_the_return_of_the_order_file()
+    {
+        Assert.Equal(
+            ["slot order_amount=¥299.00", "slot return_id=RT20241111001", "slot return_status=退款中", "slot return_updated=12-02 验收通过",
+             "bot 退货进度 DD20241111001 RT20241111001 退款中 12-02 验收通过 ¥299.00"],
+            Shop.Lines(shop.Run("action_check_return", then: [(Slot.OrderId, Shop.Delivered)])));
+    }
+
+    [Fact]
+    public void Check_return_prefers_the_return_filed_in_this_conversation()
+    {
+        var lines = Shop.Lines(shop.Run("action_check_return", then: [(Slot.ReturnId, "RT20241108123"), (Slot.OrderId, Shop.Shipped)]));
+        Assert.Equal(["slot order_amount=¥1,819.00", "slot return_status=待取件", "slot return_updated=null",
+            "bot 退货进度 DD20241108123 RT20241108123 待取件 None ¥1,819.00"], lines);
+    }
+
+    [Theory]
+    [InlineData(Shop.Pending, "EX20241110456", "bot 换货进度 EX20241110456")]
+    [InlineData(Shop.Pending, null, "bot DD20241110456没有退货")]
+    [InlineData("DD20240000000", null, "bot 没有查到DD20240000000")]
+    public void Check_return_without_a_return_says_so(string orderId, string? exchangeId, string said)
+    {
+        Assert.Equal(said, Shop.Lines(shop.Run("action_check_return", then: [(Slot.ExchangeId, exchangeId), (Slot.OrderId, orderId)])).Last(l => l.StartsWith("bot ")));
     }
 }

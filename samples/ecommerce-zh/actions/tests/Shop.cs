@@ -40,7 +40,9 @@ public sealed class Shop : IDisposable
                "created": "2024-11-10 19:05", "tracking": []},
               {"id": "{{Delivered}}", "status": "已签收", "carrier": "京东物流", "tracking_number": "JD1",
                "items": [{"name": "电饭煲", "quantity": 1, "price": 299.0}], "address": "广州", "amount": 299.0,
-               "created": "2024-11-11 00:03", "tracking": [{"time": "2024-11-13 14:30", "description": "已签收"}]},
+               "created": "2024-11-11 00:03", "tracking": [{"time": "2024-11-13 14:30", "description": "已签收"}],
+               "return": {"id": "RT20241111001", "status": "退款中", "updated": "12-02 验收通过"}
+              },
               {"id": "{{Cancelled}}", "status": "已取消", "carrier": null, "tracking_number": null,
                "items": [{"name": "精华", "quantity": 1, "price": 760.0}], "address": "深圳", "amount": 760.0,
                "created": "2024-11-11 00:18", "tracking": []}
@@ -71,6 +73,13 @@ public sealed class Shop : IDisposable
                 Say(Response.AddressChangeCancelled, "{order_id}已取消"),
                 Say(Response.AddressInvalid, "地址不完整"),
                 Say(Response.Handoff, "转人工"),
+                Say(Response.ExchangeSubmitted, "换货已提交 {exchange_id} {order_id} {exchange_reason}"),
+                Say(Response.ExchangeCancelled, "已取消换货"),
+                Say(Response.ExchangeNotDelivered, "{order_id}未签收不能换"),
+                Say(Response.ExchangeNotAllowedCancelled, "{order_id}已取消不能换"),
+                Say(Response.ExchangeStatus, "换货进度 {exchange_id}"),
+                Say(Response.ReturnStatus, "退货进度 {order_id} {return_id} {return_status} {return_updated} {order_amount}"),
+                Say(Response.NoReturn, "{order_id}没有退货"),
             ],
         };
     }
