@@ -8,6 +8,8 @@ public static class SupportedComponents
         "WhitespaceTokenizer", "JiebaTokenizer", "CountVectorsFeaturizer", "RegexFeaturizer",
         "LexicalSyntacticFeaturizer", "DIETClassifier", "EntitySynonymMapper", "FallbackClassifier",
         "RegexEntityExtractor", "CRFEntityExtractor",
+        // Kefu's linear intent model runs for it (see Training/PipelineCheck)
+        "LogisticRegressionClassifier",
         // Retrieval intents (faq/ask_price) are learnt by the intent classifier itself; see NluModel.
         "ResponseSelector",
         // Kefu's own: a pretrained encoder fine-tuned for intents and entities (docs/models.md)

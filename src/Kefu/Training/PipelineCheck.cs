@@ -25,6 +25,8 @@ public static class PipelineCheck
             "every regex and lookup table is a feature, case-insensitively"),
         ["RegexEntityExtractor"] = new("regexes and lookup tables named after an entity type find that entity", [],
             "every regex and lookup table named after an entity is matched"),
+        ["LogisticRegressionClassifier"] = new("Kefu's linear intent model: one-vs-rest linear SVMs with a calibrated softmax", [],
+            "the linear model's settings are Kefu's"),
         ["CRFEntityExtractor"] = new("Kefu's linear-chain CRF over the token features", [],
             "the CRF's features and training settings are Kefu's"),
         ["EntitySynonymMapper"] = new("synonyms from the data and annotated values map entity values", [], "it has no options"),
