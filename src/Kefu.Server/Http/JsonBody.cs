@@ -81,7 +81,7 @@ internal static class JsonBody
         }
         catch (JsonException e)
         {
-            return new(null, Problems.BadRequest($"malformed JSON in request body: {e.Message}"));
+            return new(null, Problems.BadRequest(JsonErrors.Describe(e, bytes, typeof(T), json)));
         }
     }
 
