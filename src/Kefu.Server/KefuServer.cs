@@ -52,6 +52,7 @@ public static class KefuServer
                 meter.Name is KefuMetrics.MeterName or "System.Runtime" || ReferenceEquals(meter, http));
         });
         services.AddProblemDetails();
+        services.AddRequestGuards(options);
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Kefu";
@@ -93,6 +94,7 @@ public static class KefuServer
         app.UseHttpMetrics(app.Services.GetRequiredService<HttpMetrics>());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestGuards(options);
 
         app.MapOpenApi();
         app.MapRestChannel();

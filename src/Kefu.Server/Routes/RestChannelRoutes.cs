@@ -17,10 +17,10 @@ public static class RestChannelRoutes
         group.MapGet("/", () => TypedResults.Ok(new HealthResponse("ok")))
             .WithSummary("Rasa's channel health check");
         group.MapPost("/webhook", Webhook)
-            // Any content type: like Rasa, the body is read as JSON whatever the header says (curl -d sends form-urlencoded).
-            .Accepts<RestChannelRequest>("application/json", "*/*")
+            .Accepts<RestChannelRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Send a user message; returns the bot's replies");
         return group;
