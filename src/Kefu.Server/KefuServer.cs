@@ -53,6 +53,7 @@ public static class KefuServer
         });
         services.AddProblemDetails();
         services.AddRequestGuards(options);
+        services.AddSingleton(_ => ConversationSessions.Load(options));
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Kefu";
@@ -79,6 +80,8 @@ public static class KefuServer
         var options = app.Services.GetRequiredService<KefuServerOptions>();
         // Created now, not at the first scrape, so that it sees every measurement from the first request on.
         app.Services.GetRequiredService<PrometheusExporter>();
+        // Read (or made) now: a key file that cannot be read stops the start, not the first web chat.
+        app.Services.GetRequiredService<ConversationSessions>();
 
         if (options.CollectionBudgetBytes > 0)
         {
@@ -98,6 +101,7 @@ public static class KefuServer
 
         app.MapOpenApi();
         app.MapRestChannel();
+        app.MapSessions();
         app.MapChannelMessages();
         app.MapModel(options.AuthToken);
         app.MapConversations(options.AuthToken);

@@ -13,6 +13,8 @@ namespace Kefu.Server.Tests;
 /// <summary>The real server composition on an in-process TestServer, with the echo bot (or the given chat service) and an in-memory store.</summary>
 internal sealed class TestHost : IAsyncDisposable
 {
+    /// <summary>Fixed, so that no test writes a key file beside a database it does not have.</summary>
+    public static readonly byte[] SessionKey = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
 
     private readonly WebApplication _app;
 
@@ -35,7 +37,7 @@ internal sealed class TestHost : IAsyncDisposable
         var store = new InMemoryEventStore();
         var options = (configure ?? (o => o))(new KefuServerOptions
         {
-            AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0,
+            AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0, SessionKey = SessionKey,
         });
         var builder = KefuServer.CreateBuilder(options, services =>
         {
