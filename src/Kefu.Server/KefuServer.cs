@@ -54,12 +54,16 @@ public static class KefuServer
         services.AddProblemDetails();
         services.AddRequestGuards(options);
         services.AddSingleton(_ => ConversationSessions.Load(options));
-        services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(openApi =>
         {
-            document.Info.Title = "Kefu";
-            document.Info.Description = "Kefu customer-service bot: Rasa-compatible REST channel and HTTP API.";
-            return Task.CompletedTask;
-        }));
+            HeadRequests.LeaveHeadOut(openApi);
+            openApi.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Kefu";
+                document.Info.Description = "Kefu customer-service bot: Rasa-compatible REST channel and HTTP API.";
+                return Task.CompletedTask;
+            });
+        });
         services.ConfigureHttpJsonOptions(json =>
         {
             // Rasa's wire format: snake_case, absent fields left out.
@@ -97,16 +101,18 @@ public static class KefuServer
         app.UseHttpMetrics(app.Services.GetRequiredService<HttpMetrics>());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseSecurityHeaders();
         app.UseRequestGuards(options);
 
-        app.MapOpenApi();
-        app.MapRestChannel();
-        app.MapSessions();
-        app.MapChannelMessages();
-        app.MapModel(options.AuthToken);
-        app.MapConversations(options.AuthToken);
-        app.MapOperations(options.AuthToken);
-        app.MapWebChat();
+        var routes = app.MapGroup("").AnswerHeadLikeGet();
+        routes.MapOpenApi();
+        routes.MapRestChannel();
+        routes.MapSessions();
+        routes.MapChannelMessages();
+        routes.MapModel(options.AuthToken);
+        routes.MapConversations(options.AuthToken);
+        routes.MapOperations(options.AuthToken);
+        routes.MapWebChat();
         return app;
     }
 
