@@ -52,12 +52,18 @@ public static class KefuServer
                 meter.Name is KefuMetrics.MeterName or "System.Runtime" || ReferenceEquals(meter, http));
         });
         services.AddProblemDetails();
-        services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        services.AddRequestGuards(options);
+        services.AddSingleton(_ => ConversationSessions.Load(options));
+        services.AddOpenApi(openApi =>
         {
-            document.Info.Title = "Kefu";
-            document.Info.Description = "Kefu customer-service bot: Rasa-compatible REST channel and HTTP API.";
-            return Task.CompletedTask;
-        }));
+            HeadRequests.LeaveHeadOut(openApi);
+            openApi.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Kefu";
+                document.Info.Description = "Kefu customer-service bot: Rasa-compatible REST channel and HTTP API.";
+                return Task.CompletedTask;
+            });
+        });
         services.ConfigureHttpJsonOptions(json =>
         {
             // Rasa's wire format: snake_case, absent fields left out.
@@ -78,6 +84,8 @@ public static class KefuServer
         var options = app.Services.GetRequiredService<KefuServerOptions>();
         // Created now, not at the first scrape, so that it sees every measurement from the first request on.
         app.Services.GetRequiredService<PrometheusExporter>();
+        // Read (or made) now: a key file that cannot be read stops the start, not the first web chat.
+        app.Services.GetRequiredService<ConversationSessions>();
 
         if (options.CollectionBudgetBytes > 0)
         {
@@ -93,14 +101,18 @@ public static class KefuServer
         app.UseHttpMetrics(app.Services.GetRequiredService<HttpMetrics>());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseSecurityHeaders();
+        app.UseRequestGuards(options);
 
-        app.MapOpenApi();
-        app.MapRestChannel();
-        app.MapChannelMessages();
-        app.MapModel(options.AuthToken);
-        app.MapConversations(options.AuthToken);
-        app.MapOperations(options.AuthToken);
-        app.MapWebChat();
+        var routes = app.MapGroup("").AnswerHeadLikeGet();
+        routes.MapOpenApi();
+        routes.MapRestChannel();
+        routes.MapSessions();
+        routes.MapChannelMessages();
+        routes.MapModel(options.AuthToken);
+        routes.MapConversations(options.AuthToken);
+        routes.MapOperations(options.AuthToken);
+        routes.MapWebChat();
         return app;
     }
 

@@ -3,7 +3,7 @@ using Kefu.Server.Storage;
 namespace Kefu.Server;
 
 /// <summary>How `kefu serve` (or a test) wants the server: where it listens, who may call it, where it stores.</summary>
-public sealed record KefuServerOptions
+public sealed partial record KefuServerOptions
 {
     public string Host { get; init; } = "127.0.0.1";
 

@@ -125,10 +125,16 @@ public class ChannelMessagesTests
     }
 
     [Fact]
-    public async Task Public_like_the_webhook_even_when_the_server_has_a_token_but_waits_for_the_model()
+    public async Task A_conversation_the_web_chat_did_not_start_needs_the_token_when_there_is_one_and_waits_for_the_model()
     {
         await using (var host = await TestHost.StartAsync(token: "s3cret"))
-            Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync(MessagesOf("w4"))).StatusCode);
+        {
+            var anonymous = await host.Client.GetAsync(MessagesOf("w4"));
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+            await anonymous.ReadProblemAsync();
+            Assert.Equal(HttpStatusCode.OK, (await host.AuthorizedClient("s3cret").GetAsync(MessagesOf("w4"))).StatusCode);
+        }
 
         await using var notReady = await TestHost.StartAsync(ready: false);
         var response = await notReady.Client.GetAsync(MessagesOf("w4"));

@@ -51,9 +51,9 @@ public class RestChannelTests
         { """{"sender":"","message":"hi"}""", "sender is required" },
         { """{"sender":"   ","message":"hi"}""", "sender is required" },
         { """{"sender":"u1"}""", "message is required" },
-        { """{"sender":7,"message":"hi"}""", "malformed JSON" },
+        { """{"sender":7,"message":"hi"}""", "sender must be a string, not the number 7" },
         { "null", "JSON null" },
-        { "[1,2]", "malformed JSON" },
+        { "[1,2]", "the request body must be a JSON object, not an array" },
         { "", "empty" },
         { """{"sender":"u1","message":""" + "\"" + new string('好', 10_001) + "\"}", "10001 characters" },
         { """{"sender":"a\u0007b","message":"hi"}""", "control character" },
@@ -103,8 +103,9 @@ public class RestChannelTests
     {
         await using var host = await TestHost.StartAsync();
         var message = string.Concat(Enumerable.Repeat("查订单 order 123 ", 500));   // ~9 KB of UTF-8, read in several pieces
-        var response = await host.Client.PostAsync(Webhook,
-            new UnknownLengthContent(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { sender = "u1", message }))));
+        var content = new UnknownLengthContent(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { sender = "u1", message })));
+        content.Headers.ContentType = new("application/json");
+        var response = await host.Client.PostAsync(Webhook, content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("echo: " + message, (await response.ReadJsonAsync())[0].GetProperty("text").GetString());
@@ -183,25 +184,5 @@ public class RestChannelConcurrencyTests
             Assert.Equal("echo: " + user, bot);
         }
         Assert.Equal(40, events.Where(e => e.Type == "user").Select(e => e.Json).Distinct().Count());
-    }
-}
-
-public class RestChannelContentTypeTests
-{
-    [Theory]
-    [InlineData("application/json; charset=utf-8")]
-    [InlineData("text/plain")]
-    [InlineData("application/x-www-form-urlencoded")]   // what `curl -d` sends
-    [InlineData(null)]
-    public async Task Json_body_is_read_whatever_the_content_type_says(string? contentType)
-    {
-        await using var host = await TestHost.StartAsync();
-        var content = new ByteArrayContent("""{"sender":"u1","message":"hi"}"""u8.ToArray());
-        if (contentType is not null)
-            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-
-        var response = await host.Client.PostAsync("/webhooks/rest/webhook", content);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }

@@ -13,6 +13,9 @@ namespace Kefu.Server.Tests;
 /// <summary>The real server composition on an in-process TestServer, with the echo bot (or the given chat service) and an in-memory store.</summary>
 internal sealed class TestHost : IAsyncDisposable
 {
+    /// <summary>Fixed, so that no test writes a key file beside a database it does not have.</summary>
+    public static readonly byte[] SessionKey = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
+
     private readonly WebApplication _app;
 
     public InMemoryEventStore Store { get; }
@@ -28,10 +31,14 @@ internal sealed class TestHost : IAsyncDisposable
     }
 
     public static async Task<TestHost> StartAsync(string? token = null, bool ready = true, long maxBodyBytes = 256 * 1024,
-        ILoggerProvider? logs = null, Func<IEventStore, IChatService>? chat = null)
+        ILoggerProvider? logs = null, Func<IEventStore, IChatService>? chat = null,
+        Func<KefuServerOptions, KefuServerOptions>? configure = null)
     {
         var store = new InMemoryEventStore();
-        var options = new KefuServerOptions { AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0 };
+        var options = (configure ?? (o => o))(new KefuServerOptions
+        {
+            AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0, SessionKey = SessionKey,
+        });
         var builder = KefuServer.CreateBuilder(options, services =>
         {
             services.AddSingleton<IEventStore>(store);

@@ -12,7 +12,12 @@ var database = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), $"ke
 var durability = args.Length > 2 && args[2] == "normal" ? SqliteDurability.Normal : SqliteDurability.Full;
 
 var app = KefuServer.Build(
-    new KefuServerOptions { Host = "127.0.0.1", Port = port, DatabasePath = database, Durability = durability },
+    new KefuServerOptions
+    {
+        Host = "127.0.0.1", Port = port, DatabasePath = database, Durability = durability,
+        // No file to put a key file beside: sessions last as long as the process.
+        SessionKey = database == "memory" ? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32) : null,
+    },
     services =>
     {
         if (database == "memory")

@@ -24,7 +24,21 @@ internal static class ServeCommand
             Description = "MB allocated between two garbage collections: smaller means shorter, more frequent pauses (0: the runtime's own, ~14 MB)",
             DefaultValueFactory = _ => 2,
         };
-        var command = new Command("serve", "Serve the bot: Rasa-compatible REST API and a web chat") { project, model, host, port, token, db, gcBudget };
+        var allowedHosts = new Option<string[]>("--allowed-hosts")
+        {
+            Description = "Host names the server answers to (or set KEFU_ALLOWED_HOSTS): kefu.example.com, *.example.com, * for any; " +
+                          "default localhost, 127.0.0.1, [::1] when bound to loopback, any otherwise",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var corsOrigins = new Option<string[]>("--cors-origins", "--cors")
+        {
+            Description = "Origins of other sites' pages that may call the server (or set KEFU_CORS_ORIGINS): https://shop.example.com; * for any; default none",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("serve", "Serve the bot: Rasa-compatible REST API and a web chat")
+        {
+            project, model, host, port, token, db, gcBudget, allowedHosts, corsOrigins,
+        };
         command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(new KefuServerOptions
         {
             ProjectDirectory = Path.GetFullPath(parse.GetValue(project)!),
@@ -33,12 +47,29 @@ internal static class ServeCommand
             AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KEFU_TOKEN"),
             DatabasePath = parse.GetValue(db),
             CollectionBudgetBytes = (long)(Math.Max(0, parse.GetValue(gcBudget)) * 1024 * 1024),
+            AllowedHosts = List(parse.GetValue(allowedHosts), "KEFU_ALLOWED_HOSTS") is { Length: > 0 } hosts ? hosts : null,
+            CorsOrigins = List(parse.GetValue(corsOrigins), "KEFU_CORS_ORIGINS"),
         }, parse.GetValue(model), ct)));
         return command;
     }
 
+    /// <summary>The option's values, else the variable's; either may separate them by commas or spaces.</summary>
+    private static string[] List(string[]? values, string variable) =>
+        (values is { Length: > 0 } ? values : [Environment.GetEnvironmentVariable(variable) ?? ""])
+        .SelectMany(v => v.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        .ToArray();
+
     private static async Task<int> RunAsync(KefuServerOptions options, string? modelPath, CancellationToken ct)
     {
+        try
+        {
+            options.ValidateSecuritySettings();
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"kefu: {e.Message}");
+            return 1;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.ResolvedDatabasePath))!);
         // The model loads (or trains) on one core while ASP.NET starts on the other; until it is ready the
         // server is live (/healthz) and answers 503 on the chat routes.
@@ -61,6 +92,8 @@ internal static class ServeCommand
             throw;
         }
         Console.Error.WriteLine($"Kefu is serving {Path.GetFileName(options.ProjectDirectory)} at {string.Join(", ", app.Urls)} (web chat at /, API at /webhooks/rest/webhook). Ctrl+C stops.");
+        if (options.AllowedHosts is null && options.ResolvedAllowedHosts.Contains("*"))
+            Console.Error.WriteLine($"Listening on {options.Host}: any Host header is accepted; name the ones clients use with --allowed-hosts to stop DNS rebinding.");
         await app.WaitForShutdownAsync(ct);
         return 0;
     }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Kefu.Server.Http;
 
-/// <summary>A request body read as JSON: the value, or the 400/413 problem that explains why there is none.</summary>
+/// <summary>A request body read as JSON: the value, or the 400/413/415 problem that explains why there is none.</summary>
 internal readonly record struct BodyResult<T>(T? Value, ProblemHttpResult? Problem) where T : class;
 
 /// <summary>
@@ -24,6 +24,8 @@ internal static class JsonBody
         var maxBytes = services.GetRequiredService<KefuServerOptions>().MaxRequestBodyBytes;
         var json = services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
 
+        if (RequestGuards.RefuseNonJson(request) is { } notJson)
+            return new(null, notJson);
         if (request.ContentLength > maxBytes)
             return new(null, Problems.TooLarge(maxBytes));
 
@@ -81,7 +83,7 @@ internal static class JsonBody
         }
         catch (JsonException e)
         {
-            return new(null, Problems.BadRequest($"malformed JSON in request body: {e.Message}"));
+            return new(null, Problems.BadRequest(JsonErrors.Describe(e, bytes, typeof(T), json)));
         }
     }
 

@@ -27,6 +27,11 @@ internal static class TokenAuthentication
         return builder;
     }
 
+    /// <summary>Whether the request presents <paramref name="token"/>, compared in constant time.</summary>
+    public static bool Carries(HttpRequest request, string token) =>
+        Presented(request) is { } presented
+        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(token));
+
     private static string? Presented(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();

@@ -13,8 +13,8 @@ namespace Kefu.Server.Routes;
 
 /// <summary>
 /// The REST channel's way back to the customer for messages no webhook reply carries: a human agent's words
-/// during a handoff and the bot's at the hand-back. Public like the webhook: the sender id is the customer's
-/// capability, as in Rasa's REST channel (the web chat's is a random UUID). Clients poll with the cursor.
+/// during a handoff and the bot's at the hand-back. A web chat's conversation answers to its session's cookie (see
+/// <see cref="ConversationSessions"/>), any other to the server's token when one is set. Clients poll with the cursor.
 /// </summary>
 public static class ChannelMessagesRoutes
 {
@@ -23,18 +23,23 @@ public static class ChannelMessagesRoutes
         var group = app.MapGroup("/webhooks/rest/conversations/{sender}").WithTags("Channels");
         group.MapGet("/messages", Messages)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Bot and agent messages from event `after` on (the `next` of the previous answer); poll it for agent messages");
         return group;
     }
 
     private static async Task<Results<Ok<ChannelMessagesResponse>, ProblemHttpResult>> Messages(
-        string sender, string? after, HttpContext context, IChatService chat, ServerReadiness readiness, CancellationToken ct)
+        string sender, string? after, HttpContext context, IChatService chat, ServerReadiness readiness, ConversationSessions sessions,
+        CancellationToken ct)
     {
         if (!readiness.IsReady)
             return Problems.NotReady();
         if (InputRules.ConversationId(sender, "sender") is { } badSender)
             return Problems.BadRequest(badSender);
+        if (sessions.RefuseRead(context, sender) is { } refused)
+            return refused;
         if (Cursor(after) is not { } start)
             return Problems.BadRequest(
                 $"after is \"{after}\"; expected a whole number from 0 to {int.MaxValue}: the `next` of the previous answer, or 0");

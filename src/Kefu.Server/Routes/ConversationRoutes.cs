@@ -21,8 +21,8 @@ public static class ConversationRoutes
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/tracker", Tracker).WithSummary("The conversation in Rasa's tracker shape");
         group.MapPost("/messages", AddMessage)
-            // Any content type: like Rasa, the body is read as JSON whatever the header says (curl -d sends form-urlencoded).
-            .Accepts<ConversationMessageRequest>("application/json", "*/*")
+            .Accepts<ConversationMessageRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Adds a user message (no turn runs) or a human agent's message; returns the tracker")
             .WithDescription("""
                 sender "user": as Rasa's endpoint, the message is logged on the tracker and nothing is predicted or

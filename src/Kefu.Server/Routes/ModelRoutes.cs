@@ -16,10 +16,10 @@ public static class ModelRoutes
     {
         var group = app.MapGroup("/model").WithTags("Model").RequireToken(token);
         group.MapPost("/parse", Parse)
-            // Any content type: like Rasa, the body is read as JSON whatever the header says (curl -d sends form-urlencoded).
-            .Accepts<ParseRequest>("application/json", "*/*")
+            .Accepts<ParseRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Intent, ranking and entities of a text");
         return group;

@@ -8,7 +8,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Kefu.Server.Routes;
 
-/// <summary>Rasa's REST channel: the public webhook that the web chat and Rasa clients post to.</summary>
+/// <summary>
+/// Rasa's REST channel: the public webhook that the web chat and Rasa clients post to. A web chat's conversation
+/// (a sender id from POST /webhooks/rest/sessions) answers only to its session's cookie or the token.
+/// </summary>
 public static class RestChannelRoutes
 {
     public static RouteGroupBuilder MapRestChannel(this IEndpointRouteBuilder app)
@@ -17,17 +20,18 @@ public static class RestChannelRoutes
         group.MapGet("/", () => TypedResults.Ok(new HealthResponse("ok")))
             .WithSummary("Rasa's channel health check");
         group.MapPost("/webhook", Webhook)
-            // Any content type: like Rasa, the body is read as JSON whatever the header says (curl -d sends form-urlencoded).
-            .Accepts<RestChannelRequest>("application/json", "*/*")
+            .Accepts<RestChannelRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Send a user message; returns the bot's replies");
         return group;
     }
 
     private static async Task<Results<Ok<RestChannelReply[]>, ProblemHttpResult>> Webhook(
-        HttpRequest request, IChatService chat, ServerReadiness readiness, CancellationToken ct)
+        HttpRequest request, IChatService chat, ServerReadiness readiness, ConversationSessions sessions, CancellationToken ct)
     {
         if (!readiness.IsReady)
             return Problems.NotReady();
@@ -36,6 +40,8 @@ public static class RestChannelRoutes
             return problem;
         if (InputRules.ConversationId(body!.Sender, "sender") is { } badSender)
             return Problems.BadRequest(badSender);
+        if (sessions.RefuseWrite(request, body.Sender!) is { } refused)
+            return refused;
         if (InputRules.MessageText(body.Message, "message") is { } badMessage)
             return Problems.BadRequest(badMessage);
 

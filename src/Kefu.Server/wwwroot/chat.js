@@ -1,11 +1,15 @@
 // Kefu web chat: posts to the Rasa REST channel and renders text, images, buttons (as quick replies)
 // and custom payloads. What no webhook reply carries (a human agent's messages, the bot's hand-back) is
-// polled from the channel's messages route while the page is visible. The sender id, the transcript and
-// the poll cursor live in localStorage, so a reload keeps the chat.
+// polled from the channel's messages route while the page is visible. The conversation is this browser's:
+// the server gives its id ("webchat-...") with an HttpOnly cookie that the webhook and the poll need (see
+// docs/server.md, Security and deployment). The sender id, the transcript and the poll cursor live in
+// localStorage, so a reload keeps the chat.
 (() => {
   "use strict";
 
   const WEBHOOK = "/webhooks/rest/webhook";
+  const SESSIONS = "/webhooks/rest/sessions";
+  const SESSION_PREFIX = "webchat-";
   const SENDER_KEY = "kefu.sender";
   const HISTORY_KEY = "kefu.history";
   const CURSOR_KEY = "kefu.cursor";
@@ -13,6 +17,8 @@
   const POLL_MS = 2000;
   const POLL_MAX_MS = 30000;
   const STATUS_BOT = "在线 · 通常几秒内回复";
+  const GREETING = "您好！请问有什么可以帮您？";
+  const EXPIRED = "之前的对话已失效，已为您开始新的对话";
   const INPUT_MAX_PX = 140;
 
   const messages = document.getElementById("messages");
@@ -22,14 +28,39 @@
   const send = document.getElementById("send");
   const status = document.getElementById("status");
 
-  const newSender = () =>
-    (crypto.randomUUID ? crypto.randomUUID() : `web-${Date.now()}-${Math.random().toString(16).slice(2)}`);
-
-  let sender = localStorage.getItem(SENDER_KEY) || newSender();
-  localStorage.setItem(SENDER_KEY, sender);
+  // An id of an older version (a UUID the page made) has no cookie, so its conversation cannot be reached: start afresh.
+  let sender = localStorage.getItem(SENDER_KEY);
+  if (!sender || !sender.startsWith(SESSION_PREFIX)) {
+    sender = null;
+    for (const key of [SENDER_KEY, HISTORY_KEY, CURSOR_KEY]) localStorage.removeItem(key);
+  }
   let history = loadHistory();
   let cursor = Number(localStorage.getItem(CURSOR_KEY)) || 0;
   let busy = false;
+
+  // The conversation's id, asked of the server once (its cookie comes with the answer); after a failure the next
+  // send or poll asks again.
+  let starting = null;
+  function ensureSession() {
+    if (sender) return Promise.resolve(sender);
+    starting ??= fetch(SESSIONS, { method: "POST" })
+      .then((response) => {
+        if (!response.ok) throw new Error(`session answered ${response.status}`);
+        return response.json();
+      })
+      .then((body) => {
+        sender = body.sender;
+        localStorage.setItem(SENDER_KEY, sender);
+        return sender;
+      })
+      .finally(() => { starting = null; });
+    return starting;
+  }
+
+  // Another tab started a new conversation, whose cookie replaced this one's: follow it there.
+  window.addEventListener("storage", (e) => {
+    if (e.key === SENDER_KEY && e.newValue && e.newValue !== sender) location.reload();
+  });
 
   function loadHistory() {
     try { return JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]"); } catch { return []; }
@@ -154,11 +185,14 @@
     setQuickReplies([]);
     setBusy(true);
     try {
-      const response = await fetch(WEBHOOK, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender, message: text, metadata: { channel: "webchat" } }),
-      });
+      let response = await post(text);
+      if (response.status === 403) {
+        // The session's cookie is gone (expired, cleared): the message goes to a new conversation.
+        newConversation(EXPIRED);
+        show({ from: "user", text: shownText ?? text });
+        typing(true);
+        response = await post(text);
+      }
       const body = await response.json().catch(() => null);
       if (!response.ok) {
         const detail = body && (body.detail || body.title);
@@ -174,6 +208,15 @@
       setBusy(false);
       input.focus();
     }
+  }
+
+  async function post(text) {
+    const id = await ensureSession();
+    return fetch(WEBHOOK, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: id, message: text, metadata: { channel: "webchat" } }),
+    });
   }
 
   // messages: Rasa REST outputs, with sender "bot"|"agent" (and agent) when they come from the poll.
@@ -202,18 +245,23 @@
   }
 
   async function poll() {
-    const polled = sender;
     polling = true;
     try {
-      const url = `/webhooks/rest/conversations/${encodeURIComponent(polled)}/messages?after=${cursor}`;
-      let response;
+      let polled, response;
       try {
+        polled = await ensureSession();
+        const url = `/webhooks/rest/conversations/${encodeURIComponent(polled)}/messages?after=${cursor}`;
         response = await fetch(url, { cache: "no-store" });
       } catch (offline) {
         setStatus("连接中断，正在重试…", true);
         throw offline;
       }
       if (status.classList.contains("offline")) showOnline();
+      if (polled !== sender) return; // a new conversation started meanwhile
+      if (response.status === 403) {
+        newConversation(EXPIRED);
+        return;
+      }
       if (!response.ok) throw new Error(`poll answered ${response.status}`);
       const body = await response.json();
       if (polled !== sender) return; // a new conversation started meanwhile
@@ -257,25 +305,28 @@
   }
   input.addEventListener("input", autosize);
 
-  document.getElementById("restart").addEventListener("click", () => {
-    sender = newSender();
-    localStorage.setItem(SENDER_KEY, sender);
+  // A new conversation: its id (and cookie) is asked for by the poll that starts at once, or by the next send.
+  function newConversation(notice) {
+    sender = null;
+    for (const key of [SENDER_KEY, HISTORY_KEY, CURSOR_KEY]) localStorage.removeItem(key);
     history = [];
-    localStorage.removeItem(HISTORY_KEY);
     cursor = 0;
-    localStorage.removeItem(CURSOR_KEY);
     messages.replaceChildren();
     setQuickReplies([]);
     servingAgent = null;
     showOnline();
     pollDelay = POLL_MS;
     schedulePoll(0);
-    render({ from: "notice", text: "已开始新的对话" });
+    render({ from: "notice", text: notice });
+  }
+
+  document.getElementById("restart").addEventListener("click", () => {
+    newConversation("已开始新的对话");
     input.focus();
   });
 
   for (const entry of history) render(entry);
-  if (history.length === 0) render({ from: "notice", text: "您好！请问有什么可以帮您？" });
+  if (history.length === 0) render({ from: "notice", text: GREETING });
   autosize();
   input.focus();
   schedulePoll(0);

@@ -19,7 +19,7 @@ internal static class Chromium
         : !File.Exists(Path.Combine(DriverDirectory, DriverFile)) ? $"{Path.Combine(DriverDirectory, DriverFile)} is not installed (Debian package chromium-driver; run scripts/ci-deps.sh)"
         : null;
 
-    public static ChromeDriver Start(string profileDirectory, int width, int height)
+    public static ChromeDriver Start(string profileDirectory, int width, int height, params string[] extraArguments)
     {
         var service = ChromeDriverService.CreateDefaultService(DriverDirectory, DriverFile);
         service.HideCommandPromptWindow = true;
@@ -28,6 +28,7 @@ internal static class Chromium
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
             "--lang=zh-CN", $"--window-size={width},{height}", $"--user-data-dir={profileDirectory}");
+        options.AddArguments(extraArguments);
         // Console messages and failed loads, read back with Manage().Logs.GetLog(LogType.Browser).
         options.SetLoggingPreference(LogType.Browser, LogLevel.All);
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(30));
