@@ -116,7 +116,7 @@ internal static class StoryReader
                 continue;
             }
             foreach (var (slot, keyNode, value) in source.Entries(item, $"slot_was_set of {owner}"))
-                steps.Add(new SlotWasSetStep(slot, YamlSource.ToJson(value), source.At(keyNode)));
+                steps.Add(new SlotWasSetStep(slot, source.ToJson(value), source.At(keyNode)));
         }
         return steps;
     }

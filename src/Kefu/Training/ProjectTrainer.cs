@@ -66,8 +66,8 @@ public static class ProjectTrainer
     {
         var clock = Stopwatch.StartNew();
         if (project.Nlu.Examples.Count == 0)
-            throw new ProjectException([new Diagnostic(Severity.Error, new SourceLocation(project.Directory, 1, 1),
-                "the project has no NLU examples (data/*.yml with an 'nlu:' section)")]);
+            throw new ProjectException([new Diagnostic(Severity.Error,
+                new SourceLocation(Path.GetFullPath(Path.Combine(project.Directory, "data")), 1, 1), RasaProject.NoExamples)]);
         progress?.Report($"training the NLU on {project.Nlu.Examples.Count} examples");
         var nlu = NluTrainerFor(project.Config, NluConfigFor(project), progress)(project.Nlu);
         progress?.Report($"training the dialogue policies on {project.Stories.Count} stories and {project.Rules.Count} rules");
