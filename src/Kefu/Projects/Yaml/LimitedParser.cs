@@ -29,9 +29,13 @@ internal sealed class LimitedParser(IParser inner, ProjectLimits limits) : IPars
 
     public ParsingEvent? Current => inner.Current;
 
+    /// <summary>Where the last node (scalar, alias, list or mapping) began: the place to report an error YamlDotNet raises without a position.</summary>
+    public Mark LastNodeStart { get; private set; } = Mark.Empty;
+
     public bool MoveNext()
     {
         if (!inner.MoveNext()) return false;
+        if (inner.Current is NodeEvent node) LastNodeStart = node.Start;
         switch (inner.Current)
         {
             case DocumentStart:

@@ -45,14 +45,22 @@ internal sealed partial class YamlSource
     {
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         var stream = new YamlStream();
+        var parser = new LimitedParser(new Parser(new StringReader(text)), limits);
         try
         {
-            stream.Load(new LimitedParser(new Parser(new StringReader(text)), limits));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
-            var at = new SourceLocation(displayName, (int)Math.Clamp(e.Start.Line, 1, int.MaxValue), (int)Math.Clamp(e.Start.Column, 1, int.MaxValue));
-            diagnostics.Error(at, e is YamlLimitException ? e.Message : $"malformed YAML: {Snippets.Quote(StripMarks(e.Message), 300)}");
+            diagnostics.Error(At(displayName, e.Start), e is YamlLimitException ? e.Message : $"malformed YAML: {Snippets.Quote(StripMarks(e.Message), 300)}");
+            return new YamlSource(displayName, lines, null, diagnostics) { Failed = true };
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet 16.3 throws these, without a position, on some malformed input: a '...' document end
+            // before any document (InvalidOperationException), a list item '- :' (ArgumentException).
+            diagnostics.Error(At(displayName, parser.LastNodeStart),
+                $"malformed YAML: the parser cannot read what follows here (an empty key such as '- :', or a stray '...'?): {Snippets.Quote(e.Message, 200)}");
             return new YamlSource(displayName, lines, null, diagnostics) { Failed = true };
         }
         if (stream.Documents.Count > 1)
@@ -61,6 +69,9 @@ internal sealed partial class YamlSource
         var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
         return new YamlSource(displayName, lines, root, diagnostics) { JsonDepth = Math.Max(64, limits.MaxYamlDepth) };
     }
+
+    private static SourceLocation At(string displayName, Mark mark) =>
+        new(displayName, (int)Math.Clamp(mark.Line, 1, int.MaxValue), (int)Math.Clamp(mark.Column, 1, int.MaxValue));
 
     // YamlDotNet prefixes messages with "(Line: 3, Col: 5, Idx: 20) - (Line: 3, Col: 6, Idx: 21): "; the location is printed separately.
     private static string StripMarks(string message) => MarkPrefix().Replace(message, "");
