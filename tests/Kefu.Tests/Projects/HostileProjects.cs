@@ -37,6 +37,11 @@ internal static class HostileProjects
             "data/responses.yml", 5, "more than 64 levels deep"),
         new("custom nested past the depth limit", p => p.Write("data/responses.yml", ResponseWithCustomDepth(61)),
             "data/responses.yml", 4, "more than 64 levels deep"),
+        // YamlDotNet 16.3 throws InvalidOperationException and ArgumentException on these (found by YamlReaderFuzzTests).
+        new("a '...' before any document", p => p.Write("data/dots.yml", "...\nnlu:\n"),
+            "data/dots.yml", 1, "malformed YAML"),
+        new("a list item '- :'", p => p.Write("data/colon.yml", "nlu:\n- :\n"),
+            "data/colon.yml", 2, "malformed YAML"),
         new("invalid UTF-8", p => p.WriteBytes("data/nlu.yml", [.. Encoding.UTF8.GetBytes(SampleProject.Nlu[..SampleProject.Nlu.IndexOf("你好", StringComparison.Ordinal)]), 0xFF, 0xFE, .. "x\n"u8]),
             "data/nlu.yml", 5, "not valid UTF-8"),
         new("a 12 MB file", p => p.Write("data/big.yml", BigNlu(12 * 1024 * 1024)),
@@ -126,7 +131,10 @@ internal static class HostileProjects
         return new(name, p => p.Write(where, yaml), file, line, "past 100000 nodes");
     }
 
-    /// <summary>A response in a data file whose custom payload nests <paramref name="levels"/> lists; the file nests 4 more (responses, utter_deep, the variation, custom's list starts the count at 5).</summary>
+    /// <summary>
+    /// A response in a data file whose custom payload nests <paramref name="levels"/> deep ({payload: [[..]]}); the
+    /// file nests 4 more: its top mapping, responses, utter_deep's list and the variation.
+    /// </summary>
     public static string ResponseWithCustomDepth(int levels) =>
         "responses:\n  utter_deep:\n  - custom:\n      payload: " + Nested(levels - 1) + "\n";
 
