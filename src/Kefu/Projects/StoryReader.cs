@@ -182,7 +182,7 @@ internal static class StoryReader
             if (entity is null) continue;
             if (text is not null && entity.Value is { } value && !text.Contains(value, StringComparison.Ordinal))
             {
-                source.Error(item, $"the entity '{entity.Entity}' has the value '{value}', which is not in the user text '{text}'; annotate it in the text instead");
+                source.Error(item, $"the entity '{entity.Entity}' has the value '{Snippets.Quote(value)}', which is not in the user text '{Snippets.Quote(text)}'; annotate it in the text instead");
                 continue;
             }
             entities.Add(entity);
