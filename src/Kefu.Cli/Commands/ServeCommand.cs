@@ -76,6 +76,8 @@ internal static class ServeCommand
         var loading = Task.Run(() => BotLoader.LoadOrTrain(options.ProjectDirectory, modelPath, Console.Error), ct);
         var engine = new TaskCompletionSource<IChatService>(TaskCreationOptions.RunContinuationsAsynchronously);
         var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(new DeferredChatService(engine.Task)));
+        // Regex entity patterns that time out on a message are logged once each (docs/project-format.md, "Limits").
+        Kefu.Nlu.Entities.PatternRegex.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kefu.Nlu.EntityPatterns");
         await app.StartAsync(ct);
         try
         {

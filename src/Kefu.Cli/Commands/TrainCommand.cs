@@ -17,25 +17,31 @@ internal static class TrainCommand
         command.SetAction(parse =>
         {
             string directory = parse.GetValue(project)!;
+            var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var loaded = RasaProject.Read(directory);
-            foreach (var diagnostic in loaded.Diagnostics) Console.Error.WriteLine(diagnostic);
+            foreach (var diagnostic in loaded.Diagnostics) stderr.WriteLine(diagnostic);
             int errors = loaded.Diagnostics.Count(d => d.Severity == Severity.Error);
             if (errors > 0)
             {
-                Console.Error.WriteLine($"kefu train: {errors} error(s) in {directory}; nothing trained");
+                stderr.WriteLine($"kefu train: {errors} error(s) in {directory}; nothing trained");
                 return 1;
             }
             try
             {
                 string path = parse.GetValue(output) ?? ProjectTrainer.DefaultModelPath(directory);
-                var result = ProjectTrainer.Train(loaded, path, new SynchronousProgress(Console.Error));
-                Console.WriteLine($"{result.ModelPath} ({result.Nlu.Intents.Labels.Count} intents, " +
-                                  $"{result.Nlu.Entities?.EntityTypes.Count ?? 0} entity types, {result.Elapsed.TotalSeconds:F1} s)");
+                var result = ProjectTrainer.Train(loaded, path, new SynchronousProgress(stderr));
+                stdout.WriteLine($"{result.ModelPath} ({result.Nlu.Intents.Labels.Count} intents, " +
+                                 $"{result.Nlu.Entities?.EntityTypes.Count ?? 0} entity types, {result.Elapsed.TotalSeconds:F1} s)");
                 return 0;
             }
-            catch (Exception e) when (e is ProjectException or ModelArchiveException or IOException or ArgumentException or UnauthorizedAccessException)
+            catch (ProjectException e)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                foreach (var diagnostic in e.Diagnostics) stderr.WriteLine(diagnostic);
+                return 1;
+            }
+            catch (Exception e) when (e is ModelArchiveException or IOException or ArgumentException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"error: {e.Message}");
                 return 1;
             }
         });

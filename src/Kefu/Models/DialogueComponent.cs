@@ -56,17 +56,15 @@ public static class DialogueComponent
         }
     }
 
-    /// <summary>The files a bot runs from, relative with '/' separators, sorted: domain, config, endpoints, data/.</summary>
+    /// <summary>
+    /// The files a bot runs from, relative with '/' separators, sorted: domain, config, endpoints, data/. Links that
+    /// leave the project or loop are left out (validation has reported them).
+    /// </summary>
     public static IReadOnlyList<string> ProjectFiles(string directory)
     {
         var root = Path.GetFullPath(directory);
-        IEnumerable<string> Under(string folder) => Directory.Exists(Path.Combine(root, folder))
-            ? Directory.EnumerateFiles(Path.Combine(root, folder), "*", SearchOption.AllDirectories)
-            : [];
-        var files = new[] { "domain.yml", "domain.yaml", "config.yml", "config.yaml", "endpoints.yml", "endpoints.yaml" }
-            .Select(f => Path.Combine(root, f)).Where(File.Exists)
-            .Concat(Under("domain")).Concat(Under("data"));
-        return files.Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
+        return new Projects.ProjectFiles(root).BotFiles()
+            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>SHA-256 over the project files' names and contents, hex.</summary>

@@ -18,10 +18,12 @@ public sealed record ProjectConfig(
     /// </summary>
     public static ProjectConfig Load(string path, Action<Diagnostic>? warnings = null)
     {
-        var diagnostics = new Yaml.DiagnosticBag();
+        var (limits, problems) = ProjectLimits.FromEnvironment();
+        var diagnostics = new Yaml.DiagnosticBag(limits.MaxDiagnosticsPerFile);
         if (!File.Exists(path))
             throw new ProjectException([new Diagnostic(Severity.Error, new SourceLocation(path, 1, 1), "no such config file")]);
-        var config = ConfigReader.Read(Yaml.YamlSource.Load(path, path, diagnostics));
+        foreach (var problem in problems) diagnostics.Error(new SourceLocation(path, 1, 1), problem);
+        var config = ConfigReader.Read(Yaml.YamlSource.Load(path, path, diagnostics, limits));
         var all = diagnostics.Sorted();
         if (all.Any(d => d.Severity == Severity.Error))
             throw new ProjectException(all);

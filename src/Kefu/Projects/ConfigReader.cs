@@ -46,7 +46,7 @@ internal static class ConfigReader
             if (source.String(nameNode, "the component name") is not { } name) continue;
             var options = new List<ComponentOption>();
             foreach (var (key, keyNode, value) in source.Entries(m, name))
-                if (key != "name") options.Add(new ComponentOption(key, YamlSource.ToJson(value), source.At(keyNode)));
+                if (key != "name") options.Add(new ComponentOption(key, source.ToJson(value), source.At(keyNode)));
             components.Add(new ComponentConfig(name, new ComponentOptions(options), source.At(nameNode)));
         }
         return components;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kefu.Projects;
 
 /// <summary>
@@ -17,20 +19,48 @@ public sealed record Domain(
 {
     public static Domain Empty { get; } = new(null, [], [], [], [], [], [], SessionConfig.Default);
 
-    public IntentDefinition? FindIntent(string name) => Intents.FirstOrDefault(i => i.Name == name);
-    public EntityDefinition? FindEntity(string name) => Entities.FirstOrDefault(e => e.Name == name);
-    public SlotDefinition? FindSlot(string name) => Slots.FirstOrDefault(s => s.Name == name);
-    public ResponseDefinition? FindResponse(string name) => Responses.FirstOrDefault(r => r.Name == name);
-    public FormDefinition? FindForm(string name) => Forms.FirstOrDefault(f => f.Name == name);
+    public IntentDefinition? FindIntent(string name) => Index.Intents.GetValueOrDefault(name);
+    public EntityDefinition? FindEntity(string name) => Index.Entities.GetValueOrDefault(name);
+    public SlotDefinition? FindSlot(string name) => Index.Slots.GetValueOrDefault(name);
+    public ResponseDefinition? FindResponse(string name) => Index.Responses.GetValueOrDefault(name);
+    public FormDefinition? FindForm(string name) => Index.Forms.GetValueOrDefault(name);
 
     /// <summary>
     /// True for a Rasa built-in action, a custom action, a response (utter_*), a form of this domain, or a
     /// retrieval action (`utter_faq` when responses `utter_faq/...` exist).
     /// </summary>
     public bool IsKnownAction(string name) =>
-        BuiltInActions.Contains(name) || Actions.Any(a => a.Name == name)
+        BuiltInActions.Contains(name) || Index.Actions.Contains(name)
         || FindResponse(name) is not null || FindForm(name) is not null
-        || Responses.Any(r => r.Name.StartsWith(name + "/", StringComparison.Ordinal));
+        || Index.RetrievalActions.Contains(name);
+
+    // The lookups above run per example and per story step, so a domain of many thousand names must not make them
+    // scans. Kept beside the record rather than in it: a field would take part in the record's equality and be
+    // copied, stale, by `with`.
+    private static readonly ConditionalWeakTable<Domain, NameIndex> Indexes = new();
+
+    private NameIndex Index => Indexes.GetValue(this, domain => new NameIndex(domain));
+
+    private sealed class NameIndex(Domain domain)
+    {
+        public Dictionary<string, IntentDefinition> Intents { get; } = ByName(domain.Intents, i => i.Name);
+        public Dictionary<string, EntityDefinition> Entities { get; } = ByName(domain.Entities, e => e.Name);
+        public Dictionary<string, SlotDefinition> Slots { get; } = ByName(domain.Slots, s => s.Name);
+        public Dictionary<string, ResponseDefinition> Responses { get; } = ByName(domain.Responses, r => r.Name);
+        public Dictionary<string, FormDefinition> Forms { get; } = ByName(domain.Forms, f => f.Name);
+        public HashSet<string> Actions { get; } = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        // Every prefix before a '/' of a response name: "utter_faq" for "utter_faq/ask_price".
+        public HashSet<string> RetrievalActions { get; } = domain.Responses
+            .SelectMany(r => r.Name.Select((c, i) => c == '/' ? r.Name[..i] : null).OfType<string>()).ToHashSet(StringComparer.Ordinal);
+
+        // The first of a repeated name wins, as FirstOrDefault did.
+        private static Dictionary<string, T> ByName<T>(IReadOnlyList<T> items, Func<T, string> name)
+        {
+            var byName = new Dictionary<string, T>(StringComparer.Ordinal);
+            foreach (var item in items) byName.TryAdd(name(item), item);
+            return byName;
+        }
+    }
 
     /// <summary>Actions every Rasa assistant has without declaring them.</summary>
     public static IReadOnlySet<string> BuiltInActions { get; } = new HashSet<string>(StringComparer.Ordinal)

@@ -52,13 +52,24 @@ internal sealed class DomainReader(DiagnosticBag diagnostics)
 
     private void AddOnce<T>(YamlSource source, List<T> into, IEnumerable<T> items, Func<T, string> name, Func<T, SourceLocation> at, string what)
     {
+        var firstByName = _firstByName.TryGetValue(into, out var index) ? index : _firstByName[into] = new(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            var first = into.FirstOrDefault(x => name(x) == name(item));
-            if (first is null) into.Add(item);
-            else diagnostics.Warning(at(item), $"the {what} '{name(item)}' is defined again; the definition at {at(first)} is used");
+            if (firstByName.TryGetValue(name(item), out var first))
+                diagnostics.Warning(at(item), $"the {what} '{name(item)}' is defined again; the definition at {first} is used");
+            else
+            {
+                firstByName[name(item)] = at(item);
+                into.Add(item);
+            }
         }
     }
+
+    // Per list given to AddOnce: each name's first definition, so a domain of many names is not scanned per name.
+    private readonly Dictionary<object, Dictionary<string, SourceLocation>> _firstByName = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<string> _intentNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _entityNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _actionNames = new(StringComparer.Ordinal);
 
     /// <summary>A list item that is either `- name` or `- name: {properties}`.</summary>
     private static (string Name, YamlMappingNode? Properties, YamlNode NameNode)? NamedItem(YamlSource source, YamlNode item, string what)
@@ -86,7 +97,7 @@ internal sealed class DomainReader(DiagnosticBag diagnostics)
         foreach (var item in source.Sequence(node, "'intents'"))
         {
             if (NamedItem(source, item, "intent") is not var (name, properties, nameNode)) continue;
-            if (_intents.Any(i => i.Name == name)) continue;
+            if (!_intentNames.Add(name)) continue;
             var use = EntityUse.All;
             IReadOnlyList<string> used = [], ignored = [];
             if (properties is not null)
@@ -115,7 +126,7 @@ internal sealed class DomainReader(DiagnosticBag diagnostics)
         foreach (var item in source.Sequence(node, "'entities'"))
         {
             if (NamedItem(source, item, "entity") is not var (name, properties, nameNode)) continue;
-            if (_entities.Any(e => e.Name == name)) continue;
+            if (!_entityNames.Add(name)) continue;
             IReadOnlyList<string> roles = [], groups = [];
             bool influence = true;
             if (properties is not null)
@@ -134,7 +145,7 @@ internal sealed class DomainReader(DiagnosticBag diagnostics)
         foreach (var item in source.Sequence(node, "'actions'"))
         {
             if (NamedItem(source, item, "action") is not var (name, properties, nameNode)) continue;
-            if (_actions.Any(a => a.Name == name)) continue;
+            if (!_actionNames.Add(name)) continue;
             bool sendDomain = false;
             if (properties is not null)
             {

@@ -71,7 +71,7 @@ public static class EntityAnnotations
             if (end < 0)
             {
                 char opener = annotated[after];
-                problems.Add(new(after, Severity.Error, $"'{opener}' of the annotation after [{annotated[(i + 1)..close]}] is never closed with '{Closer(opener)}'"));
+                problems.Add(new(after, Severity.Error, $"'{opener}' of the annotation after [{Snippets.Quote(annotated[(i + 1)..close])}] is never closed with '{Closer(opener)}'"));
                 text.Append(annotated, i + 1, close - i - 1);
                 i = annotated.Length;
                 continue;
@@ -81,7 +81,7 @@ public static class EntityAnnotations
             if (string.IsNullOrWhiteSpace(entityText))
                 problems.Add(new(i, Severity.Error, "the entity annotation covers no text: put the words it labels inside [ ]"));
             else if (entityText.Trim().Length != entityText.Length)
-                problems.Add(new(i, Severity.Warning, $"the entity text '[{entityText}]' starts or ends with spaces; the span should cover only the entity"));
+                problems.Add(new(i, Severity.Warning, $"the entity text '[{Snippets.Quote(entityText)}]' starts or ends with spaces; the span should cover only the entity"));
             int start = text.Length;
             text.Append(entityText);
             if (!string.IsNullOrWhiteSpace(entityText))
@@ -128,7 +128,7 @@ public static class EntityAnnotations
             string? value = colon < 0 ? null : body[(colon + 1)..].Trim();
             if (entity.Length == 0)
             {
-                problems.Add(new(open, Severity.Error, $"the annotation '({body})' names no entity; {Syntax}"));
+                problems.Add(new(open, Severity.Error, $"the annotation '({Snippets.Quote(body)})' names no entity; {Syntax}"));
                 return [];
             }
             return [new Spec(entity, string.IsNullOrEmpty(value) ? null : value, null, null)];
@@ -178,7 +178,7 @@ public static class EntityAnnotations
                 case "role": role = text; break;
                 case "group": group = text; break;
                 default:
-                    problems.Add(new(offset, Severity.Warning, $"unknown key '{property.Name}' in the entity annotation is ignored (known: entity, value, role, group)"));
+                    problems.Add(new(offset, Severity.Warning, $"unknown key '{Snippets.Quote(property.Name)}' in the entity annotation is ignored (known: entity, value, role, group)"));
                     break;
             }
         }

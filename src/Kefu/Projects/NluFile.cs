@@ -17,9 +17,11 @@ public static class NluFile
     /// <summary>The file's NLU data and all its diagnostics, errors included; never throws on bad content.</summary>
     public static (NluTrainingData Data, IReadOnlyList<Diagnostic> Diagnostics) Read(string path)
     {
-        var bag = new DiagnosticBag();
-        var source = YamlSource.Load(path, path, bag);
-        var reader = new NluReader(bag);
+        var (limits, problems) = ProjectLimits.FromEnvironment();
+        var bag = new DiagnosticBag(limits.MaxDiagnosticsPerFile);
+        foreach (var problem in problems) bag.Error(new SourceLocation(path, 1, 1), problem);
+        var source = YamlSource.Load(path, path, bag, limits);
+        var reader = new NluReader(bag, limits);
         if (source.Root is { } root && source.Mapping(root, "an NLU file") is { } mapping)
         {
             if (YamlSource.Get(mapping, "nlu") is { } nlu) reader.Read(source, nlu);

@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using Kefu.Nlu;
+using Kefu.Nlu.Entities;
 using Kefu.Projects.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -10,16 +10,21 @@ namespace Kefu.Projects;
 /// Reads `nlu:` sections of any number of files and assembles one <see cref="NluTrainingData"/>,
 /// with the checks that need all files: an example text under two intents, conflicting synonyms.
 /// </summary>
-internal sealed class NluReader(DiagnosticBag diagnostics)
+internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
 {
     internal sealed record LocatedExample(NluExample Example, SourceLocation Location);
 
     private readonly List<LocatedExample> _examples = [];
     private readonly List<(string Surface, string Canonical, SourceLocation Location)> _synonyms = [];
-    private readonly List<RegexFeature> _regexes = [];
+    private readonly List<RegexFeature> _regexFeatures = [];
     private readonly List<LookupTable> _lookups = [];
 
     public IReadOnlyList<LocatedExample> Examples => _examples;
+
+    // Lines of every nlu section (examples, synonyms, regexes, lookup entries) against ProjectLimits.MaxExamples.
+    private int _entries;
+    private bool _overLimit;
+    private int _regexes;
 
     public void Read(YamlSource source, YamlNode nluNode)
     {
@@ -77,17 +82,22 @@ internal sealed class NluReader(DiagnosticBag diagnostics)
         var patterns = new List<string>();
         foreach (var (pattern, at) in ExampleLines(source, entry, $"regex '{name}'"))
         {
-            try
+            if (!CountRegex(at)) break;
+            switch (PatternRegex.Check(pattern))
             {
-                _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
-                patterns.Add(pattern);
+                case { Invalid: { } reason }:
+                    diagnostics.Error(at, $"regex '{name}': the pattern '{Snippets.Quote(pattern)}' is not a valid regular expression: {reason}");
+                    continue;
+                case { SlowOn: { } input }:
+                    diagnostics.Warning(at, $"regex '{name}': the pattern '{Snippets.Quote(pattern)}' takes more than " +
+                        $"{PatternRegex.CheckTimeout.TotalMilliseconds:0} ms on '{Snippets.Quote(input, 20)}' ({input.Length} characters): it backtracks " +
+                        $"catastrophically, and Kefu gives up on it after {PatternRegex.MatchTimeout.TotalMilliseconds:0} ms per message; " +
+                        "remove backreferences, lookarounds and atomic groups so it runs without backtracking, or nested repetition such as (a+)+");
+                    break;
             }
-            catch (ArgumentException e)
-            {
-                diagnostics.Error(at, $"regex '{name}': the pattern '{pattern}' is not a valid regular expression: {e.Message}");
-            }
+            patterns.Add(pattern);
         }
-        _regexes.Add(new RegexFeature(name, patterns));
+        _regexFeatures.Add(new RegexFeature(name, patterns));
     }
 
     private void ReadLookup(YamlSource source, YamlMappingNode entry, YamlNode nameNode)
@@ -95,14 +105,41 @@ internal sealed class NluReader(DiagnosticBag diagnostics)
         source.WarnUnknownKeys(entry, "an nlu lookup", "lookup", "examples");
         if (source.String(nameNode, "the lookup table name") is not { } name) return;
         var elements = ExampleLines(source, entry, $"lookup '{name}'").Select(e => e.Text).ToList();
+        if (elements.Count > 0 && !CountRegex(source.At(nameNode))) return;
         _lookups.Add(new LookupTable(name, elements));
+    }
+
+    /// <summary>False past <see cref="ProjectLimits.MaxRegexPatterns"/>, reported the first time.</summary>
+    private bool CountRegex(SourceLocation at)
+    {
+        if (++_regexes <= limits.MaxRegexPatterns) return true;
+        if (_regexes == limits.MaxRegexPatterns + 1)
+            diagnostics.Error(at, $"the project has more than {limits.MaxRegexPatterns} regex patterns and lookup tables (KEFU_MAX_REGEX_PATTERNS), " +
+                "and each one runs on every message; this one and the rest are not read");
+        return false;
     }
 
     /// <summary>
     /// The `examples:` of an item with the position of each example's first character. Rasa writes them as a
     /// block string of "- example" lines; a list of {text, metadata} mappings is accepted too.
     /// </summary>
-    private static List<(string Text, SourceLocation At)> ExampleLines(YamlSource source, YamlMappingNode entry, string owner)
+    private List<(string Text, SourceLocation At)> ExampleLines(YamlSource source, YamlMappingNode entry, string owner)
+    {
+        var lines = AllExampleLines(source, entry, owner);
+        if (_overLimit) return [];
+        if (_entries + lines.Count > limits.MaxExamples)
+        {
+            _overLimit = true;
+            diagnostics.Error(lines[limits.MaxExamples - _entries].At,
+                $"the project has more than {limits.MaxExamples} NLU examples, synonyms, regexes and lookup entries (KEFU_MAX_EXAMPLES); " +
+                "this one and the rest are not read");
+            lines = lines[..(limits.MaxExamples - _entries)];
+        }
+        _entries += lines.Count;
+        return lines;
+    }
+
+    private static List<(string Text, SourceLocation At)> AllExampleLines(YamlSource source, YamlMappingNode entry, string owner)
     {
         var result = new List<(string, SourceLocation)>();
         var node = YamlSource.Get(entry, "examples");
@@ -141,7 +178,7 @@ internal sealed class NluReader(DiagnosticBag diagnostics)
             if (line[p] != '-')
             {
                 source.Diagnostics.Warning(source.At(lineNumber, indent + p + 1),
-                    $"{owner}: the line '{line.Trim()}' does not start with '- ' and is skipped");
+                    $"{owner}: the line '{Snippets.Quote(line.Trim())}' does not start with '- ' and is skipped");
                 continue;
             }
             p++;
@@ -183,10 +220,10 @@ internal sealed class NluReader(DiagnosticBag diagnostics)
                 // A warning, as in Rasa's validator (which only fails on it with --fail-on-warnings); the first one is kept.
                 if (first.Example.Intent != example.Intent)
                     diagnostics.Warning(located.Location,
-                        $"the example '{example.Text}' is under intent '{example.Intent}' and also under intent '{first.Example.Intent}' at {first.Location}; trained under '{first.Example.Intent}' only, keep it under one intent");
+                        $"the example '{Snippets.Quote(example.Text)}' is under intent '{example.Intent}' and also under intent '{first.Example.Intent}' at {first.Location}; trained under '{first.Example.Intent}' only, keep it under one intent");
                 else
                     diagnostics.Warning(located.Location,
-                        $"the example '{example.Text}' of intent '{example.Intent}' is repeated (first at {first.Location})");
+                        $"the example '{Snippets.Quote(example.Text)}' of intent '{example.Intent}' is repeated (first at {first.Location})");
                 continue;
             }
             firstIntent[example.Text] = located;
@@ -199,26 +236,17 @@ internal sealed class NluReader(DiagnosticBag diagnostics)
         {
             string key = surface.ToLowerInvariant();
             if (synonyms.TryGetValue(key, out var existing) && existing != canonical)
-                diagnostics.Warning(at, $"'{surface}' is a synonym of '{canonical}' here and of '{existing}' at {synonymAt[key]}; the first is kept");
+                diagnostics.Warning(at, $"'{Snippets.Quote(surface)}' is a synonym of '{Snippets.Quote(canonical)}' here and of '{Snippets.Quote(existing)}' at {synonymAt[key]}; the first is kept");
             else if (!synonyms.ContainsKey(key))
                 (synonyms[key], synonymAt[key]) = (canonical, at);
         }
 
         return new NluTrainingData(examples, synonyms,
-            MergeByName(_regexes, r => r.Name, (a, b) => a with { Patterns = [.. a.Patterns, .. b.Patterns] }),
-            MergeByName(_lookups, l => l.Name, (a, b) => a with { Elements = [.. a.Elements, .. b.Elements] }));
+            MergeByName(_regexFeatures, r => r.Name, group => group[0] with { Patterns = [.. group.SelectMany(r => r.Patterns)] }),
+            MergeByName(_lookups, l => l.Name, group => group[0] with { Elements = [.. group.SelectMany(l => l.Elements)] }));
     }
 
     // Rasa lets one regex or lookup name appear in several files; their entries are combined.
-    private static List<T> MergeByName<T>(List<T> items, Func<T, string> name, Func<T, T, T> merge)
-    {
-        var merged = new List<T>();
-        foreach (var item in items)
-        {
-            int index = merged.FindIndex(m => name(m) == name(item));
-            if (index < 0) merged.Add(item);
-            else merged[index] = merge(merged[index], item);
-        }
-        return merged;
-    }
+    private static List<T> MergeByName<T>(List<T> items, Func<T, string> name, Func<List<T>, T> merge) =>
+        items.GroupBy(name, StringComparer.Ordinal).Select(group => group.Count() == 1 ? group.First() : merge([.. group])).ToList();
 }

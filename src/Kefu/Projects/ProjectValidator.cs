@@ -130,7 +130,7 @@ internal sealed class ProjectValidator(Domain domain, DiagnosticBag diagnostics)
         {
             string text = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
             if (!slot.Values.Contains(text, StringComparer.OrdinalIgnoreCase))
-                diagnostics.Warning(set.Location, $"{owner} sets the categorical slot '{slot.Name}' to '{text}', which is not one of its values ({string.Join(", ", slot.Values)})");
+                diagnostics.Warning(set.Location, $"{owner} sets the categorical slot '{slot.Name}' to '{Snippets.Quote(text)}', which is not one of its values ({string.Join(", ", slot.Values)})");
         }
     }
 

@@ -17,10 +17,16 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
     /// <summary>Test stories from tests/test_*.yml; their user steps usually carry Text.</summary>
     public IReadOnlyList<Story> TestStories { get; init; } = [];
 
-    /// <summary>Loads domain.yml, config.yml, data/**/*.yml and tests/test_*.yml; throws <see cref="ProjectException"/> with every error.</summary>
-    public static RasaProject Load(string directory)
+    /// <summary>
+    /// Loads domain.yml, config.yml, data/**/*.yml and tests/test_*.yml within the limits the environment sets
+    /// (<see cref="ProjectLimits.FromEnvironment"/>); throws <see cref="ProjectException"/> with every error.
+    /// </summary>
+    public static RasaProject Load(string directory) => Throwing(Read(directory));
+
+    public static RasaProject Load(string directory, ProjectLimits limits) => Throwing(Read(directory, limits));
+
+    private static RasaProject Throwing(RasaProject project)
     {
-        var project = Read(directory);
         if (project.Diagnostics.Any(d => d.Severity == Severity.Error)) throw new ProjectException(project.Diagnostics);
         return project;
     }
@@ -28,15 +34,40 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
     /// <summary>
     /// Reads the whole project and returns it with every diagnostic, errors included, without throwing on
     /// bad content; records that had errors are left out. For tools that report rather than use a project.
+    /// The limits are the environment's (<see cref="ProjectLimits.FromEnvironment"/>); a malformed setting is an error.
     /// </summary>
     public static RasaProject Read(string directory)
     {
-        var diagnostics = new DiagnosticBag();
-        var files = new ProjectFiles(directory);
+        var (limits, problems) = ProjectLimits.FromEnvironment();
+        var project = Read(directory, limits);
+        if (problems.Count == 0) return project;
+        var at = new SourceLocation(new ProjectFiles(directory).Display(directory), 1, 1);
+        return project with { Diagnostics = [.. problems.Select(p => new Diagnostic(Severity.Error, at, p)), .. project.Diagnostics] };
+    }
+
+    public static RasaProject Read(string directory, ProjectLimits limits)
+    {
+        var diagnostics = new DiagnosticBag(limits.MaxDiagnosticsPerFile);
+        var files = new ProjectFiles(directory, diagnostics);
         if (!System.IO.Directory.Exists(directory))
         {
             diagnostics.Error(new SourceLocation(files.Display(directory), 1, 1), "the project folder does not exist");
             return new RasaProject(directory, NluTrainingData.FromExamples([]), diagnostics.Sorted());
+        }
+
+        long bytesRead = 0;
+        YamlSource Load(string path)
+        {
+            string display = files.Display(path);
+            long size = File.Exists(path) ? new FileInfo(path).Length : 0; // an unreadable file is reported by YamlSource.Load
+            if (bytesRead + size > limits.MaxProjectBytes && size <= limits.MaxFileBytes)
+            {
+                diagnostics.Error(new SourceLocation(display, 1, 1),
+                    $"this file brings the project's YAML past {limits.MaxProjectBytes} bytes (KEFU_MAX_PROJECT_BYTES); it is not read");
+                return YamlSource.Unread(display, diagnostics);
+            }
+            bytesRead += Math.Min(size, limits.MaxFileBytes);
+            return YamlSource.Load(path, display, diagnostics, limits);
         }
 
         var domainReader = new DomainReader(diagnostics);
@@ -45,30 +76,39 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
             diagnostics.Error(new SourceLocation(files.Display(Path.Combine(directory, "domain.yml")), 1, 1),
                 "the project has no domain.yml (nor a domain/ folder); the domain lists intents, slots, responses and actions");
         foreach (var path in domainFiles)
-            domainReader.Read(YamlSource.Load(path, files.Display(path), diagnostics));
+        {
+            var source = Load(path);
+            if (source.IsEmpty) WarnEmpty(source, "the domain file is empty; it declares no intents, entities, slots, responses or actions");
+            domainReader.Read(source);
+        }
 
         var config = ProjectConfig.Empty;
         if (files.Config() is { } configPath)
-            config = ConfigReader.Read(YamlSource.Load(configPath, files.Display(configPath), diagnostics));
+        {
+            var source = Load(configPath);
+            if (source.IsEmpty) WarnEmpty(source, "config.yml is empty; Kefu's default pipeline and policies are used");
+            config = ConfigReader.Read(source);
+        }
         else
             diagnostics.Warning(new SourceLocation(files.Display(Path.Combine(directory, "config.yml")), 1, 1),
                 "the project has no config.yml; Kefu's default pipeline and policies are used");
 
         if (files.Endpoints() is { } endpointsPath)
-            ServiceFilesReader.CheckEndpoints(YamlSource.Load(endpointsPath, files.Display(endpointsPath), diagnostics));
+            ServiceFilesReader.CheckEndpoints(Load(endpointsPath));
         if (files.Credentials() is { } credentialsPath)
-            ServiceFilesReader.CheckCredentials(YamlSource.Load(credentialsPath, files.Display(credentialsPath), diagnostics));
+            ServiceFilesReader.CheckCredentials(Load(credentialsPath));
 
         var dataFiles = files.Data();
         if (dataFiles.Count == 0)
             diagnostics.Warning(new SourceLocation(files.Display(Path.Combine(directory, "data")), 1, 1),
                 "the project has no training data (YAML files under data/)");
-        var nlu = new NluReader(diagnostics);
+        var nlu = new NluReader(diagnostics, limits);
         var stories = new List<Story>();
         var rules = new List<Rule>();
         foreach (var path in dataFiles)
         {
-            var source = YamlSource.Load(path, files.Display(path), diagnostics);
+            var source = Load(path);
+            if (source.IsEmpty) WarnEmpty(source, "the file is empty; it holds no training data");
             foreach (var (key, keyNode, value) in Sections(source))
             {
                 switch (key)
@@ -88,7 +128,7 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
         var testStories = new List<Story>();
         foreach (var path in files.Tests())
         {
-            var source = YamlSource.Load(path, files.Display(path), diagnostics);
+            var source = Load(path);
             foreach (var (key, keyNode, value) in Sections(source))
             {
                 if (key == "stories") testStories.AddRange(StoryReader.ReadStories(source, value));
@@ -99,6 +139,9 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
 
         var domain = domainReader.Build();
         var nluData = nlu.Build();
+        // A dialogue-only project reads fine (tests drive the dialogue with given parses), but training refuses it: say so now.
+        if (nluData.Examples.Count == 0 && !diagnostics.HasErrors)
+            diagnostics.Warning(new SourceLocation(files.Display(Path.Combine(directory, "data")), 1, 1), NoExamples);
         var validator = new ProjectValidator(domain, diagnostics);
         validator.CheckDomain();
         validator.CheckNlu(nlu.Examples);
@@ -115,6 +158,12 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
             TestStories = testStories,
         };
     }
+
+    /// <summary>Why a project without NLU examples cannot be trained (a warning when read, the error when trained).</summary>
+    internal const string NoExamples =
+        "the project has no NLU examples; kefu train (and kefu serve, which trains) needs at least one intent with examples (an 'nlu:' section in a file under data/)";
+
+    private static void WarnEmpty(YamlSource source, string message) => source.Diagnostics.Warning(source.At(1, 1), message);
 
     private static IEnumerable<(string Key, YamlDotNet.RepresentationModel.YamlNode KeyNode, YamlDotNet.RepresentationModel.YamlNode Value)> Sections(YamlSource source) =>
         source.Root is { } root ? source.Entries(root, "a project file") : [];

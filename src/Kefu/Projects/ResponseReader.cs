@@ -41,8 +41,8 @@ internal static class ResponseReader
         var text = source.OptionalString(YamlSource.Get(v, "text"), $"the text of {what}");
         var image = source.OptionalString(YamlSource.Get(v, "image"), $"the image of {what}");
         var buttons = ReadButtons(source, YamlSource.Get(v, "buttons"), what);
-        var custom = YamlSource.Get(v, "custom") is { } customNode ? YamlSource.ToJson(customNode) : (JsonElement?)null;
-        var attachment = YamlSource.Get(v, "attachment") is { } attachmentNode ? YamlSource.ToJson(attachmentNode) : (JsonElement?)null;
+        var custom = YamlSource.Get(v, "custom") is { } customNode ? source.ToJson(customNode) : (JsonElement?)null;
+        var attachment = YamlSource.Get(v, "attachment") is { } attachmentNode ? source.ToJson(attachmentNode) : (JsonElement?)null;
         if (text is null && image is null && buttons.Count == 0 && custom is null && attachment is null)
         {
             source.Error(node, $"{what} has nothing to send; give it text, image, buttons, custom or attachment");
@@ -98,7 +98,7 @@ internal static class ResponseReader
                 continue;
             }
             if (source.String(nameNode, "the condition's slot name") is { } slot)
-                conditions.Add(new ResponseCondition(slot, YamlSource.ToJson(valueNode), source.At(item)));
+                conditions.Add(new ResponseCondition(slot, source.ToJson(valueNode), source.At(item)));
         }
         return conditions;
     }

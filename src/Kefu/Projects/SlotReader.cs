@@ -40,7 +40,7 @@ internal static class SlotReader
             source.Error(influenceNode!, $"slot '{name}' of type any cannot influence the conversation; set influence_conversation: false or choose another type");
 
         var initialNode = YamlSource.Get(properties, "initial_value");
-        JsonElement? initial = initialNode is null ? null : YamlSource.ToJson(initialNode);
+        JsonElement? initial = initialNode is null ? null : source.ToJson(initialNode);
 
         IReadOnlyList<string> values = [];
         var valuesNode = YamlSource.Get(properties, "values");
@@ -133,7 +133,7 @@ internal static class SlotReader
                     source.Error(node, $"{what} needs 'value:', the value the slot gets");
                     return null;
                 }
-                var value = YamlSource.ToJson(valueNode);
+                var value = source.ToJson(valueNode);
                 return type == "from_intent"
                     ? new FromIntentMapping(value, Intent(), NotIntent(), conditions, location)
                     : new FromTriggerIntentMapping(value, Intent(), NotIntent(), conditions, location);

@@ -116,7 +116,7 @@ internal static class StoryReader
                 continue;
             }
             foreach (var (slot, keyNode, value) in source.Entries(item, $"slot_was_set of {owner}"))
-                steps.Add(new SlotWasSetStep(slot, YamlSource.ToJson(value), source.At(keyNode)));
+                steps.Add(new SlotWasSetStep(slot, source.ToJson(value), source.At(keyNode)));
         }
         return steps;
     }
@@ -182,7 +182,7 @@ internal static class StoryReader
             if (entity is null) continue;
             if (text is not null && entity.Value is { } value && !text.Contains(value, StringComparison.Ordinal))
             {
-                source.Error(item, $"the entity '{entity.Entity}' has the value '{value}', which is not in the user text '{text}'; annotate it in the text instead");
+                source.Error(item, $"the entity '{entity.Entity}' has the value '{Snippets.Quote(value)}', which is not in the user text '{Snippets.Quote(text)}'; annotate it in the text instead");
                 continue;
             }
             entities.Add(entity);

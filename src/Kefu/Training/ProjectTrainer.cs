@@ -98,8 +98,8 @@ public static class ProjectTrainer
     {
         var clock = Stopwatch.StartNew();
         if (project.Nlu.Examples.Count == 0)
-            throw new ProjectException([new Diagnostic(Severity.Error, new SourceLocation(project.Directory, 1, 1),
-                "the project has no NLU examples (data/*.yml with an 'nlu:' section)")]);
+            throw new ProjectException([new Diagnostic(Severity.Error,
+                new SourceLocation(Path.GetFullPath(Path.Combine(project.Directory, "data")), 1, 1), RasaProject.NoExamples)]);
         foreach (var warning in PipelineCheck.CatalogWarnings(project.Config))
             progress?.Report(warning);
         progress?.Report($"training the NLU on {project.Nlu.Examples.Count} examples");

@@ -10,13 +10,13 @@ namespace Kefu.Tests.Cli;
 /// <summary>`kefu serve` as a real process: trains the flagship sample, answers, survives kill -9 mid-conversation.</summary>
 public class ServeProcessTests
 {
-    private static string CliDll()
+    internal static string CliDll()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
         return Path.Combine(RepoPaths.Root, "src", "Kefu.Cli", "bin", configuration, "net10.0", "Kefu.Cli.dll");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

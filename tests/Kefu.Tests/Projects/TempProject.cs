@@ -39,7 +39,19 @@ internal sealed class TempProject : IDisposable
         File.WriteAllText(full, text.ReplaceLineEndings("\n"));
     }
 
+    public void WriteBytes(string path, byte[] bytes)
+    {
+        string full = Path.Combine(Dir, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllBytes(full, bytes);
+    }
+
     public string PathOf(string relative) => Path.Combine(Dir, relative);
+
+    private readonly List<string> _outside = [];
+
+    /// <summary>A file or folder a test wrote outside the folder (the target of a link out), deleted with it.</summary>
+    public void DeleteAfterwards(string path) => _outside.Add(path);
 
     /// <summary>Diagnostics as "relative/file:line:column: severity: message", for assertions that read like the CLI.</summary>
     public IReadOnlyList<string> Lines(IEnumerable<Diagnostic> diagnostics) =>
@@ -55,7 +67,13 @@ internal sealed class TempProject : IDisposable
     /// </summary>
     public void Dispose()
     {
-        try { Directory.Delete(Dir, recursive: true); }
+        try
+        {
+            Directory.Delete(Dir, recursive: true);
+            foreach (var path in _outside)
+                if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+                else File.Delete(path);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }

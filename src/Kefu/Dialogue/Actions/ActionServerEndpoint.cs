@@ -35,7 +35,8 @@ public sealed partial record ActionServerEndpoint(Uri Url, TimeSpan Timeout, str
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            // RasaProject has checked the file within the limits before a bot starts; this guard keeps the parse safe on its own.
+            stream.Load(new Projects.Yaml.LimitedParser(new Parser(new StringReader(yaml)), ProjectLimits.Default));
         }
         catch (YamlException ex)
         {

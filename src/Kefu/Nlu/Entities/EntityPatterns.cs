@@ -6,11 +6,13 @@ namespace Kefu.Nlu.Entities;
 /// Rasa's regex and lookup-table sections compiled: each named pattern finds spans in the original text.
 /// They serve three times: as intent features ("the message matches X", Rasa's RegexFeaturizer), as CRF
 /// features ("this token is inside a match of X") and, when the name is an entity type, as an extractor of
-/// their own (Rasa's RegexEntityExtractor).
+/// their own (Rasa's RegexEntityExtractor). Regex patterns compile as <see cref="PatternRegex"/> says (linear time
+/// where the pattern allows); lookup tables are alternations of escaped literals, which cannot backtrack
+/// catastrophically, on the backtracking engine (NonBacktracking refuses their lookarounds and large automata).
+/// A pattern that times out on a text does not match it, and is logged once (<see cref="PatternRegex.ReportTimeout"/>).
 /// </summary>
 public sealed class EntityPatterns
 {
-    static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(200);
     readonly (string Name, Regex Regex)[] patterns;
 
     public IReadOnlyList<RegexFeature> Regexes { get; }
@@ -27,7 +29,7 @@ public sealed class EntityPatterns
             {
                 try
                 {
-                    list.Add((r.Name, new Regex(p, RegexOptions.CultureInvariant, Timeout)));
+                    list.Add((r.Name, PatternRegex.Compile(p)));
                 }
                 catch (ArgumentException e)
                 {
@@ -35,7 +37,7 @@ public sealed class EntityPatterns
                 }
             }
         foreach (var l in lookups.Where(l => l.Elements.Count > 0))
-            list.Add((l.Name, new Regex(LookupPattern(l.Elements), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, Timeout)));
+            list.Add((l.Name, new Regex(LookupPattern(l.Elements), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, PatternRegex.MatchTimeout)));
         patterns = list.ToArray();
         Names = patterns.Select(p => p.Item1).Distinct().ToArray();
         nameIndex = patterns.Select(p => Array.IndexOf((string[])Names, p.Item1)).ToArray();
@@ -68,7 +70,7 @@ public sealed class EntityPatterns
             }
             catch (RegexMatchTimeoutException)
             {
-                // as in Matches: a pathological pattern on this text does not match
+                PatternRegex.ReportTimeout(patterns[p].Name, patterns[p].Regex.ToString());
             }
         }
     }
@@ -95,7 +97,7 @@ public sealed class EntityPatterns
             }
             catch (RegexMatchTimeoutException)
             {
-                // a pathological pattern on this text: it simply does not match
+                PatternRegex.ReportTimeout(name, regex.ToString());
             }
         }
         return found;

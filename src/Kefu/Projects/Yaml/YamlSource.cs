@@ -20,42 +20,58 @@ internal sealed partial class YamlSource
     private YamlSource(string file, string[] lines, YamlNode? root, DiagnosticBag diagnostics) =>
         (File, _lines, Root, Diagnostics) = (file, lines, root, diagnostics);
 
-    /// <summary>Parses a file; on a YAML syntax error reports YamlDotNet's position and returns a source without Root.</summary>
-    public static YamlSource Load(string path, string displayName, DiagnosticBag diagnostics)
+    /// <summary>Whether the file could not be read or parsed (its error is reported); Root is null then.</summary>
+    public bool Failed { get; private init; }
+
+    /// <summary>Read and parsed without error, but holding no document, or only null (an empty file, or only comments).</summary>
+    public bool IsEmpty => !Failed && (Root is null || IsNull(Root));
+
+    /// <summary>
+    /// Reads and parses a file within <paramref name="limits"/>; an unreadable, oversized or non-UTF-8 file, a YAML
+    /// syntax error or a limit reached is reported with its position, and the source has no Root.
+    /// </summary>
+    public static YamlSource Load(string path, string displayName, DiagnosticBag diagnostics, ProjectLimits limits)
     {
-        string text;
-        try
-        {
-            text = System.IO.File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            diagnostics.Error(new SourceLocation(displayName, 1, 1), $"cannot read the file: {e.Message}");
-            return new YamlSource(displayName, [], null, diagnostics);
-        }
-        return Parse(text, displayName, diagnostics);
+        if (FileText.Read(path, displayName, limits.MaxFileBytes, diagnostics) is not { } text)
+            return new YamlSource(displayName, [], null, diagnostics) { Failed = true };
+        return Parse(text, displayName, diagnostics, limits);
     }
 
-    public static YamlSource Parse(string text, string displayName, DiagnosticBag diagnostics)
+    /// <summary>A file left unread (its reason is reported): no Root, <see cref="Failed"/>.</summary>
+    public static YamlSource Unread(string displayName, DiagnosticBag diagnostics) =>
+        new(displayName, [], null, diagnostics) { Failed = true };
+
+    public static YamlSource Parse(string text, string displayName, DiagnosticBag diagnostics, ProjectLimits limits)
     {
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         var stream = new YamlStream();
+        var parser = new LimitedParser(new Parser(new StringReader(text)), limits);
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
-            var at = new SourceLocation(displayName, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column));
-            diagnostics.Error(at, $"malformed YAML: {StripMarks(e.Message)}");
-            return new YamlSource(displayName, lines, null, diagnostics);
+            diagnostics.Error(At(displayName, e.Start), e is YamlLimitException ? e.Message : $"malformed YAML: {Snippets.Quote(StripMarks(e.Message), 300)}");
+            return new YamlSource(displayName, lines, null, diagnostics) { Failed = true };
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet 16.3 throws these, without a position, on some malformed input: a '...' document end
+            // before any document (InvalidOperationException), a list item '- :' (ArgumentException).
+            diagnostics.Error(At(displayName, parser.LastNodeStart),
+                $"malformed YAML: the parser cannot read what follows here (an empty key such as '- :', or a stray '...'?): {Snippets.Quote(e.Message, 200)}");
+            return new YamlSource(displayName, lines, null, diagnostics) { Failed = true };
         }
         if (stream.Documents.Count > 1)
             diagnostics.Warning(new SourceLocation(displayName, 1, 1),
                 "the file holds several YAML documents; only the first is read");
         var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-        return new YamlSource(displayName, lines, root, diagnostics);
+        return new YamlSource(displayName, lines, root, diagnostics) { JsonDepth = Math.Max(64, limits.MaxYamlDepth) };
     }
+
+    private static SourceLocation At(string displayName, Mark mark) =>
+        new(displayName, (int)Math.Clamp(mark.Line, 1, int.MaxValue), (int)Math.Clamp(mark.Column, 1, int.MaxValue));
 
     // YamlDotNet prefixes messages with "(Line: 3, Col: 5, Idx: 20) - (Line: 3, Col: 6, Idx: 21): "; the location is printed separately.
     private static string StripMarks(string message) => MarkPrefix().Replace(message, "");
@@ -138,7 +154,7 @@ internal sealed partial class YamlSource
     {
         foreach (var key in mapping.Children.Keys)
             if (key is YamlScalarNode { Value: { } name } && !known.Contains(name))
-                Warning(key, $"unknown key '{name}' in {what} is ignored (known keys: {string.Join(", ", known)})");
+                Warning(key, $"unknown key '{Snippets.Quote(name)}' in {what} is ignored (known keys: {string.Join(", ", known)})");
     }
 
     // ---- Scalars ------------------------------------------------------------------------------
@@ -209,22 +225,25 @@ internal sealed partial class YamlSource
         YamlSequenceNode => "a list",
         YamlMappingNode => "a mapping",
         _ when IsNull(node) => "nothing",
-        YamlScalarNode s => $"'{s.Value}'",
+        YamlScalarNode s => $"'{Snippets.Quote(s.Value)}'",
         _ => "an alias",
     };
 
     // ---- JSON ---------------------------------------------------------------------------------
 
+    /// <summary>How deep <see cref="ToJson"/> may nest: what the depth limit let through, and at least System.Text.Json's default.</summary>
+    private int JsonDepth { get; init; } = 64;
+
     /// <summary>
     /// The node as JSON, typed by the YAML 1.2 core schema as Rasa reads it: plain true/false are
     /// booleans, plain numbers are numbers, plain null/~/empty is null, everything quoted is a string.
     /// </summary>
-    public static JsonElement ToJson(YamlNode node)
+    public JsonElement ToJson(YamlNode node)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = JsonDepth + 1 }))
             WriteJson(writer, node);
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        using var document = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = JsonDepth + 1 });
         return document.RootElement.Clone();
     }
 
