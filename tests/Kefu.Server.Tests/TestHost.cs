@@ -28,10 +28,10 @@ internal sealed class TestHost : IAsyncDisposable
     }
 
     public static async Task<TestHost> StartAsync(string? token = null, bool ready = true, long maxBodyBytes = 256 * 1024,
-        ILoggerProvider? logs = null, Func<IEventStore, IChatService>? chat = null)
+        ILoggerProvider? logs = null, Func<IEventStore, IChatService>? chat = null, ServerLimits? limits = null)
     {
         var store = new InMemoryEventStore();
-        var options = new KefuServerOptions { AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0 };
+        var options = new KefuServerOptions { AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0, Limits = limits ?? new() };
         var builder = KefuServer.CreateBuilder(options, services =>
         {
             services.AddSingleton<IEventStore>(store);

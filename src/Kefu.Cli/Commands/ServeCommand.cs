@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Kefu.Dialogue;
 using Kefu.Server;
+using Kefu.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,7 +25,17 @@ internal static class ServeCommand
             Description = "MB allocated between two garbage collections: smaller means shorter, more frequent pauses (0: the runtime's own, ~14 MB)",
             DefaultValueFactory = _ => 2,
         };
-        var command = new Command("serve", "Serve the bot: Rasa-compatible REST API and a web chat") { project, model, host, port, token, db, gcBudget };
+        var defaults = new ServerLimits();
+        var maxBody = AtLeastOne("--max-body-kb", "Largest request body in KiB (413 above it)", 256);
+        var maxMessage = AtLeastOne("--max-message-chars", "Longest message text, in characters (Unicode scalar values)", defaults.MaxMessageCharacters);
+        var maxId = AtLeastOne("--max-id-chars", "Longest sender id or agent name, in characters", defaults.MaxIdCharacters);
+        var maxEvents = AtLeastOne("--max-conversation-events", "Events one conversation may hold (409 above it)", defaults.MaxConversationEvents);
+        var pageSize = AtLeastOne("--max-page-messages", "Messages per answer of the poll route (its limit's default and most)", defaults.MaxMessagesPerPage);
+        var inMemory = AtLeastOne("--max-events-in-memory", "Events of one conversation the engine keeps in memory; older ones stay in the database", defaults.MaxEventsInMemory);
+        var command = new Command("serve", "Serve the bot: Rasa-compatible REST API and a web chat")
+        {
+            project, model, host, port, token, db, gcBudget, maxBody, maxMessage, maxId, maxEvents, pageSize, inMemory,
+        };
         command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(new KefuServerOptions
         {
             ProjectDirectory = Path.GetFullPath(parse.GetValue(project)!),
@@ -33,8 +44,28 @@ internal static class ServeCommand
             AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KEFU_TOKEN"),
             DatabasePath = parse.GetValue(db),
             CollectionBudgetBytes = (long)(Math.Max(0, parse.GetValue(gcBudget)) * 1024 * 1024),
+            MaxRequestBodyBytes = parse.GetValue(maxBody) * 1024L,
+            Limits = new ServerLimits
+            {
+                MaxMessageCharacters = parse.GetValue(maxMessage),
+                MaxIdCharacters = parse.GetValue(maxId),
+                MaxConversationEvents = parse.GetValue(maxEvents),
+                MaxMessagesPerPage = parse.GetValue(pageSize),
+                MaxEventsInMemory = parse.GetValue(inMemory),
+            },
         }, parse.GetValue(model), ct)));
         return command;
+    }
+
+    private static Option<int> AtLeastOne(string name, string description, int defaultValue)
+    {
+        var option = new Option<int>(name) { Description = $"{description} (default {defaultValue:N0})", DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+                result.AddError($"{name} must be at least 1");
+        });
+        return option;
     }
 
     private static async Task<int> RunAsync(KefuServerOptions options, string? modelPath, CancellationToken ct)
@@ -44,12 +75,20 @@ internal static class ServeCommand
         // server is live (/healthz) and answers 503 on the chat routes.
         var loading = Task.Run(() => BotLoader.LoadOrTrain(options.ProjectDirectory, modelPath, Console.Error), ct);
         var engine = new TaskCompletionSource<IChatService>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(new DeferredChatService(engine.Task)));
+        // Disposed at the end: the store then moves its write-ahead log into the .db file (docs/server.md, "Backups").
+        await using var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(new DeferredChatService(engine.Task)));
         await app.StartAsync(ct);
         try
         {
+            // The store is checked (schema version, PRAGMA quick_check) while the model loads; a bad one was logged in one line.
+            if (await app.Services.GetRequiredService<StoreCheck>().Completion is not null)
+            {
+                await app.StopAsync(CancellationToken.None);
+                return 1;
+            }
             var bot = await loading;
-            engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(), app.Services.GetRequiredService<ILogger<DialogueAgent>>()));
+            engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(),
+                app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory));
             app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
         }
         catch
