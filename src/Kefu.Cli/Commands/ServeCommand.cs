@@ -59,7 +59,7 @@ internal static class ServeCommand
 
     private static Option<int> AtLeastOne(string name, string description, int defaultValue)
     {
-        var option = new Option<int>(name) { Description = $"{description} (default {defaultValue:N0})", DefaultValueFactory = _ => defaultValue };
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 1)
