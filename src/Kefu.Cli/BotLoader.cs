@@ -19,7 +19,7 @@ internal static class BotLoader
     /// else from the action server named in endpoints.yml; anything else is an error the agent turns into a
     /// polite reply.
     /// </summary>
-    public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null)
+    public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null, int? maxEventsInMemory = null)
     {
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
@@ -27,7 +27,9 @@ internal static class BotLoader
         var custom = services.GetServices<IAction>().Where(a => declared.Contains(a.Name)).ToList();
         var endpoint = ActionServerEndpoint.Load(bot.Project.Directory);
         var unknown = endpoint is null ? null : ActionServerAction.Fallback(domain, ActionServerClient.Create(endpoint), logger);
-        return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown,
-            AgentOptions.For(bot.Project.Config.Language), logger);
+        var options = AgentOptions.For(bot.Project.Config.Language);
+        if (maxEventsInMemory is { } most)
+            options = options with { MaxEventsInMemory = most };
+        return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown, options, logger);
     }
 }

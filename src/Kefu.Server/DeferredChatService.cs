@@ -25,6 +25,9 @@ public sealed class DeferredChatService(Task<IChatService> engine) : IChatServic
     public async Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default) =>
         await (await engine).GetTrackerAsync(conversationId, ct);
 
+    public async Task<TrackerHead> GetTrackerHeadAsync(string conversationId, CancellationToken ct = default) =>
+        await (await engine).GetTrackerHeadAsync(conversationId, ct);
+
     public async Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) =>
         await (await engine).AgentMessageAsync(conversationId, agent, text, ct);
 

@@ -34,9 +34,13 @@ public static class KefuServer
     public static WebApplicationBuilder CreateBuilder(KefuServerOptions options, Action<IServiceCollection> configureServices)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Limits.Invalid() is { } badLimit)
+            throw new ArgumentException($"every limit must be at least 1: {badLimit}", nameof(options));
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Kefu.Server" });
         // Per-request information logs cost more than a bot turn.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // One entry, one line: what a log collector (and grep) takes as one event, e.g. why the server is not ready.
+        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         builder.WebHost.UseUrls(ListenUrl(options));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 
@@ -54,6 +58,9 @@ public static class KefuServer
         services.AddProblemDetails();
         services.AddRequestGuards(options);
         services.AddSingleton(_ => ConversationSessions.Load(options));
+        services.AddExceptionHandler<StoreFailures>();
+        services.AddSingleton<StoreCheck>();
+        services.AddHostedService(provider => provider.GetRequiredService<StoreCheck>());
         services.AddOpenApi(openApi =>
         {
             HeadRequests.LeaveHeadOut(openApi);

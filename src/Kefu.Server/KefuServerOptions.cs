@@ -24,7 +24,8 @@ public sealed partial record KefuServerOptions
     /// <summary>Largest request body accepted (413 above it): room for a 10,000-character message and its metadata.</summary>
     public long MaxRequestBodyBytes { get; init; } = 256 * 1024;
 
-    public const int MaxMessageCharacters = 10_000;
+    /// <summary>Sizes of messages, ids, conversations and pages (docs/server.md, "Limits").</summary>
+    public ServerLimits Limits { get; init; } = new();
 
     /// <summary>Bytes allocated between two collections the server starts (see <see cref="Http.CollectionPacer"/>); 0 leaves it to the runtime.</summary>
     public long CollectionBudgetBytes { get; init; } = 2 * 1024 * 1024;

@@ -162,8 +162,9 @@ public class ChannelMessagesTests
                       payload: /order_status
                 """);
             var domain = RasaProject.Load(project.FullName).Domain;
+            var store = new InMemoryEventStore();
             var agent = new DialogueAgent(new Bot(domain, new GreetParser(), new PolicyEnsemble([new GreetAfterUser()])),
-                new InMemoryEventStore(), BotFactory.CreateActions(domain, []));
+                store, BotFactory.CreateActions(domain, []));
 
             Assert.Equal("您好！", Assert.Single(await agent.HandleMessageAsync("c1", "你好")).Text);
             await agent.AgentMessageAsync("c1", "小王", "我是小王");
@@ -172,7 +173,7 @@ public class ChannelMessagesTests
             Assert.Equal("您好！", Assert.Single(await agent.HandleMessageAsync("c1", "你好")).Text);
 
             var tracker = await agent.GetTrackerAsync("c1");
-            var all = ChannelMessagesRoutes.Read("c1", tracker, 0);
+            var all = await ChannelMessagesRoutes.ReadAsync(store, "c1", 0, 100, default);
 
             Assert.Equal(["bot", "agent", "bot", "bot"], all.Messages.Select(m => m.Sender));
             Assert.Equal(["您好！", "我是小王", "机器人客服回来了", "您好！"], all.Messages.Select(m => m.Text));
@@ -180,7 +181,7 @@ public class ChannelMessagesTests
             Assert.Equal("/order_status", all.Messages[2].Buttons![0].Payload);
             Assert.Equal(tracker.GetProperty("events").GetArrayLength(), all.Next);
 
-            var fromAgent = ChannelMessagesRoutes.Read("c1", tracker, all.Messages[1].Index);
+            var fromAgent = await ChannelMessagesRoutes.ReadAsync(store, "c1", all.Messages[1].Index, 100, default);
             Assert.Equal(["我是小王", "机器人客服回来了", "您好！"], fromAgent.Messages.Select(m => m.Text));
         }
         finally

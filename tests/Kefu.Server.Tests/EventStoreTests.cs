@@ -72,6 +72,47 @@ public abstract class EventStoreContract
             Assert.Single(events.Skip(i).Take(3).Select(e => e.Json).Distinct());
         }
     }
+
+    [Fact]
+    public async Task Ranges_are_read_forward_and_backward_across_appends()
+    {
+        // Appends of 1, 3, 2 and 4 events: ranges start and end inside them.
+        var n = 0;
+        foreach (var size in new[] { 1, 3, 2, 4 })
+            await Store.AppendAsync("c", Enumerable.Range(0, size).Select(_ => Event(n % 4 == 0 ? "user" : "bot", n++)).ToList());
+
+        Assert.Equal(10, await Store.CountAsync("c"));
+        Assert.Equal(0, await Store.CountAsync("none"));
+        Assert.Equal([2, 3, 4, 5, 6, 7, 8, 9], await Numbers(Store.ReadAsync("c", 2)));
+        Assert.Equal(Enumerable.Range(0, 10), await Numbers(Store.ReadAsync("c")));
+        Assert.Empty(await Numbers(Store.ReadAsync("c", 10)));
+        Assert.Equal([4, 3, 2, 1, 0], await Numbers(Store.ReadBackwardAsync("c", 5)));
+        Assert.Equal(Enumerable.Range(0, 10).Reverse(), await Numbers(Store.ReadBackwardAsync("c", 99)));
+        Assert.Equal(4, await Store.LastIndexOfAsync("c", ["user"], 8));
+        Assert.Equal(8, await Store.LastIndexOfAsync("c", ["user"], 9));
+        Assert.Equal(3, await Store.LastIndexOfAsync("c", ["bot", "restart"], 4));
+        Assert.Equal(-1, await Store.LastIndexOfAsync("c", ["restart"], 10));
+        Assert.Equal(-1, await Store.LastIndexOfAsync("none", ["user"], 10));
+    }
+
+    [Fact]
+    public async Task A_reader_that_stops_early_holds_nothing_up()
+    {
+        await Store.AppendAsync("c", [Event("user", 0), Event("bot", 1)]);
+        await foreach (var _ in Store.ReadAsync("c"))
+            break;
+
+        await Store.AppendAsync("c", [Event("user", 2)]);
+        Assert.Equal(3, await Store.CountAsync("c"));
+    }
+
+    private static async Task<List<int>> Numbers(IAsyncEnumerable<StoredEvent> events)
+    {
+        var numbers = new List<int>();
+        await foreach (var e in events)
+            numbers.Add(System.Text.Json.JsonDocument.Parse(e.Json).RootElement.GetProperty("n").GetInt32());
+        return numbers;
+    }
 }
 
 public sealed class InMemoryEventStoreTests : EventStoreContract
@@ -116,6 +157,36 @@ public sealed class SqliteEventStoreTests : EventStoreContract, IDisposable
     }
 
     [Fact]
+    public async Task After_a_clean_stop_the_database_file_alone_holds_every_event()
+    {
+        // Another connection open on the file (a backup tool, sqlite3 in a terminal) keeps SQLite from checkpointing by itself at close.
+        using var onlooker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        onlooker.Open();
+        using (var look = onlooker.CreateCommand())
+        {
+            look.CommandText = "SELECT count(*) FROM appends";
+            look.ExecuteScalar();
+        }
+        await _store.AppendAsync("c", [Event("user", 1), Event("bot", 2)]);
+        _store.Dispose();
+
+        var wal = new FileInfo(DatabasePath + "-wal");
+        Assert.True(!wal.Exists || wal.Length == 0, $"the -wal file holds {wal.Length} bytes");
+        var copy = Path.Combine(_directory, "copy.db");
+        File.Copy(DatabasePath, copy);
+        using var fromCopy = new SqliteEventStore(copy);
+        Assert.Equal([Event("user", 1), Event("bot", 2)], await fromCopy.LoadAsync("c"));
+    }
+
+    [Fact]
+    public async Task A_sound_file_passes_the_integrity_check()
+    {
+        await _store.AppendAsync("c", [Event("user", 1)]);
+
+        Assert.Null(_store.CheckIntegrity());
+    }
+
+    [Fact]
     public async Task A_row_is_json_text_that_sqlite_itself_can_read()
     {
         await _store.AppendAsync("c", [Event("user", 1), Event("bot", 2)]);
@@ -154,7 +225,7 @@ public sealed class SqliteEventStoreTests : EventStoreContract, IDisposable
     {
         var blocker = Path.Combine(_directory, "file");
         File.WriteAllText(blocker, "");
-        var error = Assert.Throws<InvalidOperationException>(() => new SqliteEventStore(Path.Combine(blocker, "x.db")));
+        var error = Assert.Throws<ConversationStoreException>(() => new SqliteEventStore(Path.Combine(blocker, "x.db")));
         Assert.Contains(blocker, error.Message);
     }
 
@@ -181,7 +252,7 @@ public sealed class SqliteSchemaTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        var error = Assert.Throws<InvalidOperationException>(() => new SqliteEventStore(path));
+        var error = Assert.Throws<ConversationStoreException>(() => new SqliteEventStore(path));
         Assert.Contains("schema version 99", error.Message);
     }
 

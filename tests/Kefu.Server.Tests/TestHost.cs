@@ -32,12 +32,12 @@ internal sealed class TestHost : IAsyncDisposable
 
     public static async Task<TestHost> StartAsync(string? token = null, bool ready = true, long maxBodyBytes = 256 * 1024,
         ILoggerProvider? logs = null, Func<IEventStore, IChatService>? chat = null,
-        Func<KefuServerOptions, KefuServerOptions>? configure = null)
+        Func<KefuServerOptions, KefuServerOptions>? configure = null, ServerLimits? limits = null)
     {
         var store = new InMemoryEventStore();
         var options = (configure ?? (o => o))(new KefuServerOptions
         {
-            AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0, SessionKey = SessionKey,
+            AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0, SessionKey = SessionKey, Limits = limits ?? new(),
         });
         var builder = KefuServer.CreateBuilder(options, services =>
         {

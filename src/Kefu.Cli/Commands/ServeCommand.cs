@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Kefu.Dialogue;
 using Kefu.Server;
+using Kefu.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,9 +36,16 @@ internal static class ServeCommand
             Description = "Origins of other sites' pages that may call the server (or set KEFU_CORS_ORIGINS): https://shop.example.com; * for any; default none",
             AllowMultipleArgumentsPerToken = true,
         };
+        var defaults = new ServerLimits();
+        var maxBody = AtLeastOne("--max-body-kb", "Largest request body in KiB (413 above it)", 256);
+        var maxMessage = AtLeastOne("--max-message-chars", "Longest message text, in characters (Unicode scalar values)", defaults.MaxMessageCharacters);
+        var maxId = AtLeastOne("--max-id-chars", "Longest sender id or agent name, in characters", defaults.MaxIdCharacters);
+        var maxEvents = AtLeastOne("--max-conversation-events", "Events one conversation may hold (409 above it)", defaults.MaxConversationEvents);
+        var pageSize = AtLeastOne("--max-page-messages", "Messages per answer of the poll route (its limit's default and most)", defaults.MaxMessagesPerPage);
+        var inMemory = AtLeastOne("--max-events-in-memory", "Events of one conversation the engine keeps in memory; older ones stay in the database", defaults.MaxEventsInMemory);
         var command = new Command("serve", "Serve the bot: Rasa-compatible REST API and a web chat")
         {
-            project, model, host, port, token, db, gcBudget, allowedHosts, corsOrigins,
+            project, model, host, port, token, db, gcBudget, allowedHosts, corsOrigins, maxBody, maxMessage, maxId, maxEvents, pageSize, inMemory,
         };
         command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(new KefuServerOptions
         {
@@ -49,6 +57,15 @@ internal static class ServeCommand
             CollectionBudgetBytes = (long)(Math.Max(0, parse.GetValue(gcBudget)) * 1024 * 1024),
             AllowedHosts = List(parse.GetValue(allowedHosts), "KEFU_ALLOWED_HOSTS") is { Length: > 0 } hosts ? hosts : null,
             CorsOrigins = List(parse.GetValue(corsOrigins), "KEFU_CORS_ORIGINS"),
+            MaxRequestBodyBytes = parse.GetValue(maxBody) * 1024L,
+            Limits = new ServerLimits
+            {
+                MaxMessageCharacters = parse.GetValue(maxMessage),
+                MaxIdCharacters = parse.GetValue(maxId),
+                MaxConversationEvents = parse.GetValue(maxEvents),
+                MaxMessagesPerPage = parse.GetValue(pageSize),
+                MaxEventsInMemory = parse.GetValue(inMemory),
+            },
         }, parse.GetValue(model), ct)));
         return command;
     }
@@ -58,6 +75,17 @@ internal static class ServeCommand
         (values is { Length: > 0 } ? values : [Environment.GetEnvironmentVariable(variable) ?? ""])
         .SelectMany(v => v.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         .ToArray();
+
+    private static Option<int> AtLeastOne(string name, string description, int defaultValue)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+                result.AddError($"{name} must be at least 1");
+        });
+        return option;
+    }
 
     private static async Task<int> RunAsync(KefuServerOptions options, string? modelPath, CancellationToken ct)
     {
@@ -75,17 +103,25 @@ internal static class ServeCommand
         // server is live (/healthz) and answers 503 on the chat routes.
         var loading = Task.Run(() => BotLoader.LoadOrTrain(options.ProjectDirectory, modelPath, Console.Error), ct);
         var engine = new TaskCompletionSource<IChatService>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(new DeferredChatService(engine.Task)));
+        // Disposed at the end: the store then moves its write-ahead log into the .db file (docs/server.md, "Backups").
+        await using var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(new DeferredChatService(engine.Task)));
         // Regex entity patterns that time out on a message are logged once each (docs/project-format.md, "Limits").
         Kefu.Nlu.Entities.PatternRegex.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kefu.Nlu.EntityPatterns");
         await app.StartAsync(ct);
         try
         {
+            // The store is checked (schema version, PRAGMA quick_check) while the model loads; a bad one was logged in one line.
+            if (await app.Services.GetRequiredService<StoreCheck>().Completion is not null)
+            {
+                await app.StopAsync(CancellationToken.None);
+                return 1;
+            }
             var bot = await loading;
             // an unreachable Duckling server is a warning in the server's log
             if (bot.Nlu.Duckling is { } duckling)
                 duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();
-            engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(), app.Services.GetRequiredService<ILogger<DialogueAgent>>()));
+            engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(),
+                app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory));
             app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
         }
         catch

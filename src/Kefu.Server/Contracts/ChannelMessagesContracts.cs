@@ -4,9 +4,10 @@ namespace Kefu.Server.Contracts;
 
 /// <summary>
 /// GET /webhooks/rest/conversations/{sender}/messages: what the bot and human agents said in a conversation,
-/// from event <c>after</c> on. <see cref="Next"/> is the <c>after</c> of the next call.
+/// from event <c>after</c> on, a page at a time. <see cref="Next"/> is the <c>after</c> of the next call; <see cref="More"/>
+/// is true when the page is full and more messages follow (ask again at once), absent otherwise.
 /// </summary>
-public sealed record ChannelMessagesResponse(IReadOnlyList<ChannelMessage> Messages, int Next);
+public sealed record ChannelMessagesResponse(IReadOnlyList<ChannelMessage> Messages, int Next, bool? More = null);
 
 /// <summary>
 /// One message to the customer in Rasa REST channel shape, plus who said it. Sender is "bot" or "agent" (then

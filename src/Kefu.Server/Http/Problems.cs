@@ -13,8 +13,8 @@ internal static class Problems
         TypedResults.Problem($"request body is larger than the limit of {maxBytes} bytes",
             statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large");
 
-    public static ProblemHttpResult NotReady() =>
-        TypedResults.Problem("the bot's model is not loaded yet; retry shortly",
+    public static ProblemHttpResult NotReady(ServerReadiness readiness) =>
+        TypedResults.Problem(readiness.Reason ?? "the server is not ready; retry shortly",
             statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready");
 
     public static ProblemHttpResult Unauthorized() =>

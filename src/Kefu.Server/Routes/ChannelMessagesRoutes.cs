@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kefu.Server.Routes;
 
@@ -26,75 +27,93 @@ public static class ChannelMessagesRoutes
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("Bot and agent messages from event `after` on (the `next` of the previous answer); poll it for agent messages");
+            .WithSummary("Bot and agent messages from event `after` on (the `next` of the previous answer), `limit` at a time; poll it for agent messages");
         return group;
     }
 
     private static async Task<Results<Ok<ChannelMessagesResponse>, ProblemHttpResult>> Messages(
-        string sender, string? after, HttpContext context, IChatService chat, ServerReadiness readiness, ConversationSessions sessions,
+        string sender, string? after, string? limit, HttpContext context, ServerReadiness readiness, KefuServerOptions options, ConversationSessions sessions,
         CancellationToken ct)
     {
         if (!readiness.IsReady)
-            return Problems.NotReady();
-        if (InputRules.ConversationId(sender, "sender") is { } badSender)
+            return Problems.NotReady(readiness);
+        if (InputRules.ConversationId(sender, "sender", options.Limits) is { } badSender)
             return Problems.BadRequest(badSender);
         if (sessions.RefuseRead(context, sender) is { } refused)
             return refused;
-        if (Cursor(after) is not { } start)
+        if (Cursor(after, 0) is not { } start)
             return Problems.BadRequest(
                 $"after is \"{after}\"; expected a whole number from 0 to {int.MaxValue}: the `next` of the previous answer, or 0");
+        var most = options.Limits.MaxMessagesPerPage;
+        if (Cursor(limit, most) is not ({ } pageSize and >= 1) || pageSize > most)
+            return Problems.BadRequest($"limit is \"{limit}\"; expected a whole number from 1 to {most}");
 
-        // An unknown sender has no events and gets an empty answer, the same as a conversation not started yet:
-        // a new web chat polls before its first message, and the answer tells nothing about which ids exist.
-        var tracker = await chat.GetTrackerAsync(sender, ct);
+        // Read from the store, not through the engine's tracker: one stored turn at a time, so a poll holds at most a
+        // page of messages however long the conversation. An unknown sender has no events and gets an empty answer, the
+        // same as a conversation not started yet: a new web chat polls before its first message, and the answer tells
+        // nothing about which ids exist.
+        var store = context.RequestServices.GetRequiredService<IEventStore>();
+        var page = await ReadAsync(store, sender, start, pageSize, ct);
         context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(Read(sender, tracker, start));
+        return TypedResults.Ok(page);
     }
 
-    private static int? Cursor(string? after) =>
-        after is null ? 0
-        : int.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value
+    private static int? Cursor(string? value, int absent) =>
+        value is null ? absent
+        : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number
         : null;
 
     /// <summary>
-    /// Bot and agent events from index <paramref name="start"/> on. A bot event was in a webhook reply when the
-    /// last event that changed who speaks was the user's message or a session start (part of a turn); after a
-    /// "resume" (the hand-back) the bot speaks unprompted.
+    /// Up to <paramref name="limit"/> bot and agent messages from event <paramref name="start"/> on. A bot event was in a
+    /// webhook reply when the last event that changed who speaks was the user's message or a session start (part of a
+    /// turn); after a "resume" (the hand-back) the bot speaks unprompted. Next is the index after the last event read:
+    /// the conversation's length when the page reached its end.
     /// </summary>
-    internal static ChannelMessagesResponse Read(string sender, JsonElement tracker, int start)
+    internal static async Task<ChannelMessagesResponse> ReadAsync(IEventStore store, string sender, int start, int limit, CancellationToken ct)
     {
-        var messages = new List<ChannelMessage>();
-        var count = 0;
         var inReply = true;
-        if (tracker.TryGetProperty("events", out var events) && events.ValueKind == JsonValueKind.Array)
-            foreach (var e in events.EnumerateArray())
-            {
-                var index = count++;
-                switch (String(e, "event"))
+        if (start > 0)
+            await foreach (var e in store.ReadBackwardAsync(sender, start, ct))
+                if (Speaker(e.Type) is { } speaker)
                 {
-                    case "user" or "session_started":
-                        inReply = true;
-                        break;
-                    case "resume":
-                        inReply = false;
-                        break;
-                    case "bot" when index >= start:
-                        var bot = RasaEventJson.BotMessageFromJson(e);
-                        messages.Add(new ChannelMessage(index, sender, "bot", inReply, null, bot.Text, bot.Image,
-                            bot.Buttons?.Select(b => new RestChannelButton(b.Title, b.Payload)).ToArray(), bot.Custom, Timestamp(e)));
-                        break;
-                    case "agent" when index >= start:
-                        messages.Add(new ChannelMessage(index, sender, "agent", false, String(e, "agent"), String(e, "text"),
-                            Timestamp: Timestamp(e)));
-                        break;
+                    inReply = speaker;
+                    break;
                 }
-            }
-        return new ChannelMessagesResponse(messages, count);
+
+        var messages = new List<ChannelMessage>();
+        var index = start;
+        await foreach (var e in store.ReadAsync(sender, start, ct))
+        {
+            if (messages.Count == limit)
+                return new ChannelMessagesResponse(messages, index, More: true);
+            inReply = Speaker(e.Type) ?? inReply;
+            if (e.Type is "bot" or "agent")
+                messages.Add(Message(sender, index, e, inReply));
+            index++;
+        }
+        return new ChannelMessagesResponse(messages, index > start ? index : await store.CountAsync(sender, ct));
+    }
+
+    /// <summary>Whether what the bot says next answers a user message (true) or not (false); null for events that do not tell.</summary>
+    private static bool? Speaker(string type) => type switch
+    {
+        "user" or "session_started" => true,
+        "resume" => false,
+        _ => null,
+    };
+
+    private static ChannelMessage Message(string sender, int index, StoredEvent e, bool inReply)
+    {
+        using var json = JsonDocument.Parse(e.Utf8Json);
+        var root = json.RootElement;
+        var timestamp = e.Timestamp.ToUnixTimeMilliseconds() / 1000.0;
+        if (e.Type == "agent")
+            return new ChannelMessage(index, sender, "agent", false, String(root, "agent"), String(root, "text"), Timestamp: timestamp);
+        var bot = RasaEventJson.BotMessageFromJson(root);
+        return new ChannelMessage(index, sender, "bot", inReply, null, bot.Text, bot.Image,
+            bot.Buttons?.Select(b => new RestChannelButton(b.Title, b.Payload)).ToArray(), bot.Custom, timestamp);
     }
 
     private static string? String(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static double? Timestamp(JsonElement e) =>
-        e.TryGetProperty("timestamp", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Kefu.Dialogue;
 using Kefu.Nlu;
 using Kefu.Server.Contracts;
@@ -6,6 +5,7 @@ using Kefu.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Kefu.Server.Routes;
@@ -19,7 +19,7 @@ public static class ConversationRoutes
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapGet("/tracker", Tracker).WithSummary("The conversation in Rasa's tracker shape");
+        group.MapGet("/tracker", Tracker).WithSummary("The conversation in Rasa's tracker shape; include_events: ALL, AFTER_RESTART (default), APPLIED or NONE");
         group.MapPost("/messages", AddMessage)
             .Accepts<ConversationMessageRequest>("application/json")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -36,24 +36,28 @@ public static class ConversationRoutes
         return group;
     }
 
-    private static async Task<Results<Ok<JsonElement>, ProblemHttpResult>> Tracker(
-        string id, IChatService chat, ServerReadiness readiness, CancellationToken ct)
+    private static async Task<Results<TrackerStream, ProblemHttpResult>> Tracker(
+        string id, [FromQuery(Name = "include_events")] string? includeEvents, IChatService chat, ServerReadiness readiness,
+        KefuServerOptions options, CancellationToken ct)
     {
-        if (Refuse(id, readiness) is { } refused)
+        if (Refuse(id, includeEvents, readiness, options) is { } refused)
             return refused;
-        return TypedResults.Ok(await chat.GetTrackerAsync(id, ct));
+        return await TrackerOf(id, includeEvents, chat, ct);
     }
 
-    private static async Task<Results<Ok<JsonElement>, ProblemHttpResult>> AddMessage(
-        string id, HttpRequest request, IChatService chat, ServerReadiness readiness, CancellationToken ct)
+    private static async Task<Results<TrackerStream, ProblemHttpResult>> AddMessage(
+        string id, [FromQuery(Name = "include_events")] string? includeEvents, HttpRequest request, IChatService chat,
+        ServerReadiness readiness, KefuServerOptions options, CancellationToken ct)
     {
-        if (Refuse(id, readiness) is { } refused)
+        if (Refuse(id, includeEvents, readiness, options) is { } refused)
             return refused;
         var (body, problem) = await JsonBody.ReadAsync<ConversationMessageRequest>(request, ct);
         if (problem is not null)
             return problem;
-        if (InputRules.MessageText(body!.Text, "text") is { } badText)
+        if (InputRules.MessageText(body!.Text, "text", options.Limits) is { } badText)
             return Problems.BadRequest(badText);
+        if (body.Sender is "user" or "agent" && await ConversationSize.CheckAsync(request.HttpContext, id, options.Limits) is { } full)
+            return full;
 
         switch (body.Sender)
         {
@@ -70,7 +74,7 @@ public static class ConversationRoutes
             case "agent":
                 if (body.ParseData is not null)
                     return Problems.BadRequest("parse_data is only for sender \"user\"");
-                if (InputRules.ConversationId(body.Agent, "agent") is { } badAgent)
+                if (InputRules.ConversationId(body.Agent, "agent", options.Limits) is { } badAgent)
                     return Problems.BadRequest(badAgent);
                 await chat.AgentMessageAsync(id, body.Agent!, body.Text!, CancellationToken.None);
                 break;
@@ -79,22 +83,29 @@ public static class ConversationRoutes
                     ? "sender is required: \"user\" or \"agent\""
                     : $"sender is \"{body.Sender}\"; expected \"user\" or \"agent\"");
         }
-        return TypedResults.Ok(await chat.GetTrackerAsync(id, ct));
+        return await TrackerOf(id, includeEvents, chat, ct);
     }
 
-    private static async Task<Results<Ok<JsonElement>, ProblemHttpResult>> HandBack(
-        string id, IChatService chat, ServerReadiness readiness, CancellationToken ct)
+    private static async Task<Results<TrackerStream, ProblemHttpResult>> HandBack(
+        string id, [FromQuery(Name = "include_events")] string? includeEvents, IChatService chat, ServerReadiness readiness,
+        KefuServerOptions options, CancellationToken ct)
     {
-        if (Refuse(id, readiness) is { } refused)
+        if (Refuse(id, includeEvents, readiness, options) is { } refused)
             return refused;
         await chat.HandBackAsync(id, CancellationToken.None);
-        return TypedResults.Ok(await chat.GetTrackerAsync(id, ct));
+        return await TrackerOf(id, includeEvents, chat, ct);
     }
 
-    private static ProblemHttpResult? Refuse(string id, ServerReadiness readiness)
+    /// <summary>The tracker, streamed: its state now and its events from the store (see <see cref="TrackerStream"/>).</summary>
+    private static async Task<TrackerStream> TrackerOf(string id, string? includeEvents, IChatService chat, CancellationToken ct) =>
+        new(id, await chat.GetTrackerHeadAsync(id, ct), TrackerStream.ParseVerbosity(includeEvents).Verbosity!.Value);
+
+    private static ProblemHttpResult? Refuse(string id, string? includeEvents, ServerReadiness readiness, KefuServerOptions options)
     {
         if (!readiness.IsReady)
-            return Problems.NotReady();
-        return InputRules.ConversationId(id, "conversation id") is { } badId ? Problems.BadRequest(badId) : null;
+            return Problems.NotReady(readiness);
+        if (InputRules.ConversationId(id, "conversation id", options.Limits) is { } badId)
+            return Problems.BadRequest(badId);
+        return TrackerStream.ParseVerbosity(includeEvents).Problem is { } badVerbosity ? Problems.BadRequest(badVerbosity) : null;
     }
 }

@@ -26,14 +26,14 @@ public static class ModelRoutes
     }
 
     private static async Task<Results<Ok<ParseResponse>, ProblemHttpResult>> Parse(
-        HttpRequest request, IChatService chat, ServerReadiness readiness, CancellationToken ct)
+        HttpRequest request, IChatService chat, ServerReadiness readiness, KefuServerOptions options, CancellationToken ct)
     {
         if (!readiness.IsReady)
-            return Problems.NotReady();
+            return Problems.NotReady(readiness);
         var (body, problem) = await JsonBody.ReadAsync<ParseRequest>(request, ct);
         if (problem is not null)
             return problem;
-        if (InputRules.MessageText(body!.Text, "text") is { } badText)
+        if (InputRules.MessageText(body!.Text, "text", options.Limits) is { } badText)
             return Problems.BadRequest(badText);
         if (body.ReferenceTime is null)
             return TypedResults.Ok(ParseResponse.From(chat.Parse(body.Text!)));

@@ -35,7 +35,7 @@ public static class OperationsRoutes
     }
 
     private static Results<Ok<HealthResponse>, ProblemHttpResult> Ready(ServerReadiness readiness) =>
-        readiness.IsReady ? TypedResults.Ok(new HealthResponse("ready")) : Problems.NotReady();
+        readiness.IsReady ? TypedResults.Ok(new HealthResponse("ready")) : Problems.NotReady(readiness);
 
     private static Ok<StatusResponse> Status(ServerReadiness readiness)
     {

@@ -23,6 +23,7 @@ public static class RestChannelRoutes
             .Accepts<RestChannelRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
@@ -31,19 +32,23 @@ public static class RestChannelRoutes
     }
 
     private static async Task<Results<Ok<RestChannelReply[]>, ProblemHttpResult>> Webhook(
-        HttpRequest request, IChatService chat, ServerReadiness readiness, ConversationSessions sessions, CancellationToken ct)
+        HttpRequest request, IChatService chat, ServerReadiness readiness, ConversationSessions sessions, KefuServerOptions options, CancellationToken ct)
     {
         if (!readiness.IsReady)
-            return Problems.NotReady();
+            return Problems.NotReady(readiness);
         var (body, problem) = await JsonBody.ReadAsync<RestChannelRequest>(request, ct);
         if (problem is not null)
             return problem;
-        if (InputRules.ConversationId(body!.Sender, "sender") is { } badSender)
+        if (InputRules.SenderId(body!.Sender, "sender", options.Limits) is { } badSender)
             return Problems.BadRequest(badSender);
         if (sessions.RefuseWrite(request, body.Sender!) is { } refused)
             return refused;
-        if (InputRules.MessageText(body.Message, "message") is { } badMessage)
+        if (InputRules.MessageText(body.Message, "message", options.Limits) is { } badMessage)
             return Problems.BadRequest(badMessage);
+        if (InputRules.Metadata(body.Metadata) is { } badMetadata)
+            return Problems.BadRequest(badMetadata);
+        if (await ConversationSize.CheckAsync(request.HttpContext, body.Sender!, options.Limits) is { } full)
+            return full;
 
         // A turn that has started runs to its end even if the client hangs up: its events stay whole.
         var replies = await chat.HandleMessageAsync(body.Sender!, body.Message!, body.Metadata, CancellationToken.None);

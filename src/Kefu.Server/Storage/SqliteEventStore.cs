@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Kefu.Dialogue;
@@ -38,7 +37,7 @@ public enum SqliteDurability
 /// (WAL readers never wait for it). One store per file: the writer caches each conversation's next sequence
 /// number, so a second writer on the same file would see its appends refused by the primary key.
 /// </summary>
-public sealed class SqliteEventStore : IEventStore, IDisposable
+public sealed partial class SqliteEventStore : IEventStore, IDisposable
 {
     private const int MaxAppendsPerCommit = 512;
     private const int MaxCachedSequences = 100_000;
@@ -91,7 +90,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             connection?.Dispose();
-            throw new InvalidOperationException($"cannot open the conversation database '{DatabasePath}': {e.Message}", e);
+            throw new ConversationStoreException($"cannot open the conversation database '{DatabasePath}': {e.Message.ReplaceLineEndings(" ")}", e);
         }
 
         _writer = new Thread(() => WriteLoop(connection)) { Name = "kefu-sqlite-writer", IsBackground = true };
@@ -110,12 +109,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         await using var reader = await command.ExecuteReaderAsync(ct);
         var events = new List<StoredEvent>();
         while (await reader.ReadAsync(ct))
-        {
-            using var row = JsonDocument.Parse(reader.GetFieldValue<byte[]>(0));
-            foreach (var e in row.RootElement.EnumerateArray())
-                events.Add(new StoredEvent(e.GetProperty("type").GetString()!, JsonMarshal.GetRawUtf8Value(e.GetProperty("event")).ToArray(),
-                    ParseTimestamp(e.GetProperty("timestamp").GetString()!)));
-        }
+            events.AddRange(RowEvents(reader.GetFieldValue<byte[]>(0)));
         return events;
     }
 
@@ -154,7 +148,10 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         return ids;
     }
 
-    /// <summary>Writes everything already queued, stops the writer and releases the file.</summary>
+    /// <summary>
+    /// Writes everything already queued, moves the write-ahead log into the database file (so that the .db file alone
+    /// holds every event once the server has stopped), stops the writer and releases the file.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -188,6 +185,14 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
                     CommitAlone(writer, append);
             }
             batch.Clear();
+        }
+        try
+        {
+            Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        catch (SqliteException)
+        {
+            // A reader still open keeps the log: nothing is lost, the events stay in the -wal file beside the database.
         }
     }
 
@@ -320,7 +325,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         if (found > SchemaVersion)
         {
             connection.Dispose();
-            throw new InvalidOperationException(
+            throw new ConversationStoreException(
                 $"the conversation database '{DatabasePath}' has schema version {found}; this Kefu knows up to {SchemaVersion}");
         }
         const string Migration = """

@@ -268,9 +268,10 @@
       showMessages(body.messages.filter((m) => !m.delivered_in_reply), "bot");
       cursor = body.next;
       localStorage.setItem(CURSOR_KEY, String(cursor));
-      pollDelay = POLL_MS;
+      // A full page ("more": true) is followed at once by the next one.
+      pollDelay = body.more ? 0 : POLL_MS;
     } catch {
-      pollDelay = Math.min(pollDelay * 2, POLL_MAX_MS);
+      pollDelay = Math.min(Math.max(pollDelay, POLL_MS) * 2, POLL_MAX_MS);
     } finally {
       polling = false;
       schedulePoll(pollDelay);

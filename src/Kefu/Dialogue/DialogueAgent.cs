@@ -21,6 +21,12 @@ public sealed record AgentOptions
     public string Channel { get; init; } = "rest";
     /// <summary>Trackers kept in memory; beyond this the cache starts over and trackers are replayed from the store.</summary>
     public int MaxCachedConversations { get; init; } = 20_000;
+    /// <summary>
+    /// Events of one conversation kept in memory: its last turns (up to <see cref="Tracker.TurnsInMemory"/>, as many as fit)
+    /// and what the policies have not folded into their checkpoint. Older events stay in the store; the state is a fold
+    /// kept beside them, so it stays whole. A conversation is also replayed from the store within this bound.
+    /// </summary>
+    public int MaxEventsInMemory { get; init; } = 256;
     /// <summary>Said when an action fails and the domain has no utter_action_error.</summary>
     public string ActionErrorText { get; init; } = "抱歉，系统暂时出了点问题，请稍后再试。Sorry, something went wrong on our side.";
 
@@ -59,6 +65,9 @@ public sealed class DialogueAgent : IChatService
     }
 
     public Bot Bot => bot;
+
+    /// <summary>The tracker kept in memory for a conversation, if any (for tests of what memory holds).</summary>
+    internal Tracker? Cached(string conversationId) => trackers.GetValueOrDefault(conversationId);
 
     public NluParse Parse(string text) => IntentPayload.TryParse(text) ?? bot.Nlu.Parse(text);
 
@@ -210,7 +219,19 @@ public sealed class DialogueAgent : IChatService
     private void Cache(string conversationId, Tracker tracker)
     {
         if (trackers.Count >= options.MaxCachedConversations) trackers.Clear();
-        trackers[conversationId] = tracker.Compact(() => StoredEvents(conversationId));
+        trackers[conversationId] = Bounded(conversationId, tracker);
+    }
+
+    /// <summary>
+    /// The tracker holding at most about <see cref="AgentOptions.MaxEventsInMemory"/> events. The applied events since the
+    /// policies' checkpoint stay in memory for their next featurization; where no prediction runs (a paused conversation,
+    /// logged messages) they would pile up, so they are folded into the checkpoint first, as a prediction would.
+    /// </summary>
+    private Tracker Bounded(string conversationId, Tracker tracker)
+    {
+        if (tracker.AppliedEvents().Count - (tracker.Checkpoint?.AppliedCount ?? 0) > options.MaxEventsInMemory / 2)
+            bot.Policies.Fold(tracker, bot.Domain);
+        return tracker.Compact(() => StoredEvents(conversationId), options.MaxEventsInMemory);
     }
 
     /// <summary>Every stored event of a conversation, read at once: only a compacted tracker asked for its older events calls this.</summary>
@@ -228,14 +249,38 @@ public sealed class DialogueAgent : IChatService
     private async ValueTask<Tracker> LoadAsync(string conversationId, CancellationToken ct)
     {
         if (trackers.TryGetValue(conversationId, out var cached)) return cached;
-        var stored = await store.LoadAsync(conversationId, ct).ConfigureAwait(false);
-        return Tracker.Create(conversationId, bot.InitialSlots, stored.Select(RasaEventJson.FromStored));
+        // Replayed a stored turn at a time and bounded as it goes, at each user message and every so many events (as the
+        // turns that wrote them were): a long conversation is never in memory at once.
+        var tracker = Tracker.Create(conversationId, bot.InitialSlots);
+        int unbounded = 0;
+        await foreach (var stored in store.ReadAsync(conversationId, 0, ct).ConfigureAwait(false))
+        {
+            var e = RasaEventJson.FromStored(stored);
+            if (unbounded > 0 && (e is UserUttered || unbounded >= options.MaxEventsInMemory / 2))
+            {
+                tracker = Bounded(conversationId, tracker);
+                unbounded = 0;
+            }
+            tracker = tracker.Append(e);
+            unbounded++;
+        }
+        if (tracker.Events.IsEmpty) return tracker;
+        // Kept, so that the next read or turn does not replay it again.
+        Cache(conversationId, tracker);
+        return trackers[conversationId];
     }
 
     public async Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default)
     {
         using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         return TrackerJson.Build(await LoadAsync(conversationId, ct).ConfigureAwait(false));
+    }
+
+    public async Task<TrackerHead> GetTrackerHeadAsync(string conversationId, CancellationToken ct = default)
+    {
+        using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        var tracker = await LoadAsync(conversationId, ct).ConfigureAwait(false);
+        return new TrackerHead(TrackerJson.Build(tracker, withEvents: false), tracker.Events.Count);
     }
 
     public Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) =>

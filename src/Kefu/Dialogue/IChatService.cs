@@ -13,6 +13,13 @@ public sealed record BotMessage(
 public sealed record BotButton(string Title, string Payload);
 
 /// <summary>
+/// A tracker without its events: Rasa's tracker JSON with "events" left out (<paramref name="State"/>), and how many
+/// events the conversation had then. Events [0, EventCount) are in the event store, for a caller to read page by page:
+/// a long conversation is never built into one JSON document.
+/// </summary>
+public sealed record TrackerHead(JsonElement State, int EventCount);
+
+/// <summary>
 /// The dialogue engine as channels see it. Implementations handle the messages of one conversation
 /// one at a time, in arrival order, and persist a turn's events before returning its replies.
 /// </summary>
@@ -39,6 +46,14 @@ public interface IChatService
 
     /// <summary>The conversation in Rasa's tracker JSON shape (sender_id, slots, latest_message, events, ...).</summary>
     Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default);
+
+    /// <summary>The tracker's state and its number of events, at one moment (see <see cref="TrackerHead"/>).</summary>
+    async Task<TrackerHead> GetTrackerHeadAsync(string conversationId, CancellationToken ct = default)
+    {
+        var tracker = await GetTrackerAsync(conversationId, ct).ConfigureAwait(false);
+        var count = tracker.TryGetProperty("events", out var events) && events.ValueKind == JsonValueKind.Array ? events.GetArrayLength() : 0;
+        return new TrackerHead(Tracking.TrackerJson.WithoutEvents(tracker), count);
+    }
 
     /// <summary>Human handoff: a human agent's message, stored in the conversation and returned to the customer's channel.</summary>
     Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default);

@@ -29,4 +29,39 @@ public interface IEventStore
     Task AppendAsync(string conversationId, IReadOnlyList<StoredEvent> events, CancellationToken ct = default);
 
     Task<IReadOnlyList<string>> ListConversationsAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// Events from index <paramref name="from"/> on, in order, read as the caller consumes them: a store that can (SQLite)
+    /// holds one stored append at a time, so a long conversation is never in memory at once. Stopping early is fine.
+    /// </summary>
+    async IAsyncEnumerable<StoredEvent> ReadAsync(string conversationId, int from = 0,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var events = await LoadAsync(conversationId, ct).ConfigureAwait(false);
+        for (var i = Math.Max(0, from); i < events.Count; i++) yield return events[i];
+    }
+
+    /// <summary>Events before index <paramref name="before"/>, newest first, read as the caller consumes them.</summary>
+    async IAsyncEnumerable<StoredEvent> ReadBackwardAsync(string conversationId, int before,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var events = await LoadAsync(conversationId, ct).ConfigureAwait(false);
+        for (var i = Math.Min(before, events.Count) - 1; i >= 0; i--) yield return events[i];
+    }
+
+    /// <summary>The index of the last event before <paramref name="before"/> whose type is one of <paramref name="types"/>; -1 if none.</summary>
+    async Task<int> LastIndexOfAsync(string conversationId, IReadOnlyCollection<string> types, int before, CancellationToken ct = default)
+    {
+        var index = Math.Min(before, await CountAsync(conversationId, ct).ConfigureAwait(false));
+        await foreach (var e in ReadBackwardAsync(conversationId, before, ct).ConfigureAwait(false))
+        {
+            index--;
+            if (types.Contains(e.Type)) return index;
+        }
+        return -1;
+    }
+
+    /// <summary>The number of events of a conversation; 0 when it does not exist.</summary>
+    async Task<int> CountAsync(string conversationId, CancellationToken ct = default) =>
+        (await LoadAsync(conversationId, ct).ConfigureAwait(false)).Count;
 }

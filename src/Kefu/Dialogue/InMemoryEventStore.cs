@@ -21,6 +21,44 @@ public sealed class InMemoryEventStore : IEventStore
         return Task.CompletedTask;
     }
 
+    public async IAsyncEnumerable<StoredEvent> ReadAsync(string conversationId, int from = 0,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        if (!conversations.TryGetValue(conversationId, out var events)) yield break;
+        for (var i = Math.Max(0, from); ; i++)
+        {
+            StoredEvent e;
+            lock (events)
+            {
+                if (i >= events.Count) yield break;
+                e = events[i];
+            }
+            ct.ThrowIfCancellationRequested();
+            yield return e;
+        }
+    }
+
+    public async IAsyncEnumerable<StoredEvent> ReadBackwardAsync(string conversationId, int before,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        if (!conversations.TryGetValue(conversationId, out var events)) yield break;
+        int start;
+        lock (events) start = Math.Min(before, events.Count) - 1;
+        for (var i = start; i >= 0; i--)
+        {
+            StoredEvent e;
+            lock (events) e = events[i];
+            ct.ThrowIfCancellationRequested();
+            yield return e;
+        }
+    }
+
+    public Task<int> CountAsync(string conversationId, CancellationToken ct = default)
+    {
+        if (!conversations.TryGetValue(conversationId, out var events)) return Task.FromResult(0);
+        lock (events) return Task.FromResult(events.Count);
+    }
+
     public Task<IReadOnlyList<string>> ListConversationsAsync(CancellationToken ct = default) =>
         Task.FromResult<IReadOnlyList<string>>(conversations.Keys.Order(StringComparer.Ordinal).ToList());
 }

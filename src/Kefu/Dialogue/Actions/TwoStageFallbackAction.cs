@@ -144,8 +144,10 @@ public sealed class TwoStageFallbackAction : IAction
     /// <summary>The user message before this loop's activation, or the latest one when it was not activated yet.</summary>
     private UserUttered? FallbackMessage(Tracker tracker)
     {
+        // The state first: when this loop is not active, looking for its activation would read the whole conversation.
+        if (tracker.State.ActiveLoop != Name) return tracker.State.LatestMessage;
         int activation = tracker.Events.FindLastIndex(e => e is ActiveLoopSet l && l.Name == Name);
-        if (tracker.State.ActiveLoop != Name || activation < 0) return tracker.State.LatestMessage;
+        if (activation < 0) return tracker.State.LatestMessage;
         for (int i = activation - 1; i >= 0; i--)
             if (tracker.Events[i] is UserUttered u) return u;
         return null;

@@ -44,6 +44,12 @@ public sealed class PolicyEnsemble(IReadOnlyList<IPolicy> policies, float coreFa
     }
 
     /// <summary>
+    /// Featurizes the tracker's applied events into its checkpoint, as a prediction would, so that the tracker may forget
+    /// them: a paused conversation or logged messages run no prediction, and their events would otherwise stay in memory.
+    /// </summary>
+    public void Fold(Tracker tracker, Domain domain) => _ = new PolicyInput(tracker, domain, history).States;
+
+    /// <summary>
     /// The action that just refused to run (a form that could not use the message), which is not predicted again
     /// right away, as in Rasa's ensemble: otherwise the rule that started it would pick it again, over and over.
     /// </summary>

@@ -182,13 +182,16 @@ public sealed class Tracker
     }
 
     /// <summary>
-    /// This tracker as the start of a turn: a turn mark is added (the last <see cref="TurnsInMemory"/> are kept)
-    /// and the events before the oldest mark leave memory, to be read through <paramref name="loadAll"/> (every
-    /// stored event of the conversation, which must include all of this tracker's) if anything asks for them.
+    /// This tracker as the start of a turn: a turn mark is added (the last <see cref="TurnsInMemory"/> are kept, fewer
+    /// when the events since them are over <paramref name="maxEvents"/>) and the events before the oldest mark leave
+    /// memory, to be read through <paramref name="loadAll"/> (every stored event of the conversation, which must include
+    /// all of this tracker's) if anything asks for them.
     /// </summary>
-    public Tracker Compact(Func<IReadOnlyList<DialogueEvent>> loadAll)
+    public Tracker Compact(Func<IReadOnlyList<DialogueEvent>> loadAll, int maxEvents = int.MaxValue)
     {
-        TurnMark[] kept = [new TurnMark(Events.Count, applied.Count, State, Checkpoint), .. marks.AsSpan(0, Math.Min(marks.Length, TurnsInMemory - 1))];
+        int older = 0;
+        while (older < Math.Min(marks.Length, TurnsInMemory - 1) && Events.Count - marks[older].EventCount <= maxEvents) older++;
+        TurnMark[] kept = [new TurnMark(Events.Count, applied.Count, State, Checkpoint), .. marks.AsSpan(0, older)];
         var oldest = kept[^1];
         int appliedFrom = Math.Min(oldest.AppliedCount, oldest.Checkpoint?.AppliedCount ?? 0);
         var events = Events.Forget(oldest.EventCount, loadAll);

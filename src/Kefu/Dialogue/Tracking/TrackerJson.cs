@@ -5,7 +5,8 @@ namespace Kefu.Dialogue.Tracking;
 /// <summary>A tracker in the JSON shape of Rasa's GET /conversations/{id}/tracker.</summary>
 public static class TrackerJson
 {
-    public static JsonElement Build(Tracker tracker)
+    /// <summary>The tracker's JSON; without the "events" property when <paramref name="withEvents"/> is false.</summary>
+    public static JsonElement Build(Tracker tracker, bool withEvents = true)
     {
         var s = tracker.State;
         var json = RasaEventJson.ToJsonString(w =>
@@ -25,9 +26,12 @@ public static class TrackerJson
             else w.WriteNumber("latest_event_time", tracker.Events[^1].Timestamp.ToUnixTimeMilliseconds() / 1000.0);
             w.WriteString("followup_action", s.FollowupAction);
             w.WriteBoolean("paused", s.Paused);
-            w.WriteStartArray("events");
-            foreach (var e in tracker.Events) RasaEventJson.Write(w, e);
-            w.WriteEndArray();
+            if (withEvents)
+            {
+                w.WriteStartArray("events");
+                foreach (var e in tracker.Events) RasaEventJson.Write(w, e);
+                w.WriteEndArray();
+            }
             w.WriteString("latest_input_channel", s.LatestMessage?.InputChannel);
             w.WriteStartObject("active_loop");
             if (s.ActiveLoop is not null) w.WriteString("name", s.ActiveLoop);
@@ -41,6 +45,21 @@ public static class TrackerJson
                 w.WriteString("action_name", s.LatestAction);
                 w.WriteEndObject();
             }
+            w.WriteEndObject();
+        });
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>A tracker's JSON with its "events" property left out.</summary>
+    public static JsonElement WithoutEvents(JsonElement tracker)
+    {
+        var json = RasaEventJson.ToJsonString(w =>
+        {
+            w.WriteStartObject();
+            if (tracker.ValueKind == JsonValueKind.Object)
+                foreach (var property in tracker.EnumerateObject())
+                    if (property.Name != "events") property.WriteTo(w);
             w.WriteEndObject();
         });
         using var document = JsonDocument.Parse(json);

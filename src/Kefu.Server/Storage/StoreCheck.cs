@@ -1,0 +1,51 @@
+using Kefu.Dialogue;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Kefu.Server.Storage;
+
+/// <summary>
+/// Opens the conversation store when the server starts and checks it (a SQLite file: the schema version and
+/// <c>PRAGMA quick_check</c>), beside the model loading and without holding up /healthz: a large file takes a second
+/// per few hundred MB. A store that fails makes the server not ready for good, said in one log line; `kefu serve`
+/// waits for <see cref="Completion"/> before it reports ready and exits with 1 on a problem.
+/// </summary>
+public sealed class StoreCheck(IServiceProvider services, ServerReadiness readiness, ILogger<StoreCheck> logger) : IHostedService
+{
+    private readonly TaskCompletionSource<string?> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What is wrong with the store, in one line, once checked; null when nothing is.</summary>
+    public Task<string?> Completion => _done.Task;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = Task.Run(Check, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void Check()
+    {
+        string? problem;
+        try
+        {
+            problem = services.GetRequiredService<IEventStore>() is SqliteEventStore sqlite ? sqlite.CheckIntegrity() : null;
+        }
+        catch (ConversationStoreException e)
+        {
+            problem = e.Message;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem = "cannot open the conversation store: " + e.Message.ReplaceLineEndings(" ");
+        }
+        if (problem is not null)
+        {
+            readiness.MarkStoreFailed(problem);
+            logger.LogCritical("Not ready: {Problem}", problem);
+        }
+        _done.SetResult(problem);
+    }
+}
