@@ -15,7 +15,7 @@ namespace Kefu.Cli.Commands;
 internal static class CrossWozCommand
 {
     internal sealed record Settings(string Train, string Test, DialogueRange TrainDialogues, DialogueRange TestDialogues,
-        string Role, string Pipeline, string? Config, bool Json);
+        string Role, string Pipeline, string? Config, bool Json, string? Predictions = null);
 
     public static Command Create()
     {
@@ -28,15 +28,17 @@ internal static class CrossWozCommand
         var pipeline = new Option<string>("--pipeline") { Description = $"NLU pipeline: {string.Join(", ", NluPipelines.Names)}", DefaultValueFactory = _ => NluPipelines.Default };
         var config = new Option<string?>("--config") { Description = "A config.yml whose pipeline is benchmarked (e.g. a DIETClassifier with options); overrides --pipeline" };
         var json = new Option<bool>("--json") { Description = "Print the figures as one line of JSON" };
+        var predictions = new Option<string?>("--predictions") { Description = "Write each test message's gold and predicted acts to this file (JSON lines)" };
         var command = new Command("crosswoz", "Train on CrossWOZ dialogues, test on others: precision, recall and F1 of (intent, domain, slot, value) dialog acts");
-        foreach (var o in new Option[] { train, test, trainDialogues, testDialogues, role, pipeline, config, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { train, test, trainDialogues, testDialogues, role, pipeline, config, json, predictions }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             try
             {
                 var settings = new Settings(parse.GetValue(train)!, parse.GetValue(test)!,
                     DialogueRange.Parse(parse.GetValue(trainDialogues)!), DialogueRange.Parse(parse.GetValue(testDialogues)!),
-                    parse.GetValue(role)!, parse.GetValue(pipeline)!, parse.GetValue(config), parse.GetValue(json));
+                    parse.GetValue(role)!, parse.GetValue(pipeline)!, parse.GetValue(config), parse.GetValue(json),
+                    parse.GetValue(predictions));
                 return Run(settings, Console.Out, Console.Error);
             }
             catch (ProjectException e)
@@ -65,7 +67,8 @@ internal static class CrossWozCommand
         var testTurns = CrossWozReader.Turns(s.TestDialogues.Of(testFile), s.Role);
         log.WriteLine($"[kefu] training on dialogues {s.TrainDialogues} of {s.Train}, testing on dialogues {s.TestDialogues} of {s.Test} " +
             $"({s.Role} messages: {trainTurns.Count} and {testTurns.Count})");
-        var (result, _) = CrossWozBenchmark.Run(trainTurns, testTurns, trainer, progress);
+        var (result, turns) = CrossWozBenchmark.Run(trainTurns, testTurns, trainer, progress);
+        if (s.Predictions is { } path) WritePredictions(turns, path);
         if (s.Json) WriteJson(result, output);
         else WriteTable(result, output);
         return 0;
@@ -105,6 +108,37 @@ internal static class CrossWozCommand
         }
         // one line: scripts take the last line of stdout (bench/nlu/crosswoz.sh)
         output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    /// <summary>One line a test message: {"text", "intent" (predicted), "gold": [[i, d, s, v]...], "predicted": [...]}.</summary>
+    static void WritePredictions(IReadOnlyList<CrossWozBenchmark.TurnResult> turns, string path)
+    {
+        using var file = File.Create(path);
+        foreach (var t in turns)
+        {
+            using (var w = new Utf8JsonWriter(file, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                w.WriteStartObject();
+                w.WriteString("text", t.Turn.Text);
+                w.WriteString("intent", t.PredictedIntent);
+                WriteActs(w, "gold", t.Turn.Acts);
+                WriteActs(w, "predicted", t.Predicted);
+                w.WriteEndObject();
+            }
+            file.WriteByte((byte)'\n');
+        }
+
+        static void WriteActs(Utf8JsonWriter w, string name, IReadOnlyList<DialogAct> acts)
+        {
+            w.WriteStartArray(name);
+            foreach (var a in acts)
+            {
+                w.WriteStartArray();
+                foreach (var field in new[] { a.Intent, a.Domain, a.Slot, a.Value }) w.WriteStringValue(field);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+        }
     }
 
     static void WriteTable(CrossWozBenchResult r, TextWriter output)

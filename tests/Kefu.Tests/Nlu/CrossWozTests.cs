@@ -188,7 +188,7 @@ public sealed class CrossWozTests : IDisposable
             """);
         var output = new StringWriter();
         var settings = new CrossWozCommand.Settings(data, data, DialogueRange.Parse("0:25"), DialogueRange.Parse("25:30"),
-            "usr", NluPipelines.Default, config, Json: true);
+            "usr", NluPipelines.Default, config, Json: true, Predictions: Path.Combine(folder, "predictions.jsonl"));
         Assert.Equal(0, CrossWozCommand.Run(settings, output, TextWriter.Null));
 
         using var json = JsonDocument.Parse(output.ToString());
@@ -199,6 +199,11 @@ public sealed class CrossWozTests : IDisposable
         Assert.True(root.GetProperty("test_seconds").GetDouble() >= 0);
         Assert.InRange(root.GetProperty("n_train").GetInt32(), 100, 400);  // 25 dialogues of about 8.5 user messages
         Assert.InRange(root.GetProperty("n_test").GetInt32(), 10, 100);
+        var lines = File.ReadAllLines(settings.Predictions!);
+        Assert.Equal(root.GetProperty("n_test").GetInt32(), lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        Assert.NotEmpty(first.RootElement.GetProperty("gold").EnumerateArray());
+        Assert.Equal(4, first.RootElement.GetProperty("gold")[0].GetArrayLength());
 
         var overlapping = settings with { TestDialogues = DialogueRange.Parse("20:30") };
         Assert.Throws<ArgumentException>(() => CrossWozCommand.Run(overlapping, TextWriter.Null, TextWriter.Null));
