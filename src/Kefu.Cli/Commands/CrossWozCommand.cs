@@ -15,7 +15,8 @@ namespace Kefu.Cli.Commands;
 internal static class CrossWozCommand
 {
     internal sealed record Settings(string Train, string Test, DialogueRange TrainDialogues, DialogueRange TestDialogues,
-        string Role, string Pipeline, string? Config, bool Json, string? Predictions = null);
+        string Role, string Pipeline, string? Config, bool Json, string? Predictions = null,
+        double? PartThreshold = null);
 
     public static Command Create()
     {
@@ -28,9 +29,10 @@ internal static class CrossWozCommand
         var pipeline = new Option<string>("--pipeline") { Description = $"NLU pipeline: {string.Join(", ", NluPipelines.Names)}", DefaultValueFactory = _ => NluPipelines.Default };
         var config = new Option<string?>("--config") { Description = "A config.yml whose pipeline is benchmarked (e.g. a DIETClassifier with options); overrides --pipeline" };
         var json = new Option<bool>("--json") { Description = "Print the figures as one line of JSON" };
+        var partThreshold = new Option<double?>("--part-threshold") { Description = "Read the label parts whose marginal probability (summed over the labels holding them) reaches this, instead of the top label's parts" };
         var predictions = new Option<string?>("--predictions") { Description = "Write each test message's gold and predicted acts to this file (JSON lines)" };
         var command = new Command("crosswoz", "Train on CrossWOZ dialogues, test on others: precision, recall and F1 of (intent, domain, slot, value) dialog acts");
-        foreach (var o in new Option[] { train, test, trainDialogues, testDialogues, role, pipeline, config, json, predictions }) command.Options.Add(o);
+        foreach (var o in new Option[] { train, test, trainDialogues, testDialogues, role, pipeline, config, json, partThreshold, predictions }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             try
@@ -38,7 +40,7 @@ internal static class CrossWozCommand
                 var settings = new Settings(parse.GetValue(train)!, parse.GetValue(test)!,
                     DialogueRange.Parse(parse.GetValue(trainDialogues)!), DialogueRange.Parse(parse.GetValue(testDialogues)!),
                     parse.GetValue(role)!, parse.GetValue(pipeline)!, parse.GetValue(config), parse.GetValue(json),
-                    parse.GetValue(predictions));
+                    parse.GetValue(predictions), parse.GetValue(partThreshold));
                 return Run(settings, Console.Out, Console.Error);
             }
             catch (ProjectException e)
@@ -57,6 +59,8 @@ internal static class CrossWozCommand
 
     internal static int Run(Settings s, TextWriter output, TextWriter log)
     {
+        if (s.PartThreshold is { } threshold && threshold is not (> 0 and <= 1))
+            throw new ArgumentException($"--part-threshold must be in (0, 1], got {threshold}");
         var progress = new SynchronousProgress(log);
         var trainer = TrainerFor(s, progress, log);
         var trainFile = CrossWozReader.Load(s.Train);
@@ -67,9 +71,9 @@ internal static class CrossWozCommand
         var testTurns = CrossWozReader.Turns(s.TestDialogues.Of(testFile), s.Role);
         log.WriteLine($"[kefu] training on dialogues {s.TrainDialogues} of {s.Train}, testing on dialogues {s.TestDialogues} of {s.Test} " +
             $"({s.Role} messages: {trainTurns.Count} and {testTurns.Count})");
-        var (result, turns) = CrossWozBenchmark.Run(trainTurns, testTurns, trainer, progress);
+        var (result, turns) = CrossWozBenchmark.Run(trainTurns, testTurns, trainer, progress, s.PartThreshold);
         if (s.Predictions is { } path) WritePredictions(turns, path);
-        if (s.Json) WriteJson(result, output);
+        if (s.Json) WriteJson(result, s.PartThreshold, output);
         else WriteTable(result, output);
         return 0;
     }
@@ -86,7 +90,7 @@ internal static class CrossWozCommand
         return ProjectTrainer.NluTrainerFor(projectConfig, ProjectTrainer.NluConfigFor(projectConfig), progress);
     }
 
-    static void WriteJson(CrossWozBenchResult r, TextWriter output)
+    static void WriteJson(CrossWozBenchResult r, double? partThreshold, TextWriter output)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -104,13 +108,14 @@ internal static class CrossWozCommand
             w.WriteNumber("n_test", r.NTest);
             w.WriteNumber("n_labels", r.Labels);
             w.WriteNumber("n_entity_types", r.EntityTypes);
+            if (partThreshold is { } threshold) w.WriteNumber("part_threshold", threshold);
             w.WriteEndObject();
         }
         // one line: scripts take the last line of stdout (bench/nlu/crosswoz.sh)
         output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
-    /// <summary>One line a test message: {"text", "intent" (predicted), "gold": [[i, d, s, v]...], "predicted": [...]}.</summary>
+    /// <summary>One line a test message: {"text", "intent" (read), "ranking": [[label, probability]...], "gold": [[i, d, s, v]...], "predicted": [...]}.</summary>
     static void WritePredictions(IReadOnlyList<CrossWozBenchmark.TurnResult> turns, string path)
     {
         using var file = File.Create(path);
@@ -121,6 +126,15 @@ internal static class CrossWozCommand
                 w.WriteStartObject();
                 w.WriteString("text", t.Turn.Text);
                 w.WriteString("intent", t.PredictedIntent);
+                w.WriteStartArray("ranking");
+                foreach (var r in t.Ranking)
+                {
+                    w.WriteStartArray();
+                    w.WriteStringValue(r.Name);
+                    w.WriteNumberValue(Math.Round(r.Confidence, 5));
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
                 WriteActs(w, "gold", t.Turn.Acts);
                 WriteActs(w, "predicted", t.Predicted);
                 w.WriteEndObject();

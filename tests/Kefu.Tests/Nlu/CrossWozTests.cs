@@ -75,6 +75,16 @@ public sealed class CrossWozTests : IDisposable
     }
 
     [Fact]
+    public void Parts_are_read_by_their_marginal_probability_when_asked()
+    {
+        string[] labels = ["Request-餐馆-地址-", "Request-餐馆-地址-+Request-餐馆-评分-", "Request-餐馆-评分-", CrossWozCodec.NoActs];
+        float[] probabilities = [0.4f, 0.15f, 0.4f, 0.05f];   // 地址 0.55, 评分 0.55: a pair seen less often than either part
+        Assert.Equal("Request-餐馆-地址-+Request-餐馆-评分-", CrossWozCodec.PartsAbove(labels, probabilities, 0.5));
+        Assert.Equal(CrossWozCodec.NoActs, CrossWozCodec.PartsAbove(labels, probabilities, 0.6));
+        Assert.Equal("Request-餐馆-地址-", CrossWozCodec.PartsAbove(labels, [0.7f, 0.1f, 0.15f, 0.05f], 0.5));
+    }
+
+    [Fact]
     public void A_plus_inside_an_act_is_refused()
     {
         var turn = new CrossWozTurn("usr", "a+b", [Act("Inform", "餐馆", "推荐菜", "a+b")]);

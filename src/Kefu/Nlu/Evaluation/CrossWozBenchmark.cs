@@ -46,13 +46,19 @@ public sealed record CrossWozBenchResult(
 
 public static class CrossWozBenchmark
 {
-    /// <summary>One test turn: its gold acts and the acts read back from the model's top intent and entities.</summary>
-    public sealed record TurnResult(CrossWozTurn Turn, string PredictedIntent, IReadOnlyList<DialogAct> Predicted);
+    /// <summary>
+    /// One test turn: its gold acts, the intent read (the top label or <see cref="CrossWozCodec.PartsAbove"/>), the acts read
+    /// back from it and the entities, and the model's ten most probable labels.
+    /// </summary>
+    public sealed record TurnResult(CrossWozTurn Turn, string PredictedIntent, IReadOnlyList<DialogAct> Predicted,
+        IReadOnlyList<IntentPrediction> Ranking);
 
     /// <summary>Converts the turns (<see cref="CrossWozCodec"/>), trains, predicts each test turn and scores the acts.</summary>
-    /// <param name="trainer">The NLU training (a pipeline or a config.yml's); its top intent is taken with no fallback.</param>
+    /// <param name="trainer">The NLU training (a pipeline or a config.yml's); its intent probabilities are read with no fallback.</param>
+    /// <param name="partThreshold">Null: the top label's parts; a number: the parts whose marginal probability reaches it.</param>
     public static (CrossWozBenchResult Result, IReadOnlyList<TurnResult> Turns) Run(IReadOnlyList<CrossWozTurn> train,
-        IReadOnlyList<CrossWozTurn> test, Func<NluTrainingData, NluModel> trainer, IProgress<string>? progress = null)
+        IReadOnlyList<CrossWozTurn> test, Func<NluTrainingData, NluModel> trainer, IProgress<string>? progress = null,
+        double? partThreshold = null)
     {
         if (train.Count == 0) throw new ArgumentException("no training turns");
         var codec = new CrossWozCodec();
@@ -68,12 +74,16 @@ public static class CrossWozBenchmark
 
         clock.Restart();
         var turns = new List<TurnResult>(test.Count);
+        var names = model.Intents.Labels;
+        var probabilities = new float[names.Count];
         foreach (var turn in test)
         {
-            var (label, _) = model.PredictIntent(turn.Text);
-            string intent = model.Intents.Labels[label];
+            model.Intents.Probabilities(turn.Text, probabilities);
+            var ranking = Enumerable.Range(0, names.Count).OrderByDescending(k => probabilities[k]).Take(10)
+                .Select(k => new IntentPrediction(names[k], probabilities[k])).ToList();
+            string intent = partThreshold is { } threshold ? CrossWozCodec.PartsAbove(names, probabilities, threshold) : ranking[0].Name;
             var entities = model.Entities?.Extract(turn.Text) ?? [];
-            turns.Add(new TurnResult(turn, intent, codec.ToActs(intent, entities, turn.Text)));
+            turns.Add(new TurnResult(turn, intent, codec.ToActs(intent, entities, turn.Text), ranking));
         }
         double testSeconds = clock.Elapsed.TotalSeconds;
 

@@ -75,6 +75,25 @@ public sealed class CrossWozCodec
         return acts;
     }
 
+    /// <summary>
+    /// The label whose parts each have a marginal probability — the sum of the probabilities of the labels that hold it — of
+    /// at least <paramref name="threshold"/> (<see cref="NoActs"/> when none has). Unlike the top label it can be a
+    /// combination never seen in training: [a: 0.4, a+b: 0.35, b: 0.25] gives a 0.75 and b 0.6, so "a+b" at 0.5.
+    /// </summary>
+    /// <param name="probabilities">[K] over <paramref name="labels"/>.</param>
+    public static string PartsAbove(IReadOnlyList<string> labels, ReadOnlySpan<float> probabilities, double threshold)
+    {
+        var marginals = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (int k = 0; k < labels.Count; k++)
+        {
+            if (labels[k] == NoActs) continue;
+            foreach (var part in labels[k].Split(PartSeparator))
+                marginals[part] = marginals.GetValueOrDefault(part) + probabilities[k];
+        }
+        var kept = marginals.Where(p => p.Value >= threshold).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        return kept.Count == 0 ? NoActs : string.Join(PartSeparator, kept);
+    }
+
     /// <summary>Two acts must not share a name, nor a name hold the part separator.</summary>
     static string Register<T>(Dictionary<string, T> names, string name, T value)
     {
