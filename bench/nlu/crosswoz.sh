@@ -4,10 +4,12 @@
 # chosen on a validation split of the training dialogues only (train 0-339, validate 340-399), never on 400-499.
 #   val  NAME...   each NAME on the validation split
 #   test NAME...   each NAME on the test split
-#   tune           the DIET variants in TUNE below on the validation split
+#   tune [NAME...] the DIET variants in TUNE below (or those named) on the validation split
 # NAME: linear (Kefu's linear NLU, --pipeline default) or a config in bench/nlu/configs/ (e.g. crosswoz-diet for
 # bench/nlu/configs/crosswoz-diet.yml). Usage: bench/nlu/crosswoz.sh val linear crosswoz-diet
-# Raw output in bench/out/nlu-crosswoz/: SPLIT.NAME.json (the figures, last line), .err (progress), .time (wall, cpu).
+# EXTRA_ARGS: more options for every run (e.g. "--part-threshold 0.4").
+# Raw output in bench/out/nlu-crosswoz/: SPLIT.NAME.json (the figures, last line), .err (progress), .time (wall, cpu),
+# .predictions.jsonl (each test message's gold and predicted acts).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,7 +31,8 @@ run() {   # SPLIT NAME [CONFIG]
   echo "[$split.$name] start $(stamp)"
   /usr/bin/time -f '{"wall_s": %e, "cpu_s": %U, "sys_s": %S, "max_rss_kb": %M}' -o "$out/$split.$name.time" \
     dotnet src/Kefu.Cli/bin/Release/net10.0/Kefu.Cli.dll bench crosswoz --train "$data" --test "$data" "${ranges[@]}" \
-    "${pipeline[@]}" --json > "$out/$split.$name.json" 2> "$out/$split.$name.err"
+    "${pipeline[@]}" ${EXTRA_ARGS:-} --json --predictions "$out/$split.$name.predictions.jsonl" \
+    > "$out/$split.$name.json" 2> "$out/$split.$name.err"
   echo "[$split.$name] end $(stamp): $(tail -n 1 "$out/$split.$name.json") $(cat "$out/$split.$name.time")"
 }
 
@@ -37,6 +40,13 @@ run() {   # SPLIT NAME [CONFIG]
 TUNE=(
   "sim-e40|{epochs: 40, intent_head: similarity}"
   "softmax-e40|{epochs: 40, intent_head: softmax}"
+  "sim-e40-emb64|{epochs: 40, intent_head: similarity, embedding_dimension: 64}"
+  "softmax-e40-drop1|{epochs: 40, intent_head: softmax, drop_rate: 0.1}"
+  "softmax-e40-ent2|{epochs: 40, intent_head: softmax, entity_loss_weight: 2}"
+  "softmax-e40-h256|{epochs: 40, intent_head: softmax, transformer_size: 256, number_of_attention_heads: 4}"
+  "softmax-e80|{epochs: 80, intent_head: softmax}"
+  "softmax-e40-h256-lr5|{epochs: 40, intent_head: softmax, transformer_size: 256, learning_rate: 0.0005}"
+  "softmax-e40-drop3|{epochs: 40, intent_head: softmax, drop_rate: 0.3}"
 )
 
 what=${1:-}
@@ -46,6 +56,7 @@ case $what in
   tune)
     for variant in "${TUNE[@]}"; do
       name=${variant%%|*} options=${variant#*|}
+      [ $# -eq 0 ] || [[ " $* " == *" $name "* ]] || continue
       config="$out/tune.$name.yml"
       printf 'language: zh\npipeline:\n  - name: DIETClassifier\n' > "$config"
       echo "$options" | tr -d '{}' | tr ',' '\n' | sed 's/^ */    /' >> "$config"

@@ -79,6 +79,9 @@ public static class CrossWozBenchmark
         foreach (var turn in test)
         {
             model.Intents.Probabilities(turn.Text, probabilities);
+            if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(probabilities)))
+                throw new InvalidDataException($"the model's intent probabilities for \"{turn.Text}\" are not finite: training diverged " +
+                    "(see the loss in its progress; a lower learning rate may help)");
             var ranking = Enumerable.Range(0, names.Count).OrderByDescending(k => probabilities[k]).Take(10)
                 .Select(k => new IntentPrediction(names[k], probabilities[k])).ToList();
             string intent = partThreshold is { } threshold ? CrossWozCodec.PartsAbove(names, probabilities, threshold) : ranking[0].Name;
