@@ -15,6 +15,7 @@ internal static class BenchCommands
     {
         var command = new Command("bench", "Benchmarks of Kefu's own components");
         command.Subcommands.Add(CreateNumerics());
+        command.Subcommands.Add(CrossWozCommand.Create());
         return command;
     }
 
