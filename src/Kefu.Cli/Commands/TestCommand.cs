@@ -4,16 +4,27 @@ using Kefu.Dialogue.Testing;
 
 namespace Kefu.Cli.Commands;
 
-/// <summary>`kefu test [--project DIR] [--out DIR] [--json]`: story tests from DIR/tests, scored as Rasa scores them.</summary>
+/// <summary>
+/// `kefu test [--project DIR] [--out DIR] [--json]`: story tests from DIR/tests, scored as Rasa scores them; `kefu test core`
+/// is the same, named; `kefu test nlu` evaluates the NLU (<see cref="TestNluCommand"/>).
+/// </summary>
 internal static class TestCommand
 {
     public static Command Create()
     {
+        var command = CreateStories("test", "Run the project's test stories (tests/test_*.yml) against the trained bot; see also `test core` and `test nlu`");
+        command.Subcommands.Add(CreateStories("core", "Run the project's test stories (tests/test_*.yml) against the trained bot"));
+        command.Subcommands.Add(TestNluCommand.Create());
+        return command;
+    }
+
+    static Command CreateStories(string name, string description)
+    {
         var project = CommonOptions.Project();
         var model = CommonOptions.Model();
-        var outDir = new Option<string?>("--out") { Description = "Write results.json and failed_stories.md here" };
+        var outDir = new Option<string?>("--out") { Description = "Write results.json, failed_stories.md, failed_test_stories.yml and story_report.json here" };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
-        var command = new Command("test", "Run the project's test stories (tests/test_*.yml) against the trained bot") { project, model, outDir, json };
+        var command = new Command(name, description) { project, model, outDir, json };
         command.SetAction(parse => CliErrors.Guard(() => Run(parse.GetValue(project)!, parse.GetValue(model), parse.GetValue(outDir), parse.GetValue(json))));
         return command;
     }
@@ -61,5 +72,6 @@ internal static class TestCommand
         }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         File.WriteAllLines(Path.Combine(outDir, "failed_stories.md"),
             report.Stories.Where(s => !s.Passed).Select(s => $"- **{s.Story}** ({s.Location}): {s.FirstFailure}"));
+        StoryReportFiles.Write(outDir, report);
     }
 }

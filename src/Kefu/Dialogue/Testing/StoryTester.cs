@@ -8,12 +8,25 @@ using Kefu.Projects;
 
 namespace Kefu.Dialogue.Testing;
 
-/// <summary>One test story's outcome; FirstFailure says where and what went wrong first.</summary>
+/// <summary>
+/// One test story's outcome; FirstFailure says where and what went wrong first. Lines are the story as tested, one per
+/// step, with the action_listen steps the story leaves implicit, and what was predicted where it differs.
+/// </summary>
 public sealed record StoryResult(string Story, SourceLocation Location, int Actions, int ActionsCorrect,
     int UserTurns, int IntentsCorrect, string? FirstFailure)
 {
     public bool Passed => FirstFailure is null;
+    public IReadOnlyList<TestedStep> Lines { get; init; } = [];
 }
+
+/// <summary>
+/// A step as tested: an action (Step null for an implicit action_listen) with the predicted action, a user turn with
+/// the predicted intent and entities when they differ (Predicted null: right), or another step that was replayed.
+/// </summary>
+public abstract record TestedStep(StoryStep? Step);
+public sealed record TestedAction(StoryStep? Step, string Expected, string Predicted) : TestedStep(Step);
+public sealed record TestedUserTurn(UserStep User, string? PredictedIntent, IReadOnlyList<EntitySpan>? PredictedEntities) : TestedStep(User);
+public sealed record ReplayedStep(StoryStep Step) : TestedStep(Step);
 
 public sealed record StoryTestReport(IReadOnlyList<StoryResult> Stories)
 {
@@ -42,8 +55,9 @@ public static class StoryTester
         var tracker = Tracker.Create(story.Name, InitialSlots.Of(domain), [new ActionExecuted(ActionNames.Listen)]);
         int actions = 0, actionsCorrect = 0, turns = 0, intentsCorrect = 0;
         string? failure = null;
+        var lines = new List<TestedStep>();
 
-        void Expect(string expected, SourceLocation where)
+        void Expect(string expected, SourceLocation where, StoryStep? step)
         {
             var predicted = policies.Predict(tracker, domain);
             if (predicted.Action != expected && predicted.Action == tracker.State.ActiveLoop)
@@ -54,6 +68,7 @@ public static class StoryTester
             actions++;
             if (predicted.Action == expected) actionsCorrect++;
             else failure ??= $"{where}: expected action {expected}, predicted {predicted.Action} ({predicted.Policy})";
+            lines.Add(new TestedAction(step, expected, predicted.Action));
             tracker = tracker.AppendAll(predicted.Action == expected ? predicted.Events ?? [] : []);
             tracker = tracker.Append(new ActionExecuted(expected, predicted.Policy, predicted.Confidence));
         }
@@ -64,7 +79,9 @@ public static class StoryTester
             switch (step)
             {
                 case UserStep u:
-                    if (tracker.State.LatestAction != ActionNames.Listen) Expect(ActionNames.Listen, u.Location);
+                    if (tracker.State.LatestAction != ActionNames.Listen) Expect(ActionNames.Listen, u.Location, null);
+                    string? wrongIntent = null;
+                    IReadOnlyList<EntitySpan>? wrongEntities = null;
                     if (u.Text is { Length: > 0 } text && u.Intent is not null && nlu is not null)
                     {
                         turns++;
@@ -72,24 +89,34 @@ public static class StoryTester
                         // A story may name a full retrieval intent (faq/ask_price): then that is what must be found.
                         var found = u.Intent.Contains('/') && parsed.Retrieval is { } r ? r : parsed.Intent;
                         if (found.Name == u.Intent) intentsCorrect++;
-                        else failure ??= $"{u.Location}: expected intent {u.Intent} for \"{text.Trim()}\", predicted {found.Name} ({found.Confidence:0.00})";
+                        else
+                        {
+                            wrongIntent = found.Name;
+                            failure ??= $"{u.Location}: expected intent {u.Intent} for \"{text.Trim()}\", predicted {found.Name} ({found.Confidence:0.00})";
+                        }
                         // Rasa's _collect_user_uttered_predictions: the entities found must be the annotated ones, with the
                         // same span, type and value (after synonyms: annotate `[太小了]{"entity": "reason", "value": "尺码不合适"}`).
                         // Duckling's are left out, as Rasa's remove_pretrained_extractors leaves them out.
-                        if (Entities(text, parsed.Entities.Where(e => e.Extractor is null)) is var got && Entities(text, u.Annotations) is var want && got != want)
+                        var trained = parsed.Entities.Where(e => e.Extractor is null).ToList();
+                        if (Entities(text, trained) is var got && Entities(text, u.Annotations) is var want && got != want)
+                        {
+                            wrongEntities = trained;
                             failure ??= $"{u.Location}: expected entities [{want}] for \"{text.Trim()}\", found [{got}]";
+                        }
                     }
+                    lines.Add(new TestedUserTurn(u, wrongIntent ?? (wrongEntities is null ? null : u.Intent), wrongEntities));
                     tracker = StoryUnfolder.Hear(tracker, u, domain);
                     break;
                 case ActionStep a:
-                    Expect(a.Action, a.Location);
+                    Expect(a.Action, a.Location, a);
                     break;
                 default:
+                    lines.Add(new ReplayedStep(step));
                     tracker = StoryUnfolder.ApplyStateStep(tracker, step);
                     break;
             }
         }
-        return new StoryResult(story.Name, story.Location, actions, actionsCorrect, turns, intentsCorrect, failure);
+        return new StoryResult(story.Name, story.Location, actions, actionsCorrect, turns, intentsCorrect, failure) { Lines = lines };
     }
 
     /// <summary>The entities as compared: surface, start, type and value, in text order.</summary>

@@ -30,6 +30,7 @@ public static class NluCrossValidation
         var labelIndex = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
         var texts = data.Examples.Select(e => e.Text).ToArray();
         var y = data.Examples.Select(e => labelIndex[e.Intent]).ToArray();
+        CheckFolds(data.Examples, folds);
         var fold = NluTrainer.StratifiedFolds(y, labels.Length, folds, config.Seed);
         var scores = new float[y.Length][];
         var patterns = EntityPatterns.Of(data);
@@ -75,6 +76,46 @@ public static class NluCrossValidation
             }
         }
         return new CrossValidationResult(accuracy, curve, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Held-out evaluation with any trainer (a config.yml's pipeline): each of <paramref name="folds"/> stratified folds is
+    /// predicted by a model trained on the others. Returns each example's fold [N] and the fold models' results.
+    /// </summary>
+    public static (int[] Fold, IReadOnlyList<NluEvaluation> PerFold) HeldOut(NluTrainingData data, int folds, int seed,
+        Func<NluTrainingData, NluModel> trainer, IProgress<string>? progress = null)
+    {
+        CheckFolds(data.Examples, folds);
+        var labels = data.Examples.Select(e => e.Intent).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var labelIndex = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
+        var fold = NluTrainer.StratifiedFolds(data.Examples.Select(e => labelIndex[e.Intent]).ToArray(), labels.Length, folds, seed);
+        var perFold = new List<NluEvaluation>();
+        for (int f = 0; f < folds; f++)
+        {
+            var train = data with { Examples = data.Examples.Where((_, i) => fold[i] != f).ToList() };
+            var test = data.Examples.Where((_, i) => fold[i] == f).ToList();
+            progress?.Report($"fold {f + 1}/{folds}: training on {train.Examples.Count} examples, testing on {test.Count}");
+            perFold.Add(NluTestRun.Evaluate(trainer(train), test));
+        }
+        return (fold, perFold);
+    }
+
+    /// <summary>
+    /// Every intent needs an example in each fold to be tested, and examples outside it to be learnt: a fold count above
+    /// the smallest intent's example count is refused, naming the intents (sklearn's StratifiedKFold only warns).
+    /// </summary>
+    public static void CheckFolds(IReadOnlyList<NluExample> examples, int folds)
+    {
+        if (folds < 2) throw new ArgumentException($"--folds {folds}: cross-validation needs at least 2 folds");
+        if (examples.Count == 0) throw new ArgumentException("no examples to cross-validate");
+        var small = examples.GroupBy(e => e.Intent).Where(g => g.Count() < folds)
+            .OrderBy(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        if (small.Count == 0) return;
+        string names = string.Join(", ", small.Take(5).Select(g => $"{g.Key} ({g.Count()})")) + (small.Count > 5 ? $" and {small.Count - 5} more" : "");
+        int fewest = small.Min(g => g.Count());
+        string advice = fewest >= 2 ? $"use --folds {fewest} or fewer, or add examples to these intents" : "add examples to these intents (at least 2 each)";
+        throw new ArgumentException($"--folds {folds} is more than the smallest intent's example count: {names}. " +
+            $"Each fold must hold out at least one example of every intent: {advice}.");
     }
 
     static int ArgMax(float[] s)
