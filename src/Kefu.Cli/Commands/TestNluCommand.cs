@@ -19,7 +19,7 @@ namespace Kefu.Cli.Commands;
 internal static class TestNluCommand
 {
     sealed record Options(string? Project, string? Model, string? Nlu, string? Train, bool CrossValidation, int Folds,
-        IReadOnlyList<string> Configs, IReadOnlyList<int> Percentages, int Runs, string Out, bool Json);
+        IReadOnlyList<string> Configs, IReadOnlyList<int> Percentages, int Runs, string Out, bool Json, TextWriter Stdout, TextWriter Stderr);
 
     public static Command Create()
     {
@@ -47,27 +47,35 @@ internal static class TestNluCommand
         {
             project, model, nlu, train, crossValidation, folds, configs, percentages, runs, outDir, json,
         };
-        command.SetAction(parse => CliErrors.Guard(() =>
+        command.SetAction(parse =>
         {
+            var error = parse.InvocationConfiguration.Error;
             var options = new Options(parse.GetValue(project), parse.GetValue(model), parse.GetValue(nlu), parse.GetValue(train),
                 parse.GetValue(crossValidation), parse.GetValue(folds), parse.GetValue(configs) ?? [], parse.GetValue(percentages) ?? [],
-                parse.GetValue(runs), parse.GetValue(outDir)!, parse.GetValue(json));
+                parse.GetValue(runs), parse.GetValue(outDir)!, parse.GetValue(json), parse.InvocationConfiguration.Output, error);
             try
             {
                 return Run(options);
             }
-            catch (Exception e) when (e is NluDataException or ArgumentException)
+            catch (ProjectException e)
             {
-                Console.Error.WriteLine($"kefu test nlu: {e.Message}");
+                foreach (var d in e.Diagnostics) error.WriteLine(d);
+                error.WriteLine($"{e.Diagnostics.Count(d => d.Severity == Severity.Error)} error(s); nothing was evaluated.");
                 return 1;
             }
-        }));
+            catch (Exception e) when (e is NluDataException or ArgumentException or IOException or UnauthorizedAccessException
+                or InvalidDataException or ModelArchiveException)
+            {
+                error.WriteLine($"kefu test nlu: {e.Message}");
+                return 1;
+            }
+        });
         return command;
     }
 
     static int Run(Options o)
     {
-        var progress = new SynchronousProgress(Console.Error);
+        var progress = new SynchronousProgress(o.Stderr);
         var clock = Stopwatch.StartNew();
         if (o.Configs.Count >= 2) return Compare(o, progress, clock);
         if (o.CrossValidation) return CrossValidate(o, progress, clock);
@@ -94,7 +102,7 @@ internal static class TestNluCommand
                 model = ModelArchive.Load(o.Model).Nlu;
             else
             {
-                var bot = BotLoader.LoadOrTrain(projectDir!, o.Model, Console.Error);
+                var bot = BotLoader.LoadOrTrain(projectDir!, o.Model, o.Stderr);
                 model = bot.Nlu;
                 if (o.Nlu is null)
                 {
@@ -102,7 +110,7 @@ internal static class TestNluCommand
                     string warning = $"No --nlu given: evaluating on the project's own training data ({Path.Combine(projectDir!, "data")}, " +
                         $"{test.Count} examples), as `rasa test nlu` does. These scores say how well the model fits its data, not how it " +
                         "generalizes: give held-out data with --nlu, or use --cross-validation.";
-                    Console.Error.WriteLine($"kefu test nlu: {warning}");
+                    o.Stderr.WriteLine($"kefu test nlu: {warning}");
                     notes.Add($"Model: {bot.ModelPath}.");
                     notes.Add(warning);
                     return Finish(o, NluTestRun.Evaluate(model, test), notes, null, clock);
@@ -149,7 +157,7 @@ internal static class TestNluCommand
         File.WriteAllText(Path.Combine(o.Out, "report.html"), ReportHtml.Render(page));
         if (o.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
+            o.Stdout.WriteLine(JsonSerializer.Serialize(new
             {
                 percentages = comparison.Percentages,
                 training_examples = comparison.Percentages.Select((_, p) => comparison.TrainingExamples.Average(r => r[p])),
@@ -160,13 +168,13 @@ internal static class TestNluCommand
             }));
             return 0;
         }
-        Console.WriteLine($"{"config",-24} " + string.Join(" ", comparison.Percentages.Select(p => $"{p + "% out",12}")));
+        o.Stdout.WriteLine($"{"config",-24} " + string.Join(" ", comparison.Percentages.Select(p => $"{p + "% out",12}")));
         for (int k = 0; k < comparison.Configs.Count; k++)
         {
             var (mean, std) = NluComparison.MeanStd(comparison.F1[k]);
-            Console.WriteLine($"{comparison.Configs[k],-24} " + string.Join(" ", mean.Select((m, p) => $"{m.ToString("F3", CultureInfo.InvariantCulture) + "±" + std[p].ToString("F3", CultureInfo.InvariantCulture),12}")));
+            o.Stdout.WriteLine($"{comparison.Configs[k],-24} " + string.Join(" ", mean.Select((m, p) => $"{m.ToString("F3", CultureInfo.InvariantCulture) + "±" + std[p].ToString("F3", CultureInfo.InvariantCulture),12}")));
         }
-        Console.WriteLine($"weighted F1 of intents; written to {Path.Combine(o.Out, "report.html")}, results.json and nlu_model_comparison.json");
+        o.Stdout.WriteLine($"weighted F1 of intents; written to {Path.Combine(o.Out, "report.html")}, results.json and nlu_model_comparison.json");
         return 0;
     }
 
@@ -180,7 +188,7 @@ internal static class TestNluCommand
         var c = report.Intents;
         if (o.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
+            o.Stdout.WriteLine(JsonSerializer.Serialize(new
             {
                 intent_accuracy = Math.Round(c.ExampleAccuracy, 4),
                 macro_f1 = Math.Round(c.MacroAvg.F1, 4),
@@ -193,24 +201,24 @@ internal static class TestNluCommand
             }, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             return 0;
         }
-        foreach (var note in notes) Console.WriteLine(note);
-        Console.WriteLine($"intent accuracy {F(c.ExampleAccuracy)}, macro F1 {F(c.MacroAvg.F1)}, weighted F1 {F(c.WeightedAvg.F1)} on {c.Count} examples; {report.Errors.Count} errors");
+        foreach (var note in notes) o.Stdout.WriteLine(note);
+        o.Stdout.WriteLine($"intent accuracy {F(c.ExampleAccuracy)}, macro F1 {F(c.MacroAvg.F1)}, weighted F1 {F(c.WeightedAvg.F1)} on {c.Count} examples; {report.Errors.Count} errors");
         if (folds is not null)
-            Console.WriteLine($"per fold: accuracy {string.Join(" ", folds.Select(f => F(f.Item1)))}");
+            o.Stdout.WriteLine($"per fold: accuracy {string.Join(" ", folds.Select(f => F(f.Item1)))}");
         var worst = c.Labels.Where(l => c.PerLabel[l].Support > 0).OrderBy(l => c.PerLabel[l].F1).Take(10).ToList();
         if (worst.Count > 0 && c.PerLabel[worst[0]].F1 < 1)
         {
-            Console.WriteLine("lowest F1:");
+            o.Stdout.WriteLine("lowest F1:");
             foreach (var l in worst.Where(l => c.PerLabel[l].F1 < 1))
             {
                 var s = c.PerLabel[l];
                 string confused = c.ConfusedWith.TryGetValue(l, out var w) && w.Count > 0 ? "  confused with " + string.Join(", ", w.Select(p => $"{p.Key} ({p.Value})")) : "";
-                Console.WriteLine($"  {l,-36} F1 {F(s.F1)}  precision {F(s.Precision)}  recall {F(s.Recall)}  support {s.Support}{confused}");
+                o.Stdout.WriteLine($"  {l,-36} F1 {F(s.F1)}  precision {F(s.Precision)}  recall {F(s.Recall)}  support {s.Support}{confused}");
             }
         }
         foreach (var e in report.Entities)
-            Console.WriteLine($"entities ({e.Extractor}, token level): micro F1 {F(e.Report.MicroAvg?.F1 ?? e.Report.Accuracy ?? 0)}, macro F1 {F(e.Report.MacroAvg.F1)}");
-        Console.WriteLine($"written: {string.Join(", ", files)}");
+            o.Stdout.WriteLine($"entities ({e.Extractor}, token level): micro F1 {F(e.Report.MicroAvg?.F1 ?? e.Report.Accuracy ?? 0)}, macro F1 {F(e.Report.MacroAvg.F1)}");
+        o.Stdout.WriteLine($"written: {string.Join(", ", files)}");
         return 0;
 
         static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
@@ -247,7 +255,7 @@ internal static class TestNluCommand
         if (configPath is null)
             return ("Kefu's default linear pipeline", data => NluTrainer.Train(data, NluConfig.Default, progress));
         if (!File.Exists(configPath)) throw new FileNotFoundException($"{configPath}: no such config file", configPath);
-        var config = ProjectConfig.Load(configPath, w => Console.Error.WriteLine(w));
+        var config = ProjectConfig.Load(configPath, w => progress.Report(w.ToString()));
         foreach (var warning in PipelineCheck.CatalogWarnings(config)) progress.Report(warning);
         var trainer = ProjectTrainer.NluTrainerFor(config, ProjectTrainer.NluConfigFor(config, progress), progress);
         return (configPath, trainer);

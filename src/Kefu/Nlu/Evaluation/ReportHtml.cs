@@ -54,6 +54,14 @@ public static class ReportHtml
              .Append(F(folds.Average(f => f.WeightedF1))).Append("</th></tr></table>\n");
         }
 
+        h.Append("<h2>F1 per intent (lowest first)</h2>\n");
+        F1Bars(h, c);
+        h.Append("<h2>Confusion matrix</h2>\n<p class=\"note\">Rows: gold intent; columns: predicted intent; darker is more (log scale). ")
+         .Append("Hover a cell for its count.</p>\n<div class=\"scroll\">");
+        ConfusionMatrix(h, c);
+        h.Append("</div>\n<h2>Confidence of predictions</h2>\n");
+        Histogram(h, r);
+
         h.Append("<h2>Intents</h2>\n<table id=\"intents\"><tr><th>intent</th><th>precision</th><th>recall</th><th>F1</th><th>support</th><th class=\"text\">confused with</th></tr>\n");
         foreach (var label in c.Labels)
         {
@@ -66,14 +74,6 @@ public static class ReportHtml
         AverageRow(h, "macro avg", c.MacroAvg);
         AverageRow(h, "weighted avg", c.WeightedAvg);
         h.Append("</table>\n");
-
-        h.Append("<h2>F1 per intent (lowest first)</h2>\n");
-        F1Bars(h, c);
-        h.Append("<h2>Confusion matrix</h2>\n<p class=\"note\">Rows: gold intent; columns: predicted intent; darker is more (log scale). ")
-         .Append("Hover a cell for its count.</p>\n<div class=\"scroll\">");
-        ConfusionMatrix(h, c);
-        h.Append("</div>\n<h2>Confidence of predictions</h2>\n");
-        Histogram(h, r);
 
         h.Append("<h2>Errors (most confident first)</h2>\n");
         if (r.Errors.Count == 0) h.Append("<p>Every intent was predicted correctly.</p>\n");
