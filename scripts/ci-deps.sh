@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond the .NET SDK: Debian's Chromium and its driver for the web-chat
-# browser tests (and a CJK font for their screenshots). Idempotent; does nothing when they are already there.
+# Installs what the tests need beyond the .NET SDK, each thing checked on its own: Debian's Chromium and its driver
+# for the browser tests (web chat, report.html) with a CJK font for their screenshots, and python3 with scikit-learn,
+# the oracle of the classification-report test. Idempotent; installs only what is missing.
 set -euo pipefail
-if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+# Debian's package installs for /usr/bin/python3; the test also tries python3 on PATH first.
+/usr/bin/python3 -c "import sklearn" 2>/dev/null || missing+=(python3-sklearn)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
-  echo "ci-deps: chromium/chromedriver missing and not root; browser tests will skip" >&2
+  echo "ci-deps: missing ${missing[*]} and not root; the tests that need them will skip" >&2
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null
+apt-get install -y -qq "${missing[@]}" >/dev/null

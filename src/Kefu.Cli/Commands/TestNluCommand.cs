@@ -122,7 +122,10 @@ internal static class TestNluCommand
         }
         if (test.Count == 0) throw new ArgumentException("the test data has no examples");
         progress.Report($"evaluating on {test.Count} examples");
-        return Finish(o, NluTestRun.Evaluate(model, test), notes, null, clock);
+        var parseClock = Stopwatch.StartNew();
+        var evaluation = NluTestRun.Evaluate(model, test);
+        progress.Report($"parsed {test.Count} examples in {parseClock.Elapsed.TotalSeconds:F2} s");
+        return Finish(o, evaluation, notes, null, clock);
     }
 
     static int CrossValidate(Options o, SynchronousProgress progress, Stopwatch clock)
@@ -180,11 +183,13 @@ internal static class TestNluCommand
 
     static int Finish(Options o, NluEvaluation evaluation, List<string> notes, IReadOnlyList<(double, double)>? folds, Stopwatch clock)
     {
+        var reportClock = Stopwatch.StartNew();
         var report = NluTestReport.From(evaluation);
         var files = report.WriteFiles(o.Out).ToList();
         string html = Path.Combine(o.Out, "report.html");
         File.WriteAllText(html, ReportHtml.Render(new ReportPage("Kefu NLU evaluation", notes, report, Folds: folds)));
         files.Add(html);
+        new SynchronousProgress(o.Stderr).Report($"reports and report.html written in {reportClock.Elapsed.TotalSeconds:F2} s");
         var c = report.Intents;
         if (o.Json)
         {

@@ -33,6 +33,28 @@ public sealed class ReportHtmlBrowserTests(ITestOutputHelper output) : IDisposab
         return new NluEvaluation(results, [], null);
     }
 
+    /// <summary>
+    /// Opens report.html in a fresh headless Chromium and returns the milliseconds from navigation start to a laid-out
+    /// page (reading a layout figure forces layout).
+    /// </summary>
+    static double Render(OpenQA.Selenium.Chrome.ChromeDriver driver, string page)
+    {
+        driver.Navigate().GoToUrl("about:blank");
+        driver.Navigate().GoToUrl(new Uri(Path.GetFullPath(page)).AbsoluteUri);
+        return Convert.ToDouble(driver.ExecuteScript("document.body.getBoundingClientRect(); return performance.now();"));
+    }
+
+    /// <summary>The render time of a report written by `kefu test nlu` (docs/benchmarks.md): KEFU_REPORT_HTML=path.</summary>
+    [ReportFileFact]
+    public void Measure_the_render_time_of_a_given_report()
+    {
+        string page = Environment.GetEnvironmentVariable("KEFU_REPORT_HTML")!;
+        using var driver = Chromium.Start(Path.Combine(folder, "profile"), 1400, 1000);
+        var times = Enumerable.Range(0, 3).Select(_ => Render(driver, page)).ToList();
+        output.WriteLine($"{page} ({new FileInfo(page).Length / 1024} KiB): rendered in {string.Join(", ", times.Select(t => $"{t:F0}"))} ms");
+        Assert.All(times, t => Assert.True(t < 2000, $"{t:F0} ms"));
+    }
+
     [BrowserFact]
     public void A_banking77_sized_report_renders_within_2_s_and_draws_the_json_confusion_matrix()
     {
@@ -42,11 +64,8 @@ public sealed class ReportHtmlBrowserTests(ITestOutputHelper output) : IDisposab
         File.WriteAllText(page, ReportHtml.Render(new ReportPage("banking77-sized", ["synthetic"], report)));
 
         using var driver = Chromium.Start(Path.Combine(folder, "profile"), 1400, 1000);
-        driver.Navigate().GoToUrl("about:blank");
         var clock = Stopwatch.StartNew();
-        driver.Navigate().GoToUrl(new Uri(page).AbsoluteUri);
-        // Time from navigation start to a laid-out page (reading a layout figure forces layout).
-        double rendered = Convert.ToDouble(driver.ExecuteScript("document.body.getBoundingClientRect(); return performance.now();"));
+        double rendered = Render(driver, page);
         output.WriteLine($"report.html {new FileInfo(page).Length / 1024} KiB: rendered {rendered:F0} ms after navigation start ({clock.ElapsedMilliseconds} ms round trip)");
         Assert.True(rendered < 2000, $"report.html took {rendered:F0} ms to render");
 
@@ -78,5 +97,16 @@ public sealed class ReportHtmlBrowserTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(77L, driver.ExecuteScript("return document.querySelectorAll('#f1-bars rect.bar').length;"));
         Assert.Equal((long)report.Results.Count, driver.ExecuteScript(
             "return Array.from(document.querySelectorAll('#confidence-histogram rect')).filter(r => r.dataset.count).reduce((s, r) => s + +r.dataset.count, 0);"));
+    }
+}
+
+/// <summary>Runs only when KEFU_REPORT_HTML names a report.html and Chromium is installed.</summary>
+public sealed class ReportFileFactAttribute : FactAttribute
+{
+    public ReportFileFactAttribute()
+    {
+        if (Chromium.MissingReason is { } reason) Skip = "browser test skipped: " + reason;
+        else if (Environment.GetEnvironmentVariable("KEFU_REPORT_HTML") is not { } path || !File.Exists(path))
+            Skip = "measurement only: set KEFU_REPORT_HTML to a report.html written by `kefu test nlu`";
     }
 }
