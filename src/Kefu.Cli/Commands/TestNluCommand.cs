@@ -82,44 +82,41 @@ internal static class TestNluCommand
 
         var notes = new List<string>();
         NluModel model;
-        IReadOnlyList<NluExample> test;
+        // The test file is read first: a malformed one is reported before anything is trained.
+        IReadOnlyList<NluExample>? test = o.Nlu is { } testFile ? NluDataReader.Load(testFile).Examples : null;
         if (o.Train is { } trainFile)
         {
-            var testFile = o.Nlu ?? throw new ArgumentException("--train needs --nlu FILE: the data to evaluate the trained model on");
+            if (test is null) throw new ArgumentException("--train needs --nlu FILE: the data to evaluate the trained model on");
             var (name, trainer) = TrainerFor(o.Configs.Count == 1 ? o.Configs[0] : ProjectConfigPath(o), progress);
             var trainData = NluDataReader.Load(trainFile);
-            test = NluDataReader.Load(testFile).Examples;
             progress.Report($"training {name} on {trainData.Examples.Count} examples of {trainFile}");
             var trainClock = Stopwatch.StartNew();
             model = trainer(trainData);
             notes.Add($"Model: {name}, trained on {trainData.Examples.Count} examples of {trainFile} in {trainClock.Elapsed.TotalSeconds:F1} s.");
-            notes.Add($"Test data: {testFile} ({test.Count} examples).");
         }
         else
         {
-            string? projectDir = ProjectDirectory(o, required: o.Model is null || o.Nlu is null);
+            string? projectDir = ProjectDirectory(o, required: o.Model is null || test is null);
             if (o.Model is not null && projectDir is null)
                 model = ModelArchive.Load(o.Model).Nlu;
             else
             {
                 var bot = BotLoader.LoadOrTrain(projectDir!, o.Model, o.Stderr);
                 model = bot.Nlu;
-                if (o.Nlu is null)
+                if (test is null)
                 {
                     test = bot.Project.Nlu.Examples;
                     string warning = $"No --nlu given: evaluating on the project's own training data ({Path.Combine(projectDir!, "data")}, " +
                         $"{test.Count} examples), as `rasa test nlu` does. These scores say how well the model fits its data, not how it " +
                         "generalizes: give held-out data with --nlu, or use --cross-validation.";
                     o.Stderr.WriteLine($"kefu test nlu: {warning}");
-                    notes.Add($"Model: {bot.ModelPath}.");
                     notes.Add(warning);
-                    return Finish(o, NluTestRun.Evaluate(model, test), notes, null, clock);
                 }
             }
-            notes.Add($"Model: {o.Model ?? ProjectTrainer.DefaultModelPath(projectDir!)}.");
-            test = NluDataReader.Load(o.Nlu!).Examples;
-            notes.Add($"Test data: {o.Nlu} ({test.Count} examples).");
+            notes.Insert(0, $"Model: {o.Model ?? ProjectTrainer.DefaultModelPath(projectDir!)}.");
         }
+        if (test is null) throw new ArgumentException("no test data: give --nlu FILE");
+        if (o.Nlu is not null) notes.Add($"Test data: {o.Nlu} ({test.Count} examples).");
         if (test.Count == 0) throw new ArgumentException("the test data has no examples");
         progress.Report($"evaluating on {test.Count} examples");
         var parseClock = Stopwatch.StartNew();

@@ -143,6 +143,48 @@ public sealed class TestNluCommandTests : IDisposable
         Assert.Contains("missing.kefu", stderr);
     }
 
+    /// <summary>A project whose NLU data is <see cref="NluTestData.Intentions"/>, trained with the linear pipeline.</summary>
+    private string Project()
+    {
+        string dir = Path.Combine(folder, "bot");
+        Directory.CreateDirectory(Path.Combine(dir, "data"));
+        var intents = NluTestData.Intentions().Examples.GroupBy(e => e.Intent).ToList();
+        File.WriteAllText(Path.Combine(dir, "domain.yml"), $"version: \"3.1\"\nintents: [{string.Join(", ", intents.Select(g => g.Key))}]\n" +
+            "responses:\n  utter_greet:\n    - text: hello\n");
+        File.WriteAllText(Path.Combine(dir, "config.yml"), "language: en\npipeline:\n  - name: LogisticRegressionClassifier\npolicies:\n  - name: RulePolicy\n");
+        File.WriteAllText(Path.Combine(dir, "data", "nlu.yml"), "version: \"3.1\"\nnlu:\n" + string.Concat(intents.Select(g =>
+            $"- intent: {g.Key}\n  examples: |\n" + string.Concat(g.Select(e => $"    - {e.Text}\n")))));
+        File.WriteAllText(Path.Combine(dir, "data", "rules.yml"), "version: \"3.1\"\nrules:\n- rule: hi\n  steps:\n  - intent: greet\n  - action: utter_greet\n");
+        return dir;
+    }
+
+    [Fact]
+    public async Task A_project_without_nlu_is_evaluated_on_its_training_data_and_says_so()
+    {
+        string project = Project();
+        string output = Path.Combine(folder, "own");
+        var (code, stdout, stderr) = await Run("--project", project, "--out", output);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("No --nlu given: evaluating on the project's own training data", stderr);
+        Assert.Contains("intent accuracy", stdout);
+        Assert.True(File.Exists(Path.Combine(project, "models", "model.kefu")));
+        Assert.Contains("No --nlu given", File.ReadAllText(Path.Combine(output, "report.html")));
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "intent_report.json")));
+        Assert.Equal(40, report.RootElement.GetProperty("weighted avg").GetProperty("support").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_malformed_test_file_stops_a_project_run_before_training()
+    {
+        string project = Project();
+        string bad = Path.Combine(folder, "bad.csv");
+        File.WriteAllText(bad, "words,label\nhi,greet\n");
+        var (code, _, stderr) = await Run("--project", project, "--nlu", bad, "--out", Path.Combine(folder, "o"));
+        Assert.Equal(1, code);
+        Assert.Contains($"{bad}:1: header 'words,label' lacks a 'text'", stderr);
+        Assert.False(Directory.Exists(Path.Combine(project, "models")), "nothing is trained for a test file that cannot be read");
+    }
+
     [Fact]
     public async Task Several_configs_are_compared_over_excluded_percentages()
     {
