@@ -84,6 +84,9 @@ internal static class TestNluCommand
         NluModel model;
         // The test file is read first: a malformed one is reported before anything is trained.
         IReadOnlyList<NluExample>? test = o.Nlu is { } testFile ? NluDataReader.Load(testFile).Examples : null;
+        if (o.Configs.Count == 1 && o.Train is null)
+            progress.Report($"warning: --config {o.Configs[0]} is not used: it names the pipeline to train with --train or --cross-validation " +
+                "(or, with a second config, the comparison); the model evaluated is the project's or --model's");
         if (o.Train is { } trainFile)
         {
             if (test is null) throw new ArgumentException("--train needs --nlu FILE: the data to evaluate the trained model on");

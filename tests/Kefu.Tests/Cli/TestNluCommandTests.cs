@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Kefu.Cli.Commands;
+using Kefu.Nlu.Evaluation;
 using Kefu.Tests.Nlu;
 
 namespace Kefu.Tests.Cli;
@@ -77,6 +78,22 @@ public sealed class TestNluCommandTests : IDisposable
         string html = File.ReadAllText(Path.Combine(output, "report.html"));
         Assert.Contains("id=\"confusion-matrix\"", html);
         Assert.Contains("Entities: CRFEntityExtractor", html);
+    }
+
+    [Fact]
+    public async Task A_diet_pipeline_reports_its_entities_as_DIETClassifier()
+    {
+        var data = NluTestData.WithEntities().Examples;
+        string file = JsonLines("data.jsonl", data);
+        string diet = Config("diet.yml", "  - name: DIETClassifier\n    epochs: 2\n");
+        string output = Path.Combine(folder, "diet");
+        var (code, stdout, stderr) = await Run("--config", diet, "--train", file, "--nlu", file, "--out", output, "--json");
+        Assert.True(code == 0, stderr);
+        using var summary = JsonDocument.Parse(stdout);
+        Assert.True(summary.RootElement.GetProperty("entity_f1").TryGetProperty("DIETClassifier", out _));
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "DIETClassifier_report.json")));
+        Assert.Equal(data.Sum(e => e.Entities.Sum(x => EntityReport.Tokens(e.Text).Count(t => t.Start >= x.Start && t.End <= x.End))),
+            report.RootElement.GetProperty("weighted avg").GetProperty("support").GetInt32());
     }
 
     [Fact]
