@@ -74,6 +74,12 @@ public class TuningTests
             var first = Tuner.Run(loaded, space, study, new TuneOptions(Trials: 3, Timeout: null), log.Add);
             Assert.Equal(4, first.Trials.Count);                       // the baseline and 3 trials
             Assert.True(first.Best.Score >= first.Baseline.Score);
+            // the report draws every scored trial but the baseline (a dashed line) as a dot carrying its score
+            string html = TuneReport.Html(first, space, "small");
+            var dots = System.Text.RegularExpressions.Regex.Matches(html, "data-trial=\"(\\d+)\" data-score=\"([0-9.]+)\"");
+            Assert.Equal(first.Trials.Where(t => t.Number > 0 && t.Score is not null).Select(t => (t.Number, Math.Round(t.Score!.Value, 6))),
+                dots.Select(m => (int.Parse(m.Groups[1].Value), double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))));
+            Assert.Contains("class=\"baseline\"", html);
             // a kill during trial 4: its row says running
             study.Save(new TrialRecord(4, new Dictionary<string, JsonElement> { ["LogisticRegressionClassifier.C"] = JsonSerializer.SerializeToElement(3.0) },
                 [Math.Log(3.0)], "running", null, [], 0));
