@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Kefu.Data.Augmentation;
+using Kefu.Generation.Llm;
 using Kefu.Nlu;
 using Kefu.Nlu.Data;
 using Kefu.Projects;
@@ -17,7 +18,8 @@ internal static class DataAugmentCommand
         var perExample = new Option<int>("--per-example") { Description = "New examples per example and method, at most", DefaultValueFactory = _ => 2 };
         var methods = new Option<string[]>("--methods")
         {
-            Description = $"Methods: {string.Join(", ", Augmenter.Methods.Select(m => m.Name))} (default: {string.Join(" ", Augmenter.DefaultMethods)}; see docs/data.md)",
+            Description = $"Methods: {string.Join(", ", AllMethodNames)} (default: {string.Join(" ", Augmenter.DefaultMethods)}; " +
+                "paraphrase and back-translation use endpoints.yml's llm; see docs/augmentation.md)",
             AllowMultipleArgumentsPerToken = true,
         };
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same file", DefaultValueFactory = _ => 1 };
@@ -41,9 +43,19 @@ internal static class DataAugmentCommand
         foreach (var name in methodNames is { Length: > 0 } ? methodNames : Augmenter.DefaultMethods)
         {
             if (Augmenter.Find(name) is { } method) { methods.Add(method); continue; }
-            Console.Error.WriteLine($"kefu data augment: unknown method '{name}'; the methods are {string.Join(", ", Augmenter.Methods.Select(m => m.Name))}" +
-                (name.Equals("paraphrase", StringComparison.OrdinalIgnoreCase) || name.Equals("back-translation", StringComparison.OrdinalIgnoreCase)
-                    ? " (paraphrase and back-translation need the LLM client, which Kefu does not have yet)" : ""));
+            if (name is "paraphrase" or "back-translation")
+            {
+                // the LLM endpoint of the project folder (--project, also with --nlu)
+                if (LlmEndpoint.Load(projectDir) is not { } endpoint)
+                {
+                    Console.Error.WriteLine($"kefu data augment: {name} needs an LLM: add an `llm:` section (url, model, api_key) to " +
+                        $"{Path.Combine(projectDir, "endpoints.yml")} (docs/augmentation.md)");
+                    return 1;
+                }
+                methods.Add(new LlmAugmentation(LlmClient.Create(endpoint), name == "back-translation", perExample));
+                continue;
+            }
+            Console.Error.WriteLine($"kefu data augment: unknown method '{name}'; the methods are {string.Join(", ", AllMethodNames)}");
             return 1;
         }
 
@@ -61,8 +73,17 @@ internal static class DataAugmentCommand
             outPath ??= Path.Combine(projectDir, "data", "nlu_augmented.yml");
         }
 
-        var made = Augmenter.Run(data, methods, perExample, seed,
-            new Kefu.Training.SynchronousProgress<(int Done, int Total)>(p => Console.Error.Write($"\raugmenting: {p.Done}/{p.Total} examples")));
+        List<AugmentedExample> made;
+        try
+        {
+            made = Augmenter.Run(data, methods, perExample, seed,
+                new Kefu.Training.SynchronousProgress<(int Done, int Total)>(p => Console.Error.Write($"\raugmenting: {p.Done}/{p.Total} examples")));
+        }
+        catch (LlmException e)
+        {
+            Console.Error.WriteLine($"\nkefu data augment: {e.Message}; nothing was written");
+            return 1;
+        }
         Console.Error.WriteLine();
         // write beside, then move: an interrupted run never leaves half a file where training will read it
         string temp = outPath + ".tmp";
@@ -83,6 +104,8 @@ internal static class DataAugmentCommand
         }
         return 0;
     }
+
+    private static IEnumerable<string> AllMethodNames => Augmenter.Methods.Select(m => m.Name).Concat(["paraphrase", "back-translation"]);
 
     private static string NoneBecause(string method) => method switch
     {

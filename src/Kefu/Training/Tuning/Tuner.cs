@@ -71,7 +71,7 @@ public static class Tuner
                 }
             }
         }
-        catch (Exception e) when (e is ProjectException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is ProjectException or ArgumentException or InvalidOperationException or InvalidDataException)
         {
             string message = e is ProjectException p ? string.Join("; ", p.Diagnostics) : e.Message;
             var failed = running with { State = "failed", Error = message, Seconds = clock.Elapsed.TotalSeconds };
