@@ -10,6 +10,7 @@ internal static class DataCommands
     {
         var command = new Command("data", "Check and convert training data");
         command.Subcommands.Add(Validate());
+        command.Subcommands.Add(DataAugmentCommand.Create());
         return command;
     }
 
