@@ -119,6 +119,12 @@ internal static class TestNluCommand
             notes.Insert(0, $"Model: {o.Model ?? ProjectTrainer.DefaultModelPath(projectDir!)}.");
         }
         if (test is null) throw new ArgumentException("no test data: give --nlu FILE");
+        if (test.Count(e => e.Augmentation is not null) is > 0 and var augmented)
+        {
+            test = test.Where(e => e.Augmentation is null).ToList();
+            notes.Add($"{augmented} augmented examples (kefu data augment) are left out of the test data: they train, never test.");
+            progress.Report($"{augmented} augmented examples left out of the test data");
+        }
         if (o.Nlu is not null) notes.Add($"Test data: {o.Nlu} ({test.Count} examples).");
         if (test.Count == 0) throw new ArgumentException("the test data has no examples");
         progress.Report($"evaluating on {test.Count} examples");
@@ -133,7 +139,7 @@ internal static class TestNluCommand
         var (data, source) = Data(o);
         var (name, trainer) = TrainerFor(o.Configs.Count == 1 ? o.Configs[0] : ProjectConfigPath(o), progress);
         progress.Report($"{o.Folds}-fold cross-validation of {name} on {data.Examples.Count} examples of {source}");
-        var (_, perFold) = NluCrossValidation.HeldOut(data, o.Folds, seed: 42, trainer, progress);
+        var perFold = NluCrossValidation.HeldOut(data, o.Folds, seed: 42, trainer, progress);
         var folds = perFold.Select(f => NluTestReport.From(f).Intents).Select(r => (r.ExampleAccuracy, r.WeightedAvg.F1)).ToList();
         var notes = new List<string>
         {

@@ -79,30 +79,44 @@ public static class NluCrossValidation
     }
 
     /// <summary>
-    /// Held-out evaluation with any trainer (a config.yml's pipeline): each of <paramref name="folds"/> stratified folds is
-    /// predicted by a model trained on the others. Returns each example's fold [N] and the fold models' results.
+    /// K stratified folds over the real examples (labels in ordinal order, <see cref="NluTrainer.StratifiedFolds"/>);
+    /// augmented examples (<see cref="NluExample.Augmentation"/>) join every training part and never a test part.
     /// </summary>
-    public static (int[] Fold, IReadOnlyList<NluEvaluation> PerFold) HeldOut(NluTrainingData data, int folds, int seed,
+    public static IReadOnlyList<(NluTrainingData Train, IReadOnlyList<NluExample> Test)> Folds(NluTrainingData data, int k, int seed)
+    {
+        var real = data.Examples.Where(e => e.Augmentation is null).ToList();
+        var augmented = data.Examples.Where(e => e.Augmentation is not null).ToList();
+        var labels = real.Select(e => e.Intent).Distinct().Order(StringComparer.Ordinal).ToList();
+        var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
+        var fold = NluTrainer.StratifiedFolds(real.Select(e => index[e.Intent]).ToArray(), labels.Count, k, seed);
+        return Enumerable.Range(0, k).Select(f => (
+            data with { Examples = real.Where((_, i) => fold[i] != f).Concat(augmented).ToList() },
+            (IReadOnlyList<NluExample>)real.Where((_, i) => fold[i] == f).ToList())).ToList();
+    }
+
+    /// <summary>
+    /// Held-out evaluation with any trainer (a config.yml's pipeline): each fold of <see cref="Folds"/> is predicted by a
+    /// model trained on the others; one evaluation per fold.
+    /// </summary>
+    public static IReadOnlyList<NluEvaluation> HeldOut(NluTrainingData data, int folds, int seed,
         Func<NluTrainingData, NluModel> trainer, IProgress<string>? progress = null)
     {
-        CheckFolds(data.Examples, folds);
-        var labels = data.Examples.Select(e => e.Intent).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var labelIndex = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
-        var fold = NluTrainer.StratifiedFolds(data.Examples.Select(e => labelIndex[e.Intent]).ToArray(), labels.Length, folds, seed);
+        CheckFolds(data.Examples.Where(e => e.Augmentation is null).ToList(), folds);
         var perFold = new List<NluEvaluation>();
-        for (int f = 0; f < folds; f++)
+        var parts = Folds(data, folds, seed);
+        for (int f = 0; f < parts.Count; f++)
         {
-            var train = data with { Examples = data.Examples.Where((_, i) => fold[i] != f).ToList() };
-            var test = data.Examples.Where((_, i) => fold[i] == f).ToList();
+            var (train, test) = parts[f];
             progress?.Report($"fold {f + 1}/{folds}: training on {train.Examples.Count} examples, testing on {test.Count}");
             perFold.Add(NluTestRun.Evaluate(trainer(train), test));
         }
-        return (fold, perFold);
+        return perFold;
     }
 
     /// <summary>
     /// Every intent needs an example in each fold to be tested, and examples outside it to be learnt: a fold count above
-    /// the smallest intent's example count is refused, naming the intents (sklearn's StratifiedKFold only warns).
+    /// the smallest intent's example count (real examples: augmented ones never test) is refused, naming the intents
+    /// (sklearn's StratifiedKFold only warns).
     /// </summary>
     public static void CheckFolds(IReadOnlyList<NluExample> examples, int folds)
     {

@@ -127,7 +127,8 @@ public sealed record NluTestReport(ClassificationReport Intents, IReadOnlyList<I
 /// Rasa's comparison mode (`rasa test nlu --config A.yml B.yml --percentages 0 25 50 75 --runs 3`): each run splits the
 /// data 80/20 stratified by intent, then for each percentage leaves that share of the training part out (stratified,
 /// at least one example per intent kept), trains every config on the rest and scores it on the run's test part.
-/// F1 is the weighted F1 of intents, the figure Rasa plots.
+/// F1 is the weighted F1 of intents, the figure Rasa plots. Augmented examples never test: they join each training part,
+/// left out at the same percentage; TrainingExamples counts the real ones.
 /// </summary>
 public sealed record NluComparison(IReadOnlyList<string> Configs, IReadOnlyList<int> Percentages, int[][] TrainingExamples,
     double[][][] F1, double[][][] Accuracy)
@@ -253,7 +254,10 @@ public static class NluTestRun
         if (runs < 1) throw new ArgumentException($"--runs {runs}: at least one run is needed");
         if (percentages.Count == 0 || percentages.Any(p => p is < 0 or >= 100))
             throw new ArgumentException($"--percentages {string.Join(" ", percentages)}: each must be at least 0 and below 100 (the share of training data left out)");
-        var small = data.Examples.GroupBy(e => e.Intent).Where(g => g.Count() < 2).Select(g => g.Key).ToList();
+        // Augmented examples (kefu data augment) never test: they join the training part, thinned as the real ones are.
+        var real = data.Examples.Where(e => e.Augmentation is null).ToList();
+        var augmented = data.Examples.Where(e => e.Augmentation is not null).ToList();
+        var small = real.GroupBy(e => e.Intent).Where(g => g.Count() < 2).Select(g => g.Key).ToList();
         if (small.Count > 0)
             throw new ArgumentException($"intents with a single example cannot be both trained on and tested: {string.Join(", ", small.Take(5))}" +
                 (small.Count > 5 ? $" and {small.Count - 5} more" : ""));
@@ -263,13 +267,16 @@ public static class NluTestRun
         for (int run = 0; run < runs; run++)
         {
             var random = new Random(run);
-            var (train, test) = StratifiedSplit(data.Examples, trainFraction, random, leaveOne: true);
+            var (train, test) = StratifiedSplit(real, trainFraction, random, leaveOne: true);
             counts[run] = new int[percentages.Count];
             for (int c = 0; c < configs.Count; c++) { f1[c][run] = new double[percentages.Count]; accuracy[c][run] = new double[percentages.Count]; }
             for (int p = 0; p < percentages.Count; p++)
             {
-                var included = percentages[p] == 0 ? train : StratifiedSplit(train, 1 - percentages[p] / 100.0, new Random(1000 * run + p)).Kept;
+                double keep = 1 - percentages[p] / 100.0;
+                var included = percentages[p] == 0 ? train : StratifiedSplit(train, keep, new Random(1000 * run + p)).Kept;
+                var extra = percentages[p] == 0 || augmented.Count == 0 ? augmented : StratifiedSplit(augmented, keep, new Random(1000 * run + p)).Kept;
                 counts[run][p] = included.Count;
+                included = [.. included, .. extra];
                 for (int c = 0; c < configs.Count; c++)
                 {
                     progress?.Report($"run {run + 1}/{runs}, {percentages[p]}% excluded: training {configs[c].Name} on {included.Count} examples");

@@ -116,18 +116,12 @@ public static class Tuner
             : gold.Zip(predicted).Count(p => p.First == p.Second) / (double)Math.Max(1, gold.Length);
     }
 
-    /// <summary>Stratified folds over the real examples; augmented ones join every training part.</summary>
+    /// <summary>Stratified folds over the real examples; augmented ones join every training part (<see cref="NluCrossValidation.Folds"/>).</summary>
     internal static IReadOnlyList<(NluTrainingData Train, IReadOnlyList<NluExample> Test)> Folds(NluTrainingData data, int k, int seed)
     {
-        var real = data.Examples.Where(e => e.Augmentation is null).ToList();
-        var augmented = data.Examples.Where(e => e.Augmentation is not null).ToList();
-        var labels = real.Select(e => e.Intent).Distinct().Order(StringComparer.Ordinal).ToList();
-        if (labels.Count < 2) throw new InvalidDataException($"tuning needs two or more intents with examples; the data has {labels.Count}");
-        var y = real.Select(e => labels.IndexOf(e.Intent)).ToArray();
-        var fold = NluTrainer.StratifiedFolds(y, labels.Count, k, seed);
-        return Enumerable.Range(0, k).Select(f => (
-            data with { Examples = real.Where((_, i) => fold[i] != f).Concat(augmented).ToList() },
-            (IReadOnlyList<NluExample>)real.Where((_, i) => fold[i] == f).ToList())).ToList();
+        int intents = data.Examples.Where(e => e.Augmentation is null).Select(e => e.Intent).Distinct().Count();
+        if (intents < 2) throw new InvalidDataException($"tuning needs two or more intents with examples; the data has {intents}");
+        return NluCrossValidation.Folds(data, k, seed);
     }
 
     /// <summary>The config with each tuned option set (added when absent), on the components the space names.</summary>
