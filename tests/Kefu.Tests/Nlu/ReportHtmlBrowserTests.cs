@@ -8,10 +8,10 @@ using Xunit.Abstractions;
 namespace Kefu.Tests.Nlu;
 
 /// <summary>
-/// report.html in headless Chromium: a banking77-sized report (77 intents, 3,080 test messages) renders within 2 s,
-/// loads nothing from outside, and the confusion matrix drawn in the page is the one in the JSON files. The class runs
-/// alone (no other test class of this assembly beside it), as a render time is only meaningful on a machine not busy
-/// with the rest of the suite; the figure asserted is the best of three loads.
+/// report.html in headless Chromium: a banking77-sized report (77 intents, 3,080 test messages) renders, loads nothing
+/// from outside, and the confusion matrix drawn in the page is the one in the JSON files. The render time is printed, not
+/// asserted: speed targets are benchmarks (docs/benchmarks.md; <see cref="Measure_the_render_time_of_a_given_report"/>
+/// measures a real report on demand), and a shared CI machine would make a timed test flaky.
 /// </summary>
 [Collection(nameof(ReportHtmlBrowserTests))]
 public sealed class ReportHtmlBrowserTests(ITestOutputHelper output) : IDisposable
@@ -59,7 +59,7 @@ public sealed class ReportHtmlBrowserTests(ITestOutputHelper output) : IDisposab
     }
 
     [BrowserFact]
-    public void A_banking77_sized_report_renders_within_2_s_and_draws_the_json_confusion_matrix()
+    public void A_banking77_sized_report_renders_and_draws_the_json_confusion_matrix()
     {
         var report = NluTestReport.From(Banking77Sized());
         report.WriteFiles(folder);
@@ -71,7 +71,6 @@ public sealed class ReportHtmlBrowserTests(ITestOutputHelper output) : IDisposab
         var times = Enumerable.Range(0, 3).Select(_ => Render(driver, page)).ToList();
         output.WriteLine($"report.html {new FileInfo(page).Length / 1024} KiB: rendered in {string.Join(", ", times.Select(t => $"{t:F0}"))} ms " +
             $"after navigation start ({clock.ElapsedMilliseconds} ms for the three round trips)");
-        Assert.True(times.Min() < 2000, $"report.html took {times.Min():F0} ms to render at best");
 
         Assert.Equal(0L, driver.ExecuteScript("return performance.getEntriesByType('resource').length + document.querySelectorAll('script, link, img, iframe').length;"));
         Assert.True(Convert.ToDouble(driver.ExecuteScript("return document.getElementById('confusion-matrix').getBoundingClientRect().width;")) > 77 * 6);
