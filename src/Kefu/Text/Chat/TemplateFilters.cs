@@ -70,7 +70,7 @@ internal static class TemplateFilters
                     _ => Arg(0, "default", 0.0),
                 };
             case "abs":
-                return value switch { long l => Math.Abs(l), double d => Math.Abs(d), _ => throw TemplateRenderer.Error(line, "abs needs a number") };
+                return value switch { long l => (object)Math.Abs(l), double d => Math.Abs(d), _ => throw TemplateRenderer.Error(line, "abs needs a number") };
             case "list":
                 return TemplateRenderer.Items(value, line).ToList();
             case "items":

@@ -200,7 +200,7 @@ internal sealed class TemplateRenderer
                 return u.Operator switch
                 {
                     "not" => !Truthy(operand),
-                    "-" => operand switch { long n => -n, double d => -d, _ => throw Error(u.Line, $"cannot negate {Repr(operand)}") },
+                    "-" => operand switch { long n => (object)(-n), double d => -d, _ => throw Error(u.Line, $"cannot negate {Repr(operand)}") },
                     _ => operand is long or double ? operand : throw Error(u.Line, $"unary + on {Repr(operand)}"),
                 };
             case Binary b:
