@@ -132,7 +132,8 @@ public sealed class WordPieceTokenizer(BertTokenizer bert) : HfTokenizer
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
     {
         var special = AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
-        return decoder.Decode(ids.Where(id => !(skipSpecialTokens && special.Contains(id))).Select(id => TokenOf(id) ?? ""));
+        string text = decoder.Decode(ids.Where(id => !(skipSpecialTokens && special.Contains(id))).Select(id => TokenOf(id) ?? ""));
+        return Settings.CleanUpTokenizationSpaces ? SubwordTokenizer.CleanUp(text) : text;
     }
 
     public override string? TokenOf(int id) => id >= 0 && id < VocabularySize ? Bert.TokenOf(id) : null;

@@ -122,7 +122,7 @@ public sealed class SubwordTokenizer : HfTokenizer
     }
 
     // transformers' PreTrainedTokenizerBase.clean_up_tokenization
-    private static string CleanUp(string s) => s.Replace(" .", ".").Replace(" ?", "?").Replace(" !", "!").Replace(" ,", ",")
+    internal static string CleanUp(string s) => s.Replace(" .", ".").Replace(" ?", "?").Replace(" !", "!").Replace(" ,", ",")
         .Replace(" ' ", "'").Replace(" n't", "n't").Replace(" 'm", "'m").Replace(" 's", "'s").Replace(" 've", "'ve").Replace(" 're", "'re");
 }
 
