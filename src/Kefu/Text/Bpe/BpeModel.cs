@@ -9,6 +9,11 @@ namespace Kefu.Text.Bpe;
 /// then the adjacent pair with the lowest merge rank is merged, leftmost first among equal ranks, until no pair has
 /// a merge. With byte-level tokenizers the word is already GPT-2's byte characters (<see cref="ByteLevel"/>).
 /// Results are cached per word (10,000 words, as tokenizers' DEFAULT_CACHE_CAPACITY). Thread-safe.
+/// Why not Microsoft.ML.Tokenizers 3.0 (measured on the tiny-gpt2/tiny-qwen2 fixtures): its BpeTokenizer with
+/// RobertaPreTokenizer gets the fixture texts right but leaves special tokens unmatched ("a&lt;|endoftext|&gt;b" gives 12
+/// ids, not 3, so chat-template ids are wrong), gives each byte token of an emoji the offsets (0, 1) of half a
+/// surrogate pair, and reads no tokenizer.json (added-token flags, Split regex, NFC, Metaspace, Unigram);
+/// CodeGenTokenizer turns runs of spaces into ids 50285/50286, CodeGen's own, outside a 2,000-token vocabulary.
 /// </summary>
 internal sealed class BpeModel : ISubwordModel
 {

@@ -55,6 +55,7 @@ public sealed class SubwordTokenizer : HfTokenizer
         var template = addSpecialTokens ? post : PostProcessor.None;
         int count = tokens.Count + template.AddedCount, at = 0;
         var encoding = new HfEncoding(new int[count], new TokenSpan[count], new bool[count]);
+        int[]? bytes = trim.Trimmed ? BytePositions(text) : null;
         foreach (var (ids, _) in template.Template)
         {
             if (ids is not null)
@@ -70,7 +71,7 @@ public sealed class SubwordTokenizer : HfTokenizer
             {
                 var (id, start, end) = tokens[i];
                 encoding.Ids[at] = id;
-                encoding.Offsets[at] = trim.Trimmed ? Trim(id, start, end, i == 0) : new TokenSpan(start, end);
+                encoding.Offsets[at] = trim.Trimmed ? Trim(id, start, end, i == 0, bytes!) : new TokenSpan(start, end);
             }
         }
         return encoding;
@@ -99,8 +100,10 @@ public sealed class SubwordTokenizer : HfTokenizer
         addedByContent.TryGetValue(token, out int id) ? id : pipeline.Model.TryGetId(token, out id) ? id : null;
 
     // tokenizers' ByteLevel::process_offsets (processors/byte_level.rs): the spaces a token starts or ends with
-    // ('Ġ' characters) are left out of its offsets, except the prefix space of the first token when add_prefix_space
-    private TokenSpan Trim(int id, int start, int end, bool first)
+    // ('Ġ' characters) are left out of its offsets, except the prefix space of the first token when add_prefix_space.
+    // tokenizers counts in UTF-8 bytes, which matters for the prefix space (it takes the first character's range): a
+    // cut inside a character falls back to the character's start, as tokenizers' char offsets do.
+    private TokenSpan Trim(int id, int start, int end, bool first, int[] bytes)
     {
         string? token = addedById.ContainsKey(id) ? null : pipeline.Model.TokenOf(id);
         if (token is null)
@@ -108,17 +111,51 @@ public sealed class SubwordTokenizer : HfTokenizer
         int leading = 0, trailing = 0;
         while (leading < token.Length && token[leading] == 'Ġ')
             leading++;
-        while (trailing < token.Length - leading && token[token.Length - 1 - trailing] == 'Ġ')
+        // counted on their own, so a lone "Ġ" is both leading and trailing, as tokenizers counts it
+        while (trailing < token.Length && token[token.Length - 1 - trailing] == 'Ġ')
             trailing++;
+        if ((first || start == 0) && trim.AddPrefixSpace && leading == 1)
+            leading = 0;
+        if (leading == 0 && trailing == 0)
+            return new TokenSpan(start, end);
+        int from = bytes[start], to = bytes[end];
         if (leading > 0)
+            from = Math.Min(from + leading, to);
+        if (trailing > 0 && to >= trailing)
+            to = Math.Max(to - trailing, from);
+        return new TokenSpan(Unit(bytes, from), Unit(bytes, to));
+    }
+
+    // bytes[i]: UTF-8 bytes before UTF-16 index i; a low surrogate's index has its pair's position
+    private static int[] BytePositions(string text)
+    {
+        var bytes = new int[text.Length + 1];
+        int count = 0;
+        for (int i = 0; i < text.Length; i++)
         {
-            if ((first || start == 0) && trim.AddPrefixSpace && leading == 1)
-                leading = 0;
-            start = Math.Min(start + leading, end);
+            bytes[i] = count;
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                bytes[++i] = count;
+                count += 4;
+            }
+            else
+                count += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
         }
-        if (trailing > 0 && end >= trailing)
-            end = Math.Max(end - trailing, start);
-        return new TokenSpan(start, end);
+        bytes[text.Length] = count;
+        return bytes;
+    }
+
+    // the UTF-16 index of the character holding byte b (its start), or the text's length
+    private static int Unit(int[] bytes, int b)
+    {
+        int at = Array.BinarySearch(bytes, b);
+        if (at < 0)
+            at = ~at - 1;
+        while (at > 0 && bytes[at - 1] == bytes[at])
+            at--; // the first index with that position: the high surrogate
+        return at;
     }
 
     // transformers' PreTrainedTokenizerBase.clean_up_tokenization
