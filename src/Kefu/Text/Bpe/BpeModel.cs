@@ -26,6 +26,8 @@ internal sealed class BpeModel : ISubwordModel
     private readonly ConcurrentDictionary<string, SubwordPiece[]> cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SubwordPiece[]>.AlternateLookup<ReadOnlySpan<char>> cacheBySpan;
     private readonly int[] byteFallbackIds = new int[256];
+    private readonly int[] smallCharacterIds = new int[0x200]; // ids of U+0000..U+01FF, GPT-2's byte characters; -1 when none
+    private int cacheEntries; // entries in cache (ConcurrentDictionary.Count takes every lock)
 
     [ThreadStatic]
     private static Workspace? scratch;
@@ -49,6 +51,12 @@ internal sealed class BpeModel : ISubwordModel
             Tokens[id] = token;
             if (token.Length == 1 || (token.Length == 2 && char.IsSurrogatePair(token[0], token[1])))
                 characterIds[token.Length == 1 ? token[0] : char.ConvertToUtf32(token[0], token[1])] = id;
+        }
+        Array.Fill(smallCharacterIds, -1);
+        foreach (var (cp, id) in characterIds)
+        {
+            if (cp < smallCharacterIds.Length)
+                smallCharacterIds[cp] = id;
         }
         Array.Fill(byteFallbackIds, -1);
         if (byteFallback)
@@ -98,8 +106,9 @@ internal sealed class BpeModel : ISubwordModel
             output.Add(new SubwordPiece(whole, 0, word.Length));
         else
             Merge(word, output);
-        if (word.Length <= CachedWordLength && cache.Count < CacheCapacity)
-            cacheBySpan.TryAdd(word, [.. output.GetRange(first, output.Count - first)]);
+        if (word.Length <= CachedWordLength && Volatile.Read(ref cacheEntries) < CacheCapacity
+            && cacheBySpan.TryAdd(word, [.. output.GetRange(first, output.Count - first)]))
+            Interlocked.Increment(ref cacheEntries);
     }
 
     private void Merge(ReadOnlySpan<char> word, List<SubwordPiece> output)
@@ -111,7 +120,8 @@ internal sealed class BpeModel : ISubwordModel
         {
             int width = char.IsHighSurrogate(word[i]) && i + 1 < word.Length && char.IsLowSurrogate(word[i + 1]) ? 2 : 1;
             int cp = width == 2 ? char.ConvertToUtf32(word[i], word[i + 1]) : word[i];
-            if (characterIds.TryGetValue(cp, out int id))
+            int id = cp < smallCharacterIds.Length ? smallCharacterIds[cp] : characterIds.GetValueOrDefault(cp, -1);
+            if (id >= 0)
                 w.Push(id, i, width);
             else if (ByteFallback && FallbackIds(word.Slice(i, width), out var ids))
             {
