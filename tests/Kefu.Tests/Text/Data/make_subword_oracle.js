@@ -21,6 +21,7 @@ const texts = [
   '🇨🇳🇺🇸 flags', 'Ünïcödé naïve résumé', 'tab\tseparated\tvalues', '<|endoftext|><|endoftext|> end',
   '价格：¥1,299.00（含税）', '请在2024年12月31日前退货。Thanks!!! :)', '<|im_start|>user\n你好<|im_end|>\n',
   'hello world', 'ｈｅｌｌｏ   world', 'hello 🙂x', 'wo rld  hello', ' hello<|endoftext|> world ',
+  'hello<|x|>world <|x|> 123', '<|x|>hello  world',
 ];
 
 const qwen2Split = {
@@ -76,6 +77,9 @@ const cases = {
     pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true },
     decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true },
     model: { ...unigram.model, vocab: [...unigramVocab, ['<|x|>', 0]] } } },
+  'unigram-no-split': { full: { ...unigram,
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'never', split: false },
+    decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'never', split: false } } },
   'unigram-byte-fallback': { full: { ...unigram,
     decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }] },
     model: { ...unigram.model, vocab: [...unigramVocab, ...bytes], byte_fallback: true } } },
