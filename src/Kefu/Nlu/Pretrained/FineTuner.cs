@@ -51,7 +51,7 @@ public static class FineTuner
         if (!File.Exists(configPath))
             throw new FileNotFoundException($"{modelFolder}: no config.json; a Hugging Face model folder has config.json beside its weights.", configPath);
         var config = BertConfig.Load(configPath);
-        var tokenizer = BertTokenizer.Load(modelFolder);
+        var tokenizer = EncoderTokenizer.Load(modelFolder);
         if (options.Dropout is { } p)
             config = config with { HiddenDropout = p, AttentionDropout = p, ClassifierDropout = p };
         int maxLength = Math.Min(options.MaxLength, config.MaxPositions - config.PositionOffset);

@@ -67,8 +67,9 @@ public sealed class SentenceEncoder
             if (document.RootElement.TryGetProperty("max_seq_length", out var m) && m.TryGetInt32(out int v) && v >= 3)
                 length = v;
         }
+        var tokenizer = EncoderTokenizer.Load(folder);
         var model = BertClassifier.Load(folder, labels: ["(encoder only)"]);
-        return new SentenceEncoder(model, BertTokenizer.Load(folder), pooling, normalize,
+        return new SentenceEncoder(model, tokenizer, pooling, normalize,
             Math.Min(maxLength ?? length, model.Config.MaxPositions - model.Config.PositionOffset));
     }
 

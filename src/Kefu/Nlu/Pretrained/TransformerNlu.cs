@@ -146,8 +146,9 @@ public sealed class TransformerNlu
             });
             length = maxLength ?? saved;
         }
+        var tokenizer = EncoderTokenizer.Load(folder);
         var model = BertClassifier.Load(folder, labels: null, tags);
         model.Pooling = pooling;
-        return new TransformerNlu(model, BertTokenizer.Load(folder), length, folder);
+        return new TransformerNlu(model, tokenizer, length, folder);
     }
 }

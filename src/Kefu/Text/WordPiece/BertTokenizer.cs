@@ -101,6 +101,9 @@ public sealed class BertTokenizer
     /// <summary>tokenizer.json's padding section, if any; its pad id is the one batches pad with.</summary>
     public TokenizerPadding? Padding { get; }
 
+    /// <summary>Tokens matched whole in the text before WordPiece ([CLS], [SEP]... and added_tokens).</summary>
+    public IReadOnlyList<AddedToken> AddedTokens => pipeline.AddedTokens;
+
     /// <summary>The token with this id: an added token's content or the vocabulary's entry.</summary>
     public string TokenOf(int id) => addedContent.TryGetValue(id, out string? content) ? content : Vocabulary[id];
 
@@ -145,7 +148,7 @@ public sealed class BertTokenizer
         int kept = Kept(text, maxLength, out var tokens);
         int count = kept + post.AddedCount;
         var encoding = new BertEncoding(new int[count], new int[count], new TokenSpan[count], new int[count], new bool[count]);
-        Write(tokens, kept, encoding.InputIds, encoding.TokenTypeIds, encoding.Offsets, encoding.WordIds, encoding.SpecialTokensMask);
+        Write(post, tokens, kept, encoding.InputIds, encoding.TokenTypeIds, encoding.Offsets, encoding.WordIds, encoding.SpecialTokensMask);
         return encoding;
     }
 
@@ -192,6 +195,18 @@ public sealed class BertTokenizer
         return batch;
     }
 
+    /// <summary>Encodes the whole text, with the template's special tokens or without, never truncated.</summary>
+    public BertEncoding EncodeUntruncated(string text, bool addSpecialTokens)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var tokens = pipeline.Tokenize(text);
+        var template = addSpecialTokens ? post : PostProcessor.None;
+        int count = tokens.Count + template.AddedCount;
+        var encoding = new BertEncoding(new int[count], new int[count], new TokenSpan[count], new int[count], new bool[count]);
+        Write(template, tokens, tokens.Count, encoding.InputIds, encoding.TokenTypeIds, encoding.Offsets, encoding.WordIds, encoding.SpecialTokensMask);
+        return encoding;
+    }
+
     // tokenizes and returns how many tokens fit beside the template's special tokens
     private int Kept(string text, int maxLength, out TokenBuffer tokens)
     {
@@ -203,10 +218,10 @@ public sealed class BertTokenizer
         return Math.Min(tokens.Count, maxLength - post.AddedCount);
     }
 
-    private void Write(TokenBuffer tokens, int kept, int[] ids, int[] typeIds, TokenSpan[] offsets, int[] words, bool[] special)
+    private static void Write(PostProcessor template, TokenBuffer tokens, int kept, int[] ids, int[] typeIds, TokenSpan[] offsets, int[] words, bool[] special)
     {
         int at = 0;
-        foreach (var (specialIds, typeId) in post.Template)
+        foreach (var (specialIds, typeId) in template.Template)
         {
             if (specialIds is null)
             {

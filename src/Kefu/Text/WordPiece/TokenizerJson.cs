@@ -105,7 +105,7 @@ internal static class TokenizerJson
             Integer(path, model, "max_input_chars_per_word", "model.max_input_chars_per_word") ?? 100);
     }
 
-    private static void ReadNormalizer(string path, string where, JsonElement element, List<NormalizerStep> steps, ref BertNormalizerSettings? bert)
+    internal static void ReadNormalizer(string path, string where, JsonElement element, List<NormalizerStep> steps, ref BertNormalizerSettings? bert)
     {
         switch (Type(path, where, element))
         {
@@ -154,7 +154,7 @@ internal static class TokenizerJson
         }
     }
 
-    private static void ReadPreTokenizer(string path, string where, JsonElement element, List<PreTokenizerStep> steps)
+    internal static void ReadPreTokenizer(string path, string where, JsonElement element, List<PreTokenizerStep> steps)
     {
         switch (Type(path, where, element))
         {
@@ -195,7 +195,7 @@ internal static class TokenizerJson
         }
     }
 
-    private static PostProcessor ReadPostProcessor(string path, JsonElement element, Func<string, string, int> idOf)
+    internal static PostProcessor ReadPostProcessor(string path, JsonElement element, Func<string, string, int> idOf)
     {
         const string where = "post_processor";
         switch (Type(path, where, element))
@@ -284,7 +284,7 @@ internal static class TokenizerJson
         throw Invalid(path, $"{where}.pattern", "must be {\"String\": \"non-empty text\"}");
     }
 
-    private static SplitBehavior? Behavior(string path, JsonElement element, string where)
+    internal static SplitBehavior? Behavior(string path, JsonElement element, string where)
     {
         string? name = String(path, element, "behavior", $"{where}.behavior");
         if (name is null)
@@ -294,7 +294,7 @@ internal static class TokenizerJson
             : throw Invalid(path, $"{where}.behavior", $"\"{name}\" is not one of Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous");
     }
 
-    private static string Type(string path, string where, JsonElement element, Func<string>? infer = null)
+    internal static string Type(string path, string where, JsonElement element, Func<string>? infer = null)
     {
         if (element.ValueKind != JsonValueKind.Object)
             throw Invalid(path, where, $"must be an object, got {element.ValueKind}");
@@ -304,23 +304,23 @@ internal static class TokenizerJson
     }
 
     // the property, or null when absent or JSON null
-    private static JsonElement? Property(JsonElement element, string key) =>
+    internal static JsonElement? Property(JsonElement element, string key) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
 
-    private static JsonElement.ArrayEnumerator Array(string path, JsonElement element, string key, string where) =>
+    internal static JsonElement.ArrayEnumerator Array(string path, JsonElement element, string key, string where) =>
         element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Array
             ? value.EnumerateArray()
             : throw Invalid(path, $"{where}.{key}", "must be an array");
 
-    private static string? String(string path, JsonElement element, string key, string where) =>
+    internal static string? String(string path, JsonElement element, string key, string where) =>
         Property(element, key) is not { } value ? null
         : value.ValueKind == JsonValueKind.String ? value.GetString() : throw Invalid(path, where, $"must be a string, got {value.ValueKind}");
 
-    private static int? Integer(string path, JsonElement element, string key, string where) =>
+    internal static int? Integer(string path, JsonElement element, string key, string where) =>
         Property(element, key) is not { } value ? null
         : value.TryGetInt32(out int i) ? i : throw Invalid(path, where, $"must be an integer, got {value}");
 
-    private static bool? Bool(string path, JsonElement element, string key, string where)
+    internal static bool? Bool(string path, JsonElement element, string key, string where)
     {
         try
         {
@@ -332,8 +332,8 @@ internal static class TokenizerJson
         }
     }
 
-    private static InvalidDataException Invalid(string path, string where, string problem) => new($"{path}: {where} {problem}.");
+    internal static InvalidDataException Invalid(string path, string where, string problem) => new($"{path}: {where} {problem}.");
 
     /// <summary>BertNormalizer's settings, reported in <see cref="BertTokenizerOptions"/>.</summary>
-    private readonly record struct BertNormalizerSettings(bool LowerCase, bool? StripAccents, bool SplitChinese);
+    internal readonly record struct BertNormalizerSettings(bool LowerCase, bool? StripAccents, bool SplitChinese);
 }
