@@ -4,6 +4,7 @@ using Kefu.Numerics;
 using Kefu.Numerics.Autograd;
 using Kefu.Numerics.Ops;
 using Kefu.Numerics.Optim;
+using Xunit.Abstractions;
 
 namespace Kefu.Tests.Generation;
 
@@ -12,7 +13,7 @@ namespace Kefu.Tests.Generation;
 /// transformers 5.17 computed with them (expected.json): logits of a right-padded batch, greedy continuations by full
 /// recomputation, and losses and logits after three AdamW steps.
 /// </summary>
-public class CausalLmFixtureTests
+public class CausalLmFixtureTests(ITestOutputHelper output)
 {
     [CausalLmFixtureTheory]
     [InlineData("tiny-gpt2")]
@@ -23,12 +24,12 @@ public class CausalLmFixtureTests
         var model = CausalLanguageModel.Load(f.Folder);
         var g = new Graph(recordTape: false);
         var logits = model.Logits(g, f.PaddedIds, f.Mask, f.Batch, f.Time);      // [B*T, V]
-        int v = model.Config.VocabularySize;
+        float worst = 0f;
         for (int t = 0; t < f.LogitsFirstText.Length; t++)
-            CausalLmFixture.Near(f.LogitsFirstText[t], logits.Row(t), 1e-4f, $"text 0 position {t}");
+            worst = MathF.Max(worst, CausalLmFixture.Near(f.LogitsFirstText[t], logits.Row(t), 1e-4f, $"text 0 position {t}"));
         for (int b = 0; b < f.Batch; b++)
-            CausalLmFixture.Near(f.LogitsLastPosition[b], logits.Row(b * f.Time + f.InputIds[b].Length - 1), 1e-4f, $"text {b} last token");
-        Assert.Equal(2000, v);
+            worst = MathF.Max(worst, CausalLmFixture.Near(f.LogitsLastPosition[b], logits.Row(b * f.Time + f.InputIds[b].Length - 1), 1e-4f, $"text {b} last token"));
+        output.WriteLine($"{name}: largest |logit − transformers| {worst:E2}");
     }
 
     [CausalLmFixtureTheory]
@@ -59,7 +60,7 @@ public class CausalLmFixtureTests
     public void Three_AdamW_steps_match_transformers_losses_and_logits(string name)
     {
         var f = CausalLmFixture.Load(name);
-        var model = CausalLanguageModel.Load(f.Folder);
+        var model = CausalLanguageModel.Load(f.Folder, trainable: true);
         var parameters = model.Parameters;
         parameters.Decay.LearningRate = parameters.NoDecay.LearningRate = 1e-3f;
         parameters.Decay.WeightDecay = parameters.NoDecay.WeightDecay = 0f;
@@ -71,14 +72,17 @@ public class CausalLmFixtureTests
             g.Reset();
             var loss = g.CrossEntropy(model.Logits(g, f.PaddedIds, f.Mask, f.Batch, f.Time), targets);
             Assert.True(MathF.Abs(loss.Span[0] - f.Losses[step]) <= 1e-3f, $"step {step}: loss {loss.Span[0]}, transformers {f.Losses[step]}");
+            output.WriteLine($"{name} step {step}: loss {loss.Span[0]:F6}, transformers {f.Losses[step]:F6}");
             g.Backward(loss);
             optimizer.Step();
             parameters.ZeroGradients();
         }
         var inference = new Graph(recordTape: false);
         var logits = model.Logits(inference, f.PaddedIds, f.Mask, f.Batch, f.Time);
+        float worst = 0f;
         for (int b = 0; b < f.Batch; b++)
-            CausalLmFixture.Near(f.LogitsAfter[b], logits.Row(b * f.Time + f.InputIds[b].Length - 1), 1e-3f, $"text {b} after training");
+            worst = MathF.Max(worst, CausalLmFixture.Near(f.LogitsAfter[b], logits.Row(b * f.Time + f.InputIds[b].Length - 1), 1e-3f, $"text {b} after training"));
+        output.WriteLine($"{name}: largest |logit − transformers| after 3 steps {worst:E2}");
     }
 
     /// <summary>The definition the cache must reproduce: the whole sequence through the model at every step, argmax of the last row.</summary>
@@ -134,11 +138,18 @@ public sealed record CausalLmFixture(
             Matrix(training.GetProperty("logits_after_last_position")));
     }
 
-    public static void Near(float[] expected, ReadOnlySpan<float> actual, float tolerance, string what)
+    /// <summary>Asserts every |expected − actual| ≤ tolerance; returns the largest.</summary>
+    public static float Near(float[] expected, ReadOnlySpan<float> actual, float tolerance, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
+        float worst = 0f;
         for (int i = 0; i < expected.Length; i++)
-            Assert.True(MathF.Abs(expected[i] - actual[i]) <= tolerance, $"{what}, logit {i}: expected {expected[i]}, got {actual[i]}");
+        {
+            float diff = MathF.Abs(expected[i] - actual[i]);
+            Assert.True(diff <= tolerance, $"{what}, logit {i}: expected {expected[i]}, got {actual[i]}");
+            worst = MathF.Max(worst, diff);
+        }
+        return worst;
     }
 
     private static int[] Ints(JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetInt32())];

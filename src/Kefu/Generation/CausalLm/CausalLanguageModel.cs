@@ -31,10 +31,11 @@ public abstract class CausalLanguageModel
     public abstract Parameter HeadWeight { get; }
 
     /// <summary>A model of this configuration with random weights (normal, std 0.02; norms at one), e.g. for benchmarks.</summary>
-    public static CausalLanguageModel Create(CausalLmConfig config, ulong seed = 1)
+    /// <param name="trainable">False: no gradient buffers (inference only, half the memory).</param>
+    public static CausalLanguageModel Create(CausalLmConfig config, ulong seed = 1, bool trainable = true)
     {
         var model = Declare(config);
-        model.Parameters.Allocate(seed);
+        model.Parameters.Allocate(seed, trainable);
         return model;
     }
 
@@ -42,15 +43,16 @@ public abstract class CausalLanguageModel
     /// Loads a Hugging Face folder (config.json and model.safetensors or its sharded index; F32, F16 or BF16) or a hub
     /// repo id fetched into the huggingface_hub cache (see <see cref="ModelLocator"/>).
     /// </summary>
+    /// <param name="trainable">True allocates gradient buffers for fine-tuning; inference does without them (half the memory).</param>
     /// <exception cref="InvalidDataException">An unsupported architecture, or missing, unexpected or misshapen tensors (all named).</exception>
-    public static CausalLanguageModel Load(string folderOrRepo, string? revision = null, TextWriter? progress = null)
+    public static CausalLanguageModel Load(string folderOrRepo, bool trainable = false, string? revision = null, TextWriter? progress = null)
     {
         string folder = ModelLocator.Resolve(folderOrRepo, revision, progress);
         string configPath = Path.Combine(folder, "config.json");
         if (!File.Exists(configPath))
             throw new FileNotFoundException($"{folder}: no config.json; a causal LM folder holds config.json and model.safetensors.", configPath);
         var model = Declare(CausalLmConfig.Load(configPath));
-        model.Parameters.Allocate(seed: 0);
+        model.Parameters.Allocate(seed: 0, trainable);
         using var checkpoint = Checkpoint.Open(folder);
         CausalLmWeights.Load(checkpoint, model);
         return model;
