@@ -17,6 +17,8 @@ public sealed unsafe class AdamW
     {
         if (!parameters.IsAllocated)
             throw new InvalidOperationException("Allocate the parameter set before creating its optimizer.");
+        if (!parameters.HasGradients)
+            throw new InvalidOperationException("The parameter set was allocated without gradients (for inference); it cannot be trained.");
         this.parameters = parameters;
         Beta1 = beta1;
         Beta2 = beta2;

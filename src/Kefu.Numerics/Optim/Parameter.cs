@@ -43,7 +43,12 @@ public sealed class Parameter : Tensor
     public bool Frozen
     {
         get => !RequiresGrad;
-        set => RequiresGrad = !value;
+        set
+        {
+            if (!value && Owner.IsAllocated && !Owner.HasGradients)
+                throw new InvalidOperationException($"'{Name}' cannot be unfrozen: its parameter set was allocated without gradients.");
+            RequiresGrad = !value;
+        }
     }
 
     public override string ToString() => $"{Name}{DeclaredShape}";

@@ -59,7 +59,11 @@ public sealed unsafe class ParameterSet
     /// <summary>Declares that values changed through memory obtained earlier (e.g. a span kept across an inference call).</summary>
     public void MarkChanged() => Interlocked.Increment(ref version);
 
-    public Span<float> Gradients => new(grads, IsAllocated ? length : 0);
+    /// <summary>Every gradient; empty when the set was allocated without gradients (inference).</summary>
+    public Span<float> Gradients => new(grads, gradArray is null ? 0 : length);
+
+    /// <summary>False when allocated for inference only: no gradient buffer, every parameter frozen.</summary>
+    public bool HasGradients => gradArray is not null;
 
     public Parameter this[string name] =>
         byName.TryGetValue(name, out var p) ? p : throw new KeyNotFoundException($"No parameter named '{name}'.");
@@ -81,22 +85,27 @@ public sealed unsafe class ParameterSet
     }
 
     /// <summary>Lays out the flat buffers, binds every view and initialises values from <paramref name="seed"/> in declaration order.</summary>
-    public void Allocate(ulong seed)
+    /// <param name="withGradients">False for inference: no gradient buffer (half the memory), every parameter frozen.</param>
+    public void Allocate(ulong seed, bool withGradients = true)
     {
         if (IsAllocated)
             throw new InvalidOperationException("The parameter set is already allocated.");
         valueArray = AlignedArray.Allocate(length, out values);
-        gradArray = AlignedArray.Allocate(length, out grads);
+        if (withGradients)
+            gradArray = AlignedArray.Allocate(length, out grads);
         valueStart = (int)(values - (float*)Marshal.UnsafeAddrOfPinnedArrayElement(valueArray, 0));
         MarkChanged();
         var rng = new Rng(seed);
         foreach (var p in parameters)
         {
-            var grad = new Tensor();
-            grad.Bind(grads + p.Offset, p.DeclaredShape, null);
             p.Bind(values + p.Offset, p.DeclaredShape, null);
-            p.Grad = grad;
-            p.RequiresGrad = true;
+            if (withGradients)
+            {
+                var grad = new Tensor();
+                grad.Bind(grads + p.Offset, p.DeclaredShape, null);
+                p.Grad = grad;
+            }
+            p.RequiresGrad = withGradients;
             var span = p.Span;
             switch (p.Init.Kind)
             {

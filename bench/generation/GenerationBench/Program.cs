@@ -1,0 +1,67 @@
+// Decoding speed of one stream on Kefu.Numerics: a GPT-2-small-shaped model (124M parameters) or a Qwen2.5-0.5B-shaped one
+// (494M), random weights, greedy, KV cache. Prints one JSON line per model.
+// Usage: GenerationBench gpt2|qwen2 [--threads 2] [--prompt 16] [--tokens 64] [--rounds 3]
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Kefu.Generation.CausalLm;
+using Kefu.Numerics;
+
+string which = args.Length > 0 ? args[0] : "gpt2";
+int Option(string name, int fallback)
+{
+    int at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+int threads = Option("--threads", 2), promptLength = Option("--prompt", 16), tokens = Option("--tokens", 64), rounds = Option("--rounds", 3);
+Gemm.MaxThreads = threads;
+
+// the shapes of gpt2 (config.json of openai-community/gpt2) and Qwen/Qwen2.5-0.5B
+var config = which switch
+{
+    "gpt2" => new CausalLmConfig(CausalLmArchitecture.Gpt2, 50257, 768, 12, 12, 12, 64, 3072, 1024, 1e-5f, 0f, true, 50256, [50256]),
+    "qwen2" => new CausalLmConfig(CausalLmArchitecture.Qwen2, 151936, 896, 24, 14, 2, 64, 4864, 32768, 1e-6f, 1000000f, true, null, [151643]),
+    _ => throw new ArgumentException($"unknown model '{which}': gpt2 or qwen2"),
+};
+var clock = Stopwatch.StartNew();
+var model = CausalLanguageModel.Create(config, seed: 1, trainable: false);
+double createSeconds = clock.Elapsed.TotalSeconds;
+var generator = new CausalLmGenerator(model);
+int[] prompt = [.. Enumerable.Range(0, promptLength).Select(i => (i * 7919 + 13) % config.VocabularySize)];
+var options = new GenerationOptions { MaxNewTokens = tokens, StopTokenIds = [] };
+
+generator.Generate([prompt], options with { MaxNewTokens = 4 }); // JIT and packing
+var decodeRates = new List<double>();
+var prefillMs = new List<double>();
+for (int r = 0; r < rounds; r++)
+{
+    double first = 0;
+    int seen = 0;
+    clock.Restart();
+    generator.Generate([prompt], options, (_, _) =>
+    {
+        if (seen++ == 0)
+            first = clock.Elapsed.TotalSeconds;
+    });
+    double total = clock.Elapsed.TotalSeconds;
+    prefillMs.Add(first * 1000);
+    decodeRates.Add((tokens - 1) / (total - first));
+}
+decodeRates.Sort();
+prefillMs.Sort();
+using var process = Process.GetCurrentProcess();
+process.Refresh();
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    system = "kefu",
+    model = which,
+    parameters = model.Parameters.Parameters.Sum(p => (long)p.Length),
+    threads,
+    prompt = promptLength,
+    tokens,
+    rounds,
+    create_seconds = Math.Round(createSeconds, 2),
+    prefill_ms = Math.Round(prefillMs[prefillMs.Count / 2], 1),
+    decode_tokens_per_s = Math.Round(decodeRates[decodeRates.Count / 2], 2),
+    peak_rss_mb = process.PeakWorkingSet64 >> 20,
+}));
