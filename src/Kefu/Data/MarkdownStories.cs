@@ -166,7 +166,7 @@ public static partial class MarkdownStories
         }
         catch (JsonException e)
         {
-            diagnostics.Add(new(Severity.Error, at, $"{what}: invalid JSON {Snippets.Quote(json)}: {e.Message.Split(" Path:")[0]}"));
+            diagnostics.Add(new(Severity.Error, at, $"{what}: invalid JSON {Snippets.Quote(json)}: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}"));
             return null;
         }
         diagnostics.Add(new(Severity.Error, at, $"{what}: expected a JSON object {{\"name\": value}}, found {Snippets.Quote(json)}"));
