@@ -23,6 +23,14 @@ internal sealed partial class YamlSource
     /// <summary>Whether the file could not be read or parsed (its error is reported); Root is null then.</summary>
     public bool Failed { get; private init; }
 
+    /// <summary>
+    /// Whether the file's structure is broken (<see cref="Failed"/>, or a list item swallowed by the text above it):
+    /// checks that compare this file with others would only repeat that one error.
+    /// </summary>
+    public bool HasStructureError => Failed || StructureProblem;
+
+    private bool StructureProblem { get; init; }
+
     /// <summary>Read and parsed without error, but holding no document, or only null (an empty file, or only comments).</summary>
     public bool IsEmpty => !Failed && (Root is null || IsNull(Root));
 
@@ -52,7 +60,7 @@ internal sealed partial class YamlSource
         }
         catch (YamlException e)
         {
-            diagnostics.Error(At(displayName, e.Start), e is YamlLimitException ? e.Message : $"malformed YAML: {Snippets.Quote(StripMarks(e.Message), 300)}");
+            diagnostics.Error(At(displayName, e.Start), e is YamlLimitException ? e.Message : $"malformed YAML: {Snippets.Quote(StripMarks(e.Message), 300)}{IndentHint(e.Message)}");
             return new YamlSource(displayName, lines, null, diagnostics) { Failed = true };
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
@@ -67,7 +75,40 @@ internal sealed partial class YamlSource
             diagnostics.Warning(new SourceLocation(displayName, 1, 1),
                 "the file holds several YAML documents; only the first is read");
         var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-        return new YamlSource(displayName, lines, root, diagnostics) { JsonDepth = Math.Max(64, limits.MaxYamlDepth) };
+        bool swallowed = root is not null && ReportSwallowedItems(root, lines, displayName, diagnostics);
+        return new YamlSource(displayName, lines, root, diagnostics) { JsonDepth = Math.Max(64, limits.MaxYamlDepth), StructureProblem = swallowed };
+    }
+
+    // YamlDotNet's messages for a line indented out of step with its neighbours.
+    private static string IndentHint(string message) =>
+        message.Contains("did not find expected", StringComparison.Ordinal) || message.Contains("mapping values are not allowed", StringComparison.Ordinal)
+            ? " (check this line's indentation against the lines above: items of one list, and keys of one mapping, start in the same column)"
+            : "";
+
+    /// <summary>
+    /// A plain text that runs over several lines, a later one starting with '- ': YAML reads "  - affirm\n   - deny" (the
+    /// second item one space too deep) as the one text "affirm - deny", and every check after that reports the missing
+    /// "deny" again. The root cause is that line; it is the one error reported. True when one was found.
+    /// </summary>
+    private static bool ReportSwallowedItems(YamlNode root, string[] lines, string file, DiagnosticBag diagnostics)
+    {
+        bool found = false;
+        foreach (var node in root.AllNodes)
+        {
+            if (node is not YamlScalarNode { Style: ScalarStyle.Plain } scalar || scalar.End.Line <= scalar.Start.Line) continue;
+            for (long line = scalar.Start.Line + 1; line <= Math.Min(scalar.End.Line, lines.Length); line++)
+            {
+                string raw = lines[line - 1];
+                string trimmed = raw.TrimStart();
+                if (trimmed != "-" && !trimmed.StartsWith("- ", StringComparison.Ordinal)) continue;
+                diagnostics.Error(new SourceLocation(file, (int)line, raw.Length - trimmed.Length + 1),
+                    $"this list item is read as part of the text '{Snippets.Quote(scalar.Value)}' that starts at line {scalar.Start.Line}: " +
+                    "it is indented differently from the item above; start it in the same column");
+                found = true;
+                break;
+            }
+        }
+        return found;
     }
 
     private static SourceLocation At(string displayName, Mark mark) =>
