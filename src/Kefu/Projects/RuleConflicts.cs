@@ -32,7 +32,7 @@ internal static class RuleConflicts
                 foreach (var p in patterns)
                 {
                     if (p.Expected == next.Action || !EndsWith(steps, k, p)) continue;
-                    string expected = p.Expected == Listen ? $"waits for the user after '{((ActionStep)p.Steps[^1]).Action}'" : $"runs '{p.Expected}'";
+                    string expected = p.Expected == Listen ? "waits for the user" : $"runs '{p.Expected}'";
                     diagnostics.Warning(next.Location,
                         $"story '{story.Name}' runs '{next.Action}' here, but rule '{p.Rule.Name}' ({p.Rule.Location}) {expected} after the same turns " +
                         $"({Describe(p.Steps)}); the rule wins in Rasa and Kefu, so the story's action is never predicted: align them, or give the rule a condition");

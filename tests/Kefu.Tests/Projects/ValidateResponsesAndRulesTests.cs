@@ -103,7 +103,7 @@ public class ValidateResponsesAndRulesTests
         var conflicts = temp.Diagnose().Where(d => d.Contains("but rule")).ToList();
         Assert.Equal(2, conflicts.Count);
         Assert.StartsWith("data/more.yml:9:13: warning: story 'goodbye then more' runs 'utter_greet' here, but rule 'say goodbye' (", conflicts[0]);
-        Assert.Contains("waits for the user after 'utter_goodbye'", conflicts[0]);
+        Assert.Contains("waits for the user after the same turns (intent goodbye, utter_goodbye)", conflicts[0]);
         Assert.StartsWith("data/more.yml:14:13: warning: story 'affirm is answered differently' runs 'utter_greet' here, but rule 'affirm after greeting'", conflicts[1]);
         Assert.Contains("runs 'utter_goodbye' after the same turns (utter_greet, intent affirm)", conflicts[1]);
     }

@@ -57,8 +57,10 @@ internal static class DataConvertCommand
                 error.WriteLine($"kefu data convert: {problem}");
                 return 1;
             }
-            output.WriteLine($"{target}: {document.Examples.Count} examples of {document.Intents().Count} intents, " +
-                $"{document.Synonyms.Count} synonyms, {document.Regexes.Count} regexes, {document.Lookups.Count} lookup tables");
+            output.WriteLine(parse.GetValue(format) == "csv"
+                ? $"{target}: {document.Examples.Count} examples of {document.Intents().Count} intents"
+                : $"{target}: {document.Examples.Count} examples of {document.Intents().Count} intents, " +
+                  $"{document.Synonyms.Count} synonym sets, {document.Regexes.Count} regexes, {document.Lookups.Count} lookup tables");
             return 0;
         });
         return command;
