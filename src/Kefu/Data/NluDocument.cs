@@ -64,7 +64,8 @@ public static class NluDocuments
             case NluFormat.Csv:
                 try
                 {
-                    return (Trimmed(NluDataReader.ReadCsv(path)), []);
+                    var rows = NluDataReader.ReadCsvLines(path);
+                    return (Trimmed(rows.Select(r => r.Example).ToList(), rows.Select(r => new SourceLocation(path, r.Line, 1)).ToList()), []);
                 }
                 catch (NluDataException e)
                 {

@@ -59,3 +59,39 @@ public class NluYamlWriterTests
     public void Names_are_quoted_when_yaml_would_read_them_otherwise(string name, string scalar) =>
         Assert.Equal(scalar, NluYamlWriter.Scalar(name));
 }
+
+public class CsvConvertTests
+{
+    [Fact]
+    public void Csv_to_yaml_and_back_keeps_text_and_intent()
+    {
+        using var temp = new Kefu.Tests.Projects.TempProject("kefu-csv-", ("in.csv", "text,intent\n\"退货, 怎么弄\",return\n  hi  ,greet\n\"say \"\"hi\"\"\",greet\n"));
+        var (code, _, error) = DataCli.Run("convert", "nlu", "--data", temp.PathOf("in.csv"), "-f", "yaml", "--out", temp.PathOf("nlu.yml"));
+        Assert.True(code == 0, error);
+        var yaml = NluFile.Load(temp.PathOf("nlu.yml"));
+        Assert.Equal(["退货, 怎么弄|return", "hi|greet", "say \"hi\"|greet"], yaml.Examples.Select(e => $"{e.Text}|{e.Intent}"));
+
+        (code, _, error) = DataCli.Run("convert", "nlu", "--data", temp.PathOf("nlu.yml"), "-f", "csv", "--out", temp.PathOf("out.csv"));
+        Assert.True(code == 0, error);
+        Assert.Equal("text,intent\n\"退货, 怎么弄\",return\nhi,greet\n\"say \"\"hi\"\"\",greet\n", File.ReadAllText(temp.PathOf("out.csv")));
+    }
+
+    [Fact]
+    public void A_csv_text_over_two_lines_is_an_error_at_its_line_and_nothing_is_written()
+    {
+        using var temp = new Kefu.Tests.Projects.TempProject("kefu-csv-", ("in.csv", "text,intent\nhello,greet\n\"two\nlines\",greet\n"));
+        var (code, _, error) = DataCli.Run("convert", "nlu", "--data", temp.PathOf("in.csv"), "--out", temp.PathOf("nlu.yml"));
+        Assert.Equal(1, code);
+        Assert.Contains("in.csv:3:1: error: the example 'two\\nlines' holds a line break", error);
+        Assert.False(File.Exists(temp.PathOf("nlu.yml")));
+    }
+
+    [Fact]
+    public void A_csv_without_the_columns_is_an_error_at_line_one()
+    {
+        using var temp = new Kefu.Tests.Projects.TempProject("kefu-csv-", ("in.csv", "sentence,label\nhi,greet\n"));
+        var (code, _, error) = DataCli.Run("convert", "nlu", "--data", temp.PathOf("in.csv"), "--out", temp.PathOf("nlu.yml"));
+        Assert.Equal(1, code);
+        Assert.Contains("in.csv:1:1: error: header 'sentence,label' lacks a 'text'", error);
+    }
+}
