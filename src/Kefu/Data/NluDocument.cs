@@ -98,10 +98,12 @@ public static class NluDocuments
         foreach (var file in files)
         {
             var source = YamlSource.Load(file, file, bag, limits);
-            if (source.Root is { } root && source.Mapping(root, "an NLU file") is { } mapping && YamlSource.Get(mapping, "nlu") is { } nlu)
-                reader.Read(source, nlu);
-            else if (!Directory.Exists(path) && !source.Failed)
-                bag.Warning(new SourceLocation(file, 1, 1), "the file has no 'nlu:' section");
+            if (source.Root is not { } root || YamlSource.IsNull(root) || source.Mapping(root, "an NLU file") is not { } mapping) continue;
+            if (YamlSource.Get(mapping, "nlu") is { } nlu) reader.Read(source, nlu);
+            else if (!Directory.Exists(path)) bag.Warning(new SourceLocation(file, 1, 1), "the file has no 'nlu:' section");
+            foreach (var (key, keyNode, _) in source.Entries(mapping, "a data file"))
+                if (key == "responses" || (!Directory.Exists(path) && key is not ("version" or "nlu")))
+                    source.Warning(keyNode, $"'{key}:' is not NLU data: the data tools do not copy it into what they write");
         }
         var built = reader.Build();
         var document = new NluDocument(

@@ -13,7 +13,7 @@ public class MarkdownNluTests
         ## intent:check_balance
         - what is my [savings](account) balance
         * how much is on my [credit card](account:credit)
-        + fly from [Berlin]{"entity": "city", "role": "from"} to [Rome]{"entity": "city", "role": "to"}
+        + fly from [Berlin]{"entity": "city", "role": "from", "group": "1"} to [Rome]{"entity": "city", "role": "to", "group": "1"}
 
         ## intent:faq/ask_fees
         - what are the fees
@@ -37,6 +37,7 @@ public class MarkdownNluTests
         Assert.Equal(new EntitySpan(11, 18, "account", "savings"), doc.Examples[0].Entities.Single());
         Assert.Equal(new EntitySpan(18, 29, "account", "credit"), doc.Examples[1].Entities.Single());
         Assert.Equal(["from", "to"], doc.Examples[2].Entities.Select(e => e.Role));
+        Assert.Equal(["1", "1"], doc.Examples[2].Entities.Select(e => e.Group));
         Assert.Equal(new SourceLocation("nlu.md", 5, 3), doc.Locations[1]);
         Assert.Equal(["credit card", "Credit Card"], doc.Synonyms.Single().Examples);
         Assert.Equal(@"\d{10,12}", doc.Regexes.Single().Patterns.Single());
