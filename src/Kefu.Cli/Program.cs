@@ -7,6 +7,7 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ShellCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(TestCommand.Create());
+root.Subcommands.Add(TuneCommand.Create());
 root.Subcommands.Add(NluCommands.Create());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommands.Create());

@@ -8,12 +8,13 @@ internal static class DataCommands
 {
     public static Command Create()
     {
-        var command = new Command("data", "Check, split, convert, clean and migrate training data");
+        var command = new Command("data", "Check, split, convert, clean, migrate and augment training data");
         command.Subcommands.Add(DataValidateCommand.Create());
         command.Subcommands.Add(DataSplitCommand.Create());
         command.Subcommands.Add(DataConvertCommand.Create());
         command.Subcommands.Add(DataCleanCommand.Create());
         command.Subcommands.Add(DataMigrateCommand.Create());
+        command.Subcommands.Add(DataAugmentCommand.Create());
         return command;
     }
 }

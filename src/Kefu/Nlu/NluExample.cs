@@ -19,7 +19,14 @@ public sealed record EntitySpan(int Start, int End, string Entity, string Value,
 }
 
 /// <summary>One labelled training or test utterance, whatever file it came from (CSV, JSON lines, Rasa nlu.yml).</summary>
-public sealed record NluExample(string Text, string Intent, IReadOnlyList<EntitySpan> Entities);
+public sealed record NluExample(string Text, string Intent, IReadOnlyList<EntitySpan> Entities)
+{
+    /// <summary>
+    /// The `kefu data augment` method that made this example (an intent's `metadata: {augmented: typos}` in nlu.yml);
+    /// null for a real one. Augmented examples train but never test: splits and cross-validation folds keep them out of test parts.
+    /// </summary>
+    public string? Augmentation { get; init; }
+}
 
 /// <summary>Everything the NLU trains on besides the examples: Rasa's synonym, regex and lookup sections.</summary>
 public sealed record NluTrainingData(

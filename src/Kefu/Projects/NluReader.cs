@@ -53,6 +53,8 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
     {
         source.WarnUnknownKeys(entry, "an nlu intent", "intent", "examples", "metadata");
         if (source.String(intentNode, "the intent name") is not { } intent) return;
+        string? augmentation = YamlSource.Get(entry, "metadata") is YamlMappingNode metadata &&
+            YamlSource.Get(metadata, "augmented") is YamlScalarNode { Value: { Length: > 0 } method } ? method : null;
         foreach (var (raw, at) in ExampleLines(source, entry, $"intent '{intent}'"))
         {
             var parsed = EntityAnnotations.Parse(raw);
@@ -63,7 +65,7 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
                 else diagnostics.Warning(where, problem.Message);
             }
             if (parsed.HasErrors) continue;
-            _examples.Add(new(new NluExample(parsed.Text, intent, parsed.Entities), at));
+            _examples.Add(new(new NluExample(parsed.Text, intent, parsed.Entities) { Augmentation = augmentation }, at));
             foreach (var span in parsed.Entities)
             {
                 string surface = parsed.Text[span.Start..span.End];

@@ -19,8 +19,8 @@ internal static class ServiceFilesReader
     {
         if (source.Root is not { } root || YamlSource.IsNull(root)) return;
         foreach (var (key, keyNode, value) in source.Entries(root, "endpoints.yml"))
-            if (key is not ("action_endpoint" or "version") && !YamlSource.IsNull(value))
-                source.Warning(keyNode, $"endpoints.yml: '{key}' is not used by Kefu, only action_endpoint is"
+            if (key is not ("action_endpoint" or "llm" or "version") && !YamlSource.IsNull(value))
+                source.Warning(keyNode, $"endpoints.yml: '{key}' is not used by Kefu, only action_endpoint and llm are"
                     + (EndpointHints.TryGetValue(key, out var hint) ? $" ({hint})" : ""));
     }
 

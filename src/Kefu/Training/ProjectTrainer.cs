@@ -38,10 +38,19 @@ public static class ProjectTrainer
             };
         else if (projectConfig.Pipeline.Count > 0)
             config = config with { FallbackThreshold = 0f };
+        // Rasa's LogisticRegressionClassifier C (inverse regularisation strength) is the linear SVMs' C
+        if (projectConfig.FindComponent("LogisticRegressionClassifier")?.Options.Find("C") is { } c)
+            config = config with { Svm = config.Svm with { C = LogisticRegressionC(c) } };
         if (projectConfig.FindComponent("JiebaTokenizer") is { } jieba)
             config = config with { Features = config.Features with { ChineseWords = true, UserWords = JiebaUserWords(jieba) } };
         return config;
     }
+
+    static float LogisticRegressionC(ComponentOption option) =>
+        option.Value is { ValueKind: System.Text.Json.JsonValueKind.Number } v && v.GetDouble() is > 0 and var c && double.IsFinite(c)
+            ? (float)c
+            : throw new ProjectException([new Diagnostic(Severity.Error, option.Location,
+                $"LogisticRegressionClassifier C must be a positive number, got {option.Value}")]);
 
     /// <summary>
     /// The words of a JiebaTokenizer's dictionary_path (a folder of jieba user dictionaries or one file), relative to the

@@ -92,7 +92,7 @@ public class ProjectDiagnosticsTests
         var lines = Diagnose(
             ("endpoints.yml", "version: \"3.1\"\naction_endpoint:\n  url: http://localhost:5055/webhook\ntracker_store:\n  type: redis\n"),
             ("credentials.yml", "rest:\nslack:\n  slack_token: x\n"));
-        AssertHas(lines, "endpoints.yml:4:1: warning:", "'tracker_store' is not used by Kefu, only action_endpoint is (kefu serve stores conversations in SQLite (--db))");
+        AssertHas(lines, "endpoints.yml:4:1: warning:", "'tracker_store' is not used by Kefu, only action_endpoint and llm are (kefu serve stores conversations in SQLite (--db))");
         AssertHas(lines, "credentials.yml:2:1: warning:", "the channel 'slack' is not served by Kefu");
         Assert.DoesNotContain(lines, l => l.Contains("'version'") || l.Contains("'action_endpoint'") || l.Contains("'rest'"));
     }

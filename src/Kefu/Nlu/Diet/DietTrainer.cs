@@ -116,6 +116,9 @@ public static class DietTrainer
                 inputOptimizer.Step(RowAdamW.TouchedRows(input, seen), scale);
                 network.Parameters.ZeroGradients();
 
+                if (!float.IsFinite(loss.Span[0]))
+                    throw new InvalidDataException($"DIET training diverged in epoch {epoch}: the loss is {loss.Span[0]}. " +
+                        $"Lower learning_rate (now {options.LearningRate}) or drop_rate (now {options.DropRate}), or train fewer epochs");
                 lossSum += loss.Span[0] * b;
                 seenExamples += b;
                 var logits = intents.Span;
