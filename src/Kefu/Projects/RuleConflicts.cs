@@ -20,8 +20,12 @@ internal static class RuleConflicts
 
     public static void Check(IReadOnlyList<Rule> rules, IReadOnlyList<Story> stories, DiagnosticBag diagnostics)
     {
-        var patterns = rules.SelectMany(Patterns).ToList();
-        if (patterns.Count == 0) return;
+        // Patterns by the key of their last step, so each story step is compared only with patterns that can end there.
+        var byLast = new Dictionary<string, List<Pattern>>(StringComparer.Ordinal);
+        foreach (var pattern in rules.SelectMany(Patterns))
+            foreach (var key in Keys(pattern.Steps[^1]))
+                (byLast.TryGetValue(key, out var list) ? list : byLast[key] = []).Add(pattern);
+        if (byLast.Count == 0) return;
         foreach (var story in stories)
         {
             var (steps, loopActive) = Flatten(story.Steps);
@@ -29,7 +33,8 @@ internal static class RuleConflicts
             for (int k = 1; k < steps.Count; k++)
             {
                 if (steps[k] is not ActionStep next || loopActive[k]) continue;
-                foreach (var p in patterns)
+                var candidates = Keys(steps[k - 1]).SelectMany(key => byLast.GetValueOrDefault(key) ?? []).Distinct();
+                foreach (var p in candidates)
                 {
                     if (p.Expected == next.Action || !EndsWith(steps, k, p)) continue;
                     string expected = p.Expected == Listen ? "waits for the user" : $"runs '{p.Expected}'";
@@ -43,6 +48,14 @@ internal static class RuleConflicts
     }
 
     private sealed record Pattern(Rule Rule, IReadOnlyList<StoryStep> Steps, string Expected);
+
+    private static IEnumerable<string> Keys(StoryStep step) => step switch
+    {
+        ActionStep a => ["a:" + a.Action],
+        UserStep u => ["i:" + u.Intent],
+        OrStep o => o.Alternatives.SelectMany(Keys),
+        _ => [],
+    };
 
     private static IEnumerable<Pattern> Patterns(Rule rule)
     {
