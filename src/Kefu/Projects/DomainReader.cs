@@ -46,7 +46,12 @@ internal sealed class DomainReader(DiagnosticBag diagnostics)
 
     /// <summary>`responses:` of a domain file, or of a data file (Rasa's retrieval-intent responses live there).</summary>
     public void ReadResponses(YamlSource source, YamlNode value) =>
-        AddOnce(source, _responses, ResponseReader.Read(source, value), r => r.Name, r => r.Location, "response");
+        AddOnce(source, _responses, ResponseReader.Read(source, value, _placeholders), r => r.Name, r => r.Location, "response");
+
+    /// <summary>Every `{name}` placeholder of the responses read, where it is written.</summary>
+    public IReadOnlyList<PlaceholderUse> Placeholders => _placeholders;
+
+    private readonly List<PlaceholderUse> _placeholders = [];
 
     public Domain Build() => new(_version, _intents, _entities, _slots, _responses, _forms, _actions, _session ?? SessionConfig.Default);
 

@@ -21,6 +21,11 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
 
     public IReadOnlyList<LocatedExample> Examples => _examples;
 
+    /// <summary>The `synonym:` sections as written (value, surfaces), for tools that write the data out again.</summary>
+    public IReadOnlyList<(string Value, IReadOnlyList<string> Surfaces)> SynonymSections => _synonymSections;
+
+    private readonly List<(string Value, IReadOnlyList<string> Surfaces)> _synonymSections = [];
+
     // Lines of every nlu section (examples, synonyms, regexes, lookup entries) against ProjectLimits.MaxExamples.
     private int _entries;
     private bool _overLimit;
@@ -73,8 +78,13 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
     {
         source.WarnUnknownKeys(entry, "an nlu synonym", "synonym", "examples");
         if (source.String(nameNode, "the synonym's value") is not { } canonical) return;
+        var surfaces = new List<string>();
         foreach (var (text, at) in ExampleLines(source, entry, $"synonym '{canonical}'"))
+        {
             _synonyms.Add((text, canonical, at));
+            surfaces.Add(text);
+        }
+        _synonymSections.Add((canonical, surfaces));
     }
 
     private void ReadRegex(YamlSource source, YamlMappingNode entry, YamlNode nameNode)

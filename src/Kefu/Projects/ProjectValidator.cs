@@ -60,7 +60,8 @@ internal sealed class ProjectValidator(Domain domain, DiagnosticBag diagnostics)
         }
     }
 
-    public void CheckNlu(IReadOnlyList<NluReader.LocatedExample> examples)
+    /// <param name="untrainedIntents">Whether to warn about domain intents without examples (not when a data file could not be read: they may be in it).</param>
+    public void CheckNlu(IReadOnlyList<NluReader.LocatedExample> examples, bool untrainedIntents = true)
     {
         if (examples.Count == 0) return;
         var reported = new HashSet<string>(StringComparer.Ordinal);
@@ -73,11 +74,45 @@ internal sealed class ProjectValidator(Domain domain, DiagnosticBag diagnostics)
                 if (domain.FindEntity(span.Entity) is null && reported.Add("entity:" + span.Entity))
                     diagnostics.Warning(at, $"the entity '{span.Entity}' is annotated in examples but is not in the domain's entities");
         }
+        if (!untrainedIntents) return;
         var trained = examples.Select(e => BaseIntent(e.Example.Intent)).ToHashSet(StringComparer.Ordinal);
         // Rasa's default intents (restart, session_start, nlu_fallback...) come from payloads and the fallback classifier.
         foreach (var intent in domain.Intents.Where(i => !trained.Contains(i.Name) && !Domain.BuiltInIntents.Contains(i.Name)))
             diagnostics.Warning(intent.Location, $"the intent '{intent.Name}' has no NLU examples, so it can never be recognized");
     }
+
+    /// <summary>
+    /// A `{name}` in a response that names no slot: the dialogue fills it with "None" (as Rasa does), so the customer
+    /// reads "选择新的None". An error when the dialogue utters the response itself (a story, rule or test step, a form's
+    /// utter_ask_*, or one Kefu utters on its own such as utter_default); a warning otherwise, since a custom action may send
+    /// the response with that value. `{intent}` in utter_ask_affirmation is filled by the two-stage fallback.
+    /// </summary>
+    public void CheckPlaceholders(IReadOnlyList<PlaceholderUse> uses, IEnumerable<StoryStep> steps)
+    {
+        if (uses.Count == 0) return;
+        var uttered = new HashSet<string>(KefuUtterances, StringComparer.Ordinal);
+        foreach (var step in steps)
+            if (step is ActionStep action) uttered.Add(action.Action);
+        foreach (var form in domain.Forms)
+            foreach (var slot in form.RequiredSlots)
+            {
+                uttered.Add($"utter_ask_{slot}");
+                uttered.Add($"utter_ask_{form.Name}_{slot}");
+            }
+        foreach (var use in uses)
+        {
+            if (domain.FindSlot(use.Name) is not null || (use.Response == "utter_ask_affirmation" && use.Name == "intent")) continue;
+            string message = $"response '{use.Response}' uses '{{{use.Name}}}', but there is no slot '{use.Name}' in the domain: the customer would read 'None' in its place";
+            if (uttered.Contains(use.Response) || uttered.Contains(use.Response.Split('/')[0]))
+                diagnostics.Error(use.Location, $"{message}; add the slot or correct the name");
+            else
+                diagnostics.Warning(use.Location, $"{message}, unless a custom action sends this response with a value for '{use.Name}'");
+        }
+    }
+
+    // Responses Kefu's dialogue utters without a story naming them (fallback, handoff, restart, errors).
+    private static readonly string[] KefuUtterances =
+        ["utter_default", "utter_ask_rephrase", "utter_ask_affirmation", "utter_action_error", "utter_back", "utter_handoff", "utter_handback", "utter_restart"];
 
     // A retrieval intent's examples are labelled "faq/ask_name"; the domain lists "faq".
     private static string BaseIntent(string intent) => intent.Split('/')[0];

@@ -71,6 +71,8 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
         }
 
         var domainReader = new DomainReader(diagnostics);
+        // The first domain and data file whose YAML is broken: checks against them would repeat that one error many times.
+        YamlSource? brokenDomain = null, brokenData = null;
         var domainFiles = files.Domain();
         if (domainFiles.Count == 0)
             diagnostics.Error(new SourceLocation(files.Display(Path.Combine(directory, "domain.yml")), 1, 1),
@@ -79,6 +81,7 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
         {
             var source = Load(path);
             if (source.IsEmpty) WarnEmpty(source, "the domain file is empty; it declares no intents, entities, slots, responses or actions");
+            if (source.HasStructureError) brokenDomain ??= source;
             domainReader.Read(source);
         }
 
@@ -109,6 +112,7 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
         {
             var source = Load(path);
             if (source.IsEmpty) WarnEmpty(source, "the file is empty; it holds no training data");
+            if (source.HasStructureError) brokenData ??= source;
             foreach (var (key, keyNode, value) in Sections(source))
             {
                 switch (key)
@@ -143,11 +147,20 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
         if (nluData.Examples.Count == 0 && !diagnostics.HasErrors)
             diagnostics.Warning(new SourceLocation(files.Display(Path.Combine(directory, "data")), 1, 1), NoExamples);
         var validator = new ProjectValidator(domain, diagnostics);
-        validator.CheckDomain();
-        validator.CheckNlu(nlu.Examples);
-        validator.CheckStories("story", stories.Select(s => (s.Name, s.Steps)));
-        validator.CheckStories("rule", rules.Select(r => (r.Name, (IReadOnlyList<StoryStep>)[.. r.Condition, .. r.Steps])));
-        validator.CheckStories("test story", testStories.Select(s => (s.Name, s.Steps)));
+        if (brokenDomain is not null)
+            diagnostics.Warning(brokenDomain.At(1, 1),
+                "the intents, actions, slots and entities that data/ and tests/ name are not checked against the domain until this file's YAML error is fixed");
+        else
+        {
+            validator.CheckDomain();
+            validator.CheckNlu(nlu.Examples, untrainedIntents: brokenData is null);
+            validator.CheckStories("story", stories.Select(s => (s.Name, s.Steps)));
+            validator.CheckStories("rule", rules.Select(r => (r.Name, (IReadOnlyList<StoryStep>)[.. r.Condition, .. r.Steps])));
+            validator.CheckStories("test story", testStories.Select(s => (s.Name, s.Steps)));
+            validator.CheckPlaceholders(domainReader.Placeholders,
+                [.. stories.SelectMany(s => s.Steps), .. rules.SelectMany(r => r.Steps), .. testStories.SelectMany(s => s.Steps)]);
+        }
+        RuleConflicts.Check(rules, stories, diagnostics);
 
         return new RasaProject(directory, nluData, diagnostics.Sorted())
         {

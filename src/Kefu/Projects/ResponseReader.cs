@@ -4,6 +4,9 @@ using YamlDotNet.RepresentationModel;
 
 namespace Kefu.Projects;
 
+/// <summary>A `{name}` placeholder in a response, where it is written (for the check that the slot exists).</summary>
+internal sealed record PlaceholderUse(string Response, string Name, SourceLocation Location);
+
 /// <summary>Reads `responses:`: each name maps to a list of variations.</summary>
 internal static class ResponseReader
 {
@@ -13,7 +16,8 @@ internal static class ResponseReader
     // Rasa keys Kefu accepts but does not act on; they are named in a warning so nobody relies on them silently.
     private static readonly string[] IgnoredKeys = ["metadata", "quick_replies", "elements", "button_type"];
 
-    public static List<ResponseDefinition> Read(YamlSource source, YamlNode node)
+    /// <param name="placeholders">Receives every `{name}` of the texts, images and buttons, at its line and column.</param>
+    public static List<ResponseDefinition> Read(YamlSource source, YamlNode node, List<PlaceholderUse>? placeholders = null)
     {
         var responses = new List<ResponseDefinition>();
         foreach (var (name, nameNode, value) in source.Entries(node, "'responses'"))
@@ -21,7 +25,7 @@ internal static class ResponseReader
             if (!name.StartsWith("utter_", StringComparison.Ordinal))
                 source.Warning(nameNode, $"the response '{name}' does not start with 'utter_', so stories cannot call it as an action");
             var variations = source.Sequence(value, $"response '{name}'")
-                .Select(v => ReadVariation(source, name, v)).OfType<ResponseVariation>().ToList();
+                .Select(v => ReadVariation(source, name, v, placeholders)).OfType<ResponseVariation>().ToList();
             if (YamlSource.IsNull(value) || value is YamlSequenceNode { Children.Count: 0 })
                 source.Error(nameNode, $"the response '{name}' has no variations; add at least '- text: ...'");
             responses.Add(new ResponseDefinition(name, variations, source.At(nameNode)));
@@ -29,9 +33,18 @@ internal static class ResponseReader
         return responses;
     }
 
-    private static ResponseVariation? ReadVariation(YamlSource source, string response, YamlNode node)
+    private static ResponseVariation? ReadVariation(YamlSource source, string response, YamlNode node, List<PlaceholderUse>? placeholders)
     {
         if (source.Mapping(node, $"a variation of response '{response}'") is not { } v) return null;
+        if (placeholders is not null)
+        {
+            IEnumerable<YamlNode?> templated = [YamlSource.Get(v, "text"), YamlSource.Get(v, "image"),
+                .. (YamlSource.Get(v, "buttons") as YamlSequenceNode)?.Children.OfType<YamlMappingNode>()
+                    .SelectMany(b => new[] { YamlSource.Get(b, "title"), YamlSource.Get(b, "payload") }) ?? []];
+            foreach (var scalar in templated.OfType<YamlScalarNode>())
+                foreach (var p in ResponseTemplate.Placeholders(scalar.Value ?? ""))
+                    placeholders.Add(new PlaceholderUse(response, p.Name, source.PositionIn(scalar, p.Start)));
+        }
         string what = $"a variation of response '{response}'";
         source.WarnUnknownKeys(v, what, VariationKeys);
         foreach (var key in IgnoredKeys)

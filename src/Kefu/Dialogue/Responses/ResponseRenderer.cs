@@ -70,7 +70,7 @@ public sealed class ResponseRenderer(Domain domain)
     }
 
     /// <summary>
-    /// Replaces `{slot}` with the slot's value (unknown or empty slots become "None") and `{{`, `}}` with `{`, `}`, as
+    /// Replaces `{slot}` with the slot's value (unknown or empty slots become "None"; `kefu data validate` reports a placeholder that names no slot) and `{{`, `}}` with `{`, `}`, as
     /// Rasa's interpolator (Python's str.format) does: `/inform{{"city": "{city}"}}` is a payload with the slot in it.
     /// Other braces stay: `/inform{"city": "Berlin"}` is unchanged.
     /// </summary>
@@ -78,29 +78,8 @@ public sealed class ResponseRenderer(Domain domain)
     {
         if (!template.Contains('{')) return template;
         var sb = new StringBuilder(template.Length);
-        for (int i = 0; i < template.Length; i++)
-        {
-            if (i + 1 < template.Length && template[i] is '{' or '}' && template[i + 1] == template[i])
-            {
-                sb.Append(template[i++]);
-                continue;
-            }
-            int close = template[i] == '{' ? template.IndexOf('}', i + 1) : -1;
-            if (close > i + 1 && IsSlotName(template.AsSpan(i + 1, close - i - 1)))
-            {
-                sb.Append(state.SlotText(template[(i + 1)..close]) ?? "None");
-                i = close;
-            }
-            else sb.Append(template[i]);
-        }
+        ResponseTemplate.Scan(template, text => sb.Append(text), p => sb.Append(state.SlotText(p.Name) ?? "None"));
         return sb.ToString();
-    }
-
-    private static bool IsSlotName(ReadOnlySpan<char> s)
-    {
-        foreach (var ch in s)
-            if (!(char.IsLetterOrDigit(ch) || ch == '_' || ch == '-')) return false;
-        return true;
     }
 
     private static int StableHash(string s, int salt)

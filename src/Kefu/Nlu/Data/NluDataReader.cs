@@ -31,9 +31,12 @@ public static class NluDataReader
         };
     }
 
-    public static IReadOnlyList<NluExample> ReadCsv(string path)
+    public static IReadOnlyList<NluExample> ReadCsv(string path) => ReadCsvLines(path).Select(x => x.Example).ToList();
+
+    /// <summary>The CSV's examples with the line each record starts on.</summary>
+    public static IReadOnlyList<(NluExample Example, int Line)> ReadCsvLines(string path)
     {
-        var examples = new List<NluExample>();
+        var examples = new List<(NluExample, int)>();
         using var reader = new StreamReader(path, Encoding.UTF8);
         int line = 0;
         var header = ReadRecord(reader, path, ref line);
@@ -52,7 +55,7 @@ public static class NluDataReader
                 throw new NluDataException(path, recordLine, $"expected {header.Count} fields, found {record.Count}");
             string label = record[labelColumn].Trim();
             if (label.Length == 0) throw new NluDataException(path, recordLine, "empty intent");
-            examples.Add(new NluExample(record[textColumn], label, []));
+            examples.Add((new NluExample(record[textColumn], label, []), recordLine));
         }
         return examples;
     }

@@ -23,6 +23,14 @@ internal sealed partial class YamlSource
     /// <summary>Whether the file could not be read or parsed (its error is reported); Root is null then.</summary>
     public bool Failed { get; private init; }
 
+    /// <summary>
+    /// Whether the file's structure is broken (<see cref="Failed"/>, or a list item swallowed by the text above it):
+    /// checks that compare this file with others would only repeat that one error.
+    /// </summary>
+    public bool HasStructureError => Failed || StructureProblem;
+
+    private bool StructureProblem { get; init; }
+
     /// <summary>Read and parsed without error, but holding no document, or only null (an empty file, or only comments).</summary>
     public bool IsEmpty => !Failed && (Root is null || IsNull(Root));
 
@@ -52,7 +60,12 @@ internal sealed partial class YamlSource
         }
         catch (YamlException e)
         {
-            diagnostics.Error(At(displayName, e.Start), e is YamlLimitException ? e.Message : $"malformed YAML: {Snippets.Quote(StripMarks(e.Message), 300)}");
+            if (e is not YamlLimitException && DedentedKey(lines, (int)e.Start.Line) is { } cause)
+                diagnostics.Error(new SourceLocation(displayName, cause.Line, cause.Column),
+                    $"'{cause.Key}:' is not indented under the item at line {cause.ItemLine} above it, so YAML ends that item here and cannot read " +
+                    $"what follows (the parser stops at line {e.Start.Line}); indent it to column {cause.ItemColumn + 2} like the item's other keys");
+            else
+                diagnostics.Error(At(displayName, e.Start), e is YamlLimitException ? e.Message : $"malformed YAML: {Snippets.Quote(StripMarks(e.Message), 300)}{IndentHint(e.Message)}");
             return new YamlSource(displayName, lines, null, diagnostics) { Failed = true };
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
@@ -67,7 +80,79 @@ internal sealed partial class YamlSource
             diagnostics.Warning(new SourceLocation(displayName, 1, 1),
                 "the file holds several YAML documents; only the first is read");
         var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-        return new YamlSource(displayName, lines, root, diagnostics) { JsonDepth = Math.Max(64, limits.MaxYamlDepth) };
+        bool swallowed = root is not null && ReportSwallowedItems(root, lines, displayName, diagnostics);
+        return new YamlSource(displayName, lines, root, diagnostics) { JsonDepth = Math.Max(64, limits.MaxYamlDepth), StructureProblem = swallowed };
+    }
+
+    // Keys that stand at the top of Rasa's files: one of them at the column of a list item above is the next section, not a mistake.
+    private static readonly HashSet<string> TopLevelKeys = new(StringComparer.Ordinal)
+    {
+        "version", "nlu", "stories", "rules", "responses", "intents", "entities", "slots", "forms", "actions", "session_config",
+        "config", "e2e_actions", "recipe", "language", "pipeline", "policies", "assistant_id",
+    };
+
+    /// <summary>
+    /// The root cause of a parse error that YamlDotNet reports too late: a key meant for a list item ("examples:" under
+    /// "- intent: x") written at or left of the item's dash. YAML then closes the item and the list, and only fails lines
+    /// later, at the next item. The last such key before the error line, or null.
+    /// </summary>
+    private static (int Line, int Column, string Key, int ItemLine, int ItemColumn)? DedentedKey(string[] lines, int errorLine)
+    {
+        (int Dash, int Line)? item = null;
+        (int, int, string, int, int)? found = null;
+        for (int i = 0; i < Math.Min(errorLine, lines.Length); i++)
+        {
+            string raw = lines[i], text = raw.TrimStart();
+            if (text.Length == 0 || text[0] == '#') continue;
+            int column = raw.Length - text.Length;
+            if (item is { } it && column <= it.Dash)
+            {
+                if (KeyLine().Match(text) is { Success: true } key && !TopLevelKeys.Contains(key.Groups[1].Value))
+                    found = (i + 1, column + 1, key.Groups[1].Value, it.Line + 1, it.Dash + 1);
+                item = null;
+            }
+            if (ItemKeyLine().IsMatch(text)) item = (column, i);
+        }
+        return found;
+    }
+
+    [GeneratedRegex(@"^([A-Za-z_][\w-]*)\s*:(\s|$)")]
+    private static partial Regex KeyLine();
+
+    [GeneratedRegex(@"^-\s+[A-Za-z_][\w-]*\s*:(\s|$)")]
+    private static partial Regex ItemKeyLine();
+
+    // YamlDotNet's messages for a line indented out of step with its neighbours.
+    private static string IndentHint(string message) =>
+        message.Contains("did not find expected", StringComparison.Ordinal) || message.Contains("mapping values are not allowed", StringComparison.Ordinal)
+        || message.Contains("found invalid mapping", StringComparison.Ordinal)
+            ? " (check this line's indentation against the lines above: items of one list, and keys of one mapping, start in the same column)"
+            : "";
+
+    /// <summary>
+    /// A plain text that runs over several lines, a later one starting with '- ': YAML reads "  - affirm\n   - deny" (the
+    /// second item one space too deep) as the one text "affirm - deny", and every check after that reports the missing
+    /// "deny" again. The root cause is that line; it is the one error reported. True when one was found.
+    /// </summary>
+    private static bool ReportSwallowedItems(YamlNode root, string[] lines, string file, DiagnosticBag diagnostics)
+    {
+        bool found = false;
+        foreach (var node in root.AllNodes)
+        {
+            if (node is not YamlScalarNode { Style: ScalarStyle.Plain } scalar || scalar.End.Line <= scalar.Start.Line) continue;
+            for (long line = scalar.Start.Line + 1; line <= Math.Min(scalar.End.Line, lines.Length); line++)
+            {
+                string raw = lines[line - 1];
+                string trimmed = raw.TrimStart();
+                if (trimmed != "-" && !trimmed.StartsWith("- ", StringComparison.Ordinal)) continue;
+                diagnostics.Error(new SourceLocation(file, (int)line, raw.Length - trimmed.Length + 1),
+                    $"this list item is read as part of the text '{Snippets.Quote(scalar.Value)}' that starts at line {scalar.Start.Line}: " +
+                    "it is indented differently from the item above; start it in the same column");
+                found = true;
+                break;
+            }
+        }
+        return found;
     }
 
     private static SourceLocation At(string displayName, Mark mark) =>
