@@ -22,7 +22,9 @@ public static class NluSplitter
         var notes = new List<string>();
         var single = new List<string>();
         var rounded = new List<string>();
-        var byIntent = document.Examples.Select((e, i) => (e.Intent, i)).GroupBy(x => x.Intent, StringComparer.Ordinal);
+        // examples made by `kefu data augment` train only: they never test
+        var byIntent = document.Examples.Select((e, i) => (e.Intent, i)).Where(x => document.Examples[x.i].Augmentation is null)
+            .GroupBy(x => x.Intent, StringComparer.Ordinal);
         foreach (var group in byIntent)
         {
             var indices = group.Select(x => x.i).ToArray();

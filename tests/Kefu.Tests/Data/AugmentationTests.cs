@@ -1,3 +1,4 @@
+using Kefu.Data;
 using Kefu.Data.Augmentation;
 using Kefu.Nlu;
 using Kefu.Projects;
@@ -110,5 +111,15 @@ public class AugmentationTests
         Assert.All(folds, f => Assert.DoesNotContain(f.Test, e => e.Augmentation is not null));
         Assert.All(folds, f => Assert.Equal(30, f.Train.Examples.Count(e => e.Augmentation is not null)));
         Assert.Equal(30, folds.Sum(f => f.Test.Count));
+    }
+
+    [Fact]
+    public void Data_split_keeps_augmented_examples_in_training()
+    {
+        var examples = Enumerable.Range(0, 20).Select(i => new NluExample($"text {i}", i % 2 == 0 ? "a" : "b", []))
+            .Concat(Enumerable.Range(0, 20).Select(i => new NluExample($"noisy {i}", "a", []) { Augmentation = "typos" })).ToList();
+        var split = NluSplitter.Split(new NluDocument(examples, [], [], []), 0.5, 1);
+        Assert.DoesNotContain(split.Test.Examples, e => e.Augmentation is not null);
+        Assert.Equal(20, split.Train.Examples.Count(e => e.Augmentation is not null));
     }
 }
