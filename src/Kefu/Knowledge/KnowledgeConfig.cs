@@ -23,6 +23,7 @@ public enum Fusion
 /// index: models/knowledge.index  where the index is kept (default beside the model)
 /// graph: models/graph.db         the knowledge graph's SQLite file
 /// crosswoz: ../../../shared/datasets/crosswoz/database   imported into the graph when the graph is empty
+/// synonyms: {紫禁城: 故宫}       other names of graph entities, for entity linking
 /// </code>
 /// </summary>
 public sealed record KnowledgeConfig
@@ -39,6 +40,7 @@ public sealed record KnowledgeConfig
     public string IndexPath { get; init; } = Path.Combine("models", "knowledge.index");
     public string GraphPath { get; init; } = Path.Combine("models", "graph.db");
     public string? CrossWoz { get; init; }
+    public IReadOnlyList<(string Alias, string Name)> Synonyms { get; init; } = [];
 
     public string Resolve(string path) => Path.GetFullPath(Path.Combine(Root, path));
 
@@ -83,7 +85,13 @@ public sealed record KnowledgeConfig
                 "index" => config with { IndexPath = Scalar() },
                 "graph" => config with { GraphPath = Scalar() },
                 "crosswoz" => config with { CrossWoz = Scalar() },
-                _ => throw new KnowledgeFormatException(file, line, $"unknown key '{key}' (faq, documents, encoder, fusion, mix_weight, threshold, index, graph, crosswoz)"),
+                "synonyms" => config with
+                {
+                    Synonyms = value is YamlMappingNode pairs
+                        ? pairs.Children.Select(p => (((YamlScalarNode)p.Key).Value ?? "", (p.Value as YamlScalarNode)?.Value ?? "")).ToList()
+                        : throw new KnowledgeFormatException(file, line, "synonyms is a mapping ALIAS: NAME"),
+                },
+                _ => throw new KnowledgeFormatException(file, line, $"unknown key '{key}' (faq, documents, encoder, fusion, mix_weight, threshold, index, graph, crosswoz, synonyms)"),
             };
         }
         return config;

@@ -61,5 +61,25 @@ public sealed class KnowledgeService : IDisposable
         return new KnowledgeService(config, kb, graph, indexed);
     }
 
+    /// <summary>
+    /// The actions this knowledge answers with: action_kb_answer (FAQ and documents) and, with a graph,
+    /// action_kb_query. The bot uses those its domain declares.
+    /// </summary>
+    public IReadOnlyList<Dialogue.Actions.IAction> Actions(string? language)
+    {
+        var actions = new List<Dialogue.Actions.IAction> { new KbAnswerAction(Kb, language) };
+        if (Graph is { } g) actions.Add(new GraphQueryAction(Answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms))));
+        return actions;
+    }
+
+    /// <summary>The graph's question answerer (its entity linker is built on first use: every name of the graph).</summary>
+    public GraphAnswerer? Answerer
+    {
+        get => Graph is { } g ? answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms)) : null;
+        private set => answerer = value;
+    }
+
+    GraphAnswerer? answerer;
+
     public void Dispose() => (Graph as IDisposable)?.Dispose();
 }
