@@ -6,8 +6,8 @@ namespace Kefu.Knowledge;
 /// The index terms of a text, the same for passages and queries. English and other spaced scripts: Kefu's tokens
 /// (normalized, lower-cased), stop words dropped, a light suffix strip (plural, -ing, -ed) so "refunds" meets
 /// "refund". Chinese: every character bigram of a CJK run (robust to unknown words and typos) plus Jieba's words of
-/// two or more characters prefixed with '#' (a word match counts on top of its bigrams); a one-character run is
-/// its character.
+/// two or more characters prefixed with '#' (a word match counts on top of its bigrams), and each character that is
+/// not a function word (票 in 门票 meets 票 in 买票的地方). Bigrams of two function characters (怎么, 可以) are dropped.
 /// </summary>
 public static class KbTerms
 {
@@ -17,6 +17,9 @@ public static class KbTerms
         "to", "of", "in", "on", "for", "and", "or", "it", "its", "can", "could", "would", "will", "how", "what", "with",
         "at", "by", "from", "this", "that", "there", "please", "we", "our", "us", "if", "am", "have", "has", "so",
     ];
+
+    /// <summary>Chinese function characters: no unigram of their own, and no bigram of two of them (怎么, 什么, 可以).</summary>
+    static readonly HashSet<char> stopChars = [.. "的了吗呢吧啊么呀是在有我你您他她它们这那个怎什么能可以要想请问和与或就都也还把被给"];
 
     public static List<string> Terms(string text)
     {
@@ -46,8 +49,9 @@ public static class KbTerms
         if (run.Length == 0) return;
         var s = run.ToString();
         run.Clear();
-        if (s.Length == 1) { terms.Add(s); return; }
-        for (int i = 0; i + 1 < s.Length; i++) terms.Add(s.Substring(i, 2));
+        foreach (char c in s) if (!stopChars.Contains(c)) terms.Add(c.ToString());
+        for (int i = 0; i + 1 < s.Length; i++)
+            if (!(stopChars.Contains(s[i]) && stopChars.Contains(s[i + 1]))) terms.Add(s.Substring(i, 2));
         foreach (var (start, end) in ChineseWords.Words(s)) terms.Add("#" + s[start..end]);
     }
 

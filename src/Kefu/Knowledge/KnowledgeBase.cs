@@ -31,7 +31,14 @@ public sealed record KbAnswer(RetrievedPassage? Best, IReadOnlyList<RetrievedPas
 public sealed class KnowledgeBase
 {
     readonly Dictionary<string, IndexedSource> sources = new(StringComparer.Ordinal);
-    List<(Passage Passage, string Unit)> units = [];
+    List<(Passage Passage, string Unit, float Weight)> units = [];
+
+    /// <summary>
+    /// An FAQ entry's phrasings and answer together are one more unit, scored at this weight: it lets words of the
+    /// answer count (学生证 for 学生票) without outranking a phrasing that matches.
+    /// </summary>
+    public const float EntryUnitWeight = AnswerWeightValue;
+    internal const float AnswerWeightValue = 0.5f;
     float[][] vectors = [];
     Bm25Index bm25 = new([]);
 
@@ -109,7 +116,9 @@ public sealed class KnowledgeBase
         var texts = new List<string>();
         for (int p = 0; p < passages.Count; p++)
         {
-            var units = passages[p].IsFaq ? passages[p].Questions : [passages[p].Title + "\n" + passages[p].Text];
+            IEnumerable<string> units = passages[p].IsFaq
+                ? [.. passages[p].Questions, string.Join("\n", passages[p].Questions) + "\n" + passages[p].Text]
+                : [passages[p].Title + "\n" + passages[p].Text];
             foreach (var u in units) { unitPassage.Add(p); texts.Add(u); }
         }
         var terms = texts.Select(t => (IReadOnlyDictionary<string, int>)KbTerms.Counts(t)).ToList();
@@ -120,7 +129,7 @@ public sealed class KnowledgeBase
     /// <summary>The inverted index and the unit table from the stored vectors (no text analysis).</summary>
     internal void Rebuild()
     {
-        var list = new List<(Passage, string)>();
+        var list = new List<(Passage, string, float)>();
         var terms = new List<IReadOnlyDictionary<string, int>>();
         var vecs = new List<float[]>();
         foreach (var s in sources.Values.OrderBy(s => s.Source, StringComparer.Ordinal))
@@ -129,7 +138,8 @@ public sealed class KnowledgeBase
                 // An entry's units are consecutive: ordinal is the phrasing's index within its entry.
                 ordinal = u > 0 && s.UnitPassage[u - 1] == s.UnitPassage[u] ? ordinal + 1 : 0;
                 var p = s.Passages[s.UnitPassage[u]];
-                list.Add((p, p.IsFaq ? p.Questions[ordinal] : p.Title));
+                bool entryUnit = p.IsFaq && ordinal >= p.Questions.Count;
+                list.Add((p, p.IsFaq ? p.Questions[Math.Min(ordinal, p.Questions.Count - 1)] : p.Title, entryUnit ? EntryUnitWeight : 1f));
                 terms.Add(s.UnitTerms[u]);
                 if (s.UnitVectors is { } v) vecs.Add(v[u]);
             }
@@ -146,7 +156,8 @@ public sealed class KnowledgeBase
         float bound = bm25.UpperBound(terms);
         int pool = Math.Max(50, k * 10);
         // Per passage: best lexical confidence and rank, best cosine and rank, and the unit that matched best.
-        var lexical = Best(bm25.Search(terms, pool).Select(h => (h.Document, bound > 0 ? Math.Min(1f, h.Score / bound) : 0f)));
+        var lexical = Best(bm25.Search(terms, pool).Select(h => (h.Document, bound > 0 ? Math.Min(1f, h.Score / bound) * units[h.Document].Weight : 0f))
+            .OrderByDescending(h => h.Item2));
         var dense = vectors.Length > 0 ? Best(DenseSearch(query, pool)) : [];
         var scored = new Dictionary<Passage, (float Score, float Confidence, string Unit)>();
         foreach (var p in lexical.Keys.Union(dense.Keys))
@@ -169,7 +180,7 @@ public sealed class KnowledgeBase
         var best = new Dictionary<Passage, (float, int, string)>();
         foreach (var (u, conf) in hits)
         {
-            var (p, text) = units[u];
+            var (p, text, _) = units[u];
             if (!best.ContainsKey(p)) best[p] = (conf, best.Count, text);
         }
         return best;

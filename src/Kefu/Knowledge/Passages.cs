@@ -22,7 +22,7 @@ public sealed record RetrievedPassage(string Id, string Source, string Title, st
 
 /// <summary>A knowledge file that cannot be read: the message starts with file:line where there is a line.</summary>
 public sealed class KnowledgeFormatException(string file, int line, string message)
-    : InvalidDataException(line > 0 ? $"{file}:{line}: error: {message}" : $"{file}: error: {message}")
+    : Exception(line > 0 ? $"{file}:{line}: error: {message}" : $"{file}: error: {message}")
 {
     public string File { get; } = file;
     public int Line { get; } = line;

@@ -22,11 +22,15 @@ public sealed partial class EntityLinker
     public EntityLinker(IEnumerable<(string Id, string Type, string Name)> entities, IEnumerable<(string Alias, string Name)>? synonyms = null)
     {
         var byName = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var (id, _, name) in entities)
+        var all = entities.ToList();
+        foreach (var (id, _, name) in all)
         {
             (byName.TryGetValue(name, out var l) ? l : byName[name] = []).Add(id);
-            foreach (var alias in AliasesOf(name)) Add(alias, id);
+            Add(name, id);
         }
+        // Short forms after every full name, so that an entity named 北京全聚德 comes before 北京全聚德(王府井店)'s short form.
+        foreach (var (id, _, name) in all)
+            foreach (var alias in AliasesOf(name).Skip(1)) Add(alias, id);
         foreach (var (alias, name) in synonyms ?? [])
             if (byName.TryGetValue(name, out var ids)) foreach (var id in ids) Add(alias, id);
         foreach (var alias in aliases.Keys)
