@@ -1,6 +1,7 @@
 using Kefu.Cli.Commands;
 using Kefu.Dialogue;
 using Kefu.Dialogue.Actions;
+using Kefu.Knowledge;
 using Kefu.Models;
 using Kefu.Samples.Ecommerce;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,12 +20,14 @@ internal static class BotLoader
     /// else from the action server named in endpoints.yml; anything else is an error the agent turns into a
     /// polite reply.
     /// </summary>
-    public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null, int? maxEventsInMemory = null)
+    public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null, int? maxEventsInMemory = null,
+        KnowledgeService? knowledge = null)
     {
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var services = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider();
-        var custom = services.GetServices<IAction>().Where(a => declared.Contains(a.Name)).ToList();
+        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language) ?? [])
+            .Where(a => declared.Contains(a.Name)).ToList();
         var endpoint = ActionServerEndpoint.Load(bot.Project.Directory);
         var unknown = endpoint is null ? null : ActionServerAction.Fallback(domain, ActionServerClient.Create(endpoint), logger);
         var options = AgentOptions.For(bot.Project.Config.Language);

@@ -12,4 +12,5 @@ root.Subcommands.Add(NluCommands.Create());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommands.Create());
 root.Subcommands.Add(ModelCommands.Create());
+root.Subcommands.Add(KbCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -47,6 +47,7 @@ public static class KefuServer
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton<ServerReadiness>();
+        services.AddSingleton<KnowledgeAccess>();
         services.AddSingleton<HttpMetrics>();
         services.AddSingleton(provider =>
         {
@@ -119,6 +120,7 @@ public static class KefuServer
         routes.MapModel(options.AuthToken);
         routes.MapConversations(options.AuthToken);
         routes.MapOperations(options.AuthToken);
+        routes.MapKnowledge(options.AuthToken);
         routes.MapWebChat();
         return app;
     }

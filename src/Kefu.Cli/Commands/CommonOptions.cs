@@ -30,7 +30,8 @@ internal static class CliErrors
             Console.Error.WriteLine($"{e.Diagnostics.Count(d => d.Severity == Severity.Error)} error(s); nothing was trained or served.");
             return 1;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or Kefu.Models.ModelArchiveException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or Kefu.Models.ModelArchiveException
+            or Kefu.Knowledge.KnowledgeFormatException)
         {
             Console.Error.WriteLine($"kefu: {e.Message}");
             return 1;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kefu.Knowledge;
 using Kefu.Dialogue;
 using Kefu.Server;
 using Kefu.Server.Storage;
@@ -102,6 +103,7 @@ internal static class ServeCommand
         // The model loads (or trains) on one core while ASP.NET starts on the other; until it is ready the
         // server is live (/healthz) and answers 503 on the chat routes.
         var loading = Task.Run(() => BotLoader.LoadOrTrain(options.ProjectDirectory, modelPath, Console.Error), ct);
+        var knowledgeLoading = Task.Run(() => KnowledgeService.Open(options.ProjectDirectory, Console.Error), ct);
         var engine = new TaskCompletionSource<IChatService>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Disposed at the end: the store then moves its write-ahead log into the .db file (docs/server.md, "Backups").
         await using var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(new DeferredChatService(engine.Task)));
@@ -117,11 +119,13 @@ internal static class ServeCommand
                 return 1;
             }
             var bot = await loading;
+            var knowledge = await knowledgeLoading;
+            app.Services.GetRequiredService<KnowledgeAccess>().Set(knowledge);
             // an unreachable Duckling server is a warning in the server's log
             if (bot.Nlu.Duckling is { } duckling)
                 duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();
             engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(),
-                app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory));
+                app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory, knowledge));
             app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
         }
         catch

@@ -20,7 +20,8 @@ internal static class ShellCommand
     private static async Task<int> RunAsync(string projectDir, string? modelPath, bool debug, CancellationToken ct)
     {
         var bot = BotLoader.LoadOrTrain(projectDir, modelPath, Console.Error);
-        var agent = BotLoader.CreateAgent(bot, new InMemoryEventStore());
+        using var knowledge = Kefu.Knowledge.KnowledgeService.Open(projectDir, Console.Error);
+        var agent = BotLoader.CreateAgent(bot, new InMemoryEventStore(), knowledge: knowledge);
         var id = "shell-" + Guid.NewGuid().ToString("N")[..8];
         IReadOnlyList<BotButton> buttons = [];
         Console.WriteLine("Kefu shell. Type a message; /debug toggles details, a number clicks a button, /exit quits.");

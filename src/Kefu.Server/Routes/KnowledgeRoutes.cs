@@ -1,0 +1,82 @@
+using Kefu.Knowledge;
+using Kefu.Knowledge.Graph;
+using Kefu.Server.Contracts;
+using Kefu.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Kefu.Server.Routes;
+
+/// <summary>The knowledge base and graph of the project's knowledge.yml (docs/knowledge.md): search, entities, queries, questions.</summary>
+public static class KnowledgeRoutes
+{
+    const int MaxK = 50;
+
+    public static RouteGroupBuilder MapKnowledge(this IEndpointRouteBuilder app, string? token)
+    {
+        var group = app.MapGroup("/kb").WithTags("Knowledge").RequireToken(token)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("/search", Search).WithSummary("FAQ entries and document passages for a query (?q=TEXT&k=5)");
+        group.MapGet("/entities/{id}", Entity).WithSummary("One graph entity by id (景点:故宫)");
+        group.MapGet("/entities", Entities).WithSummary("Graph entities by name (?name=故宫), or by query (?q=餐馆 评分>=4.5 人均消费<=100)");
+        group.MapPost("/ask", Ask).Accepts<KbAskRequest>("application/json").WithSummary("A question answered from the graph, as action_kb_query answers it");
+        return group;
+    }
+
+    static ProblemHttpResult? Unavailable(KnowledgeAccess access, ServerReadiness readiness, bool needsGraph)
+    {
+        if (!access.Loaded) return Problems.NotReady(readiness);
+        if (access.Service is null) return TypedResults.Problem("this project has no knowledge.yml", statusCode: StatusCodes.Status404NotFound, title: "No knowledge base");
+        if (needsGraph && access.Service.Graph is null)
+            return TypedResults.Problem("this project's knowledge.yml has no graph", statusCode: StatusCodes.Status404NotFound, title: "No knowledge graph");
+        return null;
+    }
+
+    static Results<Ok<KbSearchResponse>, ProblemHttpResult> Search(string? q, int? k, KnowledgeAccess access, ServerReadiness readiness, KefuServerOptions options)
+    {
+        if (Unavailable(access, readiness, false) is { } problem) return problem;
+        if (InputRules.MessageText(q, "q", options.Limits) is { } bad) return Problems.BadRequest(bad);
+        if (k is < 1 or > MaxK) return Problems.BadRequest($"k must be from 1 to {MaxK}");
+        var kb = access.Service!.Kb;
+        return TypedResults.Ok(new KbSearchResponse(q!, kb.Threshold, kb.Search(q!, k ?? 5).Select(KbPassageDto.From).ToList()));
+    }
+
+    static Results<Ok<KbEntityDto>, ProblemHttpResult> Entity(string id, KnowledgeAccess access, ServerReadiness readiness)
+    {
+        if (Unavailable(access, readiness, true) is { } problem) return problem;
+        return access.Service!.Graph!.Get(id) is { } e
+            ? TypedResults.Ok(KbEntityDto.From(e))
+            : TypedResults.Problem($"no entity '{id}' (ids are TYPE:NAME, e.g. 景点:故宫)", statusCode: StatusCodes.Status404NotFound, title: "Unknown entity");
+    }
+
+    static Results<Ok<KbEntitiesResponse>, ProblemHttpResult> Entities(string? name, string? q, int? limit, KnowledgeAccess access, ServerReadiness readiness)
+    {
+        if (Unavailable(access, readiness, true) is { } problem) return problem;
+        var graph = access.Service!.Graph!;
+        if (limit is < 1 or > MaxK) return Problems.BadRequest($"limit must be from 1 to {MaxK}");
+        if (name is { Length: > 0 }) return TypedResults.Ok(new KbEntitiesResponse(graph.FindByName(name).Select(KbEntityDto.From).ToList()));
+        if (q is not { Length: > 0 }) return Problems.BadRequest("give name=NAME or q=QUERY (docs/knowledge.md, \"Graph queries\")");
+        try
+        {
+            var query = GraphQueryText.Parse(q) with { Limit = limit ?? 10 };
+            return TypedResults.Ok(new KbEntitiesResponse(graph.Query(query).Select(KbEntityDto.From).ToList()));
+        }
+        catch (GraphQueryException e) { return Problems.BadRequest(e.Message); }
+    }
+
+    static async Task<Results<Ok<KbAskResponse>, ProblemHttpResult>> Ask(HttpRequest request, KnowledgeAccess access, ServerReadiness readiness,
+        KefuServerOptions options, CancellationToken ct)
+    {
+        if (Unavailable(access, readiness, true) is { } problem) return problem;
+        var (body, bad) = await JsonBody.ReadAsync<KbAskRequest>(request, ct);
+        if (bad is not null) return bad;
+        if (InputRules.MessageText(body!.Text, "text", options.Limits) is { } badText) return Problems.BadRequest(badText);
+        var answer = access.Service!.Answerer!.Answer(body.Text!, body.Subject, body.Attribute);
+        return TypedResults.Ok(new KbAskResponse(answer.Text, answer.Answered, answer.Subject, answer.Attribute, answer.Results.Select(KbEntityDto.From).ToList()));
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+
+namespace Kefu.Knowledge.Graph;
+
+/// <summary>
+/// CrossWOZ's database (../shared/datasets/crosswoz/database, see its database.md) into the graph:
+/// <code>
+/// 景点 / 餐馆 / 酒店   one entity each, id "TYPE:名称"; scalar fields as text or number, lists (推荐菜, 酒店设施) as items
+/// 周边景点/餐馆/酒店   relation 周边 to the entity of that type and name (symmetric in the data; names missing there are skipped)
+/// 地铁 "X地铁站A口"    attribute 地铁 kept; relation 地铁站 to entity 地铁站:X地铁站 whose 出口 lists every exit seen
+/// metro_db            the same exits for its places (name → exit); taxi_db is a template (database.md): not imported
+/// </code>
+/// The "nearby" lists are thousands of names per place; the import keeps them all (the data is symmetric, so
+/// either direction answers 离X近的Y).
+/// </summary>
+public static class CrossWozImporter
+{
+    public sealed record Report(int Entities, int Relations, IReadOnlyDictionary<string, int> ByType, int MissingNearby)
+    {
+        public override string ToString() =>
+            $"{Entities} entities ({string.Join(", ", ByType.Select(t => $"{t.Key} {t.Value}"))}), {Relations} relations, {MissingNearby} nearby names not in the data";
+    }
+
+    static readonly (string File, string Type)[] places = [("attraction_db.json", "景点"), ("restaurant_db.json", "餐馆"), ("hotel_db.json", "酒店")];
+    static readonly Dictionary<string, string> nearbyFields = new() { ["周边景点"] = "景点", ["周边餐馆"] = "餐馆", ["周边酒店"] = "酒店" };
+    public const string StationType = "地铁站", Nearby = "周边", StationRelation = "地铁站";
+
+    public static Report Import(string folder, IGraphStore store)
+    {
+        foreach (var (file, _) in places)
+            if (!File.Exists(Path.Combine(folder, file))) throw new FileNotFoundException($"{Path.Combine(folder, file)}: missing; is this CrossWOZ's database folder?");
+        var entities = new Dictionary<string, GraphEntity>(StringComparer.Ordinal);
+        var nearby = new List<(string From, string Type, string Name)>();
+        var stationExits = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        var placeStation = new List<(string Place, string Station)>();
+        foreach (var (file, type) in places)
+            foreach (var (name, record) in Rows(Path.Combine(folder, file)))
+            {
+                var id = GraphEntity.MakeId(type, name);
+                var attrs = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+                foreach (var field in record.EnumerateObject())
+                {
+                    if (field.Name is "领域" or "名称") continue;
+                    if (nearbyFields.TryGetValue(field.Name, out var target))
+                    {
+                        if (field.Value.ValueKind == JsonValueKind.Array)
+                            foreach (var n in field.Value.EnumerateArray()) nearby.Add((id, target, n.GetString() ?? ""));
+                        continue;
+                    }
+                    if (Value(field.Value) is { } v) attrs[field.Name] = v;
+                }
+                if (attrs.GetValueOrDefault("地铁")?.Text is { } exit && SplitExit(exit) is var (station, door))
+                {
+                    Exits(stationExits, station).Add(door);
+                    placeStation.Add((id, station));
+                }
+                entities[id] = new GraphEntity(id, type, name, attrs);
+            }
+        if (File.Exists(Path.Combine(folder, "metro_db.json")))
+            foreach (var (_, record) in Rows(Path.Combine(folder, "metro_db.json")))
+                if (record.TryGetProperty("地铁", out var m) && m.GetString() is { } exit && SplitExit(exit) is var (station, door))
+                    Exits(stationExits, station).Add(door);
+
+        var relations = new List<GraphRelation>();
+        int missing = 0;
+        foreach (var (from, type, name) in nearby)
+        {
+            var to = GraphEntity.MakeId(type, name);
+            if (entities.ContainsKey(to) && to != from) relations.Add(new GraphRelation(from, Nearby, to));
+            else if (!entities.ContainsKey(to)) missing++;
+        }
+        foreach (var (station, exits) in stationExits)
+        {
+            var id = GraphEntity.MakeId(StationType, station);
+            entities[id] = new GraphEntity(id, StationType, station, new Dictionary<string, AttributeValue> { ["出口"] = AttributeValue.Of([.. exits]) });
+        }
+        foreach (var (place, station) in placeStation)
+            relations.Add(new GraphRelation(place, StationRelation, GraphEntity.MakeId(StationType, station)));
+        store.Upsert(entities.Values, relations);
+        var byType = entities.Values.GroupBy(e => e.Type).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
+        return new Report(entities.Count, relations.Count, byType, missing);
+    }
+
+    static SortedSet<string> Exits(Dictionary<string, SortedSet<string>> map, string station) =>
+        map.TryGetValue(station, out var set) ? set : map[station] = new SortedSet<string>(StringComparer.Ordinal);
+
+    /// <summary>"灯市口地铁站A口" → ("灯市口地铁站", "A口"); an exit without a letter keeps the whole name as its station.</summary>
+    internal static (string Station, string Exit)? SplitExit(string exit)
+    {
+        int at = exit.LastIndexOf("地铁站", StringComparison.Ordinal);
+        if (at < 0) return null;
+        var station = exit[..(at + 3)];
+        var door = exit[(at + 3)..];
+        return (station, door.Length > 0 ? door : "");
+    }
+
+    static AttributeValue? Value(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.String => v.GetString() is { Length: > 0 } s ? AttributeValue.Of(s) : null,
+        JsonValueKind.Number => AttributeValue.Of(v.GetDouble()),
+        JsonValueKind.Array => AttributeValue.Of(v.EnumerateArray().Select(x => x.ToString()).ToList()),
+        _ => null,
+    };
+
+    /// <summary>The database's rows: [name, {fields}] pairs.</summary>
+    static IEnumerable<(string Name, JsonElement Record)> Rows(string path)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+        var rows = new List<(string, JsonElement)>();
+        foreach (var row in doc.RootElement.EnumerateArray())
+            if (row.ValueKind == JsonValueKind.Array && row.GetArrayLength() == 2 && row[0].GetString() is { } name)
+                rows.Add((name, row[1].Clone()));
+        return rows;
+    }
+}

@@ -1,0 +1,85 @@
+using Kefu.Knowledge.Graph;
+
+namespace Kefu.Knowledge;
+
+/// <summary>
+/// A project's knowledge as a server or the CLI holds it: the knowledge base (loaded from its index, brought up to date,
+/// saved when anything changed) and the knowledge graph (SQLite; imported from CrossWOZ when configured and empty).
+/// </summary>
+public sealed class KnowledgeService : IDisposable
+{
+    public KnowledgeService(KnowledgeConfig config, KnowledgeBase kb, IGraphStore? graph, IReadOnlyList<string> reindexed)
+    {
+        Config = config;
+        Kb = kb;
+        Graph = graph;
+        Reindexed = reindexed;
+    }
+
+    public KnowledgeConfig Config { get; }
+    public KnowledgeBase Kb { get; }
+    public IGraphStore? Graph { get; }
+
+    /// <summary>The sources this open analyzed (empty when the stored index was up to date).</summary>
+    public IReadOnlyList<string> Reindexed { get; }
+
+    /// <summary>The project's knowledge, or null without a knowledge.yml. Errors in its files are KnowledgeFormatExceptions.</summary>
+    public static KnowledgeService? Open(string projectDirectory, TextWriter? log = null)
+    {
+        var config = KnowledgeConfig.Load(projectDirectory);
+        return config is null ? null : Open(config, log);
+    }
+
+    public static KnowledgeService Open(KnowledgeConfig config, TextWriter? log = null)
+    {
+        var encoder = config.Encoder is { } e ? SentenceTextEncoder.Load(config.Resolve(e)) : null;
+        var kb = new KnowledgeBase(encoder, config.Fusion, config.MixWeight, config.Threshold);
+        var indexPath = config.Resolve(config.IndexPath);
+        KnowledgeIndexFile.Load(kb, indexPath);
+        var (indexed, removed) = kb.Update(config);
+        if (indexed.Count > 0 || removed.Count > 0 || !File.Exists(indexPath))
+        {
+            KnowledgeIndexFile.Save(kb, indexPath);
+            log?.WriteLine($"knowledge index: {indexed.Count} file(s) indexed, {removed.Count} removed -> {indexPath}");
+        }
+        IGraphStore? graph = null;
+        if (config.CrossWoz is not null || File.Exists(config.Resolve(config.GraphPath)))
+        {
+            var store = new SqliteGraphStore(config.Resolve(config.GraphPath));
+            if (config.CrossWoz is { } folder && store.EntityCount() == 0)
+            {
+                var full = config.Resolve(folder);
+                if (Directory.Exists(full))
+                {
+                    var report = CrossWozImporter.Import(full, store);
+                    log?.WriteLine($"knowledge graph: imported {report}");
+                }
+                else log?.WriteLine($"knowledge graph: {full} is absent; the graph is empty");
+            }
+            graph = store;
+        }
+        return new KnowledgeService(config, kb, graph, indexed);
+    }
+
+    /// <summary>
+    /// The actions this knowledge answers with: action_kb_answer (FAQ and documents) and, with a graph,
+    /// action_kb_query. The bot uses those its domain declares.
+    /// </summary>
+    public IReadOnlyList<Dialogue.Actions.IAction> Actions(string? language)
+    {
+        var actions = new List<Dialogue.Actions.IAction> { new KbAnswerAction(Kb, language) };
+        if (Graph is { } g) actions.Add(new GraphQueryAction(Answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms))));
+        return actions;
+    }
+
+    /// <summary>The graph's question answerer (its entity linker is built on first use: every name of the graph).</summary>
+    public GraphAnswerer? Answerer
+    {
+        get => Graph is { } g ? answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms)) : null;
+        private set => answerer = value;
+    }
+
+    GraphAnswerer? answerer;
+
+    public void Dispose() => (Graph as IDisposable)?.Dispose();
+}
