@@ -26,7 +26,8 @@ internal static class BotLoader
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var services = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider();
-        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language) ?? [])
+        var llm = Kefu.Generation.Llm.LlmEndpoint.Load(bot.Project.Directory) is { } e ? Kefu.Generation.Llm.LlmClient.Create(e) : null;
+        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm) ?? [])
             .Where(a => declared.Contains(a.Name)).ToList();
         var endpoint = ActionServerEndpoint.Load(bot.Project.Directory);
         var unknown = endpoint is null ? null : ActionServerAction.Fallback(domain, ActionServerClient.Create(endpoint), logger);

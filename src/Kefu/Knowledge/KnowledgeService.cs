@@ -62,12 +62,14 @@ public sealed class KnowledgeService : IDisposable
     }
 
     /// <summary>
-    /// The actions this knowledge answers with: action_kb_answer (FAQ and documents) and, with a graph,
-    /// action_kb_query. The bot uses those its domain declares.
+    /// The actions this knowledge answers with: action_kb_answer (FAQ and documents), with a graph action_kb_query, and
+    /// with an LLM endpoint (endpoints.yml `llm:`) action_llm_answer, grounded on the passages. The bot uses those its
+    /// domain declares.
     /// </summary>
-    public IReadOnlyList<Dialogue.Actions.IAction> Actions(string? language)
+    public IReadOnlyList<Dialogue.Actions.IAction> Actions(string? language, Microsoft.Extensions.AI.IChatClient? llm = null)
     {
         var actions = new List<Dialogue.Actions.IAction> { new KbAnswerAction(Kb, language) };
+        if (llm is not null) actions.Add(new GroundedAnswerAction(Kb, llm, new GroundedAnswerOptions()));
         if (Graph is { } g) actions.Add(new GraphQueryAction(Answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms))));
         return actions;
     }
