@@ -87,11 +87,14 @@ internal static class DataAugmentCommand
         Console.Error.WriteLine();
         // write beside, then move: an interrupted run never leaves half a file where training will read it
         string temp = outPath + ".tmp";
+        int unwritable;
         using (var writer = new StreamWriter(temp, false, new System.Text.UTF8Encoding(false)))
-            AugmentedNluWriter.Write(writer, made,
+            unwritable = AugmentedNluWriter.Write(writer, made,
                 $"Made by `kefu data augment` (methods {string.Join(", ", methods.Select(m => m.Name))}, {perExample} per example, seed {seed}).\n" +
                 "Each intent entry's metadata names its method; Kefu trains on these and keeps them out of test splits.");
         File.Move(temp, outPath, overwrite: true);
+        if (unwritable > 0)
+            Console.Error.WriteLine($"kefu data augment: {unwritable} new example(s) were left out: Rasa's annotation syntax cannot write them back exactly");
 
         var counts = methods.ToDictionary(m => m.Name, m => made.Count(e => e.Method == m.Name));
         if (json)

@@ -32,7 +32,7 @@ public sealed class LlmAugmentation(IChatClient client, bool backTranslate, int 
 
     private async Task<List<NluExample>> Ask(NluExample example)
     {
-        string annotated = AugmentedNluWriter.Annotate(example);
+        string annotated = NluYamlWriter.ExampleLine(example).Line ?? example.Text;
         IEnumerable<string> lines;
         if (!backTranslate)
             lines = Lines(await Complete($"Write {variants} different ways a customer could say this message:\n{annotated}"));
