@@ -50,7 +50,7 @@ start_postgres() {
     [ "$(id -u)" = 0 ] && chown postgres: "$data"
     "${run[@]}" "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  "${run[@]}" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o "-p $pg_port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null
+  "${run[@]}" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o "-p $pg_port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
   "${run[@]}" "$bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 <<'SQL'
 SELECT 'CREATE ROLE kefu LOGIN PASSWORD ''kefu''' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kefu')\gexec
 SELECT 'CREATE DATABASE kefu_test OWNER kefu' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'kefu_test')\gexec

@@ -20,6 +20,13 @@ internal sealed class StoreFailures(ServerReadiness readiness, IProblemDetailsSe
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (Find<ConversationStoreUnavailableException>(exception) is { } unavailable)
+            return await AnswerAsync(context, exception, StatusCodes.Status503ServiceUnavailable, "Conversation store unavailable",
+                "the conversation store cannot be reached for now; retry shortly", unavailable.Message);
+        if (Find<Kefu.Dialogue.ConversationChangedException>(exception) is { } changed)
+            return await AnswerAsync(context, exception, StatusCodes.Status409Conflict, "Conversation changed",
+                "another replica wrote this conversation while this message was processed; nothing of it was stored, send it again",
+                changed.Message);
         var store = Find<ConversationStoreException>(exception);
         var sqlite = Find<SqliteException>(exception);
         if (store is null && sqlite is null)
@@ -44,6 +51,20 @@ internal sealed class StoreFailures(ServerReadiness readiness, IProblemDetailsSe
             HttpContext = context,
             Exception = exception,
             ProblemDetails = { Status = StatusCodes.Status503ServiceUnavailable, Title = "Conversation store unavailable", Detail = detail },
+        });
+    }
+
+    /// <summary>A passing condition: logged as a warning, not marking the server broken; the client may retry.</summary>
+    private async ValueTask<bool> AnswerAsync(HttpContext context, Exception exception, int status, string title, string detail, string reason)
+    {
+        logger.LogWarning("{Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, reason.ReplaceLineEndings(" "));
+        context.Response.StatusCode = status;
+        context.Response.Headers.RetryAfter = "1";
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Kefu.Dialogue;
 using Microsoft.Data.Sqlite;
@@ -140,15 +139,5 @@ public sealed partial class SqliteEventStore
         }
     }
 
-    /// <summary>One row's events: [{"type", "timestamp", "event"}, ...] with the event's JSON as it was appended.</summary>
-    private static StoredEvent[] RowEvents(byte[] row)
-    {
-        using var json = JsonDocument.Parse(row);
-        var events = new StoredEvent[json.RootElement.GetArrayLength()];
-        var i = 0;
-        foreach (var e in json.RootElement.EnumerateArray())
-            events[i++] = new StoredEvent(e.GetProperty("type").GetString()!, JsonMarshal.GetRawUtf8Value(e.GetProperty("event")).ToArray(),
-                ParseTimestamp(e.GetProperty("timestamp").GetString()!));
-        return events;
-    }
+    private static StoredEvent[] RowEvents(byte[] row) => EventRows.Read(row);
 }

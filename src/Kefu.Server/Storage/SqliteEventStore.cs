@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Kefu.Dialogue;
 using Microsoft.Data.Sqlite;
@@ -217,7 +215,6 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
     /// </summary>
     private sealed class BatchWriter : IDisposable
     {
-        private static readonly JsonWriterOptions RowOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
         private readonly SqliteConnection _connection;
         private readonly SqliteCommand _lastSeq;
         private readonly SqliteParameter _lastSeqId;
@@ -236,7 +233,7 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
             _lastSeqId = _lastSeq.Parameters.Add("$id", SqliteType.Text);
             Check(raw.sqlite3_prepare_v2(connection.Handle,
                 "INSERT INTO appends (conversation_id, first_seq, event_count, events) VALUES (?1, ?2, ?3, ?4)", out _insert));
-            _json = new Utf8JsonWriter(_row, RowOptions);
+            _json = new Utf8JsonWriter(_row, EventRows.WriterOptions);
         }
 
         public void Commit(IReadOnlyList<PendingAppend> batch)
@@ -275,26 +272,11 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
             }
         }
 
-        /// <summary>The events as one JSON array, [{"type", "timestamp", "event"}, ...]; each event's JSON goes in as it is (the engine wrote it).</summary>
         private void WriteRow(StoredEvent[] events)
         {
             _row.ResetWrittenCount();
             _json.Reset(_row);
-            Span<char> timestamp = stackalloc char[40];
-            _json.WriteStartArray();
-            foreach (var e in events)
-            {
-                if (string.IsNullOrEmpty(e.Type) || e.Utf8Json is not { Length: > 0 })
-                    throw new ArgumentException("an event needs a type and its JSON");
-                _json.WriteStartObject();
-                _json.WriteString("type", e.Type);
-                e.Timestamp.TryFormat(timestamp, out var length, "O", CultureInfo.InvariantCulture);
-                _json.WriteString("timestamp", timestamp[..length]);
-                _json.WritePropertyName("event");
-                _json.WriteRawValue(e.Utf8Json, skipInputValidation: true);
-                _json.WriteEndObject();
-            }
-            _json.WriteEndArray();
+            EventRows.Write(_json, events);
             _json.Flush();
         }
 
@@ -337,9 +319,6 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
         // One transaction: a migration interrupted half-way leaves the version-1 file as it was.
         Execute(connection, "BEGIN IMMEDIATE;" + Schema + (found == 1 ? Migration : "") + $"PRAGMA user_version = {SchemaVersion}; COMMIT;");
     }
-
-    private static DateTimeOffset ParseTimestamp(string text) =>
-        DateTimeOffset.ParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 
     private static void Execute(SqliteConnection connection, string sql)
     {

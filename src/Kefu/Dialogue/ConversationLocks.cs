@@ -4,13 +4,15 @@ namespace Kefu.Dialogue;
 /// One async lock per conversation: messages of a conversation run one at a time in arrival order
 /// (SemaphoreSlim queues waiters FIFO), different conversations in parallel. Idle locks are removed.
 /// </summary>
-internal sealed class ConversationLocks
+internal sealed class ConversationLocks : IConversationLocks
 {
+    public bool SharedAcrossProcesses => false;
+
     private sealed class Entry { public readonly SemaphoreSlim Gate = new(1, 1); public int Users; }
 
     private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
 
-    public async Task<IDisposable> AcquireAsync(string conversationId, CancellationToken ct)
+    public async Task<IAsyncDisposable> AcquireAsync(string conversationId, CancellationToken ct)
     {
         Entry entry;
         lock (entries)
@@ -39,13 +41,14 @@ internal sealed class ConversationLocks
         }
     }
 
-    private sealed class Lease(ConversationLocks owner, string id, Entry entry) : IDisposable
+    private sealed class Lease(ConversationLocks owner, string id, Entry entry) : IAsyncDisposable
     {
         private int disposed;
 
-        public void Dispose()
+        public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref disposed, 1) == 0) owner.Release(id, entry, held: true);
+            return ValueTask.CompletedTask;
         }
     }
 }

@@ -27,6 +27,8 @@ public sealed record AgentOptions
     /// kept beside them, so it stays whole. A conversation is also replayed from the store within this bound.
     /// </summary>
     public int MaxEventsInMemory { get; init; } = 256;
+    /// <summary>Conversation locks shared by several server replicas (Redis); null: in-process locks, one server per store.</summary>
+    public IConversationLocks? Locks { get; init; }
     /// <summary>Said when an action fails and the domain has no utter_action_error.</summary>
     public string ActionErrorText { get; init; } = "抱歉，系统暂时出了点问题，请稍后再试。Sorry, something went wrong on our side.";
 
@@ -51,7 +53,7 @@ public sealed class DialogueAgent : IChatService
     private readonly ResponseRenderer responses;
     private readonly AgentOptions options;
     private readonly ILogger logger;
-    private readonly ConversationLocks locks = new();
+    private readonly IConversationLocks locks;
     private readonly ConcurrentDictionary<string, Tracker> trackers = new(StringComparer.Ordinal);
 
     public DialogueAgent(Bot bot, IEventStore store, ActionRegistry actions, AgentOptions? options = null, ILogger<DialogueAgent>? logger = null)
@@ -62,6 +64,7 @@ public sealed class DialogueAgent : IChatService
         this.options = options ?? new AgentOptions();
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
         responses = new ResponseRenderer(bot.Domain);
+        locks = this.options.Locks ?? new ConversationLocks();
     }
 
     public Bot Bot => bot;
@@ -77,7 +80,7 @@ public sealed class DialogueAgent : IChatService
         JsonElement? metadata = null, CancellationToken ct = default)
     {
         long arrived = Stopwatch.GetTimestamp();
-        using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         long locked = Stopwatch.GetTimestamp();
         var before = await LoadAsync(conversationId, ct).ConfigureAwait(false);
         var tracker = await LogUserMessageAsync(before, text, null, ct).ConfigureAwait(false);
@@ -100,7 +103,7 @@ public sealed class DialogueAgent : IChatService
     /// <summary>Rasa's MessageProcessor.log_message: the session update and the UserUttered event, nothing predicted.</summary>
     public async Task RecordUserMessageAsync(string conversationId, string text, NluParse? parse = null, CancellationToken ct = default)
     {
-        using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         var before = await LoadAsync(conversationId, ct).ConfigureAwait(false);
         var tracker = await LogUserMessageAsync(before, text, parse, ct).ConfigureAwait(false);
         await SaveAsync(conversationId, before, tracker, ct).ConfigureAwait(false);
@@ -122,7 +125,7 @@ public sealed class DialogueAgent : IChatService
     private async ValueTask<IReadOnlyList<DialogueEvent>> SaveAsync(string conversationId, Tracker before, Tracker tracker, CancellationToken ct)
     {
         var added = tracker.Events.GetRange(before.Events.Count, tracker.Events.Count - before.Events.Count);
-        await store.AppendAsync(conversationId, added.Select(RasaEventJson.ToStored).ToList(), ct).ConfigureAwait(false);
+        await Append(conversationId, before.Events.Count, added, ct).ConfigureAwait(false);
         Cache(conversationId, tracker);
         return added;
     }
@@ -248,7 +251,13 @@ public sealed class DialogueAgent : IChatService
 
     private async ValueTask<Tracker> LoadAsync(string conversationId, CancellationToken ct)
     {
-        if (trackers.TryGetValue(conversationId, out var cached)) return cached;
+        if (trackers.TryGetValue(conversationId, out var cached))
+        {
+            // Another replica may have run turns since: its events are in the store, not in this memory.
+            if (!locks.SharedAcrossProcesses || await store.CountAsync(conversationId, ct).ConfigureAwait(false) == cached.Events.Count)
+                return cached;
+            trackers.TryRemove(conversationId, out _);
+        }
         // Replayed a stored turn at a time and bounded as it goes, at each user message and every so many events (as the
         // turns that wrote them were): a long conversation is never in memory at once.
         var tracker = Tracker.Create(conversationId, bot.InitialSlots);
@@ -272,13 +281,13 @@ public sealed class DialogueAgent : IChatService
 
     public async Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default)
     {
-        using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         return TrackerJson.Build(await LoadAsync(conversationId, ct).ConfigureAwait(false));
     }
 
     public async Task<TrackerHead> GetTrackerHeadAsync(string conversationId, CancellationToken ct = default)
     {
-        using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         var tracker = await LoadAsync(conversationId, ct).ConfigureAwait(false);
         return new TrackerHead(TrackerJson.Build(tracker, withEvents: false), tracker.Events.Count);
     }
@@ -295,11 +304,20 @@ public sealed class DialogueAgent : IChatService
 
     private async Task AppendAsync(string conversationId, Func<Tracker, IReadOnlyList<DialogueEvent>> events, CancellationToken ct)
     {
-        using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         var tracker = await LoadAsync(conversationId, ct).ConfigureAwait(false);
         var added = events(tracker);
         if (added.Count == 0) return;
-        await store.AppendAsync(conversationId, added.Select(RasaEventJson.ToStored).ToList(), ct).ConfigureAwait(false);
+        await Append(conversationId, tracker.Events.Count, added, ct).ConfigureAwait(false);
         Cache(conversationId, tracker.AppendAll(added));
+    }
+
+    /// <summary>Fenced where other processes write the store too: a turn whose lock expired under it stores nothing.</summary>
+    private Task Append(string conversationId, int countBefore, IReadOnlyList<DialogueEvent> added, CancellationToken ct)
+    {
+        var stored = added.Select(RasaEventJson.ToStored).ToList();
+        if (!locks.SharedAcrossProcesses) return store.AppendAsync(conversationId, stored, ct);
+        trackers.TryRemove(conversationId, out _); // cached again only once the append has landed
+        return store.AppendExpectingAsync(conversationId, countBefore, stored, ct);
     }
 }

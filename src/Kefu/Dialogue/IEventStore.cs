@@ -28,6 +28,19 @@ public interface IEventStore
     /// <summary>Appends atomically (all or none); durable when the task completes.</summary>
     Task AppendAsync(string conversationId, IReadOnlyList<StoredEvent> events, CancellationToken ct = default);
 
+    /// <summary>
+    /// Appends only when the conversation holds exactly <paramref name="expectedCount"/> events, else stores nothing and
+    /// throws <see cref="ConversationChangedException"/>: the fence that keeps a replica whose lock expired mid-turn from
+    /// appending after another replica's turn. A store that other processes write (PostgreSQL) checks inside the append's
+    /// transaction; this default checks, then appends, which is enough where one process writes and holds the lock.
+    /// </summary>
+    async Task AppendExpectingAsync(string conversationId, int expectedCount, IReadOnlyList<StoredEvent> events, CancellationToken ct = default)
+    {
+        var count = await CountAsync(conversationId, ct).ConfigureAwait(false);
+        if (count != expectedCount) throw new ConversationChangedException(conversationId, expectedCount, count);
+        await AppendAsync(conversationId, events, ct).ConfigureAwait(false);
+    }
+
     Task<IReadOnlyList<string>> ListConversationsAsync(CancellationToken ct = default);
 
     /// <summary>
@@ -64,4 +77,11 @@ public interface IEventStore
     /// <summary>The number of events of a conversation; 0 when it does not exist.</summary>
     async Task<int> CountAsync(string conversationId, CancellationToken ct = default) =>
         (await LoadAsync(conversationId, ct).ConfigureAwait(false)).Count;
+}
+
+/// <summary>A fenced append found the conversation changed since its turn read it: another replica wrote it meanwhile.</summary>
+public sealed class ConversationChangedException(string conversationId, int expectedCount, int foundCount)
+    : InvalidOperationException($"conversation '{conversationId}' has {foundCount} events, not the {expectedCount} its turn read: another replica appended meanwhile (its lock had expired); nothing of this turn was stored")
+{
+    public string ConversationId { get; } = conversationId;
 }
