@@ -21,7 +21,7 @@ internal static class BotLoader
     /// polite reply.
     /// </summary>
     public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null, int? maxEventsInMemory = null,
-        KnowledgeService? knowledge = null)
+        KnowledgeService? knowledge = null, IConversationLocks? locks = null)
     {
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
@@ -34,6 +34,8 @@ internal static class BotLoader
         var options = AgentOptions.For(bot.Project.Config.Language);
         if (maxEventsInMemory is { } most)
             options = options with { MaxEventsInMemory = most };
+        if (locks is not null)
+            options = options with { Locks = locks };
         return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown, options, logger);
     }
 }

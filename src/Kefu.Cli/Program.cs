@@ -1,7 +1,8 @@
 using System.CommandLine;
 using Kefu.Cli.Commands;
 
-var root = new RootCommand("Kefu (客服): an AI customer-service platform for .NET");
+// Named `kefu` as installed (ToolCommandName), not after the executable: a RootCommand would say "Kefu.Cli" under `dotnet Kefu.Cli.dll`.
+var root = new Command("kefu", "Kefu (客服): an AI customer-service platform for .NET") { new System.CommandLine.Help.HelpOption(), new VersionOption() };
 root.Subcommands.Add(InitCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ShellCommand.Create());

@@ -17,7 +17,9 @@ namespace Kefu.Server;
 
 /// <summary>
 /// Composition of the server and nothing else. The caller registers the IChatService (the dialogue engine);
-/// an IEventStore it does not register is a SqliteEventStore at options.ResolvedDatabasePath.
+/// an IEventStore it does not register is a PostgresEventStore when endpoints.yml names one (options.Stores), else a
+/// SqliteEventStore at options.ResolvedDatabasePath; a Redis lock store named there is the IConversationLocks, which the
+/// caller hands to its engine (AgentOptions.Locks).
 /// The server starts not ready: call <c>app.Services.GetRequiredService&lt;ServerReadiness&gt;().MarkReady(model)</c>.
 /// <code>
 /// var app = KefuServer.Build(options, services => services.AddSingleton&lt;IChatService, ChatService&gt;());
@@ -39,6 +41,9 @@ public static class KefuServer
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Kefu.Server" });
         // Per-request information logs cost more than a bot turn.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // A start that fails (a port in use) reaches the caller as an exception, which `kefu serve` says in one line; the
+        // host would log it first with its whole stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         // One entry, one line: what a log collector (and grep) takes as one event, e.g. why the server is not ready.
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         builder.WebHost.UseUrls(ListenUrl(options));
@@ -79,7 +84,12 @@ public static class KefuServer
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         configureServices(services);
-        services.TryAddSingleton<IEventStore>(_ => new SqliteEventStore(options.ResolvedDatabasePath, options.Durability));
+        services.TryAddSingleton<IEventStore>(_ => options.Stores.PostgresConnectionString is { } postgres
+            ? new PostgresEventStore(postgres)
+            : new SqliteEventStore(options.ResolvedDatabasePath, options.Durability, exclusive: true));
+        if (options.Stores.RedisLocks is { } redis)
+            services.TryAddSingleton<IConversationLocks>(provider =>
+                new RedisConversationLocks(redis, provider.GetRequiredService<ILogger<RedisConversationLocks>>()));
         return builder;
     }
 

@@ -18,6 +18,9 @@ public sealed partial record KefuServerOptions
 
     public string? DatabasePath { get; init; }
 
+    /// <summary>endpoints.yml's tracker_store and lock_store: PostgreSQL and Redis for several replicas (docs/server.md, "Stores and replicas").</summary>
+    public StoreEndpoints Stores { get; init; } = StoreEndpoints.None;
+
     /// <summary>Full survives a power cut (one fsync per group commit); Normal survives a killed server.</summary>
     public SqliteDurability Durability { get; init; } = SqliteDurability.Full;
 
@@ -30,7 +33,7 @@ public sealed partial record KefuServerOptions
     /// <summary>Bytes allocated between two collections the server starts (see <see cref="Http.CollectionPacer"/>); 0 leaves it to the runtime.</summary>
     public long CollectionBudgetBytes { get; init; } = 2 * 1024 * 1024;
 
-    public string ResolvedDatabasePath => DatabasePath ?? Path.Combine(ProjectDirectory, ".kefu", "conversations.db");
+    public string ResolvedDatabasePath => DatabasePath ?? Stores.SqlitePath ?? Path.Combine(ProjectDirectory, ".kefu", "conversations.db");
 }
 
 /// <summary>What /status says about the loaded model.</summary>

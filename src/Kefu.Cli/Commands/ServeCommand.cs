@@ -51,6 +51,7 @@ internal static class ServeCommand
         command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(new KefuServerOptions
         {
             ProjectDirectory = Path.GetFullPath(parse.GetValue(project)!),
+            Stores = StoreEndpoints.Load(Path.GetFullPath(parse.GetValue(project)!)),
             Host = parse.GetValue(host)!,
             Port = parse.GetValue(port),
             AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KEFU_TOKEN"),
@@ -90,6 +91,11 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(KefuServerOptions options, string? modelPath, CancellationToken ct)
     {
+        if (!Directory.Exists(options.ProjectDirectory))
+        {
+            Console.Error.WriteLine($"kefu: the project folder '{options.ProjectDirectory}' does not exist; give a bot project with --project (e.g. samples/ecommerce-zh) or run kefu init");
+            return 1;
+        }
         try
         {
             options.ValidateSecuritySettings();
@@ -109,7 +115,15 @@ internal static class ServeCommand
         await using var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(new DeferredChatService(engine.Task)));
         // Regex entity patterns that time out on a message are logged once each (docs/project-format.md, "Limits").
         Kefu.Nlu.Entities.PatternRegex.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kefu.Nlu.EntityPatterns");
-        await app.StartAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            Console.Error.WriteLine($"kefu: port {options.Port} on {options.Host} is already in use (another kefu serve?); stop it or choose another with --port");
+            return 1;
+        }
         try
         {
             // The store is checked (schema version, PRAGMA quick_check) while the model loads; a bad one was logged in one line.
@@ -125,7 +139,8 @@ internal static class ServeCommand
             if (bot.Nlu.Duckling is { } duckling)
                 duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();
             engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(),
-                app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory, knowledge));
+                app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory, knowledge,
+                app.Services.GetService<IConversationLocks>()));
             app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
         }
         catch

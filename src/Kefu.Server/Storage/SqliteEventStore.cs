@@ -56,16 +56,23 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
         """;
 
     private readonly string _connectionString;
+    private readonly FileStream? _serverLock;
     private readonly BlockingCollection<PendingAppend> _queue = new();
     private readonly Thread _writer;
     private bool _disposed;
 
     public string DatabasePath { get; }
 
-    public SqliteEventStore(string databasePath, SqliteDurability durability = SqliteDurability.Full)
+    /// <param name="exclusive">
+    /// For a server: holds DATABASE.lock (an OS file lock, gone with the process even after kill -9) so that a second
+    /// server on the same file stops at once with a clear error instead of failing appends with duplicate keys.
+    /// </param>
+    public SqliteEventStore(string databasePath, SqliteDurability durability = SqliteDurability.Full, bool exclusive = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         DatabasePath = Path.GetFullPath(databasePath);
+        if (exclusive)
+            _serverLock = LockForOneServer(DatabasePath);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = DatabasePath,
@@ -88,6 +95,7 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             connection?.Dispose();
+            _serverLock?.Dispose();
             throw new ConversationStoreException($"cannot open the conversation database '{DatabasePath}': {e.Message.ReplaceLineEndings(" ")}", e);
         }
 
@@ -160,6 +168,24 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
         _queue.Dispose();
         using var probe = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(probe);
+        _serverLock?.Dispose();
+    }
+
+    private static FileStream LockForOneServer(string databasePath)
+    {
+        var lockPath = databasePath + ".lock";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
+            // FileShare.None is an exclusive flock on Unix and a share mode on Windows: the second opener fails.
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e is not (DirectoryNotFoundException or PathTooLongException))
+        {
+            throw new ConversationStoreException(
+                $"the conversation database '{databasePath}' is in use by another Kefu server ({lockPath} is locked): one SQLite file serves one server; "
+                + "several replicas share conversations through endpoints.yml's tracker_store (PostgreSQL) and lock_store (Redis), see docs/server.md", e);
+        }
     }
 
     private void WriteLoop(SqliteConnection connection)

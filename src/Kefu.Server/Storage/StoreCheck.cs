@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Kefu.Server.Storage;
 
 /// <summary>
-/// Opens the conversation store when the server starts and checks it (a SQLite file: the schema version and
-/// <c>PRAGMA quick_check</c>), beside the model loading and without holding up /healthz: a large file takes a second
+/// Opens the conversation store (and the lock store, when endpoints.yml names one) when the server starts and checks it
+/// (a SQLite file: the schema version and <c>PRAGMA quick_check</c>; PostgreSQL: reachable, schema migrated), beside the model loading and without holding up /healthz: a large file takes a second
 /// per few hundred MB. A store that fails makes the server not ready for good, said in one log line; `kefu serve`
 /// waits for <see cref="Completion"/> before it reports ready and exits with 1 on a problem.
 /// </summary>
@@ -32,6 +32,9 @@ public sealed class StoreCheck(IServiceProvider services, ServerReadiness readin
         try
         {
             problem = services.GetRequiredService<IEventStore>() is SqliteEventStore sqlite ? sqlite.CheckIntegrity() : null;
+            // Connected now (PostgreSQL and Redis each retry with back-off first): a lock store that cannot be reached stops the start too.
+            if (problem is null)
+                services.GetService<IConversationLocks>();
         }
         catch (ConversationStoreException e)
         {

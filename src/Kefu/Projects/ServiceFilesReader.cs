@@ -3,25 +3,18 @@ using Kefu.Projects.Yaml;
 namespace Kefu.Projects;
 
 /// <summary>
-/// endpoints.yml and credentials.yml, read only to say what Kefu does not use: a project moved from Rasa keeps them,
-/// and a tracker store or a channel that silently does nothing would surprise. The action endpoint itself is read
-/// when the bot starts (<c>ActionServerEndpoint</c>).
+/// endpoints.yml and credentials.yml, read here only to say what Kefu does not use: a project moved from Rasa keeps them,
+/// and a tracker store or a channel that silently does nothing would surprise. The action endpoint, the tracker and lock
+/// stores are read when the server starts (<c>ActionServerEndpoint</c>, <c>StoreEndpoints</c>).
 /// </summary>
 internal static class ServiceFilesReader
 {
-    private static readonly Dictionary<string, string> EndpointHints = new(StringComparer.Ordinal)
-    {
-        ["tracker_store"] = "kefu serve stores conversations in SQLite (--db)",
-        ["lock_store"] = "kefu serve orders each conversation's messages itself",
-    };
-
     public static void CheckEndpoints(YamlSource source)
     {
         if (source.Root is not { } root || YamlSource.IsNull(root)) return;
         foreach (var (key, keyNode, value) in source.Entries(root, "endpoints.yml"))
-            if (key is not ("action_endpoint" or "llm" or "version") && !YamlSource.IsNull(value))
-                source.Warning(keyNode, $"endpoints.yml: '{key}' is not used by Kefu, only action_endpoint and llm are"
-                    + (EndpointHints.TryGetValue(key, out var hint) ? $" ({hint})" : ""));
+            if (key is not ("action_endpoint" or "llm" or "tracker_store" or "lock_store" or "version") && !YamlSource.IsNull(value))
+                source.Warning(keyNode, $"endpoints.yml: '{key}' is not used by Kefu, only action_endpoint, llm, tracker_store and lock_store are");
     }
 
     public static void CheckCredentials(YamlSource source)

@@ -90,11 +90,11 @@ public class ProjectDiagnosticsTests
     public void Endpoints_and_channels_kefu_does_not_use_are_warnings()
     {
         var lines = Diagnose(
-            ("endpoints.yml", "version: \"3.1\"\naction_endpoint:\n  url: http://localhost:5055/webhook\ntracker_store:\n  type: redis\n"),
+            ("endpoints.yml", "version: \"3.1\"\naction_endpoint:\n  url: http://localhost:5055/webhook\ntracker_store:\n  type: sql\nevent_broker:\n  type: kafka\n"),
             ("credentials.yml", "rest:\nslack:\n  slack_token: x\n"));
-        AssertHas(lines, "endpoints.yml:4:1: warning:", "'tracker_store' is not used by Kefu, only action_endpoint and llm are (kefu serve stores conversations in SQLite (--db))");
+        AssertHas(lines, "endpoints.yml:6:1: warning:", "'event_broker' is not used by Kefu, only action_endpoint, llm, tracker_store and lock_store are");
         AssertHas(lines, "credentials.yml:2:1: warning:", "the channel 'slack' is not served by Kefu");
-        Assert.DoesNotContain(lines, l => l.Contains("'version'") || l.Contains("'action_endpoint'") || l.Contains("'rest'"));
+        Assert.DoesNotContain(lines, l => l.Contains("'version'") || l.Contains("'action_endpoint'") || l.Contains("'tracker_store'") || l.Contains("'rest'"));
     }
 
     [Fact]
