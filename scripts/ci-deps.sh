@@ -4,7 +4,8 @@
 # the oracle of the classification-report test, and PostgreSQL and Redis for the store tests (the PostgreSQL event
 # store, the Redis lock store, several replicas). Then starts PostgreSQL and Redis for the tests on ports of their
 # own, so that a database already running on the default ports is never touched:
-#   PostgreSQL on 127.0.0.1:${KEFU_TEST_PG_PORT:-5433}, user kefu (not a superuser), password kefu, database kefu_test
+#   PostgreSQL on 127.0.0.1:${KEFU_TEST_PG_PORT:-5433}, user kefu (not a superuser; may create databases, as the
+#              replica test does), password kefu, database kefu_test
 #   Redis      on 127.0.0.1:${KEFU_TEST_REDIS_PORT:-6380}, no password
 # The tests read KEFU_TEST_POSTGRES (an Npgsql connection string) and KEFU_TEST_REDIS (host:port) with these as
 # defaults. Idempotent: installs only what is missing and starts only what is not answering.
@@ -36,7 +37,6 @@ start_postgres() {
   local bin
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
   [ -n "$bin" ] || { echo "ci-deps: PostgreSQL is not installed; the PostgreSQL tests will skip" >&2; return; }
-  if "$bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; then return; fi
   # PostgreSQL refuses to run as root: the cluster belongs to the postgres user the Debian package creates.
   local run=()
   if [ "$(id -u)" = 0 ]; then
@@ -44,18 +44,24 @@ start_postgres() {
     run=(runuser -u postgres --)
   fi
   local data="$state/postgres"
-  mkdir -p "$state"
-  if [ ! -s "$data/PG_VERSION" ]; then
-    mkdir -p "$data"
-    [ "$(id -u)" = 0 ] && chown postgres: "$data"
-    "${run[@]}" "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; then
+    mkdir -p "$state"
+    if [ ! -s "$data/PG_VERSION" ]; then
+      mkdir -p "$data"
+      [ "$(id -u)" = 0 ] && chown postgres: "$data"
+      # Test-only cluster bound to 127.0.0.1: trust is enough there and keeps the set-up free of password files.
+      "${run[@]}" "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    "${run[@]}" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
+      -o "-p $pg_port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+    echo "ci-deps: PostgreSQL for the tests on 127.0.0.1:$pg_port (data in $data)" >&2
   fi
-  "${run[@]}" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o "-p $pg_port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+  # The kefu role may create databases (the replica test makes one of its own), nothing more.
   "${run[@]}" "$bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 <<'SQL'
-SELECT 'CREATE ROLE kefu LOGIN PASSWORD ''kefu''' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kefu')\gexec
+SELECT 'CREATE ROLE kefu LOGIN CREATEDB PASSWORD ''kefu''' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kefu')\gexec
+SELECT 'ALTER ROLE kefu CREATEDB' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kefu' AND rolcreatedb)\gexec
 SELECT 'CREATE DATABASE kefu_test OWNER kefu' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'kefu_test')\gexec
 SQL
-  echo "ci-deps: PostgreSQL for the tests on 127.0.0.1:$pg_port (data in $data)" >&2
 }
 
 start_redis() {
