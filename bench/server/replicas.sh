@@ -41,6 +41,7 @@ start_nginx 5760 5761
 measure shared-1 http://127.0.0.1:5760
 stop_all
 
+prepare_project "$sample" shared kefu_bench_replicas # a fresh database: conversations as long as in the other runs
 start_replica 5761
 start_replica 5762
 start_nginx 5760 5761 5762

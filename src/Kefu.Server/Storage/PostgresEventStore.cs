@@ -79,34 +79,43 @@ public sealed class PostgresEventStore : IEventStore, IDisposable
         ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0 && expectedCount is null)
             return;
-        var row = EventRows.ToUtf8(events);
+        var row = System.Text.Encoding.UTF8.GetString(EventRows.ToUtf8(events));
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-        await using (var serialize = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction))
+        // One round trip: a batch runs as one implicit transaction, statement by statement, so the insert numbers its row
+        // (and checks the fence) only once it holds the conversation's advisory lock, seeing every append committed before.
+        await using var batch = new NpgsqlBatch(connection)
         {
-            serialize.Parameters.AddWithValue(conversationId);
-            await serialize.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-        long next;
-        await using (var count = new NpgsqlCommand(
-            "SELECT COALESCE(MAX(first_seq + event_count), 0) FROM kefu_appends WHERE conversation_id = $1", connection, transaction))
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))") { Parameters = { new() { Value = conversationId } } },
+                new NpgsqlBatchCommand("""
+                    WITH next AS (SELECT COALESCE(MAX(first_seq + event_count), 0) AS seq FROM kefu_appends WHERE conversation_id = $1)
+                    INSERT INTO kefu_appends (conversation_id, first_seq, event_count, events)
+                    SELECT $1, seq, $2, $3 FROM next WHERE ($4 < 0 OR seq = $4) AND $2 > 0
+                    RETURNING first_seq
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { Value = conversationId },
+                        new() { Value = events.Count },
+                        new() { Value = row, NpgsqlDbType = NpgsqlDbType.Text },
+                        new() { Value = (long)(expectedCount ?? -1) },
+                    },
+                },
+            },
+        };
+        await using (var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
-            count.Parameters.AddWithValue(conversationId);
-            next = (long)(await count.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+            await reader.NextResultAsync(ct).ConfigureAwait(false);
+            if (await reader.ReadAsync(ct).ConfigureAwait(false) || expectedCount is null)
+                return;
         }
-        if (expectedCount is { } expected && expected != next)
-            throw new ConversationChangedException(conversationId, expected, (int)next);
-        if (events.Count > 0)
-        {
-            await using var insert = new NpgsqlCommand(
-                "INSERT INTO kefu_appends (conversation_id, first_seq, event_count, events) VALUES ($1, $2, $3, $4)", connection, transaction);
-            insert.Parameters.AddWithValue(conversationId);
-            insert.Parameters.AddWithValue(next);
-            insert.Parameters.AddWithValue(events.Count);
-            insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = System.Text.Encoding.UTF8.GetString(row) });
-            await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-        await transaction.CommitAsync(ct).ConfigureAwait(false);
+        var expected = expectedCount.Value;
+        // Nothing inserted: the fence did not hold (or a fenced append of no events); say what the count is.
+        var found = await CountAsync(conversationId, ct).ConfigureAwait(false);
+        if (found != expected)
+            throw new ConversationChangedException(conversationId, expected, found);
     }
 
     public async Task<IReadOnlyList<string>> ListConversationsAsync(CancellationToken ct = default)
@@ -195,13 +204,33 @@ public sealed class PostgresEventStore : IEventStore, IDisposable
         }
     }
 
+    /// <summary>The same, synchronously, for the start-up migration: blocking there must not hold a thread-pool thread in a wait.</summary>
+    private NpgsqlConnection Open()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return _dataSource.OpenConnection();
+            }
+            catch (Exception e) when (Unreachable(e))
+            {
+                if (attempt == ConnectBackoff.Length)
+                    throw new ConversationStoreUnavailableException(
+                        $"the conversation store ({Description}) cannot be reached after {attempt + 1} tries: {e.Message.ReplaceLineEndings(" ")}", e);
+                NpgsqlConnection.ClearAllPools();
+                Thread.Sleep(ConnectBackoff[attempt]);
+            }
+        }
+    }
+
     private static bool Unreachable(Exception e) => e is NpgsqlException { IsTransient: true } or SocketException or TimeoutException
         || e is PostgresException { SqlState: "57P03" or "53300" }; // the database is starting up; too many connections
 
     /// <summary>Brings the schema to <see cref="SchemaVersion"/>, all in one transaction (a migration cut short leaves the schema as it was), under an advisory lock so that replicas starting together migrate once.</summary>
     private void Migrate()
     {
-        using var connection = OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        using var connection = Open();
         using var transaction = connection.BeginTransaction();
         Execute(connection, transaction, "SELECT pg_advisory_xact_lock(7460516755)"); // "kefu" schema lock
         Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS kefu_schema_version (version int NOT NULL)");

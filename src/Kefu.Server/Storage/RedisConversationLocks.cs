@@ -26,6 +26,17 @@ public sealed record RedisLockOptions(string Host, int Port = 6379, int Database
 /// </summary>
 public sealed class RedisConversationLocks : IConversationLocks, IDisposable
 {
+    // KEYS[1] ticket counter, KEYS[2] queue; ARGV[1] token, ARGV[2] lifetime ms, ARGV[3] waiter key prefix, ARGV[4] idle
+    // lifetime ms. Takes the next ticket and a place in the queue, alive for one lifetime unless renewed; returns the ticket.
+    private const string EnqueueScript = """
+        local ticket = redis.call('INCR', KEYS[1])
+        redis.call('SET', ARGV[3] .. ticket, ARGV[1], 'PX', ARGV[2])
+        redis.call('ZADD', KEYS[2], ticket, ticket)
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        redis.call('PEXPIRE', KEYS[2], ARGV[4])
+        return ticket
+        """;
+
     // KEYS[1] queue, KEYS[2] lock; ARGV[1] ticket, ARGV[2] token, ARGV[3] lifetime ms, ARGV[4] waiter key prefix.
     // 1: acquired; 0: not yet; -1: this ticket lost its place (its waiter key expired while it was not renewed).
     private const string TryAcquireScript = """
@@ -75,9 +86,10 @@ public sealed class RedisConversationLocks : IConversationLocks, IDisposable
             Password = options.Password,
             AbortOnConnectFail = false, // reconnects in the background after Redis restarts
             ConnectRetry = 3,
-            ConnectTimeout = 2000,
-            SyncTimeout = 2000,
-            AsyncTimeout = 2000,
+            // Generous: a loaded machine (or a GC pause) must not turn into spurious 503s; Rasa's socket timeout is 10 s.
+            ConnectTimeout = 5000,
+            SyncTimeout = 5000,
+            AsyncTimeout = 5000,
             ClientName = "kefu",
         };
         _redis = ConnectionMultiplexer.Connect(configuration);
@@ -134,18 +146,9 @@ public sealed class RedisConversationLocks : IConversationLocks, IDisposable
         }
     }
 
-    /// <summary>Takes the conversation's next ticket and a place in its queue, alive for one lifetime unless renewed.</summary>
-    private async Task<long> EnqueueAsync(IDatabase database, Keys keys, string token)
-    {
-        var ticket = await database.StringIncrementAsync(keys.Ticket).ConfigureAwait(false);
-        var transaction = database.CreateTransaction();
-        _ = transaction.StringSetAsync(keys.Waiter(ticket), token, _options.LockLifetime);
-        _ = transaction.SortedSetAddAsync(keys.Queue, ticket, ticket);
-        _ = transaction.KeyExpireAsync(keys.Queue, IdleKeyLifetime);
-        _ = transaction.KeyExpireAsync(keys.Ticket, IdleKeyLifetime);
-        await transaction.ExecuteAsync().ConfigureAwait(false);
-        return ticket;
-    }
+    private async Task<long> EnqueueAsync(IDatabase database, Keys keys, string token) =>
+        (long)await database.ScriptEvaluateAsync(EnqueueScript, [keys.Ticket, keys.Queue],
+            [token, (long)_options.LockLifetime.TotalMilliseconds, keys.WaiterPrefix, (long)IdleKeyLifetime.TotalMilliseconds]).ConfigureAwait(false);
 
     private ConversationStoreUnavailableException Unavailable(Exception e) =>
         new($"the lock store ({_options.Description}) cannot be reached: {e.Message.ReplaceLineEndings(" ")}", e);
