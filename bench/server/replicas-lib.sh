@@ -8,13 +8,14 @@ export KEFU_BENCH_PG_PASSWORD=${KEFU_BENCH_PG_PASSWORD:-kefu}
 redis_host=${KEFU_BENCH_REDIS_HOST:-127.0.0.1} redis_port=${KEFU_BENCH_REDIS_PORT:-6380}
 replica_pids=() nginx_pid=""
 
-# prepare_project SAMPLE STORES(sqlite|shared) DATABASE: copies and trains the sample into $workdir/bot.
+# prepare_project SAMPLE STORES(sqlite|postgres|shared) DATABASE: copies and trains the sample into $workdir/bot;
+# postgres: the tracker store only (one server, in-process locks); shared: PostgreSQL and the Redis lock store.
 prepare_project() {
   local sample=$1 stores=$2 database=$3
   rm -rf "$workdir/bot"
   cp -r "samples/$sample" "$workdir/bot"
   rm -rf "$workdir/bot/.kefu" "$workdir/bot/models"
-  if [[ $stores == shared ]]; then
+  if [[ $stores != sqlite ]]; then
     PGPASSWORD=$KEFU_BENCH_PG_PASSWORD psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres \
       -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
     cat >>"$workdir/bot/endpoints.yml" <<YAML
@@ -27,6 +28,10 @@ tracker_store:
   db: $database
   username: $pg_user
   password: \${KEFU_BENCH_PG_PASSWORD}
+YAML
+  fi
+  if [[ $stores == shared ]]; then
+    cat >>"$workdir/bot/endpoints.yml" <<YAML
 lock_store:
   type: redis
   url: $redis_host

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throughput and latency of the real bot, side by side in one run:
 #   sqlite     one `kefu serve` on its SQLite file (the default), no proxy
+#   postgres-1 one `kefu serve` on PostgreSQL (tracker_store only, in-process locks), no proxy: what the store costs
 #   shared-1   one replica on PostgreSQL + Redis behind nginx (what the shared stores and the proxy cost)
 #   shared-2   two replicas on PostgreSQL + Redis behind nginx (round-robin)
 # each measured by bench/server/run.sh (wrk, 64 connections, 1,000 conversations). Needs PostgreSQL and Redis (the ones
@@ -33,6 +34,11 @@ measure() { # name url
 prepare_project "$sample" sqlite ""
 start_replica 5761
 measure sqlite http://127.0.0.1:5761
+stop_all
+
+prepare_project "$sample" postgres kefu_bench_replicas
+start_replica 5761
+measure postgres-1 http://127.0.0.1:5761
 stop_all
 
 prepare_project "$sample" shared kefu_bench_replicas
