@@ -111,6 +111,20 @@ public sealed class RedisConversationLocksTests : IDisposable
         await (await third.WaitAsync(TimeSpan.FromSeconds(5))).DisposeAsync();
     }
 
+    [SkippableFact]
+    public async Task A_waiter_that_gives_up_leaves_the_queue_at_once()
+    {
+        var replica = Replica(lifetimeSeconds: 30);
+        var held = await replica.AcquireAsync("c", CancellationToken.None);
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => replica.AcquireAsync("c", giveUp.Token));
+        var next = replica.AcquireAsync("c", CancellationToken.None);
+        await held.DisposeAsync();
+
+        // Not behind the place of the waiter that gave up, which would stay for its 30 s lifetime.
+        await (await next.WaitAsync(TimeSpan.FromSeconds(5))).DisposeAsync();
+    }
+
     [Fact]
     public void A_redis_that_is_down_is_a_clear_error()
     {

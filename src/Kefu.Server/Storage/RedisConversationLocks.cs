@@ -112,11 +112,12 @@ public sealed class RedisConversationLocks : IConversationLocks, IDisposable
         var lifetime = (long)_options.LockLifetime.TotalMilliseconds;
         var renewEvery = _options.LockLifetime / 3;
         var database = _redis.GetDatabase();
+        long ticket = 0;
         try
         {
             while (true)
             {
-                var ticket = await EnqueueAsync(database, keys, token).ConfigureAwait(false);
+                ticket = await EnqueueAsync(database, keys, token).ConfigureAwait(false);
                 var delay = TimeSpan.FromMilliseconds(1);
                 var renewed = DateTime.UtcNow;
                 while (true)
@@ -143,6 +144,13 @@ public sealed class RedisConversationLocks : IConversationLocks, IDisposable
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             throw Unavailable(e);
+        }
+        catch (OperationCanceledException) when (ticket > 0)
+        {
+            // A waiter that gives up (its client hung up) leaves the queue now, not a lifetime later.
+            database.SortedSetRemove(keys.Queue, ticket, CommandFlags.FireAndForget);
+            database.KeyDelete(keys.Waiter(ticket), CommandFlags.FireAndForget);
+            throw;
         }
     }
 
