@@ -67,3 +67,49 @@ public sealed class PostgresEventStoreTests : EventStoreContract, IDisposable
         if (_schema.IsValueCreated) _schema.Value.Dispose();
     }
 }
+
+/// <summary>PostgreSQL refusing writes, at the start and while serving: clear errors, never a 500.</summary>
+public sealed class PostgresFailureTests : IDisposable
+{
+    private readonly Fakes.RecordingLoggerProvider _logs = new();
+
+    [SkippableFact]
+    public void A_read_only_database_at_the_start_is_a_clear_error()
+    {
+        using var schema = new TestServices.PostgresSchema();
+        var readOnly = new Npgsql.NpgsqlConnectionStringBuilder(schema.ConnectionString) { Options = "-c default_transaction_read_only=on" };
+
+        var error = Assert.Throws<ConversationStoreException>(() => new PostgresEventStore(readOnly.ConnectionString));
+        Assert.Contains("cannot use the conversation store (PostgreSQL at", error.Message);
+        Assert.Contains("read-only transaction", error.Message);
+    }
+
+    [Fact]
+    public async Task A_database_refusing_writes_while_serving_answers_503_and_the_server_stays_ready()
+    {
+        await using var host = await TestHost.StartAsync(logs: _logs, chat: _ => new Fakes.EchoChatService(new ReadOnlyStore()));
+
+        var response = await host.Client.PostAsync("/webhooks/rest/webhook", Http.Json("""{"sender":"c1","message":"hi"}"""));
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("1", response.Headers.RetryAfter?.ToString());
+        Assert.Equal("the conversation store could not be read or written: cannot execute INSERT in a read-only transaction",
+            (await response.ReadProblemAsync()).GetProperty("detail").GetString());
+        Assert.True(host.Readiness.IsReady);
+        Assert.Contains(_logs.Entries, e => e.Message.Contains("the conversation store (PostgreSQL) failed"));
+    }
+
+    /// <summary>Appends fail as PostgreSQL fails them on a standby after a fail-over.</summary>
+    private sealed class ReadOnlyStore : IEventStore
+    {
+        public Task<IReadOnlyList<StoredEvent>> LoadAsync(string conversationId, CancellationToken ct = default) =>
+            Task.FromResult<IReadOnlyList<StoredEvent>>([]);
+
+        public Task AppendAsync(string conversationId, IReadOnlyList<StoredEvent> events, CancellationToken ct = default) =>
+            throw new Npgsql.PostgresException("cannot execute INSERT in a read-only transaction", "ERROR", "ERROR", "25006");
+
+        public Task<IReadOnlyList<string>> ListConversationsAsync(CancellationToken ct = default) => Task.FromResult<IReadOnlyList<string>>([]);
+    }
+
+    public void Dispose() => _logs.Dispose();
+}

@@ -23,6 +23,12 @@ internal sealed class StoreFailures(ServerReadiness readiness, IProblemDetailsSe
         if (Find<ConversationStoreUnavailableException>(exception) is { } unavailable)
             return await AnswerAsync(context, exception, StatusCodes.Status503ServiceUnavailable, "Conversation store unavailable",
                 "the conversation store cannot be reached for now; retry shortly", unavailable.Message);
+        // PostgreSQL refusing a statement (read-only after a fail-over, a disk full, a lost connection): the server's own
+        // state is sound, so it stays ready; the client is told why and may retry.
+        if (Find<Npgsql.NpgsqlException>(exception) is { } postgres)
+            return await AnswerAsync(context, exception, StatusCodes.Status503ServiceUnavailable, "Conversation store unavailable",
+                "the conversation store could not be read or written: " + ((postgres as Npgsql.PostgresException)?.MessageText ?? postgres.Message),
+                "the conversation store (PostgreSQL) failed: " + postgres.Message);
         if (Find<Kefu.Dialogue.ConversationChangedException>(exception) is { } changed)
             return await AnswerAsync(context, exception, StatusCodes.Status409Conflict, "Conversation changed",
                 "another replica wrote this conversation while this message was processed; nothing of it was stored, send it again",
