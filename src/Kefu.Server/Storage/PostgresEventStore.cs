@@ -8,9 +8,10 @@ namespace Kefu.Server.Storage;
 
 /// <summary>
 /// The event log in PostgreSQL, for several server replicas sharing conversations (endpoints.yml `tracker_store: type: sql,
-/// dialect: postgresql`). One row per append, as in <see cref="SqliteEventStore"/> and with the same JSON text. An append
-/// takes a transaction-scoped advisory lock on its conversation, so appends to one conversation from any number of
-/// processes are numbered one after another (never a duplicate key); a fenced append checks the count under that lock.
+/// dialect: postgresql`). One row per append, as in <see cref="SqliteEventStore"/> and with the same JSON text. Appends
+/// go through one writer that commits whatever is queued in one transaction (group commit). An append takes a
+/// transaction-scoped advisory lock on its conversation, so appends to one conversation from any number of processes
+/// are numbered one after another (never a duplicate key); a fenced append checks the count under that lock.
 /// Connecting is retried with back-off (the database restarting, a fail-over); a statement that reached the server is
 /// not, so an append is never stored twice. Still unreachable: <see cref="ConversationStoreUnavailableException"/> (503).
 /// </summary>
@@ -35,7 +36,13 @@ public sealed class PostgresEventStore : IEventStore, IDisposable
     private static readonly TimeSpan[] ConnectBackoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300),
         TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
+    private const int MaxAppendsPerCommit = 256;
+
     private readonly NpgsqlDataSource _dataSource;
+    private readonly System.Threading.Channels.Channel<PendingAppend> _appends =
+        System.Threading.Channels.Channel.CreateUnbounded<PendingAppend>(new() { SingleReader = true });
+    private readonly Task _writer;
+    private bool _disposed;
 
     /// <summary>Where it is, without the password: host:port/database, for messages.</summary>
     public string Description { get; }
@@ -57,6 +64,7 @@ public sealed class PostgresEventStore : IEventStore, IDisposable
             if (e is ConversationStoreException) throw;
             throw new ConversationStoreException($"cannot use the conversation store ({Description}): {e.Message.ReplaceLineEndings(" ")}", e);
         }
+        _writer = Task.Run(WriteLoopAsync);
     }
 
     public async Task<IReadOnlyList<StoredEvent>> LoadAsync(string conversationId, CancellationToken ct = default)
@@ -77,46 +85,118 @@ public sealed class PostgresEventStore : IEventStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(conversationId);
         ArgumentNullException.ThrowIfNull(events);
-        if (events.Count == 0 && expectedCount is null)
-            return;
-        var row = System.Text.Encoding.UTF8.GetString(EventRows.ToUtf8(events));
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        // One round trip: a batch runs as one implicit transaction, statement by statement, so the insert numbers its row
-        // (and checks the fence) only once it holds the conversation's advisory lock, seeing every append committed before.
-        await using var batch = new NpgsqlBatch(connection)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int found;
+        if (events.Count > 0)
         {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))") { Parameters = { new() { Value = conversationId } } },
-                new NpgsqlBatchCommand("""
-                    WITH next AS (SELECT COALESCE(MAX(first_seq + event_count), 0) AS seq FROM kefu_appends WHERE conversation_id = $1)
-                    INSERT INTO kefu_appends (conversation_id, first_seq, event_count, events)
-                    SELECT $1, seq, $2, $3 FROM next WHERE ($4 < 0 OR seq = $4) AND $2 > 0
-                    RETURNING first_seq
-                    """)
-                {
-                    Parameters =
-                    {
-                        new() { Value = conversationId },
-                        new() { Value = events.Count },
-                        new() { Value = row, NpgsqlDbType = NpgsqlDbType.Text },
-                        new() { Value = (long)(expectedCount ?? -1) },
-                    },
-                },
-            },
-        };
-        await using (var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
-        {
-            await reader.NextResultAsync(ct).ConfigureAwait(false);
-            if (await reader.ReadAsync(ct).ConfigureAwait(false) || expectedCount is null)
+            ct.ThrowIfCancellationRequested();
+            // Once queued an append is not cancelled: the caller may give up waiting, the write still lands whole.
+            var pending = new PendingAppend(conversationId, expectedCount, events.Count,
+                System.Text.Encoding.UTF8.GetString(EventRows.ToUtf8(events)), new(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (!_appends.Writer.TryWrite(pending))
+                throw new ObjectDisposedException(nameof(PostgresEventStore));
+            if (await pending.Stored.Task.ConfigureAwait(false))
                 return;
+            found = await CountAsync(conversationId, ct).ConfigureAwait(false); // the fence held it back: say what the count is
         }
-        var expected = expectedCount.Value;
-        // Nothing inserted: the fence did not hold (or a fenced append of no events); say what the count is.
-        var found = await CountAsync(conversationId, ct).ConfigureAwait(false);
-        if (found != expected)
-            throw new ConversationChangedException(conversationId, expected, found);
+        else if (expectedCount is null || (found = await CountAsync(conversationId, ct).ConfigureAwait(false)) == expectedCount)
+            return;
+        throw new ConversationChangedException(conversationId, expectedCount!.Value, found);
     }
+
+    /// <summary>
+    /// The writer: commits whatever is queued as one transaction (group commit), so one round trip and one WAL flush serve
+    /// many conversations, as SQLite's writer does. A statement PostgreSQL refuses rolls the whole batch back; its appends
+    /// are then committed one by one, so a bad one cannot sink the rest. A lost connection fails the batch's appends
+    /// without retrying them: whether its commit landed is unknown, and a retry could store a turn twice.
+    /// </summary>
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingAppend>(MaxAppendsPerCommit);
+        while (await _appends.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxAppendsPerCommit && _appends.Reader.TryRead(out var pending))
+                batch.Add(pending);
+            try
+            {
+                await CommitAsync(batch).ConfigureAwait(false);
+            }
+            catch (PostgresException) when (batch.Count > 1)
+            {
+                foreach (var pending in batch)
+                    try
+                    {
+                        await CommitAsync([pending]).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        pending.Stored.TrySetException(e);
+                    }
+            }
+            catch (Exception e) // the writer must outlive any failure, or every later append would hang
+            {
+                foreach (var pending in batch)
+                    pending.Stored.TrySetException(e);
+            }
+            batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// One batch, run by PostgreSQL as one implicit transaction statement by statement: each conversation's advisory lock,
+    /// then its inserts, each numbering its row after every append committed (or inserted earlier in this batch) before
+    /// it and checking the fence. Conversations are locked in id order, the same in every replica, so two replicas'
+    /// batches never deadlock.
+    /// </summary>
+    private async Task CommitAsync(IReadOnlyList<PendingAppend> appends)
+    {
+        await using var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        var inserts = new List<PendingAppend?>(); // per statement: the append it inserts, null for a lock
+        string? locked = null;
+        foreach (var append in appends.Select((a, i) => (a, i)).OrderBy(x => x.a.ConversationId, StringComparer.Ordinal).ThenBy(x => x.i).Select(x => x.a))
+        {
+            if (append.ConversationId != locked)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    { Parameters = { new() { Value = append.ConversationId } } });
+                inserts.Add(null);
+                locked = append.ConversationId;
+            }
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                WITH next AS (SELECT COALESCE(MAX(first_seq + event_count), 0) AS seq FROM kefu_appends WHERE conversation_id = $1)
+                INSERT INTO kefu_appends (conversation_id, first_seq, event_count, events)
+                SELECT $1, seq, $2, $3 FROM next WHERE $4 < 0 OR seq = $4
+                RETURNING first_seq
+                """)
+            {
+                Parameters =
+                {
+                    new() { Value = append.ConversationId },
+                    new() { Value = append.EventCount },
+                    new() { Value = append.Row, NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = (long)(append.ExpectedCount ?? -1) },
+                },
+            });
+            inserts.Add(append);
+        }
+        var stored = new bool[inserts.Count];
+        await using (var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            var statement = 0;
+            do
+            {
+                stored[statement] = await reader.ReadAsync().ConfigureAwait(false);
+                statement++;
+            }
+            while (await reader.NextResultAsync().ConfigureAwait(false));
+        }
+        // The reader has read up to the end of the batch: its implicit transaction has committed.
+        for (var i = 0; i < inserts.Count; i++)
+            inserts[i]?.Stored.TrySetResult(stored[i]);
+    }
+
+    private sealed record PendingAppend(string ConversationId, int? ExpectedCount, int EventCount, string Row, TaskCompletionSource<bool> Stored);
 
     public async Task<IReadOnlyList<string>> ListConversationsAsync(CancellationToken ct = default)
     {
@@ -181,7 +261,16 @@ public sealed class PostgresEventStore : IEventStore, IDisposable
         return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is long count ? (int)count : 0;
     }
 
-    public void Dispose() => _dataSource.Dispose();
+    /// <summary>Commits everything already queued, stops the writer and closes the connections.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _appends.Writer.TryComplete();
+        _writer.GetAwaiter().GetResult();
+        _dataSource.Dispose();
+    }
 
     /// <summary>A pooled connection; opening is retried with back-off while the server cannot be reached.</summary>
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
