@@ -27,8 +27,13 @@ internal static class BotLoader
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var services = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider();
         var llm = Kefu.Generation.Llm.LlmEndpoint.Load(bot.Project.Directory) is { } e ? Kefu.Generation.Llm.LlmClient.Create(e) : null;
-        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm) ?? [])
+        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? [])
             .Where(a => declared.Contains(a.Name)).ToList();
+        // A knowledge action the domain declares but nothing provides would fail at every turn: say so once, now.
+        foreach (var name in new[] { KbAnswerAction.ActionName, Kefu.Knowledge.Graph.GraphQueryAction.ActionName, GroundedAnswerAction.ActionName })
+            if (declared.Contains(name) && !custom.Any(a => a.Name == name))
+                logger?.LogWarning("The domain declares {Action}, but {Missing}: the action will fail when predicted (docs/knowledge.md)", name,
+                    knowledge is null ? "the project has no knowledge.yml" : name == GroundedAnswerAction.ActionName ? "endpoints.yml has no llm: section" : "knowledge.yml has no graph");
         var endpoint = ActionServerEndpoint.Load(bot.Project.Directory);
         var unknown = endpoint is null ? null : ActionServerAction.Fallback(domain, ActionServerClient.Create(endpoint), logger);
         var options = AgentOptions.For(bot.Project.Config.Language);

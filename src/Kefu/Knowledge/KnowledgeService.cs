@@ -4,7 +4,7 @@ namespace Kefu.Knowledge;
 
 /// <summary>
 /// A project's knowledge as a server or the CLI holds it: the knowledge base (loaded from its index, brought up to date,
-/// saved when anything changed) and the knowledge graph (SQLite; imported from CrossWOZ when configured and empty).
+/// saved when anything changed; a damaged index is said on the log and rebuilt) and the knowledge graph (SQLite; imported from CrossWOZ when configured and empty).
 /// </summary>
 public sealed class KnowledgeService : IDisposable
 {
@@ -35,7 +35,13 @@ public sealed class KnowledgeService : IDisposable
         var encoder = config.Encoder is { } e ? SentenceTextEncoder.Load(config.Resolve(e)) : null;
         var kb = new KnowledgeBase(encoder, config.Fusion, config.MixWeight, config.Threshold);
         var indexPath = config.Resolve(config.IndexPath);
-        KnowledgeIndexFile.Load(kb, indexPath);
+        try { KnowledgeIndexFile.Load(kb, indexPath); }
+        catch (InvalidDataException damaged)
+        {
+            // The index is derived from knowledge.yml's files: nothing is lost by analyzing them again.
+            log?.WriteLine($"knowledge index: {damaged.Message}; rebuilding it from {KnowledgeConfig.FileName}'s files");
+            kb = new KnowledgeBase(encoder, config.Fusion, config.MixWeight, config.Threshold);
+        }
         var (indexed, removed) = kb.Update(config);
         if (indexed.Count > 0 || removed.Count > 0 || !File.Exists(indexPath))
         {
@@ -66,10 +72,11 @@ public sealed class KnowledgeService : IDisposable
     /// with an LLM endpoint (endpoints.yml `llm:`) action_llm_answer, grounded on the passages. The bot uses those its
     /// domain declares.
     /// </summary>
-    public IReadOnlyList<Dialogue.Actions.IAction> Actions(string? language, Microsoft.Extensions.AI.IChatClient? llm = null)
+    public IReadOnlyList<Dialogue.Actions.IAction> Actions(string? language, Microsoft.Extensions.AI.IChatClient? llm = null,
+        Microsoft.Extensions.Logging.ILogger? log = null)
     {
         var actions = new List<Dialogue.Actions.IAction> { new KbAnswerAction(Kb, language) };
-        if (llm is not null) actions.Add(new GroundedAnswerAction(Kb, llm, new GroundedAnswerOptions()));
+        if (llm is not null) actions.Add(new GroundedAnswerAction(Kb, llm, Config.Grounded, log));
         if (Graph is { } g) actions.Add(new GraphQueryAction(Answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms))));
         return actions;
     }
