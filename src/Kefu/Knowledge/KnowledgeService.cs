@@ -68,25 +68,22 @@ public sealed class KnowledgeService : IDisposable
     }
 
     /// <summary>
-    /// The actions this knowledge answers with: action_kb_answer (FAQ and documents), with a graph action_kb_query, and
+    /// The actions this knowledge answers with: action_kb_answer (FAQ and documents; with a graph, graph facts the FAQ is not
+    /// sure of), with a graph action_kb_query (FAQ answers the graph has nothing for), and
     /// with an LLM endpoint (endpoints.yml `llm:`) action_llm_answer, grounded on the passages. The bot uses those its
     /// domain declares.
     /// </summary>
     public IReadOnlyList<Dialogue.Actions.IAction> Actions(string? language, Microsoft.Extensions.AI.IChatClient? llm = null,
         Microsoft.Extensions.Logging.ILogger? log = null)
     {
-        var actions = new List<Dialogue.Actions.IAction> { new KbAnswerAction(Kb, language) };
+        var actions = new List<Dialogue.Actions.IAction> { new KbAnswerAction(Kb, language, Answerer) };
         if (llm is not null) actions.Add(new GroundedAnswerAction(Kb, llm, Config.Grounded, log));
-        if (Graph is { } g) actions.Add(new GraphQueryAction(Answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms))));
+        if (Answerer is { } answerer) actions.Add(new GraphQueryAction(answerer, Kb));
         return actions;
     }
 
     /// <summary>The graph's question answerer (its entity linker is built on first use: every name of the graph).</summary>
-    public GraphAnswerer? Answerer
-    {
-        get => Graph is { } g ? answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms)) : null;
-        private set => answerer = value;
-    }
+    public GraphAnswerer? Answerer => Graph is { } g ? answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms)) : null;
 
     GraphAnswerer? answerer;
 

@@ -129,3 +129,32 @@ public class KnowledgeActionTests
         Assert.Equal(["发票抬头能改吗", "怎么开发票"], reply.Buttons!.Select(b => b.Title).Order());
     }
 }
+
+/// <summary>Each knowledge action answers what the other one would have when the NLU picked the wrong one.</summary>
+public class KnowledgeActionRoutingTests
+{
+    static KnowledgeBase Faq()
+    {
+        var kb = new KnowledgeBase();
+        kb.AddPassages("faq.yml", [new Passage("faq.yml#refund", "faq.yml", 2, "退款多久到账", "退款1-7个工作日到账。", ["退款多久到账", "钱什么时候退回来"])]);
+        return kb;
+    }
+
+    static async Task<string?> Say(Kefu.Dialogue.Actions.IAction action, string text, string intent)
+    {
+        var tracker = Actions.TestDomain.Tracker(new Kefu.Dialogue.Tracking.ActionExecuted("action_listen"), Actions.TestDomain.User(text, intent));
+        var events = await action.RunAsync(Actions.TestDomain.Context(tracker, Kefu.Projects.Domain.Empty), CancellationToken.None);
+        return events.OfType<Kefu.Dialogue.Tracking.BotUttered>().Single().Message.Text;
+    }
+
+    [Fact]
+    public async Task The_faq_action_answers_a_graph_question_from_the_graph_and_the_graph_action_a_faq_question_from_the_faq()
+    {
+        using var graph = GraphStoreTests.Tiny();
+        var answerer = new Kefu.Knowledge.Graph.GraphAnswerer(graph, Kefu.Knowledge.Graph.EntityLinker.From(graph));
+        Assert.Equal("故宫的门票是60元。", await Say(new KbAnswerAction(Faq(), "zh", answerer), "故宫的门票多少钱", "faq"));
+        Assert.Equal("退款1-7个工作日到账。", await Say(new Kefu.Knowledge.Graph.GraphQueryAction(answerer, Faq()), "退款多久到账呀", "ask_kb"));
+        // Neither knows: the FAQ action offers its candidates, the graph action says it found no place.
+        Assert.Equal("抱歉，我没找到您说的地方，请告诉我完整的名称。", await Say(new Kefu.Knowledge.Graph.GraphQueryAction(answerer, Faq()), "今天天气好", "ask_kb"));
+    }
+}
