@@ -4,7 +4,7 @@
 Questions are generated from CrossWOZ's database with the EVALUATION templates below, written apart from (and phrased
 differently than) the bot's training examples in samples/travel-zh/data/nlu.yml. Four kinds, each scored against the
 database itself:
-  attribute  one fact of one place                  the reply holds the value (numbers as the database has them)
+  attribute  one fact of one place                  the reply names the place and holds the value (numbers as the database has them)
   filter     a type with a rating floor and a price ceiling   every place listed passes both, and the reply lists
                                                    some when the database has some (says none only when it has none)
   nearby     places of a type near a place          every place listed is in the database's nearby list of that place
@@ -63,9 +63,14 @@ def number(v):
     return str(int(v)) if isinstance(v, (int, float)) and float(v).is_integer() else str(v)
 
 
-def holds(reply, kind, attribute, value):
+def holds(reply, name, attribute, value):
+    """The reply names the place and holds the value (a rating of 4 must not be met by a 4 in some address)."""
+    if name not in reply:
+        return False
     if attribute == "门票" and value == 0:
         return "免费" in reply or "0元" in reply
+    if attribute == "评分":
+        return re.search(r"(?<![\d.])" + re.escape(number(value)) + r"(?![\d.])", reply) is not None
     return number(value) in reply if isinstance(value, (int, float)) else str(value) in reply
 
 
@@ -120,7 +125,7 @@ def main():
             continue
         q = rnd.choice(ATTRIBUTE_TEMPLATES[attribute]).format(n=name)
         reply = bot.say(bot.conversation(), q)
-        record("attribute", holds(reply, kind, attribute, value), q, reply, f"{attribute}={value}")
+        record("attribute", holds(reply, name, attribute, value), q, reply, f"{attribute}={value}")
 
     while len(results["follow_up"]) < a.per_kind:
         kind, name = rnd.choice(keys)
@@ -133,7 +138,7 @@ def main():
         bot.say(sender, q1)
         q2 = rnd.choice(FOLLOW_UP_TEMPLATES[second])
         reply = bot.say(sender, q2)
-        record("follow_up", holds(reply, kind, second, record_[second]), f"{q1} / {q2}", reply, f"{name} {second}={record_[second]}")
+        record("follow_up", holds(reply, name, second, record_[second]), f"{q1} / {q2}", reply, f"{name} {second}={record_[second]}")
 
     while len(results["filter"]) < a.per_kind:
         kind = rnd.choice(list(FILTER_TEMPLATES))
