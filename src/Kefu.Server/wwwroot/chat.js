@@ -140,7 +140,20 @@
       img.addEventListener("load", scrollDown);
       bubble.appendChild(img);
     }
-    if (entry.custom !== undefined) {
+    const citations = entry.custom && Array.isArray(entry.custom.citations) ? entry.custom.citations : null;
+    if (citations) {
+      // action_llm_answer's sources (docs/knowledge.md): the title, or the passage id, of each passage cited
+      const sources = document.createElement("ol");
+      sources.className = "citations";
+      sources.setAttribute("aria-label", "来源");
+      for (const c of citations) {
+        const li = document.createElement("li");
+        li.textContent = c.title || c.id;
+        li.title = [c.source, c.id].filter(Boolean).join(" · ");
+        sources.appendChild(li);
+      }
+      bubble.appendChild(sources);
+    } else if (entry.custom !== undefined) {
       const pre = document.createElement("pre");
       pre.textContent = JSON.stringify(entry.custom, null, 2);
       bubble.appendChild(pre);

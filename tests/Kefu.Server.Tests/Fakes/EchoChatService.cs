@@ -10,7 +10,7 @@ namespace Kefu.Server.Tests.Fakes;
 
 /// <summary>
 /// A stand-in for the dialogue engine that keeps its contract: one turn at a time per conversation, events
-/// persisted through IEventStore before the reply. It echoes; "/buttons", "/image", "/custom" and "/boom"
+/// persisted through IEventStore before the reply. It echoes; "/buttons", "/image", "/custom", "/citations" and "/boom"
 /// (throws) exercise the other reply kinds and the error path. Handoff as the engine does it: an agent's
 /// message pauses the bot ("pause", "agent" events), the hand-back resumes it with a bot message ("resume",
 /// "bot"); while paused, user messages are stored and get no reply. A recorded user message is stored with
@@ -149,6 +149,10 @@ public sealed class EchoChatService(IEventStore store) : IChatService
         "/buttons" => [new BotMessage("请选择：", Buttons: [new BotButton("查订单", "/order_status"), new BotButton("退货", "/return")])],
         "/image" => [new BotMessage(Image: "https://example.com/a.png")],
         "/custom" => [new BotMessage(Custom: JsonSerializer.SerializeToElement(new { kind = "card", id = 7 }))],
+        "/citations" => [new BotMessage("满99元包邮 [1]。", Custom: JsonSerializer.SerializeToElement(new
+        {
+            citations = new[] { new { id = "docs/delivery.md#1", title = "配送 > 运费", source = "docs/delivery.md" }, new { id = "faq.yml#fee", title = "", source = "faq.yml" } },
+        }))],
         _ => [new BotMessage("echo: " + text)],
     };
 
