@@ -40,8 +40,8 @@ internal static class BotLoader
         var options = AgentOptions.For(bot.Project.Config.Language);
         // An action waiting for the LLM must meet the LLM's own timeout first (and answer with the fallback), not the
         // agent's action timeout (which answers with the action-error text).
-        if (llmEndpoint is { } endpoint && declared.Contains(GroundedAnswerAction.ActionName) && endpoint.Timeout + TimeSpan.FromSeconds(2) > options.ActionTimeout)
-            options = options with { ActionTimeout = endpoint.Timeout + TimeSpan.FromSeconds(2) };
+        if (llmEndpoint is { } llmAt && declared.Contains(GroundedAnswerAction.ActionName) && llmAt.Timeout + TimeSpan.FromSeconds(2) > options.ActionTimeout)
+            options = options with { ActionTimeout = llmAt.Timeout + TimeSpan.FromSeconds(2) };
         if (maxEventsInMemory is { } most)
             options = options with { MaxEventsInMemory = most };
         return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown, options, logger);
