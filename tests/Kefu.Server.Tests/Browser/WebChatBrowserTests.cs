@@ -52,6 +52,18 @@ public sealed class WebChatBrowserTests(WebChatFixture fixture) : IClassFixture<
     }
 
     [BrowserFact]
+    public void Streamed_pieces_give_way_to_the_reply()
+    {
+        fixture.OpenFreshPage();
+
+        Send("/stream");
+        Until(_ => Texts(BotBubbles).Contains("查询完毕：订单已发货。"));
+        Assert.Empty(Driver.FindElements(By.CssSelector(".row.draft")));
+        Assert.DoesNotContain(Texts(BotBubbles), t => t.Contains("正在为您", StringComparison.Ordinal));
+        Assert.Empty(fixture.ConsoleErrors());
+    }
+
+    [BrowserFact]
     public void Quick_reply_buttons_render_and_a_click_sends_the_payload()
     {
         fixture.OpenFreshPage();

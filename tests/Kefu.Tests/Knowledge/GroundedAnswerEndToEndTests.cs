@@ -133,6 +133,35 @@ public class GroundedAnswerEndToEndTests
         Assert.Equal("Hello!", (await Ask(agent, "hello")).Text);
     }
 
+    [Theory]
+    [InlineData("Cards arrive in 5 to 7 business days after the order [1].", true)]
+    [InlineData("NO_ANSWER", false)]
+    public async Task A_streaming_channel_gets_the_answer_piece_by_piece_and_never_a_refusal(string llmText, bool answered)
+    {
+        using var llm = new FakeOpenAiServer(_ => new FakeLlmReply(llmText));
+        using var project = Bot(llm.BaseUrl, QuestionRule);
+        var agent = Agent(project, out var knowledge);
+        using var _ = knowledge;
+        var pieces = new List<string>();
+        BotMessage reply;
+        using (ReplyStream.Listen(piece => { lock (pieces) pieces.Add(piece); return ValueTask.CompletedTask; }))
+            reply = await Ask(agent, "when will my new card arrive");
+
+        Assert.True(llm.Requests.Single().GetProperty("stream").GetBoolean());
+        if (answered)
+        {
+            Assert.True(pieces.Count > 3, $"{pieces.Count} pieces");
+            Assert.Equal(llmText, string.Concat(pieces));
+            Assert.Equal(llmText, reply.Text);
+            Assert.Equal(["data/faq.yml#card_delivery"], Citations(reply));
+        }
+        else
+        {
+            Assert.Empty(pieces);
+            Assert.Equal(NoAnswer, reply.Text);
+        }
+    }
+
     [Fact]
     public async Task Nothing_retrieved_answers_without_asking_the_llm()
     {
