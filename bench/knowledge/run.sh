@@ -20,8 +20,8 @@ $bench bm25 zh | tee -a "$out/results.jsonl"
 $bench bm25 en | tee -a "$out/results.jsonl"
 $bench graph | tee -a "$out/results.jsonl"
 for set in validation heldout; do
-  $kefu kb eval --faq samples/travel-zh/data/faq.yml --heldout samples/travel-zh/tests/faq_$set.csv --json | sed "s/^{/{\"faq\":\"travel-zh $set\",/" | tee -a "$out/results.jsonl"
-  $kefu kb eval --faq samples/banking-en/data/faq.yml --heldout samples/banking-en/tests/faq_$set.csv --json | sed "s/^{/{\"faq\":\"banking-en $set\",/" | tee -a "$out/results.jsonl"
-  $kefu kb eval --faq samples/banking-en/data/faq.yml --heldout samples/banking-en/tests/faq_$set.csv --encoder "$minilm" --mix-weight 0.7 --json | sed "s/^{/{\"faq\":\"banking-en $set\",/" | tee -a "$out/results.jsonl"
+  $kefu kb eval --faq samples/travel-zh/knowledge/faq.yml --heldout samples/travel-zh/tests/faq_$set.csv --json | sed "s/^{/{\"faq\":\"travel-zh $set\",/" | tee -a "$out/results.jsonl"
+  $kefu kb eval --faq samples/banking-en/knowledge/faq.yml --heldout samples/banking-en/tests/faq_$set.csv --json | sed "s/^{/{\"faq\":\"banking-en $set\",/" | tee -a "$out/results.jsonl"
+  $kefu kb eval --faq samples/banking-en/knowledge/faq.yml --heldout samples/banking-en/tests/faq_$set.csv --encoder "$minilm" --mix-weight 0.7 --json | sed "s/^{/{\"faq\":\"banking-en $set\",/" | tee -a "$out/results.jsonl"
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -15,7 +15,7 @@ public enum Fusion
 /// <summary>
 /// A project's knowledge.yml (Kefu's own file; Rasa has none). Paths are relative to the file's folder.
 /// <code>
-/// faq: [data/faq.yml]            FAQ collections (.yml .yaml .csv .json)
+/// faq: [knowledge/faq.yml]       FAQ collections (.yml .yaml .csv .json); not under data/, which is training data
 /// documents: [docs]              files or folders of .md .txt .html
 /// encoder: ../models/all-MiniLM-L6-v2   optional sentence encoder folder: dense and hybrid ranking
 /// fusion: mix                    rrf | mix (with dense)      mix_weight: 0.5

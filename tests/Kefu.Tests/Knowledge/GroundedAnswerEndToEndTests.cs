@@ -48,8 +48,8 @@ public class GroundedAnswerEndToEndTests
                   - how much does a transfer cost
             """),
         ("data/rules.yml", "version: \"3.1\"\nrules:\n  - rule: greet\n    steps: [{intent: greet}, {action: utter_greet}]\n" + rules),
-        ("knowledge.yml", $"faq: [data/faq.yml]\ncontext_budget: {budget}\nthreshold: 0.35\n"),
-        ("data/faq.yml", $"""
+        ("knowledge.yml", $"faq: [knowledge/faq.yml]\ncontext_budget: {budget}\nthreshold: 0.35\n"),
+        ("knowledge/faq.yml", $"""
             faq:
               - id: card_delivery
                 questions: [When will my new card arrive?, How long does card delivery take?]
@@ -92,7 +92,7 @@ public class GroundedAnswerEndToEndTests
 
         var reply = await Ask(agent, "when will my new card arrive");
         Assert.Equal("Your new card arrives within 5 to 7 business days [1].", reply.Text);
-        Assert.Equal(["data/faq.yml#card_delivery"], Citations(reply));
+        Assert.Equal(["knowledge/faq.yml#card_delivery"], Citations(reply));
 
         var prompt = Assert.Single(llm.Prompts);
         Assert.EndsWith("Question: when will my new card arrive", prompt);
@@ -153,7 +153,7 @@ public class GroundedAnswerEndToEndTests
             Assert.True(pieces.Count > 3, $"{pieces.Count} pieces");
             Assert.Equal(llmText, string.Concat(pieces));
             Assert.Equal(llmText, reply.Text);
-            Assert.Equal(["data/faq.yml#card_delivery"], Citations(reply));
+            Assert.Equal(["knowledge/faq.yml#card_delivery"], Citations(reply));
         }
         else
         {
@@ -184,7 +184,7 @@ public class GroundedAnswerEndToEndTests
         using var _ = knowledge;
         var reply = await Ask(agent, "someone stole my card");
         Assert.Equal("Freeze the card in the app [1].", reply.Text);
-        Assert.Equal(["data/faq.yml#card_lost"], Citations(reply));
+        Assert.Equal(["knowledge/faq.yml#card_lost"], Citations(reply));
     }
 
     [Fact]
