@@ -33,8 +33,14 @@ internal static class BotLoader
         // A knowledge action the domain declares but nothing provides would fail at every turn: say so once, now.
         foreach (var name in new[] { KbAnswerAction.ActionName, Kefu.Knowledge.Graph.GraphQueryAction.ActionName, GroundedAnswerAction.ActionName })
             if (declared.Contains(name) && !custom.Any(a => a.Name == name))
-                logger?.LogWarning("The domain declares {Action}, but {Missing}: the action will fail when predicted (docs/knowledge.md)", name,
-                    knowledge is null ? "the project has no knowledge.yml" : name == GroundedAnswerAction.ActionName ? "endpoints.yml has no llm: section" : "knowledge.yml has no graph");
+            {
+                var missing = knowledge is null ? "the project has no knowledge.yml"
+                    : name == GroundedAnswerAction.ActionName ? "endpoints.yml has no llm: section" : "knowledge.yml has no graph";
+                if (logger is not null)
+                    logger.LogWarning("The domain declares {Action}, but {Missing}: the action will fail when predicted (docs/knowledge.md)", name, missing);
+                else
+                    Console.Error.WriteLine($"warning: the domain declares {name}, but {missing}: the action will fail when predicted (docs/knowledge.md)");
+            }
         var endpoint = ActionServerEndpoint.Load(bot.Project.Directory);
         var unknown = endpoint is null ? null : ActionServerAction.Fallback(domain, ActionServerClient.Create(endpoint), logger);
         var options = AgentOptions.For(bot.Project.Config.Language);
