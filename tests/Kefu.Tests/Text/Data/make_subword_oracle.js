@@ -1,5 +1,5 @@
 // Writes subword-oracle.json: what Hugging Face's Rust tokenizers gives (ids with and without the post-processor,
-// offsets, decoded text) for tiny-gpt2's and tiny-qwen2's tokenizer.json, for variants of them (Qwen2's Split
+// offsets, word ids (-1 for none), decoded text) for tiny-gpt2's and tiny-qwen2's tokenizer.json, for variants of them (Qwen2's Split
 // pattern with NFC, add_prefix_space with trimmed offsets, RoBERTa's processing, added-token flags), and for a
 // hand-made Unigram tokenizer.json in XLM-R's shape (and Llama's byte-fallback shape), over tricky texts.
 // Offsets are converted from tokenizers' code points to UTF-16 units, which is what .NET strings index.
@@ -103,7 +103,9 @@ const out = { generator: `tokenizers ${require('tokenizers/package.json').versio
       results.push({
         ids: plain.getIds(),
         offsets: plain.getOffsets().map(([s, e]) => [utf16[s], utf16[e]]),
+        word_ids: plain.getWordIds().map((w) => w ?? -1),
         special_ids: special.getIds(),
+        special_word_ids: special.getWordIds().map((w) => w ?? -1),
         decoded: await tokenizer.decode(special.getIds(), false),
         decoded_skip: await tokenizer.decode(special.getIds(), true),
       });
