@@ -22,7 +22,7 @@ public sealed class SentenceEncoder
 {
     [ThreadStatic] private static Graph? graph;
 
-    private SentenceEncoder(BertClassifier model, BertTokenizer tokenizer, SentencePooling pooling, bool normalize, int maxLength)
+    private SentenceEncoder(BertClassifier model, EncoderTokenizer tokenizer, SentencePooling pooling, bool normalize, int maxLength)
     {
         Model = model;
         Tokenizer = tokenizer;
@@ -32,7 +32,7 @@ public sealed class SentenceEncoder
     }
 
     public BertClassifier Model { get; }
-    public BertTokenizer Tokenizer { get; }
+    public EncoderTokenizer Tokenizer { get; }
     public SentencePooling Pooling { get; }
     public bool Normalize { get; }
     public int MaxLength { get; }

@@ -16,9 +16,9 @@ public sealed class TransformerNlu
 {
     public const string HeadsFile = "kefu_heads.json";
     private const string Format = "kefu.transformer.v1";
-    private static readonly string[] TokenizerFiles = ["tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"];
+    private static readonly string[] TokenizerFiles = ["tokenizer.json", "vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
 
-    public TransformerNlu(BertClassifier model, BertTokenizer tokenizer, int maxLength, string configSource)
+    public TransformerNlu(BertClassifier model, EncoderTokenizer tokenizer, int maxLength, string configSource)
     {
         Model = model;
         Tokenizer = tokenizer;
@@ -27,7 +27,7 @@ public sealed class TransformerNlu
     }
 
     public BertClassifier Model { get; }
-    public BertTokenizer Tokenizer { get; }
+    public EncoderTokenizer Tokenizer { get; }
     public int MaxLength { get; }
     public IReadOnlyList<string> Intents => Model.Labels;
     public EntityTagSet? Tags => Model.Tags;
