@@ -88,6 +88,15 @@ public sealed class RobertaEncoderTests(Xunit.Abstractions.ITestOutputHelper out
                     worst = Math.Max(worst, Math.Abs(hidden[(b * batch.Time + t) * c + k] - expected[b][t][k]));
         output.WriteLine($"max |Kefu - PyTorch| over {batch.Batch}×{batch.Time}×{c} states, padding included: {worst:E2}");
         Assert.True(worst <= 1e-4, $"max difference {worst}");
+
+        // SentenceEncoder (kefu model embed, LanguageModelFeaturizer): the mean of the reference's states over real tokens
+        var embeddings = SentenceEncoder.Load(TinyRobertaFixture.Folder).Embed(texts);
+        for (int b = 0; b < batch.Batch; b++)
+        {
+            int length = (int)batch.AttentionMask.Skip(b * batch.Time).Take(batch.Time).Sum();
+            for (int k = 0; k < c; k++)
+                Assert.Equal(expected[b].Take(length).Average(state => state[k]), embeddings[b][k], 1e-4);
+        }
     }
 
     // a random encoder needs many small steps; the fixture is tiny, so this stays a few seconds

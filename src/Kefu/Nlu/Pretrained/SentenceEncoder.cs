@@ -38,7 +38,7 @@ public sealed class SentenceEncoder
     public int MaxLength { get; }
     public int Dimension => Model.Config.Hidden;
 
-    /// <param name="maxLength">Pieces per text, [CLS] and [SEP] included; default sentence_bert_config.json's max_seq_length, else 256.</param>
+    /// <param name="maxLength">Tokens per text, the special tokens included; default sentence_bert_config.json's max_seq_length, else 256.</param>
     public static SentenceEncoder Load(string folder, int? maxLength = null)
     {
         var pooling = SentencePooling.Mean;
