@@ -6,9 +6,10 @@ namespace Kefu.Tests.Text;
 
 /// <summary>
 /// BPE and Unigram tokenizers against Data/subword-oracle.json, written by Hugging Face's Rust tokenizers 0.23.2
-/// (Data/make_subword_oracle.js): ids, UTF-16 offsets, word ids, ids and word ids with the post-processor, and decoded text with and without
+/// (Data/make_subword_oracle.js): normalized text, ids, UTF-16 offsets, word ids, ids and word ids with the post-processor, and decoded text with and without
 /// special tokens, for tricky texts (emoji, combining accents, runs of spaces, "\r\n", tabs, full-width punctuation,
-/// mixed Chinese/English/digits, supplementary letters and digits) over the fixtures' tokenizer.json and variants.
+/// mixed Chinese/English/digits, supplementary letters and digits, the rules of a SentencePiece Precompiled charsmap)
+/// over the fixtures' tokenizer.json and variants.
 /// </summary>
 public class SubwordOracleTests
 {
@@ -49,6 +50,7 @@ public class SubwordOracleTests
         {
             string text = texts[i], shown = JsonSerializer.Serialize(text);
             var expected = results[i]!;
+            Assert.Equal(expected["normalized"]!.GetValue<string>(), ((SubwordTokenizer)tokenizer).Normalize(text));
             var encoding = tokenizer.Encode(text);
             Assert.True(Ints(expected["ids"]).SequenceEqual(encoding.Ids), $"{name} {shown}: ids [{string.Join(",", Ints(expected["ids"]))}] expected, got [{string.Join(",", encoding.Ids)}]");
             var offsets = expected["offsets"]!.AsArray().Select(o => (o![0]!.GetValue<int>(), o[1]!.GetValue<int>()));
