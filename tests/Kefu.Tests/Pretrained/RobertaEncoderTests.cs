@@ -139,6 +139,36 @@ public sealed class RobertaEncoderTests(Xunit.Abstractions.ITestOutputHelper out
     }
 
     [TinyRobertaFact]
+    public void An_xlm_r_folder_with_a_unigram_tokenizer_learns_intents_and_entities_at_metaspace_words()
+    {
+        var tokenizer = EncoderTokenizer.Load(TinyRobertaFixture.XlmrFolder);
+        Assert.Equal(TokenizerModelKind.Unigram, tokenizer.Kind);
+        Assert.Equal(TinyRobertaFixture.Pad, tokenizer.PaddingId);
+        // Metaspace's "▁" covers the space before each word; word spans leave it out
+        const string text = "where is  my order 7890";
+        var words = TokenizedText.Of(tokenizer, text, 64);
+        Assert.Equal(TinyRobertaFixture.Bos, words.Ids[0]);
+        Assert.Equal(TinyRobertaFixture.Eos, words.Ids[^1]);
+        Assert.Equal([(0, 5), (6, 8), (10, 12), (13, 18), (19, 23)], words.WordSpans);
+
+        // a Metaspace word is everything between spaces, so an entity inside "我的订单123在哪里" cannot be tagged:
+        // the Chinese examples are left out here
+        var data = NluTrainingData.FromExamples([.. FineTuningTests.Data().Examples.Where(e => e.Text.All(char.IsAscii))]);
+        var result = FineTuner.Train(TinyRobertaFixture.XlmrFolder, data, null, Fast);
+        output.WriteLine(string.Join("\n", result.History));
+        var (accuracy, entityF1) = FineTuner.Evaluate(result.Model, data.Examples);
+        Assert.True(accuracy >= 0.95, $"accuracy {accuracy}");
+        Assert.True(entityF1 >= 0.9, $"entity F1 {entityF1}");
+        Assert.Equal([(18, 22, 0)], result.Model.Predict("where is my order 7890").Entities);
+        result.Model.Save(folder);
+        var reloaded = TransformerNlu.Load(folder);
+        Assert.Equal(result.Model.Predict("i want a refund for order 305 please"), reloaded.Predict("i want a refund for order 305 please"), PredictionComparer);
+    }
+
+    private static readonly EqualityComparer<TransformerNlu.Prediction> PredictionComparer = EqualityComparer<TransformerNlu.Prediction>.Create(
+        (a, b) => a!.InputIds.SequenceEqual(b!.InputIds) && a.Probabilities.SequenceEqual(b.Probabilities) && a.Entities.SequenceEqual(b.Entities));
+
+    [TinyRobertaFact]
     public async Task Kefu_model_finetune_and_predict_run_a_roberta_folder()
     {
         Directory.CreateDirectory(folder);

@@ -18,8 +18,16 @@ public static class TinyRobertaFixture
     public const int Bos = 0, Pad = 1, Eos = 2;
 
     private static readonly Lazy<string> folder = new(Build);
+    private static readonly Lazy<string> xlmr = new(BuildXlmr);
 
     public static string Folder => folder.Value;
+
+    /// <summary>
+    /// The same encoder as model_type xlm-roberta with an XLM-R-shaped Unigram tokenizer: NFKC and XLM-R's Replace of
+    /// runs of spaces (no Precompiled map, which needs SentencePiece), Metaspace, &lt;s&gt; $A &lt;/s&gt;, the special
+    /// tokens at XLM-R's ids, and the characters of <see cref="FineTuningTests.Data"/> plus a few whole words.
+    /// </summary>
+    public static string XlmrFolder => xlmr.Value;
 
     public static bool Present => File.Exists(Path.Combine(RepoPaths.Shared, "fixtures", "tiny-gpt2", "tokenizer.json"));
 
@@ -51,6 +59,56 @@ public static class TinyRobertaFixture
             """);
         File.WriteAllText(Path.Combine(dir, "config.json"), $$"""
             {"architectures": ["RobertaModel"], "model_type": "roberta", "vocab_size": {{size}}, "hidden_size": {{Hidden}},
+             "num_hidden_layers": {{Layers}}, "num_attention_heads": {{Heads}}, "intermediate_size": {{Intermediate}},
+             "max_position_embeddings": {{MaxPositions}}, "type_vocab_size": 1, "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2,
+             "layer_norm_eps": 1e-05, "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1}
+            """);
+        SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), Weights(size), new Dictionary<string, string> { ["format"] = "pt" });
+        return dir;
+    }
+
+    private static string BuildXlmr()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "kefu-tiny-xlmr-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var vocab = new JsonArray();
+        foreach (var (piece, score) in new (string, double)[] { ("<s>", 0), ("<pad>", 0), ("</s>", 0), ("<unk>", 0), ("▁", -2),
+                     ("▁where", -3), ("▁order", -3), ("▁refund", -3), ("▁please", -3), ("▁help", -3), ("订单", -3) })
+            vocab.Add(new JsonArray(piece, score));
+        var chars = FineTuningTests.Data().Examples.SelectMany(e => e.Text.EnumerateRunes()).Select(r => r.ToString())
+            .Where(c => c != " ").Distinct().Order(StringComparer.Ordinal);
+        foreach (string c in chars)
+            vocab.Add(new JsonArray(c, -6.0));
+        vocab.Add(new JsonArray("<mask>", 0.0));
+        int size = vocab.Count;
+        static JsonObject Added(int id, string content) => new()
+        {
+            ["id"] = id, ["content"] = content, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
+        };
+        static JsonNode Special(string token, int id) => new JsonObject { ["id"] = token, ["ids"] = new JsonArray(id), ["tokens"] = new JsonArray(token) };
+        var json = new JsonObject
+        {
+            ["version"] = "1.0",
+            ["added_tokens"] = new JsonArray(Added(0, "<s>"), Added(1, "<pad>"), Added(2, "</s>"), Added(3, "<unk>"), Added(size - 1, "<mask>")),
+            ["normalizer"] = JsonNode.Parse("""{"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]}"""),
+            ["pre_tokenizer"] = JsonNode.Parse("""{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}"""),
+            ["post_processor"] = new JsonObject
+            {
+                ["type"] = "TemplateProcessing",
+                ["single"] = JsonNode.Parse("""[{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}]"""),
+                ["pair"] = JsonNode.Parse("""[{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}]"""),
+                ["special_tokens"] = new JsonObject { ["<s>"] = Special("<s>", 0), ["</s>"] = Special("</s>", 2) },
+            },
+            ["decoder"] = JsonNode.Parse("""{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}"""),
+            ["model"] = new JsonObject { ["type"] = "Unigram", ["unk_id"] = 3, ["vocab"] = vocab, ["byte_fallback"] = false },
+        };
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), json.ToJsonString());
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """
+            {"tokenizer_class": "XLMRobertaTokenizer", "bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>", "cls_token": "<s>",
+             "unk_token": "<unk>", "pad_token": "<pad>", "mask_token": "<mask>", "model_max_length": 64}
+            """);
+        File.WriteAllText(Path.Combine(dir, "config.json"), $$"""
+            {"architectures": ["XLMRobertaModel"], "model_type": "xlm-roberta", "vocab_size": {{size}}, "hidden_size": {{Hidden}},
              "num_hidden_layers": {{Layers}}, "num_attention_heads": {{Heads}}, "intermediate_size": {{Intermediate}},
              "max_position_embeddings": {{MaxPositions}}, "type_vocab_size": 1, "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2,
              "layer_norm_eps": 1e-05, "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1}
