@@ -6,8 +6,8 @@ namespace Kefu.Tests.Text;
 
 /// <summary>
 /// BPE and Unigram tokenizers against Data/subword-oracle.json, written by Hugging Face's Rust tokenizers 0.23.2
-/// (Data/make_subword_oracle.js): normalized text, ids, UTF-16 offsets, word ids, ids and word ids with the post-processor, and decoded text with and without
-/// special tokens, for tricky texts (emoji, combining accents, runs of spaces, "\r\n", tabs, full-width punctuation,
+/// (Data/make_subword_oracle.js): normalized text, ids, UTF-16 offsets, word ids, ids and word ids with the post-processor
+/// (and truncated to 8 with it), and decoded text with and without special tokens, for tricky texts (emoji, combining accents, runs of spaces, "\r\n", tabs, full-width punctuation,
 /// mixed Chinese/English/digits, supplementary letters and digits, the rules of a SentencePiece Precompiled charsmap)
 /// over the fixtures' tokenizer.json and variants.
 /// </summary>
@@ -62,6 +62,8 @@ public class SubwordOracleTests
             var withSpecial = tokenizer.Encode(text, addSpecialTokens: true);
             Assert.True(special.SequenceEqual(withSpecial.Ids), $"{name} {shown}: ids with special tokens differ");
             Assert.True(Ints(expected["special_word_ids"]).SequenceEqual(withSpecial.WordIds), $"{name} {shown}: word ids with special tokens differ");
+            Assert.True(Ints(expected["truncated_8_ids"]).SequenceEqual(((SubwordTokenizer)tokenizer).EncodeTruncated(text, 8).Ids),
+                $"{name} {shown}: ids truncated to 8 differ");
             Assert.Equal(expected["decoded"]!.GetValue<string>(), tokenizer.Decode(special));
             Assert.Equal(expected["decoded_skip"]!.GetValue<string>(), tokenizer.Decode(special, skipSpecialTokens: true));
         }

@@ -1,5 +1,6 @@
 // Writes subword-oracle.json: what Hugging Face's Rust tokenizers gives (ids with and without the post-processor,
-// offsets, word ids (-1 for none), decoded text) for tiny-gpt2's and tiny-qwen2's tokenizer.json, for variants of them (Qwen2's Split
+// ids with it truncated to 8, normalized text, offsets, word ids (-1 for none), decoded text) for tiny-gpt2's and
+// tiny-qwen2's tokenizer.json, for variants of them (Qwen2's Split
 // pattern with NFC, add_prefix_space with trimmed offsets, RoBERTa's processing, added-token flags), and for a
 // hand-made Unigram tokenizer.json in XLM-R's shape (with a Precompiled normalizer from make_precompiled_charsmap.py,
 // and in Llama's byte-fallback shape), over tricky texts.
@@ -104,6 +105,8 @@ const out = { generator: `tokenizers ${require('tokenizers/package.json').versio
   for (const [name, c] of Object.entries(cases)) {
     const json = c.full ?? { ...(c.base === 'tiny-gpt2' ? gpt2 : qwen2), ...c.set };
     const tokenizer = Tokenizer.fromString(JSON.stringify(json));
+    const truncating = Tokenizer.fromString(JSON.stringify(json));
+    truncating.setTruncation(8);
     const results = [];
     for (const text of texts) {
       const plain = await tokenizer.encode(text, null, { addSpecialTokens: false });
@@ -117,6 +120,7 @@ const out = { generator: `tokenizers ${require('tokenizers/package.json').versio
         normalized: tokenizer.getNormalizer()?.normalizeString(text) ?? text,
         special_ids: special.getIds(),
         special_word_ids: special.getWordIds().map((w) => w ?? -1),
+        truncated_8_ids: (await truncating.encode(text, null, { addSpecialTokens: true })).getIds(),
         decoded: await tokenizer.decode(special.getIds(), false),
         decoded_skip: await tokenizer.decode(special.getIds(), true),
       });
