@@ -32,10 +32,10 @@ internal sealed class PrecompiledStep : NormalizerStep
     public static PrecompiledStep FromBytes(byte[] charsmap, string where)
     {
         if (charsmap.Length < 4)
-            throw new InvalidDataException($"{where}: precompiled_charsmap of {charsmap.Length} bytes is too short to hold its trie size.");
+            throw new InvalidDataException($"{where}: the Precompiled normalizer's precompiled_charsmap of {charsmap.Length} bytes is too short to hold its trie size.");
         uint size = BinaryPrimitives.ReadUInt32LittleEndian(charsmap);
         if (size % 4 != 0 || size == 0 || size > charsmap.Length - 4)
-            throw new InvalidDataException($"{where}: precompiled_charsmap's trie size {size} does not fit its {charsmap.Length} bytes.");
+            throw new InvalidDataException($"{where}: the Precompiled normalizer's precompiled_charsmap has a trie size of {size}, which does not fit its {charsmap.Length} bytes.");
         var trie = new uint[size / 4];
         for (int i = 0; i < trie.Length; i++)
             trie[i] = BinaryPrimitives.ReadUInt32LittleEndian(charsmap.AsSpan(4 + 4 * i));
@@ -46,7 +46,7 @@ internal sealed class PrecompiledStep : NormalizerStep
         }
         catch (DecoderFallbackException e)
         {
-            throw new InvalidDataException($"{where}: precompiled_charsmap's replacements are not UTF-8 ({e.Message}).", e);
+            throw new InvalidDataException($"{where}: the Precompiled normalizer's precompiled_charsmap holds replacements that are not UTF-8 ({e.Message}).", e);
         }
         return new PrecompiledStep(trie, blob);
     }

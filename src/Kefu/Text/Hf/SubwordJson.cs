@@ -170,7 +170,7 @@ internal static class SubwordJson
                 }
                 catch (FormatException)
                 {
-                    throw Invalid(path, $"{where}.precompiled_charsmap", "is not base64");
+                    throw Invalid(path, $"{where}.precompiled_charsmap", "is not base64, so the Precompiled normalizer cannot be read");
                 }
                 steps.Add(PrecompiledStep.FromBytes(bytes, $"{path}: {where}"));
                 break;
