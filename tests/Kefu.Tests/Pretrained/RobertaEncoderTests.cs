@@ -165,6 +165,21 @@ public sealed class RobertaEncoderTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Equal(result.Model.Predict("i want a refund for order 305 please"), reloaded.Predict("i want a refund for order 305 please"), PredictionComparer);
     }
 
+    [TinyRobertaFact]
+    public void A_roberta_teacher_distils_into_a_roberta_student_of_its_layers()
+    {
+        var data = FineTuningTests.Data();
+        var teacher = FineTuner.Train(TinyRobertaFixture.Folder, data, null, Fast with { Epochs = 2 }).Model;
+        var student = Distiller.Student(teacher, new StudentShape(1));
+        Assert.Equal(EncoderArchitecture.Roberta, student.Model.Config.Architecture);
+        var result = Distiller.Distill(teacher, student, data, null, Fast with { Epochs = 2 });
+        Assert.Equal(2, result.History.Count);
+        result.Model.Save(folder);
+        var reloaded = TransformerNlu.Load(folder);
+        Assert.Equal(1, reloaded.Model.Config.Layers);
+        Assert.Equal(result.Model.Predict("where is my order 123"), reloaded.Predict("where is my order 123"), PredictionComparer);
+    }
+
     private static readonly EqualityComparer<TransformerNlu.Prediction> PredictionComparer = EqualityComparer<TransformerNlu.Prediction>.Create(
         (a, b) => a!.InputIds.SequenceEqual(b!.InputIds) && a.Probabilities.SequenceEqual(b.Probabilities) && a.Entities.SequenceEqual(b.Entities));
 

@@ -78,6 +78,13 @@ public sealed class TransformerNlu
             _ => "BertForSequenceClassification",
         };
         config["architectures"] = new JsonArray(head);
+        // a distilled student is shallower (or narrower) than the folder whose config.json this copies
+        var shape = Model.Config;
+        bool distil = shape.Architecture == EncoderArchitecture.DistilBert;
+        config[distil ? "n_layers" : "num_hidden_layers"] = shape.Layers;
+        config[distil ? "dim" : "hidden_size"] = shape.Hidden;
+        config[distil ? "n_heads" : "num_attention_heads"] = shape.Heads;
+        config[distil ? "hidden_dim" : "intermediate_size"] = shape.Intermediate;
         var id2label = new JsonObject();
         var label2id = new JsonObject();
         for (int i = 0; i < Intents.Count; i++)
