@@ -33,8 +33,7 @@ public static class TinyRobertaFixture
 
     private static string Build()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "kefu-tiny-roberta-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        string dir = TemporaryFolder("kefu-tiny-roberta-");
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Shared, "fixtures", "tiny-gpt2", "tokenizer.json")))!.AsObject();
         var model = json["model"]!.AsObject();
         var vocab = new JsonObject { ["<s>"] = 0, ["<pad>"] = 1, ["</s>"] = 2, ["<unk>"] = 3 };
@@ -69,8 +68,7 @@ public static class TinyRobertaFixture
 
     private static string BuildXlmr()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "kefu-tiny-xlmr-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        string dir = TemporaryFolder("kefu-tiny-xlmr-");
         var vocab = new JsonArray();
         foreach (var (piece, score) in new (string, double)[] { ("<s>", 0), ("<pad>", 0), ("</s>", 0), ("<unk>", 0), ("▁", -2),
                      ("▁where", -3), ("▁order", -3), ("▁refund", -3), ("▁please", -3), ("▁help", -3), ("订单", -3) })
@@ -114,6 +112,23 @@ public static class TinyRobertaFixture
              "layer_norm_eps": 1e-05, "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1}
             """);
         SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), Weights(size), new Dictionary<string, string> { ["format"] = "pt" });
+        return dir;
+    }
+
+    // removed when the test run ends
+    private static string TemporaryFolder(string prefix)
+    {
+        string dir = Directory.CreateTempSubdirectory(prefix).FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
         return dir;
     }
 
