@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the .NET SDK, each thing checked on its own: Debian's Chromium and its driver
 # for the browser tests (web chat, report.html) with a CJK font for their screenshots, python3 with scikit-learn,
-# the oracle of the classification-report test, and PostgreSQL and Redis for the store tests (the PostgreSQL event
+# the oracle of the classification-report test, python3 with PyTorch (and the threaded OpenBLAS it runs on best),
+# the from-scratch RoBERTa the tiny RoBERTa encoder is compared with, python3 with sentencepiece, which makes the
+# nmt_nfkc map of the Precompiled normalizer test, and PostgreSQL and Redis for the store tests (the PostgreSQL event
 # store, the Redis lock store, several replicas). Then starts PostgreSQL and Redis for the tests on ports of their
 # own, so that a database already running on the default ports is never touched:
 #   PostgreSQL on 127.0.0.1:${KEFU_TEST_PG_PORT:-5433}, user kefu (not a superuser; may create databases, as the
@@ -20,6 +22,9 @@ command -v chromedriver >/dev/null || missing+=(chromium-driver)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 # Debian's package installs for /usr/bin/python3; the test also tries python3 on PATH first.
 /usr/bin/python3 -c "import sklearn" 2>/dev/null || missing+=(python3-sklearn)
+/usr/bin/python3 -c "import torch" 2>/dev/null || missing+=(python3-torch)
+dpkg -s libopenblas0-pthread >/dev/null 2>&1 || missing+=(libopenblas0-pthread)
+/usr/bin/python3 -c "import sentencepiece" 2>/dev/null || missing+=(python3-sentencepiece)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
