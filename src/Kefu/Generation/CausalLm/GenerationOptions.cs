@@ -35,7 +35,7 @@ public sealed record GenerationOptions
     /// <summary>Sequence b of a batch samples from the stream seeded Seed + b, so it draws the same tokens alone or batched.</summary>
     public ulong Seed { get; init; }
 
-    internal void Validate()
+    public void Validate()
     {
         if (MaxNewTokens < 0)
             throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), $"MaxNewTokens must be ≥ 0, got {MaxNewTokens}.");
