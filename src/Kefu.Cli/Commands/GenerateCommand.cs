@@ -23,6 +23,7 @@ internal static class GenerateCommand
         var command = new Command("generate", "Generate text with a local causal language model (GPT-2, DialoGPT, Qwen2 families)");
         foreach (var o in decoding.All.Concat([prompt, chat, system, json]))
             command.Options.Add(o);
+        command.Subcommands.Add(GenerateEvalCommand.Create());
         command.SetAction(parse => Guard(parse, (output, error) =>
         {
             string text = parse.GetValue(prompt) ?? throw new ArgumentException("--prompt is required (or run `kefu generate eval` / `kefu generate finetune`)");
