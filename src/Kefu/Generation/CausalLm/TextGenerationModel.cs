@@ -31,13 +31,53 @@ public sealed class TextGenerationModel
 
     public IReadOnlyList<int> StopTokenIds { get; }
 
-    /// <summary>A folder or hub id (fetched into the huggingface_hub cache): model, tokenizer, generation_config.json.</summary>
+    /// <summary>
+    /// A folder or hub id (fetched into the huggingface_hub cache): model, tokenizer, generation_config.json. A PEFT
+    /// LoRA folder (adapter_config.json) loads its base model (base_model_name_or_path) with the adapters on it, and the
+    /// tokenizer saved beside the adapters, else the base model's.
+    /// </summary>
     /// <exception cref="InvalidDataException">Unsupported architecture, missing tensors, a tokenizer file that does not parse, or a tokenizer larger than the model's vocabulary.</exception>
     public static TextGenerationModel Load(string folderOrRepo, bool trainable = false, string? revision = null, TextWriter? progress = null)
     {
         string folder = ModelLocator.Resolve(folderOrRepo, revision, progress);
-        var model = CausalLanguageModel.Load(folder, trainable);
-        return WithTokenizer(folder, model);
+        if (!File.Exists(Path.Combine(folder, LoraAdapters.ConfigFile)))
+            return WithTokenizer(folder, CausalLanguageModel.Load(folder, trainable));
+        string baseFolder = ModelLocator.Resolve(LoraAdapters.BaseModelOf(folder), null, progress);
+        var model = CausalLanguageModel.Load(baseFolder, trainable);
+        model.Adapters = LoraAdapters.Load(folder, model);
+        return WithTokenizer(TokenizerFiles.Any(f => File.Exists(Path.Combine(folder, f))) ? folder : baseFolder, model);
+    }
+
+    /// <summary>The tokenizer's files in a Hugging Face folder, copied beside fine-tuned weights.</summary>
+    public static readonly IReadOnlyList<string> TokenizerFiles =
+        ["tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "special_tokens_map.json", "added_tokens.json", "vocab.txt"];
+
+    /// <summary>
+    /// This model in the Hugging Face folder format, as save_pretrained writes it: config.json, generation_config.json,
+    /// model.safetensors (F32) and the tokenizer files, so it loads again here and in transformers. LoRA adapters, when
+    /// on, are saved in PEFT's layout instead (adapter_config.json naming this model's folder as the base).
+    /// </summary>
+    public void Save(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        if (Path.GetFullPath(folder).TrimEnd('/') == Path.GetFullPath(Folder).TrimEnd('/'))
+            throw new ArgumentException($"{folder} is the folder the model was loaded from; save the fine-tuned model elsewhere.");
+        if (Model.Adapters is { } adapters)
+            adapters.Save(folder, Folder, Model.Config.Architecture);
+        else
+        {
+            foreach (string file in (string[])["config.json", "generation_config.json"])
+            {
+                if (File.Exists(Path.Combine(Folder, file)))
+                    File.Copy(Path.Combine(Folder, file), Path.Combine(folder, file), overwrite: true);
+            }
+            CausalLmWeights.Save(Model, Path.Combine(folder, "model.safetensors"));
+        }
+        foreach (string file in TokenizerFiles)
+        {
+            if (File.Exists(Path.Combine(Folder, file)))
+                File.Copy(Path.Combine(Folder, file), Path.Combine(folder, file), overwrite: true);
+        }
     }
 
     /// <summary>A model already in memory with the tokenizer and generation_config.json of <paramref name="folder"/>.</summary>
