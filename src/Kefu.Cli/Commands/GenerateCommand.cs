@@ -24,6 +24,7 @@ internal static class GenerateCommand
         foreach (var o in decoding.All.Concat([prompt, chat, system, json]))
             command.Options.Add(o);
         command.Subcommands.Add(GenerateEvalCommand.Create());
+        command.Subcommands.Add(GenerateFinetuneCommand.Create());
         command.SetAction(parse => Guard(parse, (output, error) =>
         {
             string text = parse.GetValue(prompt) ?? throw new ArgumentException("--prompt is required (or run `kefu generate eval` / `kefu generate finetune`)");
@@ -60,6 +61,11 @@ internal static class GenerateCommand
         try
         {
             return run(parse.InvocationConfiguration.Output, error);
+        }
+        catch (Projects.ProjectException e)
+        {
+            foreach (var d in e.Diagnostics) error.WriteLine(d);
+            return 1;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidOperationException
                                       or UnauthorizedAccessException or ChatTemplateException or JsonException)

@@ -75,3 +75,53 @@ public sealed class ResponseFormat(TextGenerationModel lm, bool chat)
 
     public int[] Target(string response) => [.. lm.Codec.Encode(response), .. EndId is { } end ? [end] : Array.Empty<int>()];
 }
+
+/// <summary>
+/// (context, response) pairs from a Rasa project's stories: each user turn (its text, or the first NLU example of its
+/// intent) paired with the text of the bot turns that follow it up to the next user turn (utter_* responses' first text
+/// variation, or end-to-end `bot:` text), joined by a line break. Custom actions and responses without text are skipped;
+/// {slot} placeholders stay in the text.
+/// </summary>
+public static class StoryPairs
+{
+    public static IReadOnlyList<ResponsePair> From(Projects.RasaProject project)
+    {
+        var examples = project.Nlu.Examples.GroupBy(e => e.Intent).ToDictionary(g => g.Key, g => g.First().Text, StringComparer.Ordinal);
+        var pairs = new List<ResponsePair>();
+        var seen = new HashSet<(string, string)>();
+        foreach (var story in project.Stories)
+        {
+            string? context = null;
+            string source = "";
+            var replies = new List<string>();
+            void Flush()
+            {
+                if (context is not null && replies.Count > 0 && seen.Add((context, string.Join('\n', replies))))
+                    pairs.Add(new ResponsePair(context, [string.Join('\n', replies)], source));
+                replies.Clear();
+            }
+            foreach (var step in story.Steps)
+            {
+                switch (step)
+                {
+                    case Projects.UserStep user:
+                        Flush();
+                        context = user.Text ?? (user.Intent is { } intent ? examples.GetValueOrDefault(intent) : null);
+                        source = $"{user.Location.File}:{user.Location.Line}";
+                        break;
+                    case Projects.ActionStep action when project.Domain.FindResponse(action.Action) is { } response:
+                        if (response.Variations.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v.Text))?.Text is { } text)
+                            replies.Add(text);
+                        break;
+                    case Projects.BotTextStep bot:
+                        replies.Add(bot.Text);
+                        break;
+                }
+            }
+            Flush();
+        }
+        if (pairs.Count == 0)
+            throw new InvalidDataException($"{project.Directory}: its stories give no (user text, bot text) pairs; a user turn needs a text or an NLU example, and a bot turn a response with text.");
+        return pairs;
+    }
+}
