@@ -75,12 +75,22 @@ public static class CausalLmFineTuner
         GenerationFineTuneOptions options, IProgress<FineTuneProgress>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
-        if (options.EarlyStoppingPatience > 0 && validation is not { Count: > 0 })
-            throw new ArgumentException("early stopping needs validation pairs: it stops when the validation loss no longer falls");
         var model = lm.Model;
         var format = new ResponseFormat(lm, options.Chat);
         var examples = Encode(format, train, Math.Min(options.MaxLength, model.Config.MaxPositions));
         var validationExamples = validation is null ? null : Encode(format, validation, Math.Min(options.MaxLength, model.Config.MaxPositions));
+        return Train(model, examples, validationExamples, options, progress, ct);
+    }
+
+    /// <summary>The same on examples already encoded (a model with its own tokenizer, e.g. one trained from scratch).</summary>
+    public static GenerationFineTuneResult Train(CausalLanguageModel model, TrainingExample[] examples, TrainingExample[]? validationExamples,
+        GenerationFineTuneOptions options, IProgress<FineTuneProgress>? progress = null, CancellationToken ct = default)
+    {
+        options.Validate();
+        if (options.EarlyStoppingPatience > 0 && validationExamples is not { Length: > 0 })
+            throw new ArgumentException("early stopping needs validation pairs: it stops when the validation loss no longer falls");
+        if (examples.Length == 0)
+            throw new ArgumentException("no training examples");
 
         LoraAdapters? adapters = null;
         ParameterSet trained;
