@@ -48,6 +48,7 @@ public static class KefuServer
         services.AddSingleton(options);
         services.AddSingleton<ServerReadiness>();
         services.AddSingleton<KnowledgeAccess>();
+        services.AddSingleton<NlgAccess>();
         services.AddSingleton<HttpMetrics>();
         services.AddSingleton(provider =>
         {
@@ -121,6 +122,7 @@ public static class KefuServer
         routes.MapConversations(options.AuthToken);
         routes.MapOperations(options.AuthToken);
         routes.MapKnowledge(options.AuthToken);
+        routes.MapNlg(options.AuthToken);
         routes.MapWebChat();
         return app;
     }

@@ -21,6 +21,7 @@ internal sealed class TestHost : IAsyncDisposable
     public InMemoryEventStore Store { get; }
     public HttpClient Client { get; }
     public ServerReadiness Readiness { get; }
+    public IServiceProvider Services => _app.Services;
 
     private TestHost(WebApplication app, InMemoryEventStore store)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kefu.Generation.Nlg;
 using Kefu.Knowledge;
 using Kefu.Dialogue;
 using Kefu.Server;
@@ -121,6 +122,10 @@ internal static class ServeCommand
             var bot = await loading;
             var knowledge = await knowledgeLoading;
             app.Services.GetRequiredService<KnowledgeAccess>().Set(knowledge);
+            // endpoints.yml nlg: {model: ...}: the local generator answering POST /nlg (docs/generation.md, "In a bot")
+            app.Services.GetRequiredService<NlgAccess>().Set(LocalNlgConfig.Load(options.ProjectDirectory) is { } nlg
+                ? new RasaNlgServer(bot.Project.Domain, nlg.CreateRewriter(Console.Error))
+                : null);
             // an unreachable Duckling server is a warning in the server's log
             if (bot.Nlu.Duckling is { } duckling)
                 duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();

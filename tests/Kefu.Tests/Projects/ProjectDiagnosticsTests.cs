@@ -90,9 +90,10 @@ public class ProjectDiagnosticsTests
     public void Endpoints_and_channels_kefu_does_not_use_are_warnings()
     {
         var lines = Diagnose(
-            ("endpoints.yml", "version: \"3.1\"\naction_endpoint:\n  url: http://localhost:5055/webhook\ntracker_store:\n  type: redis\n"),
+            ("endpoints.yml", "version: \"3.1\"\naction_endpoint:\n  url: http://localhost:5055/webhook\ntracker_store:\n  type: redis\nnlg:\n  url: http://localhost:5056/nlg\n"),
             ("credentials.yml", "rest:\nslack:\n  slack_token: x\n"));
-        AssertHas(lines, "endpoints.yml:4:1: warning:", "'tracker_store' is not used by Kefu, only action_endpoint and llm are (kefu serve stores conversations in SQLite (--db))");
+        AssertHas(lines, "endpoints.yml:4:1: warning:", "'tracker_store' is not used by Kefu, only action_endpoint, llm and nlg (with a local model) are (kefu serve stores conversations in SQLite (--db))");
+        AssertHas(lines, "endpoints.yml:6:1: warning:", "nlg with only a url (an external NLG server) is not called by Kefu");
         AssertHas(lines, "credentials.yml:2:1: warning:", "the channel 'slack' is not served by Kefu");
         Assert.DoesNotContain(lines, l => l.Contains("'version'") || l.Contains("'action_endpoint'") || l.Contains("'rest'"));
     }
