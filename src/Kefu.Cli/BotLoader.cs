@@ -21,13 +21,14 @@ internal static class BotLoader
     /// polite reply.
     /// </summary>
     public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null, int? maxEventsInMemory = null,
-        KnowledgeService? knowledge = null)
+        KnowledgeService? knowledge = null, Kefu.Generation.CausalLm.ResponseRewriter? generator = null)
     {
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var services = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider();
         var llm = Kefu.Generation.Llm.LlmEndpoint.Load(bot.Project.Directory) is { } e ? Kefu.Generation.Llm.LlmClient.Create(e) : null;
-        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm) ?? [])
+        IAction[] generated = generator is null ? [] : [new Kefu.Generation.Nlg.GenerateResponseAction(generator)];
+        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm) ?? []).Concat(generated)
             .Where(a => declared.Contains(a.Name)).ToList();
         var endpoint = ActionServerEndpoint.Load(bot.Project.Directory);
         var unknown = endpoint is null ? null : ActionServerAction.Fallback(domain, ActionServerClient.Create(endpoint), logger);

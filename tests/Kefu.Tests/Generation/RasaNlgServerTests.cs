@@ -16,7 +16,7 @@ public class RasaNlgServerTests
         return lm;
     });
 
-    private static ResponseRewriter Rewriter(RewriteGuardrails guardrails) =>
+    internal static ResponseRewriter Rewriter(RewriteGuardrails guardrails) =>
         new(Tuned.Value, new GenerationOptions { MaxNewTokens = 24 }, guardrails);
 
     [CausalLmFixtureFact]
@@ -94,5 +94,24 @@ public class RasaNlgServerTests
         Assert.Contains("endpoints.yml:3:3", e.Diagnostics[0].ToString());
         e = Assert.Throws<ProjectException>(() => LocalNlgConfig.Parse("nlg:\n  model: x\n  min_log_prob: 5\n", "endpoints.yml", "/tmp"));
         Assert.Contains("min_log_prob", e.Diagnostics[0].ToString());
+    }
+}
+
+/// <summary>action_generate_response in a conversation: the generated reply, or utter_default when a guardrail holds.</summary>
+public class GenerateResponseActionTests
+{
+    [CausalLmFixtureFact]
+    public async Task Answers_the_latest_message_or_says_utter_default()
+    {
+        var domain = Kefu.Tests.Actions.TestDomain.With(Kefu.Tests.Actions.TestDomain.Response("utter_default", "抱歉，我没听懂。"));
+        var tracker = Kefu.Tests.Actions.TestDomain.Tracker(new Kefu.Dialogue.Tracking.ActionExecuted(Kefu.Dialogue.Actions.ActionNames.Listen),
+            Kefu.Tests.Actions.TestDomain.User("发票怎么开？", "nlu_fallback", 0.2f));
+        var context = Kefu.Tests.Actions.TestDomain.Context(tracker, domain);
+        var lenient = new GenerateResponseAction(RasaNlgServerTests.Rewriter(new RewriteGuardrails(MinMeanLogProbability: -1000)));
+        var said = Assert.IsType<Kefu.Dialogue.Tracking.BotUttered>(Assert.Single(await lenient.RunAsync(context, default)));
+        Assert.Equal("请在订单详情页申请发票。", said.Message.Text);
+        var strict = new GenerateResponseAction(RasaNlgServerTests.Rewriter(new RewriteGuardrails(BannedPhrases: ["发票"], MinMeanLogProbability: -1000)));
+        said = Assert.IsType<Kefu.Dialogue.Tracking.BotUttered>(Assert.Single(await strict.RunAsync(context, default)));
+        Assert.Equal("抱歉，我没听懂。", said.Message.Text);
     }
 }

@@ -1,0 +1,32 @@
+using Kefu.Dialogue;
+using Kefu.Dialogue.Actions;
+using Kefu.Dialogue.Tracking;
+using Kefu.Generation.CausalLm;
+
+namespace Kefu.Generation.Nlg;
+
+/// <summary>
+/// `action_generate_response`: the local generator (endpoints.yml `nlg: {model: ...}`) answers the latest user message,
+/// e.g. as the action of a rule on `nlu_fallback` when no intent fits. The reply passes the same guardrails as the NLG
+/// endpoint; when it does not, the bot says `utter_default` (nothing when the domain has none). The generated text is
+/// not grounded on the knowledge base (action_llm_answer is the grounded answer).
+/// </summary>
+public sealed class GenerateResponseAction(ResponseRewriter rewriter) : IAction
+{
+    public const string ActionName = "action_generate_response";
+    public const string FallbackResponse = "utter_default";
+
+    public string Name => ActionName;
+
+    public async Task<IReadOnlyList<DialogueEvent>> RunAsync(ActionContext context, CancellationToken ct)
+    {
+        string user = context.Tracker.State.LatestMessage?.Text ?? "";
+        var fallback = context.Utter(FallbackResponse);
+        string template = fallback.OfType<BotUttered>().FirstOrDefault()?.Message.Text ?? "";
+        // generation is CPU work of up to a few seconds: off the conversation's thread
+        var result = await Task.Run(() => rewriter.Rewrite(template, user), ct);
+        return result.Outcome == RewriteOutcome.Rewritten
+            ? [new BotUttered(new BotMessage(result.Text), ActionName)]
+            : fallback;
+    }
+}
