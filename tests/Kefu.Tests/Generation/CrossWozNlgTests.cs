@@ -87,3 +87,31 @@ public class CrossWozNlgTests
         Assert.All(result.Turns, t => Assert.Equal(CrossWozDelex.Relexicalise(t.GeneratedDelexicalised, t.Acts), t.Generated));
     }
 }
+
+/// <summary>suppress_tokens: suppressed ids are never chosen; the next best is.</summary>
+public class SuppressTokensTests
+{
+    [CausalLmFixtureFact]
+    public void Suppressed_tokens_are_never_generated()
+    {
+        var model = Kefu.Generation.CausalLm.CausalLanguageModel.Load(CausalLmFixture.PathOf("tiny-gpt2"));
+        var generator = new Kefu.Generation.CausalLm.CausalLmGenerator(model);
+        int[] prompt = [1356, 262, 1734];
+        var logits = model.Logits(new Kefu.Numerics.Autograd.Graph(recordTape: false), prompt, null, 1, 3).Row(2).ToArray();
+        int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits);
+        logits[best] = float.NegativeInfinity;
+        int second = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits);
+        var options = new Kefu.Generation.CausalLm.GenerationOptions { MaxNewTokens = 8, StopTokenIds = [], SuppressTokenIds = [best] };
+        var result = generator.Generate([prompt], options)[0];
+        Assert.Equal(second, result.GeneratedIds[0]);
+        Assert.DoesNotContain(best, result.GeneratedIds);
+    }
+
+    [Fact]
+    public void Acts_license_their_placeholders_numbered_or_not()
+    {
+        DialogAct[] acts = [new("Inform", "景点", "名称", "故宫"), new("Inform", "景点", "周边酒店", "a"), new("Inform", "景点", "周边酒店", "b"), new("Request", "景点", "门票", "")];
+        var licensed = CrossWozNlgBenchmark.LicensedPlaceholders(acts);
+        Assert.Equal(["[Inform+景点+名称1]", "[Inform+景点+名称]", "[Inform+景点+周边酒店1]", "[Inform+景点+周边酒店2]", "[Inform+景点+周边酒店]"], licensed.Order(StringComparer.Ordinal));
+    }
+}

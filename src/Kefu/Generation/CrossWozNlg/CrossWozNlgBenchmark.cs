@@ -17,9 +17,12 @@ public sealed record CrossWozNlgTurn(IReadOnlyList<DialogAct> Acts, string Gold,
 public sealed record CrossWozNlgResult(double Bleu, double RougeL, double SlotErrorRate, double TrainSeconds, double TestSeconds,
     int NTrain, int NTest, int Parameters, int Vocabulary, IReadOnlyList<GenerationEpoch> History, IReadOnlyList<CrossWozNlgTurn> Turns);
 
-/// <summary>The size of the generator trained from scratch: a GPT-2-shaped decoder over <see cref="SymbolCodec"/>'s vocabulary.</summary>
+/// <summary>
+/// The size of the generator trained from scratch: a GPT-2-shaped decoder over <see cref="SymbolCodec"/>'s vocabulary.
+/// ConstrainPlaceholders: placeholders the turn's acts do not license are suppressed while decoding (as SC-LSTM conditions on its acts).
+/// </summary>
 public sealed record CrossWozNlgOptions(int Layers = 2, int Hidden = 128, int Heads = 4, int Epochs = 12, int BatchSize = 32,
-    float LearningRate = 2e-3f, int MaxLength = 160, int MaxNewTokens = 96, int Seed = 1);
+    float LearningRate = 2e-3f, int MaxLength = 160, int MaxNewTokens = 96, int Seed = 1, bool ConstrainPlaceholders = true);
 
 /// <summary>
 /// System NLG on CrossWOZ: a decoder learns "dialogue-act intents &lt;sep&gt; delexicalised reply &lt;eos&gt;" from the
@@ -53,19 +56,31 @@ public static class CrossWozNlgBenchmark
 
         clock.Restart();
         var generator = new CausalLmGenerator(model, codec);
-        var decoding = new GenerationOptions { MaxNewTokens = options.MaxNewTokens, StopTokenIds = [SymbolCodec.End] };
-        var turns = new List<CrossWozNlgTurn>(test.Count);
+        var placeholderIds = codec.Placeholders().ToDictionary(p => p, codec.IdOf, StringComparer.Ordinal);
+        var generated = new CrossWozNlgTurn[test.Count];
         const int batch = 32;
-        for (int start = 0; start < test.Count; start += batch)
+        // turns whose acts license the same placeholders decode together; every other placeholder is suppressed
+        foreach (var group in Enumerable.Range(0, test.Count).GroupBy(i => string.Join('|', LicensedPlaceholders(test[i].Acts).Order(StringComparer.Ordinal))))
         {
-            var chunk = test.Skip(start).Take(batch).ToArray();
-            var results = generator.Generate([.. chunk.Select(t => Prompt(codec, t.Acts))], decoding, null, ct);
-            for (int i = 0; i < chunk.Length; i++)
+            var licensed = LicensedPlaceholders(test[group.First()].Acts);
+            var decoding = new GenerationOptions
             {
-                string delex = results[i].Text ?? "";
-                turns.Add(new CrossWozNlgTurn(chunk[i].Acts, chunk[i].Text, delex, CrossWozDelex.Relexicalise(delex, chunk[i].Acts)));
+                MaxNewTokens = options.MaxNewTokens,
+                StopTokenIds = [SymbolCodec.End],
+                SuppressTokenIds = options.ConstrainPlaceholders ? [.. placeholderIds.Where(p => !licensed.Contains(p.Key)).Select(p => p.Value)] : [],
+            };
+            foreach (var chunk in group.Chunk(batch))
+            {
+                var results = generator.Generate([.. chunk.Select(i => Prompt(codec, test[i].Acts))], decoding, null, ct);
+                for (int j = 0; j < chunk.Length; j++)
+                {
+                    var turn = test[chunk[j]];
+                    string delex = results[j].Text ?? "";
+                    generated[chunk[j]] = new CrossWozNlgTurn(turn.Acts, turn.Text, delex, CrossWozDelex.Relexicalise(delex, turn.Acts));
+                }
             }
         }
+        var turns = generated.ToList();
         var (bleu, rouge) = Score(turns);
         return new CrossWozNlgResult(bleu, rouge, SlotErrorRate(turns), trainSeconds, clock.Elapsed.TotalSeconds, train.Count, test.Count,
             model.Parameters.Length, codec.Count, trained.History, turns);
@@ -141,6 +156,20 @@ public static class CrossWozNlgBenchmark
             errors += expected.Count(e => !generated.Contains(e)) + generated.Count(g => !expected.Contains(g));
         }
         return expectedTotal == 0 ? 0 : (double)errors / expectedTotal;
+    }
+
+    /// <summary>The placeholders a reply to these acts may hold: those called for, as [intent] or [intent1] alike.</summary>
+    public static HashSet<string> LicensedPlaceholders(IReadOnlyList<DialogAct> acts)
+    {
+        var licensed = ExpectedPlaceholders(acts);
+        foreach (string p in licensed.ToArray())
+        {
+            if (p.EndsWith("1]", StringComparison.Ordinal))
+                licensed.Add(p[..^2] + "]");
+            else if (!char.IsAsciiDigit(p[^2]))
+                licensed.Add(p[..^1] + "1]");
+        }
+        return licensed;
     }
 
     private static HashSet<string> ExpectedPlaceholders(IReadOnlyList<DialogAct> acts)

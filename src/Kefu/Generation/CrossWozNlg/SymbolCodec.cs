@@ -29,6 +29,9 @@ public sealed class SymbolCodec : ITokenCodec
 
     public int Count => tokens.Count;
 
+    /// <summary>The "[...]" symbols of the vocabulary.</summary>
+    public IEnumerable<string> Placeholders() => tokens.Where(t => t.Length > 2 && t[0] == '[' && t[^1] == ']');
+
     public int IdOf(string symbol) => ids.TryGetValue(symbol, out int id) ? id : Unknown;
 
     private void Add(string token)
