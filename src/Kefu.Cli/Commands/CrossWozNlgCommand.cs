@@ -74,6 +74,7 @@ internal static class CrossWozNlgCommand
                     parameters = result.Parameters,
                     vocabulary = result.Vocabulary,
                     final_train_loss = Math.Round(result.History[^1].TrainLoss, 4),
+                    bleu_modal_template = Math.Round(result.BaselineBleu, 4),
                 }));
                 return 0;
             }
@@ -81,6 +82,7 @@ internal static class CrossWozNlgCommand
             output.WriteLine($"BLEU-4 (ConvLab-2)  {result.Bleu.ToString("F4", inv)}");
             output.WriteLine($"ROUGE-L             {result.RougeL.ToString("F4", inv)}");
             output.WriteLine($"slot error rate     {result.SlotErrorRate.ToString("F4", inv)}");
+            output.WriteLine($"BLEU-4, modal training reply of the same acts (no model)  {result.BaselineBleu.ToString("F4", inv)}");
             output.WriteLine($"train seconds       {result.TrainSeconds.ToString("F1", inv)}");
             output.WriteLine($"test seconds        {result.TestSeconds.ToString("F1", inv)}");
             output.WriteLine($"train / test turns  {result.NTrain} / {result.NTest}");

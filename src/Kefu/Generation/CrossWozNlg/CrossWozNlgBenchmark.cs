@@ -14,14 +14,17 @@ public sealed record CrossWozNlgTurn(IReadOnlyList<DialogAct> Acts, string Gold,
 /// Figures of `kefu bench crosswoz-nlg`. Bleu: ConvLab-2's CrossWOZ NLG BLEU-4 in [0, 1]; RougeL: mean ROUGE-L F1 against
 /// the same references; SlotErrorRate: (missing + redundant placeholders) / placeholders the acts call for.
 /// </summary>
+/// <param name="BaselineBleu">The same BLEU for a reference point without a model: the most frequent delexicalised
+/// training reply of the same act intents, filled in (empty when no training turn has those intents).</param>
 public sealed record CrossWozNlgResult(double Bleu, double RougeL, double SlotErrorRate, double TrainSeconds, double TestSeconds,
-    int NTrain, int NTest, int Parameters, int Vocabulary, IReadOnlyList<GenerationEpoch> History, IReadOnlyList<CrossWozNlgTurn> Turns);
+    int NTrain, int NTest, int Parameters, int Vocabulary, IReadOnlyList<GenerationEpoch> History, IReadOnlyList<CrossWozNlgTurn> Turns,
+    double BaselineBleu);
 
 /// <summary>
 /// The size of the generator trained from scratch: a GPT-2-shaped decoder over <see cref="SymbolCodec"/>'s vocabulary.
 /// ConstrainPlaceholders: placeholders the turn's acts do not license are suppressed while decoding (as SC-LSTM conditions on its acts).
 /// </summary>
-public sealed record CrossWozNlgOptions(int Layers = 2, int Hidden = 128, int Heads = 4, int Epochs = 12, int BatchSize = 32,
+public sealed record CrossWozNlgOptions(int Layers = 2, int Hidden = 128, int Heads = 4, int Epochs = 10, int BatchSize = 32,
     float LearningRate = 2e-3f, int MaxLength = 160, int MaxNewTokens = 96, int Seed = 1, bool ConstrainPlaceholders = true);
 
 /// <summary>
@@ -82,8 +85,20 @@ public static class CrossWozNlgBenchmark
         }
         var turns = generated.ToList();
         var (bleu, rouge) = Score(turns);
-        return new CrossWozNlgResult(bleu, rouge, SlotErrorRate(turns), trainSeconds, clock.Elapsed.TotalSeconds, train.Count, test.Count,
-            model.Parameters.Length, codec.Count, trained.History, turns);
+        double testSeconds = clock.Elapsed.TotalSeconds;
+        return new CrossWozNlgResult(bleu, rouge, SlotErrorRate(turns), trainSeconds, testSeconds, train.Count, test.Count,
+            model.Parameters.Length, codec.Count, trained.History, turns, Score(ModalReplies(train, trainReplies, test)).Bleu);
+    }
+
+    /// <summary>For each test turn the most frequent delexicalised training reply with the same act intents (the first on ties), filled in.</summary>
+    public static IReadOnlyList<CrossWozNlgTurn> ModalReplies(IReadOnlyList<CrossWozTurn> train, IReadOnlyList<string> trainReplies, IReadOnlyList<CrossWozTurn> test)
+    {
+        var byKey = train.Select((t, i) => (Key: CrossWozDelex.Key(t.Acts), Reply: trainReplies[i]))
+            .GroupBy(x => x.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.GroupBy(x => x.Reply, StringComparer.Ordinal).OrderByDescending(r => r.Count()).First().Key, StringComparer.Ordinal);
+        return [.. test.Select(t => byKey.TryGetValue(CrossWozDelex.Key(t.Acts), out var reply)
+            ? new CrossWozNlgTurn(t.Acts, t.Text, reply, CrossWozDelex.Relexicalise(reply, t.Acts))
+            : new CrossWozNlgTurn(t.Acts, t.Text, "", ""))];
     }
 
     private static string ActSymbol(DialogAct act) => "<" + CrossWozDelex.Intent(act) + ">";
