@@ -187,3 +187,26 @@ public sealed class CausalLmFineTuningTests(ITestOutputHelper output) : IDisposa
         Assert.Throws<ArgumentException>(() => CausalLmFineTuner.Train(lm, Pairs(), null, new GenerationFineTuneOptions(EarlyStoppingPatience: 1, Lora: new LoraOptions())));
     }
 }
+
+/// <summary>Early stopping: validation pairs that contradict the training pairs stop the run, and the best epoch's weights are kept.</summary>
+public sealed class CausalLmEarlyStoppingTests
+{
+    [CausalLmFixtureFact]
+    public void Training_stops_when_the_validation_loss_rises_and_keeps_the_best_epoch()
+    {
+        var lm = TextGenerationModel.Load(CausalLmFixture.PathOf("tiny-gpt2"), trainable: true);
+        var train = CausalLmFineTuningTests.Pairs();
+        // the same contexts with unrelated English responses: memorising the training responses must eventually hurt these
+        var validation = train.Select((p, i) => p with { Responses = [$"zebra quantum violin {i} orbit"] }).ToArray();
+        var options = new GenerationFineTuneOptions(Epochs: 40, BatchSize: 4, LearningRate: 3e-3f, WarmupRatio: 0f, EarlyStoppingPatience: 2,
+            Schedule: Kefu.Nlu.Pretrained.LearningRateSchedule.Constant);
+        var result = CausalLmFineTuner.Train(lm, train, validation, options);
+        Assert.True(result.StoppedEarly, string.Join(", ", result.History.Select(e => $"{e.ValidationLoss:F3}")));
+        Assert.True(result.History.Count < 40);
+        Assert.Equal(result.History.Count - 2, result.BestEpoch);
+        float best = result.History.Min(e => e.ValidationLoss!.Value);
+        Assert.Equal(best, result.History[result.BestEpoch - 1].ValidationLoss);
+        var examples = CausalLmFineTuner.Encode(new ResponseFormat(lm, chat: false), validation, 256);
+        Assert.Equal(best, (float)CausalLmFineTuner.MeanLoss(lm.Model, examples, 4), 4);
+    }
+}
