@@ -115,3 +115,16 @@ public class SuppressTokensTests
         Assert.Equal(["[Inform+景点+名称1]", "[Inform+景点+名称]", "[Inform+景点+周边酒店1]", "[Inform+景点+周边酒店2]", "[Inform+景点+周边酒店]"], licensed.Order(StringComparer.Ordinal));
     }
 }
+
+/// <summary>Minimum-Bayes-risk choice among decoded candidates.</summary>
+public class MinimumBayesRiskTests
+{
+    [Fact]
+    public void The_consensus_candidate_wins_and_the_first_wins_ties()
+    {
+        int[] odd = [9, 9, 9], common = [1, 2, 3, 4], close = [1, 2, 3, 5];
+        Assert.Equal(common, CrossWozNlgBenchmark.MinimumBayesRisk([odd, common, close, [1, 2, 3, 4]]));
+        Assert.Equal(odd, CrossWozNlgBenchmark.MinimumBayesRisk([odd]));
+        Assert.Equal([1], CrossWozNlgBenchmark.MinimumBayesRisk([[1], [2]]));
+    }
+}

@@ -23,9 +23,10 @@ public sealed record CrossWozNlgResult(double Bleu, double RougeL, double SlotEr
 /// <summary>
 /// The size of the generator trained from scratch: a GPT-2-shaped decoder over <see cref="SymbolCodec"/>'s vocabulary.
 /// ConstrainPlaceholders: placeholders the turn's acts do not license are suppressed while decoding (as SC-LSTM conditions on its acts).
+/// MbrSamples: 0 decodes greedily; N &gt; 0 also draws N samples per turn and keeps the consensus (<see cref="CrossWozNlgBenchmark.MinimumBayesRisk"/>).
 /// </summary>
 public sealed record CrossWozNlgOptions(int Layers = 2, int Hidden = 128, int Heads = 4, int Epochs = 10, int BatchSize = 32,
-    float LearningRate = 2e-3f, int MaxLength = 160, int MaxNewTokens = 96, int Seed = 1, bool ConstrainPlaceholders = true);
+    float LearningRate = 2e-3f, int MaxLength = 160, int MaxNewTokens = 96, int Seed = 1, bool ConstrainPlaceholders = true, int MbrSamples = 0);
 
 /// <summary>
 /// System NLG on CrossWOZ: a decoder learns "dialogue-act intents &lt;sep&gt; delexicalised reply &lt;eos&gt;" from the
@@ -74,11 +75,18 @@ public static class CrossWozNlgBenchmark
             };
             foreach (var chunk in group.Chunk(batch))
             {
-                var results = generator.Generate([.. chunk.Select(i => Prompt(codec, test[i].Acts))], decoding, null, ct);
+                int[][] prompts = [.. chunk.Select(i => Prompt(codec, test[i].Acts))];
+                var candidates = generator.Generate(prompts, decoding, null, ct).Select(r => new List<int[]> { r.GeneratedIds }).ToArray();
+                for (int sample = 1; sample <= options.MbrSamples; sample++)
+                {
+                    var drawn = generator.Generate(prompts, decoding with { Greedy = false, Temperature = 0.8f, TopP = 0.95f, Seed = (ulong)(sample * 7919) }, null, ct);
+                    for (int j = 0; j < chunk.Length; j++)
+                        candidates[j].Add(drawn[j].GeneratedIds);
+                }
                 for (int j = 0; j < chunk.Length; j++)
                 {
                     var turn = test[chunk[j]];
-                    string delex = results[j].Text ?? "";
+                    string delex = codec.Decode(MinimumBayesRisk(candidates[j]));
                     generated[chunk[j]] = new CrossWozNlgTurn(turn.Acts, turn.Text, delex, CrossWozDelex.Relexicalise(delex, turn.Acts));
                 }
             }
@@ -99,6 +107,32 @@ public static class CrossWozNlgBenchmark
         return [.. test.Select(t => byKey.TryGetValue(CrossWozDelex.Key(t.Acts), out var reply)
             ? new CrossWozNlgTurn(t.Acts, t.Text, reply, CrossWozDelex.Relexicalise(reply, t.Acts))
             : new CrossWozNlgTurn(t.Acts, t.Text, "", ""))];
+    }
+
+    /// <summary>
+    /// Minimum-Bayes-risk choice (Kumar and Byrne, 2004): the candidate with the largest summed ROUGE-L F1 (over token ids)
+    /// against the others — the consensus reply, which is what a BLEU against many references rewards. The first (greedy)
+    /// wins ties; one candidate is returned as it is.
+    /// </summary>
+    public static int[] MinimumBayesRisk(IReadOnlyList<int[]> candidates)
+    {
+        if (candidates.Count == 1)
+            return candidates[0];
+        string[][] tokens = [.. candidates.Select(c => c.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray())];
+        int best = 0;
+        double bestScore = double.NegativeInfinity;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            double score = 0;
+            for (int j = 0; j < tokens.Length; j++)
+            {
+                if (j != i)
+                    score += Metrics.RougeL.Score(tokens[i], tokens[j]).F1;
+            }
+            if (score > bestScore)
+                (best, bestScore) = (i, score);
+        }
+        return candidates[best];
     }
 
     private static string ActSymbol(DialogAct act) => "<" + CrossWozDelex.Intent(act) + ">";
