@@ -160,6 +160,8 @@ public sealed class CausalLmFineTuningTests(ITestOutputHelper output) : IDisposa
         Assert.NotNull(reloaded.Model.Adapters);
         int[] ids = lm.Codec.Encode("可以退货吗？");
         Assert.Equal(LastLogits(lm.Model, ids), LastLogits(reloaded.Model, ids));
+        // adapters are neither resumed nor merged: training a PEFT folder again is refused
+        Assert.Contains("LoRA adapters", Assert.Throws<ArgumentException>(() => CausalLmFineTuner.Train(reloaded, Pairs(), null, options)).Message);
     }
 
     [CausalLmFixtureFact]

@@ -91,6 +91,8 @@ public static class CausalLmFineTuner
             throw new ArgumentException("early stopping needs validation pairs: it stops when the validation loss no longer falls");
         if (examples.Length == 0)
             throw new ArgumentException("no training examples");
+        if (model.Adapters is not null)
+            throw new ArgumentException("the model carries LoRA adapters (a PEFT folder): Kefu neither merges nor resumes them; fine-tune the base model");
 
         LoraAdapters? adapters = null;
         ParameterSet trained;
@@ -106,7 +108,6 @@ public static class CausalLmFineTuner
         {
             if (!model.Parameters.HasGradients)
                 throw new InvalidOperationException("A full fine-tune needs the model loaded with trainable: true.");
-            model.Adapters = null;
             trained = model.Parameters;
         }
         trained.Decay.LearningRate = trained.NoDecay.LearningRate = options.LearningRate;
