@@ -1,3 +1,4 @@
+using Kefu.Cli.Commands;
 using System.Text.Json;
 using Kefu.Generation.CausalLm;
 using Kefu.Generation.Metrics;
@@ -95,5 +96,35 @@ public sealed class GenerateFinetuneCommandTests : IDisposable
         (code, _, stderr) = await GenerateCommandTests.Run("finetune", "--model", CausalLmFixture.PathOf("tiny-gpt2"), "--train", PairsFile(), "--out", Path.Combine(folder, "x"), "--lora-rank", "4", "--lora-targets", "q_proj");
         Assert.Equal(1, code);
         Assert.Contains("names no module", stderr);
+    }
+}
+
+/// <summary>`kefu bench crosswoz-nlg` as scripts read it: one JSON line with the contract's fields; overlapping ranges refused.</summary>
+public sealed class CrossWozNlgCommandTests
+{
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = new System.CommandLine.RootCommand { CrossWozNlgCommand.Create() };
+        int code = await root.Parse(["crosswoz-nlg", .. args]).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Json_has_the_contract_fields()
+    {
+        string data = Path.Combine(RepoPaths.Shared, "datasets", "crosswoz", "dev.json");
+        if (!File.Exists(data))
+            return; // ../shared/datasets/crosswoz is absent here
+        var (code, stdout, stderr) = await Run("--train", data, "--test", data, "--train-dialogues", "0:10", "--test-dialogues", "10:13",
+            "--epochs", "1", "--layers", "1", "--hidden", "32", "--heads", "2", "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        foreach (string field in new[] { "bleu", "rouge_l", "slot_error_rate", "train_seconds", "n_train", "n_test", "bleu_modal_template" })
+            Assert.True(json.RootElement.TryGetProperty(field, out _), field);
+        (code, _, stderr) = await Run("--train", data, "--test", data, "--train-dialogues", "0:10", "--test-dialogues", "5:13", "--json");
+        Assert.Equal(1, code);
+        Assert.Contains("overlap", stderr);
     }
 }
