@@ -127,4 +127,22 @@ public sealed class CrossWozNlgCommandTests
         Assert.Equal(1, code);
         Assert.Contains("overlap", stderr);
     }
+
+    [CausalLmFixtureFact]
+    public async Task A_given_checkpoint_is_fine_tuned_instead_and_scratch_options_are_refused_with_it()
+    {
+        string data = Path.Combine(RepoPaths.Shared, "datasets", "crosswoz", "dev.json");
+        if (!File.Exists(data))
+            return;
+        var (code, stdout, stderr) = await Run("--train", data, "--test", data, "--train-dialogues", "0:10", "--test-dialogues", "10:13",
+            "--model", CausalLmFixture.PathOf("tiny-qwen2"), "--epochs", "1", "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("fine-tuning", stderr);
+        using (var json = JsonDocument.Parse(stdout))
+            Assert.Equal(202304, json.RootElement.GetProperty("parameters").GetInt32());
+        (code, _, stderr) = await Run("--train", data, "--test", data, "--train-dialogues", "0:10", "--test-dialogues", "10:13",
+            "--model", CausalLmFixture.PathOf("tiny-qwen2"), "--mbr-samples", "4");
+        Assert.Equal(1, code);
+        Assert.Contains("--mbr-samples shapes the model trained from scratch", stderr);
+    }
 }
