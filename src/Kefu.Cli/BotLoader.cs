@@ -27,7 +27,10 @@ internal static class BotLoader
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var services = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider();
         var llm = Kefu.Generation.Llm.LlmEndpoint.Load(bot.Project.Directory) is { } e ? Kefu.Generation.Llm.LlmClient.Create(e) : null;
-        IAction[] generated = generator is null ? [] : [new Kefu.Generation.Nlg.GenerateResponseAction(generator)];
+        // with a knowledge base, the three best passages fill the generator's {passages}
+        Func<string, string?>? retrieve = knowledge is null ? null
+            : message => knowledge.Kb.Search(message, 3) is { Count: > 0 } found ? string.Join("\n", found.Select(p => p.Text)) : null;
+        IAction[] generated = generator is null ? [] : [new Kefu.Generation.Nlg.GenerateResponseAction(generator, retrieve)];
         var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm) ?? []).Concat(generated)
             .Where(a => declared.Contains(a.Name)).ToList();
         var endpoint = ActionServerEndpoint.Load(bot.Project.Directory);

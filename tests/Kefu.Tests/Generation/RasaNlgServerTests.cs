@@ -16,8 +16,8 @@ public class RasaNlgServerTests
         return lm;
     });
 
-    internal static ResponseRewriter Rewriter(RewriteGuardrails guardrails) =>
-        new(Tuned.Value, new GenerationOptions { MaxNewTokens = 24 }, guardrails);
+    internal static ResponseRewriter Rewriter(RewriteGuardrails guardrails, string promptFormat = "{user}") =>
+        new(Tuned.Value, new GenerationOptions { MaxNewTokens = 24 }, guardrails, chat: false, promptFormat);
 
     [CausalLmFixtureFact]
     public void The_rewrite_is_kept_only_when_it_passes_every_guardrail()
@@ -113,5 +113,12 @@ public class GenerateResponseActionTests
         var strict = new GenerateResponseAction(RasaNlgServerTests.Rewriter(new RewriteGuardrails(BannedPhrases: ["发票"], MinMeanLogProbability: -1000)));
         said = Assert.IsType<Kefu.Dialogue.Tracking.BotUttered>(Assert.Single(await strict.RunAsync(context, default)));
         Assert.Equal("抱歉，我没听懂。", said.Message.Text);
+        // retrieved passages fill {passages}: here the "passage" is a question the model learned to answer
+        string? asked = null;
+        var grounded = new GenerateResponseAction(RasaNlgServerTests.Rewriter(new RewriteGuardrails(MinMeanLogProbability: -1000), "{passages}"),
+            message => (asked = message) is not null ? "可以退货吗？" : null);
+        said = Assert.IsType<Kefu.Dialogue.Tracking.BotUttered>(Assert.Single(await grounded.RunAsync(context, default)));
+        Assert.Equal("发票怎么开？", asked);
+        Assert.Equal("可以，七天内无理由退货。", said.Message.Text);
     }
 }

@@ -23,7 +23,8 @@ public sealed record RewriteResult(string Text, RewriteOutcome Outcome, string C
 
 /// <summary>
 /// A template response rewritten in context by a local causal LM (fine-tuned with `kefu generate finetune`): the prompt
-/// is <paramref name="promptFormat"/> with {user} (the latest user message) and {template} (the template's text) filled in,
+/// is <paramref name="promptFormat"/> with {user} (the latest user message), {template} (the template's text) and {passages}
+/// (retrieved knowledge, when the caller has any; empty otherwise) filled in,
 /// put in <see cref="ResponseFormat"/> (plain or chat); the reply is decoded with <paramref name="decoding"/>, then kept
 /// only if it passes the guardrails, else the template is returned unchanged. One generation at a time (a lock).
 /// </summary>
@@ -37,9 +38,10 @@ public sealed class ResponseRewriter(TextGenerationModel lm, GenerationOptions d
 
     public RewriteGuardrails Guardrails { get; } = guardrails;
 
-    public RewriteResult Rewrite(string template, string? userMessage)
+    public RewriteResult Rewrite(string template, string? userMessage, string? passages = null)
     {
-        string context = promptFormat.Replace("{user}", userMessage ?? "", StringComparison.Ordinal).Replace("{template}", template, StringComparison.Ordinal);
+        string context = promptFormat.Replace("{user}", userMessage ?? "", StringComparison.Ordinal).Replace("{template}", template, StringComparison.Ordinal)
+            .Replace("{passages}", passages ?? "", StringComparison.Ordinal);
         int[] prompt = format.Prompt(context);
         GeneratedSequence result;
         double meanLogProbability;

@@ -12,7 +12,8 @@ namespace Kefu.Generation.Nlg;
 /// nlg:
 ///   model: models/reply-generator     # a folder or hub id (kefu generate finetune's output, full or LoRA)
 ///   chat: false                       # contexts in the tokenizer's chat template
-///   prompt: "{user}"                  # what the model sees: {user} the latest message, {template} the template's text
+///   prompt: "{user}"                  # what the model sees: {user} the latest message, {template} the template's text,
+///                                     # {passages} knowledge passages (action_generate_response with a knowledge base)
 ///   max_new_tokens: 48
 ///   max_length: 120                   # characters; longer replies keep the template
 ///   banned_phrases: [保证, 退款承诺]
