@@ -4,7 +4,8 @@
 #   clinc150   the same config, train -> val, --oos-label oos
 #   distill    a banking77 teacher (`kefu model finetune`), then `kefu model distill` against the test file
 #   tune       the config's settings on a validation split of banking77's training file (never the test file)
-# Usage: bench/nlu/transformer.sh [banking77|clinc150|distill|tune]...   (default: banking77 clinc150 distill)
+#   oos-scores out-of-scope scores compared (bench/nlu/oos-scores.cs) on a clinc150 model fine-tuned on in-scope training data
+# Usage: bench/nlu/transformer.sh [banking77|clinc150|distill|tune|oos-scores]...   (default: banking77 clinc150 distill)
 # Raw output in bench/out/nlu-transformer/. Needs ../shared/models/all-MiniLM-L6-v2 and ../shared/datasets.
 set -euo pipefail
 
@@ -47,6 +48,15 @@ for what in "${targets[@]}"; do
       kefu model finetune --model "$model" --train "$out/split/train.csv" --val "$out/split/val.csv" --out "$out/tuned" \
         ${TUNE_ARGS:---epochs 5 --learning-rate 1.5e-4 --batch-size 16 --pooling Mean --label-smoothing 0.1 --freeze-embeddings} \
         --json 2>&1 | tee "$out/tune.log" | grep -E '^\[kefu\] epoch [0-9]+:|^\{' ;;
+    oos-scores)
+      # as TransformerClassifier with --oos-label: every 10th in-scope example and all oos ones held out (CSV lines end in CRLF)
+      /usr/bin/python3 bench/nlu/split_csv.py "$data/clinc150/train.csv" "$out/oos-split"
+      (head -n 1 "$out/oos-split/train.csv"; tail -n +2 "$out/oos-split/train.csv" | grep -v $',oos\r\\?$') > "$out/oos-split/in-scope.csv"
+      (cat "$out/oos-split/val.csv"; grep $',oos\r\\?$' "$out/oos-split/train.csv") > "$out/oos-split/held.csv"
+      kefu model finetune --model "$model" --train "$out/oos-split/in-scope.csv" --out "$out/oos-model" --epochs 5 --learning-rate 1.5e-4 \
+        --batch-size 16 --pooling Mean --label-smoothing 0.1 --freeze-embeddings --max-length 64 --json > "$out/oos-model.json" 2> "$out/oos-model.err"
+      dotnet run bench/nlu/oos-scores.cs -c Release -- "$out/oos-model" "$out/oos-split/in-scope.csv" "$out/oos-split/held.csv" \
+        "$data/clinc150/val.csv" ${OOS_VAL:-} | tee "$out/oos-scores.txt" ;;
     *) echo "unknown benchmark '$what'" >&2; exit 2 ;;
   esac
 done

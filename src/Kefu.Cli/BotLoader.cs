@@ -26,16 +26,32 @@ internal static class BotLoader
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var services = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider();
-        var llm = Kefu.Generation.Llm.LlmEndpoint.Load(bot.Project.Directory) is { } e ? Kefu.Generation.Llm.LlmClient.Create(e) : null;
+        var llmEndpoint = Kefu.Generation.Llm.LlmEndpoint.Load(bot.Project.Directory);
+        var llm = llmEndpoint is { } e ? Kefu.Generation.Llm.LlmClient.Create(e) : null;
         // with a knowledge base, the three best passages fill the generator's {passages}
         Func<string, string?>? retrieve = knowledge is null ? null
             : message => knowledge.Kb.Search(message, 3) is { Count: > 0 } found ? string.Join("\n", found.Select(p => p.Text)) : null;
         IAction[] generated = generator is null ? [] : [new Kefu.Generation.Nlg.GenerateResponseAction(generator, retrieve)];
-        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm) ?? []).Concat(generated)
+        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? []).Concat(generated)
             .Where(a => declared.Contains(a.Name)).ToList();
+        // A knowledge action the domain declares but nothing provides would fail at every turn: say so once, now.
+        foreach (var name in new[] { KbAnswerAction.ActionName, Kefu.Knowledge.Graph.GraphQueryAction.ActionName, GroundedAnswerAction.ActionName })
+            if (declared.Contains(name) && !custom.Any(a => a.Name == name))
+            {
+                var missing = knowledge is null ? "the project has no knowledge.yml"
+                    : name == GroundedAnswerAction.ActionName ? "endpoints.yml has no llm: section" : "knowledge.yml has no graph";
+                if (logger is not null)
+                    logger.LogWarning("The domain declares {Action}, but {Missing}: the action will fail when predicted (docs/knowledge.md)", name, missing);
+                else
+                    Console.Error.WriteLine($"warning: the domain declares {name}, but {missing}: the action will fail when predicted (docs/knowledge.md)");
+            }
         var endpoint = ActionServerEndpoint.Load(bot.Project.Directory);
         var unknown = endpoint is null ? null : ActionServerAction.Fallback(domain, ActionServerClient.Create(endpoint), logger);
         var options = AgentOptions.For(bot.Project.Config.Language);
+        // An action waiting for the LLM must meet the LLM's own timeout first (and answer with the fallback), not the
+        // agent's action timeout (which answers with the action-error text).
+        if (llmEndpoint is { } llmAt && declared.Contains(GroundedAnswerAction.ActionName) && llmAt.Timeout + TimeSpan.FromSeconds(2) > options.ActionTimeout)
+            options = options with { ActionTimeout = llmAt.Timeout + TimeSpan.FromSeconds(2) };
         if (maxEventsInMemory is { } most)
             options = options with { MaxEventsInMemory = most };
         return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown, options, logger);

@@ -167,7 +167,7 @@ public class ApiTests
 
         var script = await host.Client.GetAsync("/webchat/chat.js");
         Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("/webhooks/rest/webhook", await script.Content.ReadAsStringAsync());
+        Assert.Contains("/webhooks/rest/stream", await script.Content.ReadAsStringAsync());   // the web chat posts to the streaming route
         Assert.Equal("text/css", (await host.Client.GetAsync("/webchat/chat.css")).Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync("/webchat/missing.js")).StatusCode);
 

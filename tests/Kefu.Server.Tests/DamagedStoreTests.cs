@@ -114,15 +114,11 @@ public sealed class DamagedStoreTests : IDisposable
         await AssertRefusedAsync("has schema version 7; this Kefu knows up to 2");
     }
 
-    /// <summary>Root writes read-only files anyway, so this can only fail where tests run as another user.</summary>
-    [NotRootFact]
+    [ReadOnlyFileFact]
     public async Task A_read_only_database_fails_the_start_up_check()
     {
         await WriteConversationsAsync();
-        if (OperatingSystem.IsWindows())
-            File.SetAttributes(DatabasePath, FileAttributes.ReadOnly);
-        else
-            File.SetUnixFileMode(DatabasePath, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        using var readOnly = ReadOnlyFile.Make(DatabasePath);
 
         await AssertRefusedAsync("readonly");
     }
@@ -207,12 +203,75 @@ public sealed class DamagedStoreTests : IDisposable
     }
 }
 
-/// <summary>A fact that is skipped, saying why, when the tests run as root (who may write any file).</summary>
-public sealed class NotRootFactAttribute : FactAttribute
+/// <summary>
+/// Makes a file read-only until disposed: its mode bits, and as root (who writes read-only files anyway) the ext4
+/// immutable attribute (`chattr +i`), which binds root too.
+/// </summary>
+public sealed class ReadOnlyFile : IDisposable
 {
-    public NotRootFactAttribute()
+    private readonly string _path;
+    private readonly bool _immutable;
+
+    private ReadOnlyFile(string path, bool immutable) => (_path, _immutable) = (path, immutable);
+
+    public static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";
+
+    public static ReadOnlyFile Make(string path)
     {
-        if (Environment.UserName == "root")
-            Skip = "runs only as a user other than root: root writes read-only files anyway";
+        if (OperatingSystem.IsWindows())
+        {
+            File.SetAttributes(path, FileAttributes.ReadOnly);
+            return new ReadOnlyFile(path, false);
+        }
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        if (IsRoot && Chattr("+i", path) != 0)
+            throw new InvalidOperationException($"chattr +i {path} failed");
+        return new ReadOnlyFile(path, IsRoot);
+    }
+
+    public void Dispose()
+    {
+        if (_immutable) Chattr("-i", _path);
+    }
+
+    /// <summary>Whether root can make a file immutable here (chattr installed, a file system with the attribute, the capability).</summary>
+    public static readonly Lazy<bool> RootCanMakeImmutable = new(() =>
+    {
+        string probe = Path.Combine(Path.GetTempPath(), $"kefu-immutable-probe-{Environment.ProcessId}");
+        File.WriteAllText(probe, "x");
+        try
+        {
+            if (Chattr("+i", probe) != 0) return false;
+            try { File.AppendAllText(probe, "y"); return false; }
+            catch (UnauthorizedAccessException) { return true; }
+            catch (IOException) { return true; }
+            finally { Chattr("-i", probe); }
+        }
+        finally { File.Delete(probe); }
+    });
+
+    private static int Chattr(string flag, string path)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [flag, path])
+            { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return -1;   // no chattr
+        }
+    }
+}
+
+/// <summary>Skipped, saying why, only when tests run as root where <see cref="ReadOnlyFile"/> cannot bind root.</summary>
+public sealed class ReadOnlyFileFactAttribute : FactAttribute
+{
+    public ReadOnlyFileFactAttribute()
+    {
+        if (ReadOnlyFile.IsRoot && !ReadOnlyFile.RootCanMakeImmutable.Value)
+            Skip = "root writes read-only files, and chattr +i (the immutable attribute, which binds root) is not available here";
     }
 }

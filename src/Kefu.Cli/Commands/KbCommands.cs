@@ -73,7 +73,7 @@ internal static class KbCommands
                 var store = service.Graph ?? throw new ArgumentException("the project's knowledge.yml has no graph (graph: or crosswoz:)");
                 if (parse.GetValue(ask))
                 {
-                    var answer = new GraphAnswerer(store, EntityLinker.From(store)).Answer(q);
+                    var answer = service.Answerer!.Answer(q);
                     Console.WriteLine(parse.GetValue(asJson) ? JsonSerializer.Serialize(new { answer.Text, answer.Subject, answer.Attribute }, json) : answer.Text);
                     return answer.Answered ? 0 : 2;
                 }

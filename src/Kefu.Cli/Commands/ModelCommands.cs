@@ -101,7 +101,7 @@ internal static class ModelCommands
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => d.BatchSize };
         var learningRate = new Option<float>("--learning-rate") { DefaultValueFactory = _ => d.LearningRate };
-        var maxLength = new Option<int>("--max-length") { Description = "Word pieces per text, [CLS] and [SEP] included", DefaultValueFactory = _ => d.MaxLength };
+        var maxLength = new Option<int>("--max-length") { Description = "Tokens per text, the special tokens ([CLS] [SEP], <s> </s>) included", DefaultValueFactory = _ => d.MaxLength };
         var freezeLayers = new Option<int>("--freeze-layers") { Description = "Keep the embeddings and the lowest N layers as pretrained" };
         var freezeEmbeddings = new Option<bool>("--freeze-embeddings") { Description = "Keep the embeddings as pretrained" };
         var accumulation = new Option<int>("--gradient-accumulation") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };

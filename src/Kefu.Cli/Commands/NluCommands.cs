@@ -25,7 +25,7 @@ internal static class NluCommands
     {
         var train = new Option<string>("--train") { Description = "Training file: CSV (text,category), JSON lines or Rasa nlu.yml", Required = true };
         var test = new Option<string>("--test") { Description = "Test file, same formats", Required = true };
-        var oosLabel = new Option<string?>("--oos-label") { Description = "Intent that marks out-of-scope examples (e.g. oos)" };
+        var oosLabel = new Option<string?>("--oos-label") { Description = "Intent that marks out-of-scope examples (e.g. oos); without a FallbackClassifier threshold in --config, the fallback threshold is fitted on held-out training examples" };
         var pipeline = new Option<string>("--pipeline") { Description = $"NLU pipeline: {string.Join(", ", NluPipelines.Names)}", DefaultValueFactory = _ => NluPipelines.Default };
         var configFile = new Option<string?>("--config") { Description = "A config.yml whose pipeline is benchmarked (e.g. with a TransformerClassifier); overrides --pipeline" };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON" };
@@ -42,6 +42,9 @@ internal static class NluCommands
                 {
                     var projectConfig = ProjectConfig.Load(file, w => Console.Error.WriteLine(w));
                     config = ProjectTrainer.NluConfigFor(projectConfig, progress) with { OosLabel = parse.GetValue(oosLabel) };
+                    // without a FallbackClassifier a pipeline has no fallback; with --oos-label its threshold is fitted
+                    if (config.OosLabel is not null && projectConfig.FindComponent("FallbackClassifier") is null)
+                        config = config with { FallbackThreshold = null };
                     trainer = ProjectTrainer.NluTrainerFor(projectConfig, config, progress);
                 }
                 var trainData = NluDataReader.Load(parse.GetValue(train)!);

@@ -37,10 +37,14 @@ public static class KnowledgeRoutes
         return null;
     }
 
+    /// <summary>A chat message may be blank; a question to the knowledge base may not (it would match nothing).</summary>
+    static string? Question(string? text, string field, KefuServerOptions options) =>
+        InputRules.MessageText(text, field, options.Limits) ?? (string.IsNullOrWhiteSpace(text) ? $"{field} is blank; ask something" : null);
+
     static Results<Ok<KbSearchResponse>, ProblemHttpResult> Search(string? q, int? k, KnowledgeAccess access, ServerReadiness readiness, KefuServerOptions options)
     {
         if (Unavailable(access, readiness, false) is { } problem) return problem;
-        if (InputRules.MessageText(q, "q", options.Limits) is { } bad) return Problems.BadRequest(bad);
+        if (Question(q, "q", options) is { } bad) return Problems.BadRequest(bad);
         if (k is < 1 or > MaxK) return Problems.BadRequest($"k must be from 1 to {MaxK}");
         var kb = access.Service!.Kb;
         return TypedResults.Ok(new KbSearchResponse(q!, kb.Threshold, kb.Search(q!, k ?? 5).Select(KbPassageDto.From).ToList()));
@@ -75,7 +79,7 @@ public static class KnowledgeRoutes
         if (Unavailable(access, readiness, true) is { } problem) return problem;
         var (body, bad) = await JsonBody.ReadAsync<KbAskRequest>(request, ct);
         if (bad is not null) return bad;
-        if (InputRules.MessageText(body!.Text, "text", options.Limits) is { } badText) return Problems.BadRequest(badText);
+        if (Question(body!.Text, "text", options) is { } badText) return Problems.BadRequest(badText);
         var answer = access.Service!.Answerer!.Answer(body.Text!, body.Subject, body.Attribute);
         return TypedResults.Ok(new KbAskResponse(answer.Text, answer.Answered, answer.Subject, answer.Attribute, answer.Results.Select(KbEntityDto.From).ToList()));
     }

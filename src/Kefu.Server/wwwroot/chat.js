@@ -1,5 +1,6 @@
-// Kefu web chat: posts to the Rasa REST channel and renders text, images, buttons (as quick replies)
-// and custom payloads. What no webhook reply carries (a human agent's messages, the bot's hand-back) is
+// Kefu web chat: posts to the Rasa REST channel's streaming route and renders text, images, buttons (as quick
+// replies), custom payloads and citations; the pieces of a reply still being made (an LLM's answer) show in a
+// provisional bubble that the turn's messages replace. What no webhook reply carries (a human agent's messages, the bot's hand-back) is
 // polled from the channel's messages route while the page is visible. The conversation is this browser's:
 // the server gives its id ("webchat-...") with an HttpOnly cookie that the webhook and the poll need (see
 // docs/server.md, Security and deployment). The sender id, the transcript and the poll cursor live in
@@ -7,7 +8,7 @@
 (() => {
   "use strict";
 
-  const WEBHOOK = "/webhooks/rest/webhook";
+  const WEBHOOK = "/webhooks/rest/stream";
   const SESSIONS = "/webhooks/rest/sessions";
   const SESSION_PREFIX = "webchat-";
   const SENDER_KEY = "kefu.sender";
@@ -140,7 +141,20 @@
       img.addEventListener("load", scrollDown);
       bubble.appendChild(img);
     }
-    if (entry.custom !== undefined) {
+    const citations = entry.custom && Array.isArray(entry.custom.citations) ? entry.custom.citations : null;
+    if (citations) {
+      // action_llm_answer's sources (docs/knowledge.md): the title, or the passage id, of each passage cited
+      const sources = document.createElement("ol");
+      sources.className = "citations";
+      sources.setAttribute("aria-label", "来源");
+      for (const c of citations) {
+        const li = document.createElement("li");
+        li.textContent = c.title || c.id;
+        li.title = [c.source, c.id].filter(Boolean).join(" · ");
+        sources.appendChild(li);
+      }
+      bubble.appendChild(sources);
+    } else if (entry.custom !== undefined) {
       const pre = document.createElement("pre");
       pre.textContent = JSON.stringify(entry.custom, null, 2);
       bubble.appendChild(pre);
@@ -193,14 +207,14 @@
         typing(true);
         response = await post(text);
       }
-      const body = await response.json().catch(() => null);
       if (!response.ok) {
+        const body = await response.json().catch(() => null);
         const detail = body && (body.detail || body.title);
         show({ from: "error", text: `发送失败（${response.status}）${detail ? "：" + detail : ""}` });
         return;
       }
       if (status.classList.contains("offline")) showOnline();
-      showMessages(body || [], "bot");
+      showMessages(await readReplies(response), "bot");
     } catch {
       setStatus("连接中断，请稍后重试", true);
       show({ from: "error", text: "网络连接失败，请检查后重试" });
@@ -217,6 +231,48 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ sender: id, message: text, metadata: { channel: "webchat" } }),
     });
+  }
+
+  // The stream's events (docs/server.md): "delta" pieces go to a provisional bubble, "message"s are the replies.
+  async function readReplies(response) {
+    const replies = [];
+    let draft = null;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    const handle = (block) => {
+      let name = "message";
+      let data = "";
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data += line.slice(5).trim();
+      }
+      if (!data) return;
+      const payload = JSON.parse(data);
+      if (name === "delta") {
+        if (!draft) {
+          typing(false);
+          draft = row("bot draft");
+        }
+        draft.textContent += payload.text;
+        scrollDown();
+      } else if (name === "message") {
+        replies.push(payload);
+      }
+    };
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        handle(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+      }
+    }
+    if (buffer.trim()) handle(buffer);
+    if (draft) draft.closest(".row").remove();
+    return replies;
   }
 
   // messages: Rasa REST outputs, with sender "bot"|"agent" (and agent) when they come from the poll.

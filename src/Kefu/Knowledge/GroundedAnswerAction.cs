@@ -22,7 +22,8 @@ public sealed record GroundedAnswerOptions(int Passages = 4, float? MinConfidenc
 /// `action_llm_answer` (RAG): answers the latest message from the knowledge base's passages through the project's LLM,
 /// and only from them. The passages go to the model numbered; it must cite them as [n] or answer NO_ANSWER. The reply
 /// carries its sources in `custom.citations` ({id, title, source}). Nothing relevant retrieved, NO_ANSWER, or an LLM that
-/// fails or times out: `utter_kb_no_answer` (else `utter_default`), never an error to the customer.
+/// fails or times out: `utter_kb_no_answer` (else `utter_default`), never an error to the customer. When the channel
+/// streams (<see cref="ReplyStream"/>), the answer is asked for as a stream and its pieces are written as they come.
 /// </summary>
 public sealed class GroundedAnswerAction(KnowledgeBase kb, IChatClient llm, GroundedAnswerOptions options, ILogger? log = null) : IAction
 {
@@ -50,8 +51,10 @@ public sealed class GroundedAnswerAction(KnowledgeBase kb, IChatClient llm, Grou
         string answer;
         try
         {
-            answer = (await llm.GetResponseAsync([new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, prompt.ToString())],
-                cancellationToken: ct)).Text.Trim();
+            ChatMessage[] messages = [new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, prompt.ToString())];
+            answer = ReplyStream.Listening
+                ? (await StreamAsync(messages, ct)).Trim()
+                : (await llm.GetResponseAsync(messages, cancellationToken: ct)).Text.Trim();
         }
         catch (LlmException e)
         {
@@ -65,6 +68,26 @@ public sealed class GroundedAnswerAction(KnowledgeBase kb, IChatClient llm, Grou
             citations = (cited.Count > 0 ? cited : shown).Select(p => new { id = p.Id, title = p.Title, source = p.Source }),
         });
         return [new BotUttered(new BotMessage(answer, Custom: citations), ActionName)];
+    }
+
+    /// <summary>
+    /// The answer token by token, each piece written to the <see cref="ReplyStream"/> as it comes; the first pieces are held
+    /// until they cannot be the start of NO_ANSWER, so a refusal is never shown as text.
+    /// </summary>
+    async Task<string> StreamAsync(ChatMessage[] messages, CancellationToken ct)
+    {
+        var text = new StringBuilder();
+        int shown = 0;
+        await foreach (var update in llm.GetStreamingResponseAsync(messages, cancellationToken: ct))
+        {
+            text.Append(update.Text);
+            var sofar = text.ToString().TrimStart();
+            if (shown == 0 && sofar.Length < NoAnswer.Length && NoAnswer.StartsWith(sofar, StringComparison.Ordinal)) continue;
+            if (sofar.StartsWith(NoAnswer, StringComparison.Ordinal)) continue;
+            await ReplyStream.WriteAsync(sofar[shown..]);
+            shown = sofar.Length;
+        }
+        return text.ToString();
     }
 
     /// <summary>The passages in rank order until their text fills the budget; the one crossing it is cut.</summary>

@@ -11,8 +11,11 @@ namespace Kefu.Knowledge;
 /// Confident (≥ threshold): the passage's text. Not confident but with candidates: `utter_kb_did_you_mean` (or a
 /// built-in sentence) with the candidates' questions as buttons, each button sending its question back. Nothing:
 /// `utter_kb_no_answer`, else `utter_default`. The passage id goes into the slot `kb_passage` when the domain has it.
+/// With a knowledge graph, a message the FAQ is not confident about that the graph answers (it names or remembers a place
+/// and asks a fact or a list of it) is answered from the graph, as action_kb_query would: the NLU took a graph question
+/// for an FAQ one, or this action runs as the fallback.
 /// </summary>
-public sealed class KbAnswerAction(KnowledgeBase kb, string? language = null) : IAction
+public sealed class KbAnswerAction(KnowledgeBase kb, string? language = null, Graph.GraphAnswerer? graph = null) : IAction
 {
     public const string ActionName = "action_kb_answer";
     public const string PassageSlot = "kb_passage";
@@ -30,6 +33,7 @@ public sealed class KbAnswerAction(KnowledgeBase kb, string? language = null) : 
             return Say(c, entry.Text, entry.Id);
         var answer = kb.Answer(text);
         if (answer.Best is { } best) return Say(c, best.Text, best.Id);
+        if (graph is not null && Graph.GraphQueryAction.Ask(graph, c) is { Answered: true } fact) return Graph.GraphQueryAction.Reply(c, fact);
         if (answer.Candidates.Count > 0)
         {
             var buttons = answer.Candidates.Select(p => p.MatchedQuestion ?? p.Title).Where(q => q.Length > 0).Distinct()
@@ -44,7 +48,7 @@ public sealed class KbAnswerAction(KnowledgeBase kb, string? language = null) : 
     string DidYouMean() =>
         language is { } lang && lang.StartsWith("zh", StringComparison.Ordinal) ? "您是想问以下哪个问题？" : "Did you mean one of these?";
 
-    static IReadOnlyList<DialogueEvent> Say(ActionContext c, string text, string id)
+    internal static IReadOnlyList<DialogueEvent> Say(ActionContext c, string text, string id)
     {
         var events = new List<DialogueEvent> { new BotUttered(new BotMessage(text)) };
         if (c.Domain.FindSlot(PassageSlot) is not null) events.Add(new SlotSet(PassageSlot, JsonSerializer.SerializeToElement(id)));

@@ -15,7 +15,7 @@ public enum Fusion
 /// <summary>
 /// A project's knowledge.yml (Kefu's own file; Rasa has none). Paths are relative to the file's folder.
 /// <code>
-/// faq: [data/faq.yml]            FAQ collections (.yml .yaml .csv .json)
+/// faq: [knowledge/faq.yml]       FAQ collections (.yml .yaml .csv .json); not under data/, which is training data
 /// documents: [docs]              files or folders of .md .txt .html
 /// encoder: ../models/all-MiniLM-L6-v2   optional sentence encoder folder: dense and hybrid ranking
 /// fusion: mix                    rrf | mix (with dense)      mix_weight: 0.5
@@ -24,6 +24,9 @@ public enum Fusion
 /// graph: models/graph.db         the knowledge graph's SQLite file
 /// crosswoz: ../../../shared/datasets/crosswoz/database   imported into the graph when the graph is empty
 /// synonyms: {紫禁城: 故宫}       other names of graph entities, for entity linking
+/// context_passages: 4            action_llm_answer: passages the LLM sees, at most
+/// context_budget: 4000           action_llm_answer: characters of passage text sent, at most
+/// context_min_confidence: 0.15   action_llm_answer: passages below it are not sent (default: threshold / 2)
 /// </code>
 /// </summary>
 public sealed record KnowledgeConfig
@@ -41,6 +44,7 @@ public sealed record KnowledgeConfig
     public string GraphPath { get; init; } = Path.Combine("models", "graph.db");
     public string? CrossWoz { get; init; }
     public IReadOnlyList<(string Alias, string Name)> Synonyms { get; init; } = [];
+    public GroundedAnswerOptions Grounded { get; init; } = new();
 
     public string Resolve(string path) => Path.GetFullPath(Path.Combine(Root, path));
 
@@ -71,6 +75,7 @@ public sealed record KnowledgeConfig
             };
             float Number() => float.TryParse(Scalar(), System.Globalization.CultureInfo.InvariantCulture, out var f)
                 ? f : throw new KnowledgeFormatException(file, line, $"'{key}' wants a number");
+            int Count() => int.TryParse(Scalar(), out var n) && n > 0 ? n : throw new KnowledgeFormatException(file, line, $"'{key}' wants a positive whole number");
             config = key switch
             {
                 "faq" => config with { Faq = List() },
@@ -85,13 +90,16 @@ public sealed record KnowledgeConfig
                 "index" => config with { IndexPath = Scalar() },
                 "graph" => config with { GraphPath = Scalar() },
                 "crosswoz" => config with { CrossWoz = Scalar() },
+                "context_passages" => config with { Grounded = config.Grounded with { Passages = Count() } },
+                "context_budget" => config with { Grounded = config.Grounded with { ContextBudgetChars = Count() } },
+                "context_min_confidence" => config with { Grounded = config.Grounded with { MinConfidence = Number() } },
                 "synonyms" => config with
                 {
                     Synonyms = value is YamlMappingNode pairs
                         ? pairs.Children.Select(p => (((YamlScalarNode)p.Key).Value ?? "", (p.Value as YamlScalarNode)?.Value ?? "")).ToList()
                         : throw new KnowledgeFormatException(file, line, "synonyms is a mapping ALIAS: NAME"),
                 },
-                _ => throw new KnowledgeFormatException(file, line, $"unknown key '{key}' (faq, documents, encoder, fusion, mix_weight, threshold, index, graph, crosswoz, synonyms)"),
+                _ => throw new KnowledgeFormatException(file, line, $"unknown key '{key}' (faq, documents, encoder, fusion, mix_weight, threshold, index, graph, crosswoz, synonyms, context_passages, context_budget, context_min_confidence)"),
             };
         }
         return config;

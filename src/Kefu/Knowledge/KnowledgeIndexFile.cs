@@ -53,14 +53,17 @@ public static class KnowledgeIndexFile
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>Reads the sources into <paramref name="kb"/>; false when there is no file. A damaged file is an InvalidDataException.</summary>
+    /// <summary>
+    /// Reads the sources into <paramref name="kb"/>; false when there is no file. A damaged file is an InvalidDataException
+    /// naming it (<paramref name="kb"/> may then hold part of it: load into a fresh one to rebuild).
+    /// </summary>
     public static bool Load(KnowledgeBase kb, string path)
     {
         if (!File.Exists(path)) return false;
         try
         {
             using var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
-            if (r.ReadString() != Magic || r.ReadInt32() != Version) throw new InvalidDataException($"{path}: not a Kefu knowledge index of version {Version}");
+            if (r.ReadString() != Magic || r.ReadInt32() != Version) throw new InvalidDataException($"{path}: not a Kefu knowledge index of version {Version}; delete it to rebuild");
             bool vectorsUsable = r.ReadString() == (kb.Encoder?.Id ?? "") && kb.Encoder is not null;
             int sourceCount = r.ReadInt32();
             for (int s = 0; s < sourceCount; s++)
@@ -95,6 +98,11 @@ public static class KnowledgeIndexFile
             }
         }
         catch (EndOfStreamException) { throw new InvalidDataException($"{path}: the knowledge index is truncated; delete it to rebuild"); }
+        // Damaged bytes read as absurd counts (a negative array size, a length past the file's end).
+        catch (Exception e) when (e is OverflowException or OutOfMemoryException or IOException or ArgumentException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: the knowledge index is damaged ({e.GetType().Name}); delete it to rebuild", e);
+        }
         kb.Rebuild();
         return true;
     }

@@ -4,7 +4,7 @@ namespace Kefu.Knowledge;
 
 /// <summary>
 /// A project's knowledge as a server or the CLI holds it: the knowledge base (loaded from its index, brought up to date,
-/// saved when anything changed) and the knowledge graph (SQLite; imported from CrossWOZ when configured and empty).
+/// saved when anything changed; a damaged index is said on the log and rebuilt) and the knowledge graph (SQLite; imported from CrossWOZ when configured and empty).
 /// </summary>
 public sealed class KnowledgeService : IDisposable
 {
@@ -35,7 +35,13 @@ public sealed class KnowledgeService : IDisposable
         var encoder = config.Encoder is { } e ? SentenceTextEncoder.Load(config.Resolve(e)) : null;
         var kb = new KnowledgeBase(encoder, config.Fusion, config.MixWeight, config.Threshold);
         var indexPath = config.Resolve(config.IndexPath);
-        KnowledgeIndexFile.Load(kb, indexPath);
+        try { KnowledgeIndexFile.Load(kb, indexPath); }
+        catch (InvalidDataException damaged)
+        {
+            // The index is derived from knowledge.yml's files: nothing is lost by analyzing them again.
+            log?.WriteLine($"knowledge index: {damaged.Message}; rebuilding it from {KnowledgeConfig.FileName}'s files");
+            kb = new KnowledgeBase(encoder, config.Fusion, config.MixWeight, config.Threshold);
+        }
         var (indexed, removed) = kb.Update(config);
         if (indexed.Count > 0 || removed.Count > 0 || !File.Exists(indexPath))
         {
@@ -62,24 +68,22 @@ public sealed class KnowledgeService : IDisposable
     }
 
     /// <summary>
-    /// The actions this knowledge answers with: action_kb_answer (FAQ and documents), with a graph action_kb_query, and
+    /// The actions this knowledge answers with: action_kb_answer (FAQ and documents; with a graph, graph facts the FAQ is not
+    /// sure of), with a graph action_kb_query (FAQ answers the graph has nothing for), and
     /// with an LLM endpoint (endpoints.yml `llm:`) action_llm_answer, grounded on the passages. The bot uses those its
     /// domain declares.
     /// </summary>
-    public IReadOnlyList<Dialogue.Actions.IAction> Actions(string? language, Microsoft.Extensions.AI.IChatClient? llm = null)
+    public IReadOnlyList<Dialogue.Actions.IAction> Actions(string? language, Microsoft.Extensions.AI.IChatClient? llm = null,
+        Microsoft.Extensions.Logging.ILogger? log = null)
     {
-        var actions = new List<Dialogue.Actions.IAction> { new KbAnswerAction(Kb, language) };
-        if (llm is not null) actions.Add(new GroundedAnswerAction(Kb, llm, new GroundedAnswerOptions()));
-        if (Graph is { } g) actions.Add(new GraphQueryAction(Answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms))));
+        var actions = new List<Dialogue.Actions.IAction> { new KbAnswerAction(Kb, language, Answerer) };
+        if (llm is not null) actions.Add(new GroundedAnswerAction(Kb, llm, Config.Grounded, log));
+        if (Answerer is { } answerer) actions.Add(new GraphQueryAction(answerer, Kb));
         return actions;
     }
 
     /// <summary>The graph's question answerer (its entity linker is built on first use: every name of the graph).</summary>
-    public GraphAnswerer? Answerer
-    {
-        get => Graph is { } g ? answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms)) : null;
-        private set => answerer = value;
-    }
+    public GraphAnswerer? Answerer => Graph is { } g ? answerer ??= new GraphAnswerer(g, EntityLinker.From(g, Config.Synonyms)) : null;
 
     GraphAnswerer? answerer;
 

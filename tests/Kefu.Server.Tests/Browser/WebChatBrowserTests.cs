@@ -40,6 +40,30 @@ public sealed class WebChatBrowserTests(WebChatFixture fixture) : IClassFixture<
     }
 
     [BrowserFact]
+    public void A_grounded_answer_shows_its_sources_by_title_or_id()
+    {
+        fixture.OpenFreshPage();
+
+        Send("/citations");
+        Until(_ => Texts(BotBubbles).Any(t => t.StartsWith("满99元包邮 [1]。", StringComparison.Ordinal)));
+        Assert.Equal(["配送 > 运费", "faq.yml#fee"], Texts(".row.bot .citations li"));
+        Assert.Empty(Driver.FindElements(By.CssSelector(".row.bot pre")));
+        Assert.Empty(fixture.ConsoleErrors());
+    }
+
+    [BrowserFact]
+    public void Streamed_pieces_give_way_to_the_reply()
+    {
+        fixture.OpenFreshPage();
+
+        Send("/stream");
+        Until(_ => Texts(BotBubbles).Contains("查询完毕：订单已发货。"));
+        Assert.Empty(Driver.FindElements(By.CssSelector(".row.draft")));
+        Assert.DoesNotContain(Texts(BotBubbles), t => t.Contains("正在为您", StringComparison.Ordinal));
+        Assert.Empty(fixture.ConsoleErrors());
+    }
+
+    [BrowserFact]
     public void Quick_reply_buttons_render_and_a_click_sends_the_payload()
     {
         fixture.OpenFreshPage();

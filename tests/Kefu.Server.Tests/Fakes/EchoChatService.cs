@@ -10,7 +10,7 @@ namespace Kefu.Server.Tests.Fakes;
 
 /// <summary>
 /// A stand-in for the dialogue engine that keeps its contract: one turn at a time per conversation, events
-/// persisted through IEventStore before the reply. It echoes; "/buttons", "/image", "/custom" and "/boom"
+/// persisted through IEventStore before the reply. It echoes; "/buttons", "/image", "/custom", "/citations", "/stream" (three pieces streamed, then the reply) and "/boom"
 /// (throws) exercise the other reply kinds and the error path. Handoff as the engine does it: an agent's
 /// message pauses the bot ("pause", "agent" events), the hand-back resumes it with a bot message ("resume",
 /// "bot"); while paused, user messages are stored and get no reply. A recorded user message is stored with
@@ -33,6 +33,12 @@ public sealed class EchoChatService(IEventStore store) : IChatService
         await gate.WaitAsync(ct);
         try
         {
+            if (text == "/stream" && !IsPaused(conversationId))
+                foreach (var piece in new[] { "正在", "为您", "查询" })
+                {
+                    await ReplyStream.WriteAsync(piece);
+                    await Task.Delay(20, ct);
+                }
             replies = IsPaused(conversationId) ? [] : Reply(text);
             var now = DateTimeOffset.UtcNow;
             var events = new List<StoredEvent> { Event("user", now, new JsonObject { ["text"] = text }) };
@@ -149,6 +155,11 @@ public sealed class EchoChatService(IEventStore store) : IChatService
         "/buttons" => [new BotMessage("请选择：", Buttons: [new BotButton("查订单", "/order_status"), new BotButton("退货", "/return")])],
         "/image" => [new BotMessage(Image: "https://example.com/a.png")],
         "/custom" => [new BotMessage(Custom: JsonSerializer.SerializeToElement(new { kind = "card", id = 7 }))],
+        "/citations" => [new BotMessage("满99元包邮 [1]。", Custom: JsonSerializer.SerializeToElement(new
+        {
+            citations = new[] { new { id = "docs/delivery.md#1", title = "配送 > 运费", source = "docs/delivery.md" }, new { id = "faq.yml#fee", title = "", source = "faq.yml" } },
+        }))],
+        "/stream" => [new BotMessage("查询完毕：订单已发货。")],
         _ => [new BotMessage("echo: " + text)],
     };
 

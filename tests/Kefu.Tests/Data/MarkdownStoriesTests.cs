@@ -40,6 +40,21 @@ public class MarkdownStoriesTests
             Shape(project.Stories[0].Steps.Skip(2)));
     }
 
+    [Fact]
+    public void An_end_to_end_turn_with_annotated_entities_becomes_a_yaml_user_step_with_its_entities()
+    {
+        const string story = "## e2e order\n* check_order: where is my order [DD20240101](order_id)?\n  - utter_order_status\n";
+        using var temp = new TempProject("kefu-convert-", ("stories.md", story));
+        var (code, _, error) = DataCli.Run("convert", "core", "--data", temp.PathOf("stories.md"), "--out", temp.PathOf("stories.yml"));
+        Assert.True(code == 0, error);
+        var (reread, diagnostics) = MarkdownStories.Parse(story, "stories.md");
+        Assert.Empty(diagnostics);
+        Assert.Equal("intent check_order order_id=DD20240101|action utter_order_status", Shape(reread.Single().Steps));
+        string yaml = File.ReadAllText(temp.PathOf("stories.yml"));
+        Assert.Contains("where is my order [DD20240101](order_id)?", yaml);
+        Assert.Contains("intent: check_order", yaml);
+    }
+
     [Theory]
     [InlineData("* greet\n", 1, "not inside a story")]
     [InlineData("## s\n* greet{oops}\n", 2, "invalid JSON")]

@@ -71,6 +71,17 @@ public class NluSplitterTests
     }
 
     [Fact]
+    public void An_output_folder_inside_the_nlu_folder_is_refused_and_nothing_is_written()
+    {
+        using var temp = new TempProject("kefu-split-", ("data/nlu.yml", "nlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n"));
+        var (code, _, error) = DataCli.Run("split", "nlu", "--nlu", temp.PathOf("data"), "--out", temp.PathOf("data/split"));
+        Assert.Equal(1, code);
+        Assert.Contains("is inside) an input", error);
+        Assert.False(Directory.Exists(temp.PathOf("data/split")));
+        Assert.Equal(["nlu.yml"], Directory.GetFiles(temp.PathOf("data")).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void Bad_input_writes_nothing()
     {
         using var temp = new TempProject("kefu-split-", ("nlu.yml", "nlu:\n- intent: greet\n  examples: |\n    - hi [x\n"));

@@ -111,7 +111,7 @@ public sealed class TransformerProjectTests : IDisposable
     }
 
     [TinyBertFact]
-    public void Out_of_scope_examples_fit_the_fallback_threshold_on_held_out_messages()
+    public void Out_of_scope_examples_train_no_class_and_fit_the_fallback_threshold_on_held_out_messages()
     {
         var examples = FineTuningTests.Data().Examples.ToList();
         examples.AddRange(Enumerable.Range(0, 10).Select(i => new Kefu.Nlu.NluExample(i % 2 == 0 ? "the card" : "cafe money", "oos", [])));
@@ -124,5 +124,7 @@ public sealed class TransformerProjectTests : IDisposable
         var fitted = messages.Single(m => m.StartsWith("out-of-scope threshold", StringComparison.Ordinal));
         Assert.Contains(model.FallbackThreshold.ToString("F4"), fitted);
         Assert.InRange(model.FallbackThreshold, 0f, 1f);
+        Assert.DoesNotContain("oos", model.Intents.Labels);
+        Assert.Contains(messages, m => m.Contains($"on {examples.Count(e => e.Intent != "oos") - examples.Count(e => e.Intent != "oos") / 10} examples"));
     }
 }

@@ -38,17 +38,27 @@ public class HfTokenizerLoadTests
     }
 
     [Fact]
-    public void The_encoder_nlu_refuses_a_bpe_tokenizer_before_reading_weights()
+    public void The_encoder_nlu_refuses_a_bpe_tokenizer_without_special_tokens_or_pad_token_before_reading_weights()
     {
         string folder = Directory.CreateTempSubdirectory("kefu-roberta-").FullName;
         foreach (string file in new[] { "tokenizer.json", "vocab.json", "merges.txt" })
             File.Copy(Path.Combine(Fixture("tiny-gpt2"), file), Path.Combine(folder, file));
         File.WriteAllText(Path.Combine(folder, "config.json"), """{"model_type": "roberta", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 2000, "max_position_embeddings": 130, "pad_token_id": 1}""");
+        // GPT-2's tokenizer.json has no post-processor: no <s> ... </s> for the encoder to read
         var e = Assert.Throws<InvalidDataException>(() => SentenceEncoder.Load(folder));
         Assert.Contains("BPE", e.Message);
-        Assert.Contains("WordPiece", e.Message);
+        Assert.Contains("post-processor", e.Message);
         Assert.Contains(folder, e.Message);
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "tokenizer.json")))!;
+        json["post_processor"] = System.Text.Json.Nodes.JsonNode.Parse("""{"type": "RobertaProcessing", "sep": ["<|endoftext|>", 0], "cls": ["<|endoftext|>", 0], "trim_offsets": true, "add_prefix_space": false}""");
+        File.WriteAllText(Path.Combine(folder, "tokenizer.json"), json.ToJsonString());
         e = Assert.Throws<InvalidDataException>(() => EncoderTokenizer.Load(folder));
-        Assert.Contains("not wired", e.Message);
+        Assert.Contains("pad_token", e.Message);
+
+        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"pad_token": "<|endoftext|>"}""");
+        var tokenizer = EncoderTokenizer.Load(folder);
+        Assert.Equal(TokenizerModelKind.Bpe, tokenizer.Kind);
+        Assert.Equal(0, tokenizer.PaddingId);
     }
 }

@@ -6,9 +6,10 @@ namespace Kefu.Tests.Text;
 
 /// <summary>
 /// BPE and Unigram tokenizers against Data/subword-oracle.json, written by Hugging Face's Rust tokenizers 0.23.2
-/// (Data/make_subword_oracle.js): ids, UTF-16 offsets, ids with the post-processor, and decoded text with and without
-/// special tokens, for tricky texts (emoji, combining accents, runs of spaces, "\r\n", tabs, full-width punctuation,
-/// mixed Chinese/English/digits, supplementary letters and digits) over the fixtures' tokenizer.json and variants.
+/// (Data/make_subword_oracle.js): normalized text, ids, UTF-16 offsets, word ids, ids and word ids with the post-processor
+/// (and truncated to 8 with it), and decoded text with and without special tokens, for tricky texts (emoji, combining accents, runs of spaces, "\r\n", tabs, full-width punctuation,
+/// mixed Chinese/English/digits, supplementary letters and digits, the rules of a SentencePiece Precompiled charsmap)
+/// over the fixtures' tokenizer.json and variants.
 /// </summary>
 public class SubwordOracleTests
 {
@@ -49,13 +50,20 @@ public class SubwordOracleTests
         {
             string text = texts[i], shown = JsonSerializer.Serialize(text);
             var expected = results[i]!;
+            Assert.Equal(expected["normalized"]!.GetValue<string>(), ((SubwordTokenizer)tokenizer).Normalize(text));
             var encoding = tokenizer.Encode(text);
             Assert.True(Ints(expected["ids"]).SequenceEqual(encoding.Ids), $"{name} {shown}: ids [{string.Join(",", Ints(expected["ids"]))}] expected, got [{string.Join(",", encoding.Ids)}]");
             var offsets = expected["offsets"]!.AsArray().Select(o => (o![0]!.GetValue<int>(), o[1]!.GetValue<int>()));
             Assert.True(offsets.SequenceEqual(encoding.Offsets.Select(o => (o.Start, o.End))),
                 $"{name} {shown}: offsets [{string.Join(" ", offsets)}] expected, got [{string.Join(" ", encoding.Offsets.Select(o => (o.Start, o.End)))}]");
+            Assert.True(Ints(expected["word_ids"]).SequenceEqual(encoding.WordIds),
+                $"{name} {shown}: word ids [{string.Join(",", Ints(expected["word_ids"]))}] expected, got [{string.Join(",", encoding.WordIds)}]");
             var special = Ints(expected["special_ids"]);
-            Assert.True(special.SequenceEqual(tokenizer.EncodeToIds(text, addSpecialTokens: true)), $"{name} {shown}: ids with special tokens differ");
+            var withSpecial = tokenizer.Encode(text, addSpecialTokens: true);
+            Assert.True(special.SequenceEqual(withSpecial.Ids), $"{name} {shown}: ids with special tokens differ");
+            Assert.True(Ints(expected["special_word_ids"]).SequenceEqual(withSpecial.WordIds), $"{name} {shown}: word ids with special tokens differ");
+            Assert.True(Ints(expected["truncated_8_ids"]).SequenceEqual(((SubwordTokenizer)tokenizer).EncodeTruncated(text, 8).Ids),
+                $"{name} {shown}: ids truncated to 8 differ");
             Assert.Equal(expected["decoded"]!.GetValue<string>(), tokenizer.Decode(special));
             Assert.Equal(expected["decoded_skip"]!.GetValue<string>(), tokenizer.Decode(special, skipSpecialTokens: true));
         }

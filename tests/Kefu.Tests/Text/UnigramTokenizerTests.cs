@@ -95,12 +95,20 @@ public class UnigramTokenizerTests
         Assert.Equal("hello 🙂x", tokenizer.Decode(ids));
     }
 
-    [Fact]
-    public void Precompiled_normalizer_is_a_clear_error()
+    [Theory]
+    [InlineData("AAAA", "too short")]                       // 3 bytes
+    [InlineData("QAAAAAAA", "does not fit")]                // a trie of 64 bytes in 6
+    [InlineData("not base64!", "is not base64")]
+    [InlineData(null, "without \"precompiled_charsmap\"")]
+    public void A_malformed_precompiled_charsmap_is_a_clear_error(string? charsmap, string problem)
     {
-        string folder = Write(root => root["normalizer"] = JsonNode.Parse("""{"type": "Precompiled", "precompiled_charsmap": "AAAA"}"""));
+        var normalizer = new JsonObject { ["type"] = "Precompiled" };
+        if (charsmap is not null)
+            normalizer["precompiled_charsmap"] = charsmap;
+        string folder = Write(root => root["normalizer"] = normalizer);
         var e = Assert.Throws<InvalidDataException>(() => HfTokenizer.Load(folder));
         Assert.Contains("tokenizer.json", e.Message);
         Assert.Contains("Precompiled", e.Message);
+        Assert.Contains(problem, e.Message);
     }
 }

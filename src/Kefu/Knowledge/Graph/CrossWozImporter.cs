@@ -15,10 +15,14 @@ namespace Kefu.Knowledge.Graph;
 /// </summary>
 public static class CrossWozImporter
 {
-    public sealed record Report(int Entities, int Relations, IReadOnlyDictionary<string, int> ByType, int MissingNearby)
+    /// <summary>What was imported; SkippedRows: rows that are not [name, {fields}] (each named in Skipped as file:index).</summary>
+    public sealed record Report(int Entities, int Relations, IReadOnlyDictionary<string, int> ByType, int MissingNearby, IReadOnlyList<string> Skipped)
     {
+        public int SkippedRows => Skipped.Count;
+
         public override string ToString() =>
-            $"{Entities} entities ({string.Join(", ", ByType.Select(t => $"{t.Key} {t.Value}"))}), {Relations} relations, {MissingNearby} nearby names not in the data";
+            $"{Entities} entities ({string.Join(", ", ByType.Select(t => $"{t.Key} {t.Value}"))}), {Relations} relations, {MissingNearby} nearby names not in the data" +
+            (Skipped.Count > 0 ? $", {Skipped.Count} malformed rows skipped ({string.Join(", ", Skipped.Take(5))}{(Skipped.Count > 5 ? ", ..." : "")})" : "");
     }
 
     static readonly (string File, string Type)[] places = [("attraction_db.json", "景点"), ("restaurant_db.json", "餐馆"), ("hotel_db.json", "酒店")];
@@ -33,8 +37,9 @@ public static class CrossWozImporter
         var nearby = new List<(string From, string Type, string Name)>();
         var stationExits = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
         var placeStation = new List<(string Place, string Station)>();
+        var skipped = new List<string>();
         foreach (var (file, type) in places)
-            foreach (var (name, record) in Rows(Path.Combine(folder, file)))
+            foreach (var (name, record) in Rows(Path.Combine(folder, file), skipped))
             {
                 var id = GraphEntity.MakeId(type, name);
                 var attrs = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
@@ -44,7 +49,8 @@ public static class CrossWozImporter
                     if (nearbyFields.TryGetValue(field.Name, out var target))
                     {
                         if (field.Value.ValueKind == JsonValueKind.Array)
-                            foreach (var n in field.Value.EnumerateArray()) nearby.Add((id, target, n.GetString() ?? ""));
+                            foreach (var n in field.Value.EnumerateArray())
+                                if (n.ValueKind == JsonValueKind.String) nearby.Add((id, target, n.GetString()!));
                         continue;
                     }
                     if (Value(field.Value) is { } v) attrs[field.Name] = v;
@@ -57,7 +63,7 @@ public static class CrossWozImporter
                 entities[id] = new GraphEntity(id, type, name, attrs);
             }
         if (File.Exists(Path.Combine(folder, "metro_db.json")))
-            foreach (var (_, record) in Rows(Path.Combine(folder, "metro_db.json")))
+            foreach (var (_, record) in Rows(Path.Combine(folder, "metro_db.json"), skipped))
                 if (record.TryGetProperty("地铁", out var m) && m.GetString() is { } exit && SplitExit(exit) is var (station, door))
                     Exits(stationExits, station).Add(door);
 
@@ -78,7 +84,7 @@ public static class CrossWozImporter
             relations.Add(new GraphRelation(place, StationRelation, GraphEntity.MakeId(StationType, station)));
         store.Upsert(entities.Values, relations);
         var byType = entities.Values.GroupBy(e => e.Type).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
-        return new Report(entities.Count, relations.Count, byType, missing);
+        return new Report(entities.Count, relations.Count, byType, missing, skipped);
     }
 
     static SortedSet<string> Exits(Dictionary<string, SortedSet<string>> map, string station) =>
@@ -102,14 +108,24 @@ public static class CrossWozImporter
         _ => null,
     };
 
-    /// <summary>The database's rows: [name, {fields}] pairs.</summary>
-    static IEnumerable<(string Name, JsonElement Record)> Rows(string path)
+    /// <summary>The database's rows: [name, {fields}] pairs; any other row is skipped and named in <paramref name="skipped"/> as file:index.</summary>
+    static IEnumerable<(string Name, JsonElement Record)> Rows(string path, List<string> skipped)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(File.ReadAllBytes(path)); }
+        catch (JsonException e) { throw new KnowledgeFormatException(path, (int)(e.LineNumber ?? -1) + 1, "not valid JSON: " + e.Message); }
+        using var _ = doc;
+        if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new KnowledgeFormatException(path, 1, "a CrossWOZ database file is a list of [name, {fields}] rows");
         var rows = new List<(string, JsonElement)>();
+        int index = 0;
         foreach (var row in doc.RootElement.EnumerateArray())
-            if (row.ValueKind == JsonValueKind.Array && row.GetArrayLength() == 2 && row[0].GetString() is { } name)
+        {
+            if (row.ValueKind == JsonValueKind.Array && row.GetArrayLength() == 2 && row[0].ValueKind == JsonValueKind.String
+                && row[0].GetString() is { Length: > 0 } name && row[1].ValueKind == JsonValueKind.Object)
                 rows.Add((name, row[1].Clone()));
+            else skipped.Add($"{Path.GetFileName(path)}:{index}");
+            index++;
+        }
         return rows;
     }
 }

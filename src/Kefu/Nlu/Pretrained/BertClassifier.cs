@@ -28,7 +28,8 @@ public sealed class BertClassifier
         Tags = tags;
         Parameters = new ParameterSet();
         Embeddings = new Embeddings(Parameters, "embeddings", config.VocabularySize, config.MaxPositions, config.Hidden,
-            config.TokenTypes, config.HiddenDropout, config.LayerNormEps, config.PositionOffset);
+            config.TokenTypes, config.HiddenDropout, config.LayerNormEps, config.PositionOffset,
+            paddingId: config.Architecture == EncoderArchitecture.Roberta ? config.PositionOffset - 1 : -1);
         Encoder = new TransformerEncoder(Parameters, "encoder", config.Encoder);
         Pooler = new Pooler(Parameters, "pooler", config.Hidden, relu: config.Architecture == EncoderArchitecture.DistilBert);
         Head = new ClassificationHead(Parameters, "classifier", config.Hidden, config.Labels.Count, config.ClassifierDropout);

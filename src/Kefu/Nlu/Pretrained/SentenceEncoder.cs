@@ -22,7 +22,7 @@ public sealed class SentenceEncoder
 {
     [ThreadStatic] private static Graph? graph;
 
-    private SentenceEncoder(BertClassifier model, BertTokenizer tokenizer, SentencePooling pooling, bool normalize, int maxLength)
+    private SentenceEncoder(BertClassifier model, EncoderTokenizer tokenizer, SentencePooling pooling, bool normalize, int maxLength)
     {
         Model = model;
         Tokenizer = tokenizer;
@@ -32,13 +32,13 @@ public sealed class SentenceEncoder
     }
 
     public BertClassifier Model { get; }
-    public BertTokenizer Tokenizer { get; }
+    public EncoderTokenizer Tokenizer { get; }
     public SentencePooling Pooling { get; }
     public bool Normalize { get; }
     public int MaxLength { get; }
     public int Dimension => Model.Config.Hidden;
 
-    /// <param name="maxLength">Pieces per text, [CLS] and [SEP] included; default sentence_bert_config.json's max_seq_length, else 256.</param>
+    /// <param name="maxLength">Tokens per text, the special tokens included; default sentence_bert_config.json's max_seq_length, else 256.</param>
     public static SentenceEncoder Load(string folder, int? maxLength = null)
     {
         var pooling = SentencePooling.Mean;

@@ -3,32 +3,43 @@ using Kefu.Text.WordPiece;
 namespace Kefu.Nlu.Pretrained;
 
 /// <summary>
-/// A text as the encoder sees it: [CLS] pieces [SEP], and the words the entity head tags — the pieces of one
-/// pre-tokenized word (Hugging Face's word_ids), spanning original characters [Start, End). Legend: T pieces, W words.
+/// A text as the encoder sees it: the template's special tokens around the pieces, and the words the entity head
+/// tags — the pieces of one pre-tokenized word (Hugging Face's word_ids), spanning original characters [Start, End)
+/// without surrounding whitespace. Legend: T pieces, W words.
 /// </summary>
 /// <param name="Ids">[T] piece ids.</param>
 /// <param name="WordTokens">[W] the piece index of each word's first piece.</param>
 /// <param name="WordSpans">[W] each word's characters in the original text.</param>
 public sealed record TokenizedText(int[] Ids, int[] WordTokens, (int Start, int End)[] WordSpans)
 {
-    public static TokenizedText Of(BertTokenizer tokenizer, string text, int maxLength)
+    /// <summary>
+    /// Words are trimmed of whitespace (Metaspace's "▁" covers the space before a word) and a word of whitespace
+    /// alone (byte-level BPE's split of a run of spaces) is left out: the entity head tags characters, not spaces.
+    /// </summary>
+    public static TokenizedText Of(EncoderTokenizer tokenizer, string text, int maxLength)
     {
         var encoding = tokenizer.EncodeWithOffsets(text, maxLength);
         var tokens = new List<int>(encoding.Count);
         var spans = new List<(int Start, int End)>(encoding.Count);
-        int word = -1;
-        for (int t = 0; t < encoding.Count; t++)
+        for (int t = 0; t < encoding.Count;)
         {
-            if (encoding.WordIds[t] < 0)
-                continue;   // [CLS], [SEP] and other specials
-            var piece = encoding.Offsets[t];
-            if (encoding.WordIds[t] == word)
-                spans[^1] = (Math.Min(spans[^1].Start, piece.Start), Math.Max(spans[^1].End, piece.End));
-            else
+            int word = encoding.WordIds[t];
+            if (word < 0)
             {
-                word = encoding.WordIds[t];
-                tokens.Add(t);
-                spans.Add((piece.Start, piece.End));
+                t++;
+                continue;   // <s>, </s>, [CLS], [SEP]
+            }
+            int first = t, start = encoding.Offsets[t].Start, end = encoding.Offsets[t].End;
+            for (t++; t < encoding.Count && encoding.WordIds[t] == word; t++)
+                (start, end) = (Math.Min(start, encoding.Offsets[t].Start), Math.Max(end, encoding.Offsets[t].End));
+            while (start < end && char.IsWhiteSpace(text[start]))
+                start++;
+            while (end > start && char.IsWhiteSpace(text[end - 1]))
+                end--;
+            if (end > start)
+            {
+                tokens.Add(first);
+                spans.Add((start, end));
             }
         }
         return new TokenizedText(encoding.InputIds, [.. tokens], [.. spans]);

@@ -16,9 +16,9 @@ public sealed class TransformerNlu
 {
     public const string HeadsFile = "kefu_heads.json";
     private const string Format = "kefu.transformer.v1";
-    private static readonly string[] TokenizerFiles = ["tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"];
+    private static readonly string[] TokenizerFiles = ["tokenizer.json", "vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
 
-    public TransformerNlu(BertClassifier model, BertTokenizer tokenizer, int maxLength, string configSource)
+    public TransformerNlu(BertClassifier model, EncoderTokenizer tokenizer, int maxLength, string configSource)
     {
         Model = model;
         Tokenizer = tokenizer;
@@ -27,7 +27,7 @@ public sealed class TransformerNlu
     }
 
     public BertClassifier Model { get; }
-    public BertTokenizer Tokenizer { get; }
+    public EncoderTokenizer Tokenizer { get; }
     public int MaxLength { get; }
     public IReadOnlyList<string> Intents => Model.Labels;
     public EntityTagSet? Tags => Model.Tags;
@@ -78,6 +78,13 @@ public sealed class TransformerNlu
             _ => "BertForSequenceClassification",
         };
         config["architectures"] = new JsonArray(head);
+        // a distilled student is shallower (or narrower) than the folder whose config.json this copies
+        var shape = Model.Config;
+        bool distil = shape.Architecture == EncoderArchitecture.DistilBert;
+        config[distil ? "n_layers" : "num_hidden_layers"] = shape.Layers;
+        config[distil ? "dim" : "hidden_size"] = shape.Hidden;
+        config[distil ? "n_heads" : "num_attention_heads"] = shape.Heads;
+        config[distil ? "hidden_dim" : "intermediate_size"] = shape.Intermediate;
         var id2label = new JsonObject();
         var label2id = new JsonObject();
         for (int i = 0; i < Intents.Count; i++)

@@ -18,7 +18,9 @@ public enum TokenizerModelKind
 /// <param name="Ids">[T] token ids.</param>
 /// <param name="Offsets">[T] the UTF-16 range of the caller's text each token covers; (0, 0) for post-processor tokens.</param>
 /// <param name="SpecialTokensMask">[T] true where the post-processor added the token.</param>
-public sealed record HfEncoding(int[] Ids, TokenSpan[] Offsets, bool[] SpecialTokensMask)
+/// <param name="WordIds">[T] tokenizers' word_ids(): the index of the split (pre-tokenized piece or added token) each
+/// token came from; -1 for post-processor tokens.</param>
+public sealed record HfEncoding(int[] Ids, TokenSpan[] Offsets, bool[] SpecialTokensMask, int[] WordIds)
 {
     public int Count => Ids.Length;
 }
@@ -126,7 +128,7 @@ public sealed class WordPieceTokenizer(BertTokenizer bert) : HfTokenizer
     public override HfEncoding Encode(string text, bool addSpecialTokens = false)
     {
         var encoding = Bert.EncodeUntruncated(text, addSpecialTokens);
-        return new HfEncoding(encoding.InputIds, encoding.Offsets, encoding.SpecialTokensMask);
+        return new HfEncoding(encoding.InputIds, encoding.Offsets, encoding.SpecialTokensMask, encoding.WordIds);
     }
 
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)

@@ -161,8 +161,19 @@ internal static class SubwordJson
                     ReadNormalizer(path, $"{where}.normalizers[{index++}]", inner, steps);
                 break;
             case "Precompiled":
-                throw Invalid(path, where, "is a Precompiled normalizer (SentencePiece's compiled character map), which Kefu cannot run yet; "
-                    + "a tokenizer.json whose normalizer is NFKC (plus Replace) runs");
+                string charsmap = String(path, element, "precompiled_charsmap", $"{where}.precompiled_charsmap")
+                    ?? throw Invalid(path, where, "is a Precompiled normalizer without \"precompiled_charsmap\"");
+                byte[] bytes;
+                try
+                {
+                    bytes = Convert.FromBase64String(charsmap);
+                }
+                catch (FormatException)
+                {
+                    throw Invalid(path, $"{where}.precompiled_charsmap", "is not base64, so the Precompiled normalizer cannot be read");
+                }
+                steps.Add(PrecompiledStep.FromBytes(bytes, $"{path}: {where}"));
+                break;
             case "Replace" when element.TryGetProperty("pattern", out var pattern) && pattern.TryGetProperty("Regex", out var regex):
                 string content = String(path, element, "content", $"{where}.content") ?? throw Invalid(path, where, "needs \"content\"");
                 steps.Add(new RegexReplaceStep(CompileRegex(path, $"{where}.pattern", regex), content));

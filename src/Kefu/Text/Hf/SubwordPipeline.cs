@@ -72,22 +72,26 @@ internal sealed class SubwordPipeline
     public ISubwordModel Model { get; }
     public IReadOnlyList<AddedToken> AddedTokens { get; }
 
-    /// <summary>The tokens of <paramref name="text"/>: ids with original [Start, End) ranges, in order.</summary>
-    public List<(int Id, int Start, int End)> Tokenize(string text)
+    /// <summary>
+    /// The tokens of <paramref name="text"/>: ids with original [Start, End) ranges and word ids, in order. A token's
+    /// word is the index of the split it came from, as tokenizers' word_ids(): the splits are the added tokens and the
+    /// non-empty pieces the pre-tokenizer leaves, counted in order (PreTokenizedString::into_encoding).
+    /// </summary>
+    public List<(int Id, int Start, int End, int Word)> Tokenize(string text)
     {
         var work = scratch ??= new Workspace();
-        var tokens = new List<(int Id, int Start, int End)>();
+        var tokens = new List<(int Id, int Start, int End, int Word)>();
         work.Matches.Clear();
         if (!raw.IsEmpty)
             raw.FindMatches(text, work.Matches);
-        int from = 0;
+        int from = 0, word = 0;
         foreach (var (start, end, id) in work.Matches)
         {
-            Stretch(text, from, start, work, tokens);
-            tokens.Add((id, start, end));
+            Stretch(text, from, start, work, tokens, ref word);
+            tokens.Add((id, start, end, word++));
             from = end;
         }
-        Stretch(text, from, text.Length, work, tokens);
+        Stretch(text, from, text.Length, work, tokens, ref word);
         return tokens;
     }
 
@@ -99,7 +103,7 @@ internal sealed class SubwordPipeline
         return NormalizerStep.Run(normalizer, a, new NormalizedText()).ToString();
     }
 
-    private void Stretch(string text, int from, int to, Workspace work, List<(int, int, int)> tokens)
+    private void Stretch(string text, int from, int to, Workspace work, List<(int, int, int, int)> tokens, ref int word)
     {
         if (to <= from)
             return;
@@ -114,17 +118,17 @@ internal sealed class SubwordPipeline
             normalized.FindMatches(normal.Chars, work.NormalizedMatches);
             foreach (var (start, end, id) in work.NormalizedMatches)
             {
-                Words(normal, at, start, from == 0 && at == 0, work, tokens);
+                Words(normal, at, start, from == 0 && at == 0, work, tokens, ref word);
                 var (s, e) = normal.Original(start, end);
-                tokens.Add((id, s, e));
+                tokens.Add((id, s, e, word++));
                 at = end;
             }
         }
-        Words(normal, at, normal.Length, from == 0 && at == 0, work, tokens);
+        Words(normal, at, normal.Length, from == 0 && at == 0, work, tokens, ref word);
     }
 
-    // normal[start, end): pre-tokenize, then the model on each piece
-    private void Words(NormalizedText normal, int start, int end, bool startsText, Workspace work, List<(int, int, int)> tokens)
+    // normal[start, end): pre-tokenize, then the model on each piece; each non-empty piece is one word
+    private void Words(NormalizedText normal, int start, int end, bool startsText, Workspace work, List<(int, int, int, int)> tokens, ref int word)
     {
         if (end <= start)
             return;
@@ -161,7 +165,7 @@ internal sealed class SubwordPipeline
                 foreach (var piece in work.Output)
                 {
                     var (os, oe) = text.Original(s + work.UnitStart[piece.Start], s + work.UnitEnd[piece.End - 1]);
-                    tokens.Add((piece.Id, os, oe));
+                    tokens.Add((piece.Id, os, oe, word));
                 }
             }
             else
@@ -170,9 +174,10 @@ internal sealed class SubwordPipeline
                 foreach (var piece in work.Output)
                 {
                     var (os, oe) = text.Original(s + piece.Start, s + piece.End);
-                    tokens.Add((piece.Id, os, oe));
+                    tokens.Add((piece.Id, os, oe, word));
                 }
             }
+            word++;
         }
     }
 

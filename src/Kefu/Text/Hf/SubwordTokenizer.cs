@@ -52,9 +52,26 @@ public sealed class SubwordTokenizer : HfTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var tokens = pipeline.Tokenize(text);
-        var template = addSpecialTokens ? post : PostProcessor.None;
-        int count = tokens.Count + template.AddedCount, at = 0;
-        var encoding = new HfEncoding(new int[count], new TokenSpan[count], new bool[count]);
+        return Build(text, tokens, tokens.Count, addSpecialTokens ? post : PostProcessor.None);
+    }
+
+    /// <summary>
+    /// The post-processor's template around the text's first tokens, as many as fit in <paramref name="maxLength"/>
+    /// with the template's own (tokenizers' truncation: longest_first, right, before the post-processor, so the
+    /// closing special token stays).
+    /// </summary>
+    public HfEncoding EncodeTruncated(string text, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, Math.Max(post.AddedCount, 1));
+        var tokens = pipeline.Tokenize(text);
+        return Build(text, tokens, Math.Min(tokens.Count, maxLength - post.AddedCount), post);
+    }
+
+    private HfEncoding Build(string text, List<(int Id, int Start, int End, int Word)> tokens, int kept, PostProcessor template)
+    {
+        int count = kept + template.AddedCount, at = 0;
+        var encoding = new HfEncoding(new int[count], new TokenSpan[count], new bool[count], new int[count]);
         int[]? bytes = trim.Trimmed ? BytePositions(text) : null;
         foreach (var (ids, _) in template.Template)
         {
@@ -63,14 +80,16 @@ public sealed class SubwordTokenizer : HfTokenizer
                 foreach (int id in ids)
                 {
                     encoding.Ids[at] = id;
+                    encoding.WordIds[at] = -1;
                     encoding.SpecialTokensMask[at++] = true;
                 }
                 continue;
             }
-            for (int i = 0; i < tokens.Count; i++, at++)
+            for (int i = 0; i < kept; i++, at++)
             {
-                var (id, start, end) = tokens[i];
+                var (id, start, end, word) = tokens[i];
                 encoding.Ids[at] = id;
+                encoding.WordIds[at] = word;
                 encoding.Offsets[at] = trim.Trimmed ? Trim(id, start, end, i == 0, bytes!) : new TokenSpan(start, end);
             }
         }

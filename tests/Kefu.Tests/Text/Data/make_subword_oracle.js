@@ -1,7 +1,9 @@
 // Writes subword-oracle.json: what Hugging Face's Rust tokenizers gives (ids with and without the post-processor,
-// offsets, decoded text) for tiny-gpt2's and tiny-qwen2's tokenizer.json, for variants of them (Qwen2's Split
+// ids with it truncated to 8, normalized text, offsets, word ids (-1 for none), decoded text) for tiny-gpt2's and
+// tiny-qwen2's tokenizer.json, for variants of them (Qwen2's Split
 // pattern with NFC, add_prefix_space with trimmed offsets, RoBERTa's processing, added-token flags), and for a
-// hand-made Unigram tokenizer.json in XLM-R's shape (and Llama's byte-fallback shape), over tricky texts.
+// hand-made Unigram tokenizer.json in XLM-R's shape (with a Precompiled normalizer from make_precompiled_charsmap.py,
+// and in Llama's byte-fallback shape), over tricky texts.
 // Offsets are converted from tokenizers' code points to UTF-16 units, which is what .NET strings index.
 //
 // Run: (cd /tmp/hf && npm install tokenizers@0.23.2) && NODE_PATH=/tmp/hf/node_modules node make_subword_oracle.js
@@ -22,6 +24,8 @@ const texts = [
   '价格：¥1,299.00（含税）', '请在2024年12月31日前退货。Thanks!!! :)', '<|im_start|>user\n你好<|im_end|>\n',
   'hello world', 'ｈｅｌｌｏ   world', 'hello 🙂x', 'wo rld  hello', ' hello<|endoftext|> world ',
   'hello<|x|>world <|x|> 123', '<|x|>hello  world',
+  // for the Precompiled normalizer's rules (make_precompiled_charsmap.py)
+  'ｈｅｌｌｏ　world ﬁne', 'cafe\u0301 A\u0301 ㈱ ① ＡＢ AB', '\u200bhello zero\u200bwidth\u200b', '👍 👍🏽 x👍y', 'e\u0301\u0301 ㈱㈱',
 ];
 
 const qwen2Split = {
@@ -49,6 +53,10 @@ const unigram = {
   decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
   model: { type: 'Unigram', unk_id: 0, vocab: unigramVocab, byte_fallback: false },
 };
+// make_precompiled_charsmap.py's output
+const charsmap = 'AAQAAAAAAQBBDQAADQAAgMwYAgCBBQAAHQAAgIAoAgCLPQAAAAAAgKANAAALAACAgB0AAAEAAICxDQAAAwAAgKxwAgCAbAIAFAAAgIENAAChoAMA7/gCAKIxAAC8hAIAkfgCAIiQAgAPAACAEgAAgBcAAIAZAACAGwAAgL3sAgC8tAIAhekAAJ9IAgCRMAIAjR0AAAkAAIBlqAMAJwAAACYAAAApAAAAjNUAAI/dAAAqAAAALQAAAIjZAAAvAAAALgAAADEAAAAwAAAAMwAAADIAAAA1AAAANAAAADcAAAA2AAAAOQAAADgAAAA7AAAAOgAAAD0AAAA8AAAAPwAAAD4AAABBAAAAQAAAAEMAAABCAAAARQAAAEQAAABHAAAARgAAAEkAAABIAAAASwAAAEoAAABNAAAATAAAAE8AAABOAAAAUQAAAFAAAABTAAAAUgAAAFUAAABUAAAAVwAAAFYAAABZAAAAWAAAAFsAAABaAAAAXQAAAFwAAABfAAAAXgAAAGEAAABgAAAAYwAAAGIAAABlAAAAZAAAAGcAAABmAAAAaQAAAGgAAABrAAAAagAAAG0AAABsAAAAbwAAAG4AAABxAAAAcAAAAHMAAAByAAAAdQAAAHQAAAB3AAAAdgAAAHkAAAB4AAAAewAAAHoAAAB9AAAAfAAAAH8AAAB+AAAAgQAAAIAAAACDAAAAggAAAIUAAACEAAAAhwAAAIYAAACJAAAAiAAAAIsAAACKAAAAjQAAAIwAAACPAAAAjgAAAJEAAACQAAAAkwAAAJIAAACVAAAAlAAAAJcAAACWAAAAmQAAAJgAAACbAAAAmgAAAJ0AAACcAAAAnwAAAJ4AAAChAAAAoAAAAOKQAADjzAAApQAAAKQAAACnAAAApgAAAKkAAACoAAAAqwAAAKoAAACtAAAArAAAAK8AAADvMAAA8DgAALAAAACzAAAAsgAAALUAAAC0AAAAtwAAALYAAAC5AAAAuAAAALsAAAC6AAAAvQAAALwAAAC/AAAAvgAAAMEAAADAAAAAwwAAAMIAAADFAAAAxAAAAMcAAADGAAAAyQAAAMgAAADLAAAAygAAAM0AAADMAAAAzwAAAM4AAADRAAAA0AAAANMAAADSAAAA1QAAANQAAADXAAAA1gAAANkAAADYAAAA2wAAANoAAADdAAAA3AAAAN8AAADeAAAA4QAAAOAAAADjAAAA4gAAAOUAAADkAAAA5wAAAOYAAADpAAAA6AAAAOsAAADqAAAA7QAAAOwAAADvAAAA7gAAAPEAAADwAAAA8wAAAPIAAAD1AAAA9AAAAPcAAAD2AAAA+QAAAPgAAAD7AAAA+gAAAP0AAAD8AAAA/wAAAP4AAAAAIAAo5qCqKQArADEAYQBhYgBlAGZpAGgAbABvAMOpAA==';
+const precompiledVocab = [...unigramVocab, ['▁(株)', -3], ['a', -6], ['b', -6], ['f', -6], ['i', -6], ['n', -6], ['c', -6], ['é', -6],
+  ['+', -6], ['(', -6], ['株', -6], [')', -6], ['y', -6], ['x', -6], ['z', -6], ['t', -6]];
 const bytes = ['<0xF0>', '<0x9F>', '<0x99>', '<0x82>', '<0x78>', '<0x7C>'].map((b) => [b, -10]);
 
 const cases = {
@@ -83,6 +91,9 @@ const cases = {
   'unigram-byte-fallback': { full: { ...unigram,
     decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }] },
     model: { ...unigram.model, vocab: [...unigramVocab, ...bytes], byte_fallback: true } } },
+  'unigram-precompiled': { full: { ...unigram,
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Precompiled', precompiled_charsmap: charsmap }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] },
+    model: { ...unigram.model, vocab: precompiledVocab } } },
   'unigram-whitespace-split': { full: { ...unigram,
     normalizer: null,
     pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'WhitespaceSplit' }, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true }] } } },
@@ -94,6 +105,8 @@ const out = { generator: `tokenizers ${require('tokenizers/package.json').versio
   for (const [name, c] of Object.entries(cases)) {
     const json = c.full ?? { ...(c.base === 'tiny-gpt2' ? gpt2 : qwen2), ...c.set };
     const tokenizer = Tokenizer.fromString(JSON.stringify(json));
+    const truncating = Tokenizer.fromString(JSON.stringify(json));
+    truncating.setTruncation(8);
     const results = [];
     for (const text of texts) {
       const plain = await tokenizer.encode(text, null, { addSpecialTokens: false });
@@ -103,7 +116,11 @@ const out = { generator: `tokenizers ${require('tokenizers/package.json').versio
       results.push({
         ids: plain.getIds(),
         offsets: plain.getOffsets().map(([s, e]) => [utf16[s], utf16[e]]),
+        word_ids: plain.getWordIds().map((w) => w ?? -1),
+        normalized: tokenizer.getNormalizer()?.normalizeString(text) ?? text,
         special_ids: special.getIds(),
+        special_word_ids: special.getWordIds().map((w) => w ?? -1),
+        truncated_8_ids: (await truncating.encode(text, null, { addSpecialTokens: true })).getIds(),
         decoded: await tokenizer.decode(special.getIds(), false),
         decoded_skip: await tokenizer.decode(special.getIds(), true),
       });
