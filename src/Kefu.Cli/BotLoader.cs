@@ -21,14 +21,18 @@ internal static class BotLoader
     /// polite reply.
     /// </summary>
     public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null, int? maxEventsInMemory = null,
-        KnowledgeService? knowledge = null, IConversationLocks? locks = null)
+        KnowledgeService? knowledge = null, IConversationLocks? locks = null, Kefu.Generation.CausalLm.ResponseRewriter? generator = null)
     {
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var services = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider();
         var llmEndpoint = Kefu.Generation.Llm.LlmEndpoint.Load(bot.Project.Directory);
         var llm = llmEndpoint is { } e ? Kefu.Generation.Llm.LlmClient.Create(e) : null;
-        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? [])
+        // with a knowledge base, the three best passages fill the generator's {passages}
+        Func<string, string?>? retrieve = knowledge is null ? null
+            : message => knowledge.Kb.Search(message, 3) is { Count: > 0 } found ? string.Join("\n", found.Select(p => p.Text)) : null;
+        IAction[] generated = generator is null ? [] : [new Kefu.Generation.Nlg.GenerateResponseAction(generator, retrieve)];
+        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? []).Concat(generated)
             .Where(a => declared.Contains(a.Name)).ToList();
         // A knowledge action the domain declares but nothing provides would fail at every turn: say so once, now.
         foreach (var name in new[] { KbAnswerAction.ActionName, Kefu.Knowledge.Graph.GraphQueryAction.ActionName, GroundedAnswerAction.ActionName })

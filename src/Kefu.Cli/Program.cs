@@ -14,4 +14,5 @@ root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommands.Create());
 root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(KbCommands.Create());
+root.Subcommands.Add(GenerateCommand.Create());
 return await root.Parse(args).InvokeAsync();

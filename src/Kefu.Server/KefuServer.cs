@@ -53,6 +53,7 @@ public static class KefuServer
         services.AddSingleton(options);
         services.AddSingleton<ServerReadiness>();
         services.AddSingleton<KnowledgeAccess>();
+        services.AddSingleton<NlgAccess>();
         services.AddSingleton<HttpMetrics>();
         services.AddSingleton(provider =>
         {
@@ -131,6 +132,7 @@ public static class KefuServer
         routes.MapConversations(options.AuthToken);
         routes.MapOperations(options.AuthToken);
         routes.MapKnowledge(options.AuthToken);
+        routes.MapNlg(options.AuthToken);
         routes.MapWebChat();
         return app;
     }

@@ -1,6 +1,9 @@
 // Decoding speed of one stream on Kefu.Numerics: a GPT-2-small-shaped model (124M parameters) or a Qwen2.5-0.5B-shaped one
 // (494M), random weights, greedy, KV cache. Prints one JSON line per model.
 // Usage: GenerationBench gpt2|qwen2 [--threads 2] [--prompt 16] [--tokens 64] [--rounds 3]
+//        GenerationBench gpt2|qwen2 --train [--threads 2] [--batch 4] [--seq 128] [--steps 3]: fine-tuning throughput,
+//        full causal-LM steps as `kefu generate finetune` runs them (forward, cross-entropy, backward, clip 1.0, AdamW),
+//        tokens/s = batch × seq / step seconds, median over steps after one warm-up step.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -23,6 +26,51 @@ var config = which switch
     "qwen2" => new CausalLmConfig(CausalLmArchitecture.Qwen2, 151936, 896, 24, 14, 2, 64, 4864, 32768, 1e-6f, 1000000f, true, null, [151643]),
     _ => throw new ArgumentException($"unknown model '{which}': gpt2 or qwen2"),
 };
+if (args.Contains("--train"))
+{
+    int batch = Option("--batch", 4), sequence = Option("--seq", 128), steps = Option("--steps", 3);
+    var trained = CausalLanguageModel.Create(config, seed: 1, trainable: true);
+    var parameters = trained.Parameters;
+    parameters.Decay.LearningRate = parameters.NoDecay.LearningRate = 5e-5f;
+    var optimizer = new Kefu.Numerics.Optim.AdamW(parameters);
+    int[] ids = [.. Enumerable.Range(0, batch * sequence).Select(i => (i * 7919 + 13) % config.VocabularySize)];
+    int[] targets = CausalLanguageModel.ShiftedTargets(ids, [], batch, sequence);
+    var graph = new Kefu.Numerics.Autograd.Graph(recordTape: true);
+    var stepSeconds = new List<double>();
+    float lastLoss = 0;
+    var watch = Stopwatch.StartNew();
+    for (int step = 0; step <= steps; step++)
+    {
+        watch.Restart();
+        graph.Reset();
+        var loss = Kefu.Numerics.Ops.CrossEntropyOp.CrossEntropy(graph, trained.Logits(graph, ids, null, batch, sequence), targets);
+        graph.Backward(loss);
+        parameters.ClipGradientNorm(1f);
+        optimizer.Step();
+        parameters.ZeroGradients();
+        lastLoss = loss.Span[0];
+        if (step > 0) // the first step JITs and allocates
+            stepSeconds.Add(watch.Elapsed.TotalSeconds);
+    }
+    stepSeconds.Sort();
+    using var current = Process.GetCurrentProcess();
+    current.Refresh();
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        system = "kefu",
+        model = which,
+        mode = "train",
+        threads,
+        batch,
+        seq = sequence,
+        steps,
+        step_seconds = Math.Round(stepSeconds[stepSeconds.Count / 2], 3),
+        train_tokens_per_s = Math.Round(batch * sequence / stepSeconds[stepSeconds.Count / 2], 1),
+        loss = Math.Round(lastLoss, 4),
+        peak_rss_mb = current.PeakWorkingSet64 >> 20,
+    }));
+    return;
+}
 var clock = Stopwatch.StartNew();
 var model = CausalLanguageModel.Create(config, seed: 1, trainable: false);
 double createSeconds = clock.Elapsed.TotalSeconds;

@@ -16,6 +16,7 @@ internal static class BenchCommands
         var command = new Command("bench", "Benchmarks of Kefu's own components");
         command.Subcommands.Add(CreateNumerics());
         command.Subcommands.Add(CrossWozCommand.Create());
+        command.Subcommands.Add(CrossWozNlgCommand.Create());
         return command;
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kefu.Generation.Nlg;
 using Kefu.Knowledge;
 using Kefu.Dialogue;
 using Kefu.Server;
@@ -135,12 +136,15 @@ internal static class ServeCommand
             var bot = await loading;
             var knowledge = await knowledgeLoading;
             app.Services.GetRequiredService<KnowledgeAccess>().Set(knowledge);
+            // endpoints.yml nlg: {model: ...}: the local generator answering POST /nlg and action_generate_response (docs/generation.md, "In a bot")
+            var generator = LocalNlgConfig.Load(options.ProjectDirectory)?.CreateRewriter(Console.Error);
+            app.Services.GetRequiredService<NlgAccess>().Set(generator is null ? null : new RasaNlgServer(bot.Project.Domain, generator));
             // an unreachable Duckling server is a warning in the server's log
             if (bot.Nlu.Duckling is { } duckling)
                 duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();
             engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(),
                 app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory, knowledge,
-                app.Services.GetService<IConversationLocks>()));
+                app.Services.GetService<IConversationLocks>(), generator));
             app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
         }
         catch

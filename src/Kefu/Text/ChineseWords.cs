@@ -53,6 +53,9 @@ public static class ChineseWords
         return spans;
     }
 
+    /// <summary>Every word of <paramref name="text"/> in order, spaces and punctuation included, as jieba.lcut (accurate mode, HMM on).</summary>
+    public static List<string> Cut(string text) => [.. Segmenter.Cut(text, cutAll: false, hmm: true)];
+
     static bool ContainsCjk(string text)
     {
         foreach (char c in text)

@@ -30,6 +30,16 @@ public abstract class CausalLanguageModel
     /// <summary>[V, C]: the token embedding, or lm_head when untied.</summary>
     public abstract Parameter HeadWeight { get; }
 
+    /// <summary>
+    /// LoRA adapters added to the projections they target (<see cref="LoraAdapters"/>); null runs the weights as they
+    /// are. Set before a forward pass, never during one.
+    /// </summary>
+    public LoraAdapters? Adapters { get; set; }
+
+    /// <summary>x Wᵀ + b of one of the model's projections, plus its LoRA updates when adapters target it.</summary>
+    protected Tensor Project(Graph g, Numerics.Modules.Linear linear, Tensor x) =>
+        Adapters is { } adapters ? adapters.Forward(g, linear, x) : linear.Forward(g, x);
+
     /// <summary>A model of this configuration with random weights (normal, std 0.02; norms at one), e.g. for benchmarks.</summary>
     /// <param name="trainable">False: no gradient buffers (inference only, half the memory).</param>
     public static CausalLanguageModel Create(CausalLmConfig config, ulong seed = 1, bool trainable = true)

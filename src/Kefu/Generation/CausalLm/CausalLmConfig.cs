@@ -146,7 +146,7 @@ public sealed record CausalLmConfig(
     }
 
     // eos_token_id is an id or a list of ids
-    private static int[] TokenIds(string path, JsonElement root, string key)
+    internal static int[] TokenIds(string path, JsonElement root, string key)
     {
         if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
             return [];

@@ -23,7 +23,7 @@ internal static class CausalLmWeights
     {
         var (slots, ignored) = model switch
         {
-            Gpt2Model gpt2 => Gpt2Slots(gpt2, checkpoint),
+            Gpt2Model gpt2 => Gpt2Slots(gpt2, checkpoint.TryGetTensor("transformer.wte.weight", out _) ? "transformer." : ""),
             Qwen2Model qwen2 => Qwen2Slots(qwen2),
             _ => throw new NotSupportedException(model.GetType().Name),
         };
@@ -77,11 +77,45 @@ internal static class CausalLmWeights
         model.Parameters.MarkChanged();
     }
 
+    /// <summary>
+    /// The parameters under Hugging Face's names as transformers' save_pretrained writes them (F32, GPT-2's Conv1D
+    /// weights back to [in, out], q/k/v and gate/up split again; a tied head not written).
+    /// </summary>
+    public static void Save(CausalLanguageModel model, string path)
+    {
+        var (slots, _) = model switch
+        {
+            Gpt2Model gpt2 => Gpt2Slots(gpt2, "transformer."),
+            Qwen2Model qwen2 => Qwen2Slots(qwen2),
+            _ => throw new NotSupportedException(model.GetType().Name),
+        };
+        var memory = model.Parameters;
+        var tensors = new List<Numerics.IO.NamedTensor>();
+        foreach (var slot in slots)
+        {
+            var values = memory.MemoryOf(slot.Target).Slice(slot.Offset, slot.Length);
+            if (slot.Transposed)
+            {
+                // [out, in] -> [in, out]
+                int rows = slot.Shape[0], columns = slot.Shape[1];
+                var source = values.Span;
+                var stored = new float[slot.Length];
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int c = 0; c < columns; c++)
+                        stored[r * columns + c] = source[c * rows + r];
+                }
+                values = stored;
+            }
+            tensors.Add(new Numerics.IO.NamedTensor(slot.Name, slot.Shape, values));
+        }
+        Numerics.IO.SafetensorsWriter.Write(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
     // transformers' GPT2LMHeadModel saves "transformer.*"; the original gpt2 repos save GPT2Model's names without it
-    private static (List<Slot>, Func<string, bool>) Gpt2Slots(Gpt2Model model, Checkpoint checkpoint)
+    private static (List<Slot>, Func<string, bool>) Gpt2Slots(Gpt2Model model, string prefix)
     {
         var config = model.Config;
-        string prefix = checkpoint.TryGetTensor("transformer.wte.weight", out _) ? "transformer." : "";
         int c = config.Hidden;
         var slots = new List<Slot>
         {

@@ -23,6 +23,9 @@ public sealed record GenerationOptions
     /// <summary>CTRL's penalty (Keskar et al., 2019) on tokens of the prompt and the output: logit / θ when positive, · θ when negative; 1 is off.</summary>
     public float RepetitionPenalty { get; init; } = 1f;
 
+    /// <summary>Tokens never chosen (transformers' suppress_tokens: their logits go to −∞ after the repetition penalty).</summary>
+    public IReadOnlyList<int> SuppressTokenIds { get; init; } = [];
+
     /// <summary>Tokens that end a sequence (kept in its output); null uses config.json's eos_token_id.</summary>
     public IReadOnlyList<int>? StopTokenIds { get; init; }
 
@@ -35,7 +38,7 @@ public sealed record GenerationOptions
     /// <summary>Sequence b of a batch samples from the stream seeded Seed + b, so it draws the same tokens alone or batched.</summary>
     public ulong Seed { get; init; }
 
-    internal void Validate()
+    public void Validate()
     {
         if (MaxNewTokens < 0)
             throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), $"MaxNewTokens must be ≥ 0, got {MaxNewTokens}.");

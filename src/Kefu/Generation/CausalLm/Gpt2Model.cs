@@ -37,7 +37,7 @@ public sealed class Gpt2Model : CausalLanguageModel
         var x = Embed(g, ids, FullPositions(batch, time));                                  // [B*T, C]
         foreach (var block in Blocks)
         {
-            var qkv = block.Qkv.Forward(g, block.Norm1.Forward(g, x));                       // [B*T, 3C]
+            var qkv = Project(g, block.Qkv, block.Norm1.Forward(g, x));                       // [B*T, 3C]
             var heads = g.CausalAttention(qkv, keyMask, batch, time, Config.Heads, Config.Heads, Config.HeadDim);
             x = Residual(g, block, x, heads);
         }
@@ -52,7 +52,7 @@ public sealed class Gpt2Model : CausalLanguageModel
         for (int l = 0; l < Blocks.Count; l++)
         {
             var block = Blocks[l];
-            var qkv = block.Qkv.Forward(g, block.Norm1.Forward(g, x));
+            var qkv = Project(g, block.Qkv, block.Norm1.Forward(g, x));
             var heads = g.CausalAttentionCached(qkv, cache, l, slots, time, Config.Heads);
             x = Residual(g, block, x, heads);
         }
@@ -65,9 +65,9 @@ public sealed class Gpt2Model : CausalLanguageModel
 
     private Tensor Residual(Graph g, Block block, Tensor x, Tensor heads)
     {
-        x = g.Add(x, block.AttentionOutput.Forward(g, heads));
-        var hidden = g.Gelu(block.Up.Forward(g, block.Norm2.Forward(g, x)), GeluKind.Tanh); // [N, F]
-        return g.Add(x, block.Down.Forward(g, hidden));
+        x = g.Add(x, Project(g, block.AttentionOutput, heads));
+        var hidden = g.Gelu(Project(g, block.Up, block.Norm2.Forward(g, x)), GeluKind.Tanh); // [N, F]
+        return g.Add(x, Project(g, block.Down, hidden));
     }
 
     public sealed class Block

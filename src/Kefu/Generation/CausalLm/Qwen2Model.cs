@@ -74,13 +74,13 @@ public sealed class Qwen2Model : CausalLanguageModel
 
     // queries and keys turned by their positions, values as projected
     private Tensor QueryKeyValue(Graph g, Layer layer, Tensor x, Tensor cos, Tensor sin) =>
-        g.Rotary(layer.Qkv.Forward(g, g.RmsNorm(x, layer.InputNorm, Config.NormEps)), cos, sin, Config.HeadDim, Config.Heads + Config.KvHeads);
+        g.Rotary(Project(g, layer.Qkv, g.RmsNorm(x, layer.InputNorm, Config.NormEps)), cos, sin, Config.HeadDim, Config.Heads + Config.KvHeads);
 
     private Tensor Residual(Graph g, Layer layer, Tensor x, Tensor heads)
     {
-        x = g.Add(x, layer.AttentionOutput.Forward(g, heads));
-        var gateUp = layer.GateUp.Forward(g, g.RmsNorm(x, layer.PostNorm, Config.NormEps)); // [N, 2F]
-        return g.Add(x, layer.Down.Forward(g, g.SwiGlu(gateUp)));
+        x = g.Add(x, Project(g, layer.AttentionOutput, heads));
+        var gateUp = Project(g, layer.GateUp, g.RmsNorm(x, layer.PostNorm, Config.NormEps)); // [N, 2F]
+        return g.Add(x, Project(g, layer.Down, g.SwiGlu(gateUp)));
     }
 
     public sealed class Layer

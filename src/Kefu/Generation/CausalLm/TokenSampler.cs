@@ -4,7 +4,8 @@ using Kefu.Numerics;
 namespace Kefu.Generation.CausalLm;
 
 /// <summary>
-/// Picks the next token from one row of logits, as transformers' generate: RepetitionPenaltyLogitsProcessor, then
+/// Picks the next token from one row of logits, as transformers' generate: RepetitionPenaltyLogitsProcessor and
+/// SuppressTokensLogitsProcessor, then
 /// TemperatureLogitsWarper, TopKLogitsWarper and TopPLogitsWarper, then a draw from the softmax (or argmax when greedy).
 /// Legend: V vocabulary.
 /// </summary>
@@ -16,6 +17,11 @@ public static class TokenSampler
     {
         if (options.RepetitionPenalty != 1f)
             PenalizeRepetition(logits, previous, options.RepetitionPenalty);
+        foreach (int id in options.SuppressTokenIds)
+        {
+            if ((uint)id < (uint)logits.Length)
+                logits[id] = float.NegativeInfinity;
+        }
         if (options.Greedy)
             return TensorPrimitives.IndexOfMax(logits);
         if (options.Temperature != 1f)
