@@ -52,8 +52,8 @@ public static class KefuServer
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton<ServerReadiness>();
-        services.AddSingleton<KnowledgeAccess>();
-        services.AddSingleton<NlgAccess>();
+        services.AddSingleton<LoadedLater<Kefu.Knowledge.KnowledgeService>>();
+        services.AddSingleton<LoadedLater<Kefu.Generation.Nlg.RasaNlgServer>>();
         services.AddSingleton<HttpMetrics>();
         services.AddSingleton(provider =>
         {

@@ -28,7 +28,7 @@ public class KnowledgeRoutesTests
     static async Task<TestHost> Host(KnowledgeService? knowledge, bool loaded = true)
     {
         var host = await TestHost.StartAsync();
-        if (loaded) host.Services.GetRequiredService<KnowledgeAccess>().Set(knowledge);
+        if (loaded) host.Services.GetRequiredService<LoadedLater<Kefu.Knowledge.KnowledgeService>>().Set(knowledge);
         return host;
     }
 

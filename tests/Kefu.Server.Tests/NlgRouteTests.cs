@@ -16,7 +16,7 @@ public class NlgRouteTests
         await using var host = await TestHost.StartAsync();
         var early = await host.Client.PostAsJsonAsync("/nlg", Request);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
-        host.Services.GetRequiredService<NlgAccess>().Set(null);
+        host.Services.GetRequiredService<LoadedLater<Kefu.Generation.Nlg.RasaNlgServer>>().Set(null);
         var none = await host.Client.PostAsJsonAsync("/nlg", Request);
         Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
         Assert.Contains("nlg: {model: ...}", await none.Content.ReadAsStringAsync());
@@ -26,7 +26,7 @@ public class NlgRouteTests
     public async Task Requires_the_token_when_one_is_set()
     {
         await using var host = await TestHost.StartAsync(token: "secret");
-        host.Services.GetRequiredService<NlgAccess>().Set(null);
+        host.Services.GetRequiredService<LoadedLater<Kefu.Generation.Nlg.RasaNlgServer>>().Set(null);
         var response = await host.Client.PostAsJsonAsync("/nlg", Request);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }

@@ -135,10 +135,10 @@ internal static class ServeCommand
             }
             var bot = await loading;
             var knowledge = await knowledgeLoading;
-            app.Services.GetRequiredService<KnowledgeAccess>().Set(knowledge);
+            app.Services.GetRequiredService<LoadedLater<KnowledgeService>>().Set(knowledge);
             // endpoints.yml nlg: {model: ...}: the local generator answering POST /nlg and action_generate_response (docs/generation.md, "In a bot")
             var generator = LocalNlgConfig.Load(options.ProjectDirectory)?.CreateRewriter(Console.Error);
-            app.Services.GetRequiredService<NlgAccess>().Set(generator is null ? null : new RasaNlgServer(bot.Project.Domain, generator));
+            app.Services.GetRequiredService<LoadedLater<RasaNlgServer>>().Set(generator is null ? null : new RasaNlgServer(bot.Project.Domain, generator));
             // an unreachable Duckling server is a warning in the server's log
             if (bot.Nlu.Duckling is { } duckling)
                 duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();

@@ -28,11 +28,11 @@ public static class KnowledgeRoutes
         return group;
     }
 
-    static ProblemHttpResult? Unavailable(KnowledgeAccess access, ServerReadiness readiness, bool needsGraph)
+    static ProblemHttpResult? Unavailable(LoadedLater<KnowledgeService> access, ServerReadiness readiness, bool needsGraph)
     {
         if (!access.Loaded) return Problems.NotReady(readiness);
-        if (access.Service is null) return TypedResults.Problem("this project has no knowledge.yml", statusCode: StatusCodes.Status404NotFound, title: "No knowledge base");
-        if (needsGraph && access.Service.Graph is null)
+        if (access.Value is null) return TypedResults.Problem("this project has no knowledge.yml", statusCode: StatusCodes.Status404NotFound, title: "No knowledge base");
+        if (needsGraph && access.Value.Graph is null)
             return TypedResults.Problem("this project's knowledge.yml has no graph", statusCode: StatusCodes.Status404NotFound, title: "No knowledge graph");
         return null;
     }
@@ -41,27 +41,27 @@ public static class KnowledgeRoutes
     static string? Question(string? text, string field, KefuServerOptions options) =>
         InputRules.MessageText(text, field, options.Limits) ?? (string.IsNullOrWhiteSpace(text) ? $"{field} is blank; ask something" : null);
 
-    static Results<Ok<KbSearchResponse>, ProblemHttpResult> Search(string? q, int? k, KnowledgeAccess access, ServerReadiness readiness, KefuServerOptions options)
+    static Results<Ok<KbSearchResponse>, ProblemHttpResult> Search(string? q, int? k, LoadedLater<KnowledgeService> access, ServerReadiness readiness, KefuServerOptions options)
     {
         if (Unavailable(access, readiness, false) is { } problem) return problem;
         if (Question(q, "q", options) is { } bad) return Problems.BadRequest(bad);
         if (k is < 1 or > MaxK) return Problems.BadRequest($"k must be from 1 to {MaxK}");
-        var kb = access.Service!.Kb;
+        var kb = access.Value!.Kb;
         return TypedResults.Ok(new KbSearchResponse(q!, kb.Threshold, kb.Search(q!, k ?? 5).Select(KbPassageDto.From).ToList()));
     }
 
-    static Results<Ok<KbEntityDto>, ProblemHttpResult> Entity(string id, KnowledgeAccess access, ServerReadiness readiness)
+    static Results<Ok<KbEntityDto>, ProblemHttpResult> Entity(string id, LoadedLater<KnowledgeService> access, ServerReadiness readiness)
     {
         if (Unavailable(access, readiness, true) is { } problem) return problem;
-        return access.Service!.Graph!.Get(id) is { } e
+        return access.Value!.Graph!.Get(id) is { } e
             ? TypedResults.Ok(KbEntityDto.From(e))
             : TypedResults.Problem($"no entity '{id}' (ids are TYPE:NAME, e.g. 景点:故宫)", statusCode: StatusCodes.Status404NotFound, title: "Unknown entity");
     }
 
-    static Results<Ok<KbEntitiesResponse>, ProblemHttpResult> Entities(string? name, string? q, int? limit, KnowledgeAccess access, ServerReadiness readiness)
+    static Results<Ok<KbEntitiesResponse>, ProblemHttpResult> Entities(string? name, string? q, int? limit, LoadedLater<KnowledgeService> access, ServerReadiness readiness)
     {
         if (Unavailable(access, readiness, true) is { } problem) return problem;
-        var graph = access.Service!.Graph!;
+        var graph = access.Value!.Graph!;
         if (limit is < 1 or > MaxK) return Problems.BadRequest($"limit must be from 1 to {MaxK}");
         if (name is { Length: > 0 }) return TypedResults.Ok(new KbEntitiesResponse(graph.FindByName(name).Select(KbEntityDto.From).ToList()));
         if (q is not { Length: > 0 }) return Problems.BadRequest("give name=NAME or q=QUERY (docs/knowledge.md, \"Graph queries\")");
@@ -73,14 +73,14 @@ public static class KnowledgeRoutes
         catch (GraphQueryException e) { return Problems.BadRequest(e.Message); }
     }
 
-    static async Task<Results<Ok<KbAskResponse>, ProblemHttpResult>> Ask(HttpRequest request, KnowledgeAccess access, ServerReadiness readiness,
+    static async Task<Results<Ok<KbAskResponse>, ProblemHttpResult>> Ask(HttpRequest request, LoadedLater<KnowledgeService> access, ServerReadiness readiness,
         KefuServerOptions options, CancellationToken ct)
     {
         if (Unavailable(access, readiness, true) is { } problem) return problem;
         var (body, bad) = await JsonBody.ReadAsync<KbAskRequest>(request, ct);
         if (bad is not null) return bad;
         if (Question(body!.Text, "text", options) is { } badText) return Problems.BadRequest(badText);
-        var answer = access.Service!.Answerer!.Answer(body.Text!, body.Subject, body.Attribute);
+        var answer = access.Value!.Answerer!.Answer(body.Text!, body.Subject, body.Attribute);
         return TypedResults.Ok(new KbAskResponse(answer.Text, answer.Answered, answer.Subject, answer.Attribute, answer.Results.Select(KbEntityDto.From).ToList()));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kefu.Generation.Nlg;
 using Kefu.Server.Contracts;
 using Kefu.Server.Http;
 using Microsoft.AspNetCore.Builder;
@@ -26,10 +27,10 @@ public static class NlgRoutes
         return group;
     }
 
-    static async Task<Results<Ok<NlgResponse>, ProblemHttpResult>> Generate(HttpRequest request, NlgAccess access, ServerReadiness readiness)
+    static async Task<Results<Ok<NlgResponse>, ProblemHttpResult>> Generate(HttpRequest request, LoadedLater<RasaNlgServer> access, ServerReadiness readiness)
     {
         if (!access.Loaded) return Problems.NotReady(readiness);
-        if (access.Server is not { } server)
+        if (access.Value is not { } server)
             return TypedResults.Problem("this project's endpoints.yml names no local generator (nlg: {model: ...})", statusCode: StatusCodes.Status404NotFound, title: "No NLG generator");
         JsonElement body;
         try
