@@ -18,7 +18,8 @@ public sealed class DucklingServerTests : IDisposable
 
     public void Dispose() => server.Dispose();
 
-    DucklingEntityExtractor Extractor(string[] dimensions, string url, double timeout = 3) =>
+    // generous: the first request to a fresh HttpListener can take seconds while the whole suite runs on two cores
+    DucklingEntityExtractor Extractor(string[] dimensions, string url, double timeout = 20) =>
         new(new DucklingConfig(dimensions, "zh_CN", "Asia/Shanghai", url, timeout)) { Logger = logs };
 
     readonly ListLogger logs = new();
