@@ -25,7 +25,7 @@ internal static class ShellCommand
             generator: Kefu.Generation.Nlg.LocalNlgConfig.Load(bot.Project.Directory)?.CreateRewriter(Console.Error));
         var id = "shell-" + Guid.NewGuid().ToString("N")[..8];
         IReadOnlyList<BotButton> buttons = [];
-        Console.WriteLine("Kefu shell. Type a message; /debug toggles details, a number clicks a button, /exit quits.");
+        Console.WriteLine("Kefu shell. Type a message; /debug toggles details, a number clicks a button, /restart starts over, /exit quits.");
         while (!ct.IsCancellationRequested)
         {
             Console.Write("> ");
@@ -43,8 +43,12 @@ internal static class ShellCommand
 
             var replies = await agent.HandleMessageAsync(id, line, ct: ct);
             buttons = replies.LastOrDefault(r => r.Buttons is { Count: > 0 })?.Buttons ?? [];
-            if (debug) PrintDetails(await agent.GetTrackerAsync(id, ct));
+            var tracker = await agent.GetTrackerAsync(id, ct);
+            if (debug) PrintDetails(tracker);
             foreach (var reply in replies) Print(reply);
+            // The shell has no agent to answer: without this line a handed-off conversation just goes quiet.
+            if (tracker.GetProperty("paused").GetBoolean())
+                Console.WriteLine("   (handed off to a human agent: the bot stays silent; /restart starts over)");
         }
         return 0;
     }

@@ -85,7 +85,8 @@ public sealed class DialogueAgent : IChatService
         var before = await LoadAsync(conversationId, ct).ConfigureAwait(false);
         var tracker = await LogUserMessageAsync(before, text, null, ct).ConfigureAwait(false);
 
-        if (!tracker.State.Paused)
+        // Rasa's MessageProcessor._should_handle_message: a paused conversation (a human agent has it) still takes /restart.
+        if (!tracker.State.Paused || tracker.State.LatestMessage?.Parse?.Intent.Name == ActionNames.RestartIntent)
         {
             tracker = tracker.AppendAll(SlotExtractor.Extract(bot.Domain, tracker.State));
             tracker = await RunCustomMappingsAsync(tracker, ct).ConfigureAwait(false);

@@ -130,6 +130,22 @@ public class TranscriptTests
     }
 
     [Fact]
+    public async Task Like_rasa_a_handed_off_conversation_still_takes_restart_and_the_bot_answers_again()
+    {
+        var agent = TinyShop.Agent();
+        var chat = new Chat(agent, "c-handoff-restart");
+        chat.Send("/request_human").Expect("人工");
+        chat.Send("/greet").ExpectSilence();
+
+        chat.Send("/restart");
+
+        var tracker = await agent.GetTrackerAsync("c-handoff-restart");
+        Assert.False(tracker.GetProperty("paused").GetBoolean());
+        Assert.Contains("restart", tracker.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("event").GetString()));
+        chat.Send("/greet").Expect("您好");
+    }
+
+    [Fact]
     public async Task Restart_and_replay_from_the_store_continue_the_conversation()
     {
         var store = new InMemoryEventStore();
