@@ -94,6 +94,19 @@ public class ApiTests
     }
 
     [Fact]
+    public async Task Version_is_public_and_names_the_model_format_this_server_loads()
+    {
+        await using var host = await TestHost.StartAsync(token: "s3cret");
+        var response = await host.Client.GetAsync("/version");   // no token: public, as Rasa's
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var version = await response.ReadJsonAsync();
+        var status = await (await host.AuthorizedClient("s3cret").GetAsync("/status")).ReadJsonAsync();
+        Assert.Equal(status.GetProperty("version").GetString(), version.GetProperty("version").GetString());
+        Assert.Equal(Kefu.Models.ModelManifest.CurrentFormatVersion, version.GetProperty("model_format_version").GetInt32());
+    }
+
+    [Fact]
     public async Task The_server_starts_and_is_live_while_the_engine_is_still_loading()
     {
         // As `kefu serve` does it: the engine arrives once the model, which loads beside the server, is there.
@@ -145,7 +158,7 @@ public class ApiTests
         Assert.Equal("Kefu", document.GetProperty("info").GetProperty("title").GetString());
         var paths = document.GetProperty("paths");
         foreach (var path in new[] { "/webhooks/rest/webhook", "/model/parse", "/conversations/{id}/tracker",
-                     "/conversations/{id}/messages", "/conversations/{id}/handback", "/webhooks/rest/conversations/{sender}/messages", "/status", "/healthz", "/readyz", "/metrics" })
+                     "/conversations/{id}/messages", "/conversations/{id}/handback", "/webhooks/rest/conversations/{sender}/messages", "/status", "/version", "/healthz", "/readyz", "/metrics" })
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
         var request = paths.GetProperty("/webhooks/rest/webhook").GetProperty("post").GetProperty("requestBody");
         Assert.Contains("application/json", request.GetProperty("content").EnumerateObject().Select(p => p.Name));

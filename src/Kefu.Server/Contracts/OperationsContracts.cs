@@ -5,3 +5,9 @@ public sealed record StatusResponse(string? ModelFile, string? ModelId, DateTime
 
 /// <summary>GET /healthz and /readyz.</summary>
 public sealed record HealthResponse(string Status);
+
+/// <summary>
+/// GET /version, after Rasa's. Rasa's minimum_compatible_version (the oldest Rasa whose models load) is left out: a Kefu
+/// model carries an integer format_version instead, and this server loads archives up to <c>ModelFormatVersion</c>.
+/// </summary>
+public sealed record VersionResponse(string Version, int ModelFormatVersion);

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Kefu.Server.Routes;
 
-/// <summary>What operators and orchestrators poll: status, liveness, readiness, Prometheus metrics.</summary>
+/// <summary>What operators and orchestrators poll: status, version, liveness, readiness, Prometheus metrics.</summary>
 public static class OperationsRoutes
 {
     private static readonly string Version =
@@ -21,6 +21,8 @@ public static class OperationsRoutes
         var open = app.MapGroup("").WithTags("Operations");
         open.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok")))
             .WithSummary("Liveness: the process answers");
+        open.MapGet("/version", () => TypedResults.Ok(new VersionResponse(Version, Kefu.Models.ModelManifest.CurrentFormatVersion)))
+            .WithSummary("The server's version and the newest model format it loads (Rasa's GET /version)");
         open.MapGet("/readyz", Ready)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Readiness: the model is loaded and messages are taken");
