@@ -19,7 +19,9 @@ public class GroundedAnswerEndToEndTests
     const string NoAnswer = "Sorry, I cannot answer that; an agent will help you.";
     static readonly string Filler = string.Concat(Enumerable.Repeat(" Details are on the card services page of the app.", 6));
 
-    static TempProject Bot(Uri llm, string rules, string config = "", double timeoutSeconds = 1, int budget = 4000) => new("kefu-rag-",
+    // timeoutSeconds 20 unless a test wants the timeout: under the whole suite a fresh stand-in once answered a stream after the
+    // 1 s it had, and the answer became the fallback.
+    static TempProject Bot(Uri llm, string rules, string config = "", double timeoutSeconds = 20, int budget = 4000) => new("kefu-rag-",
         ("domain.yml", $"""
             version: "3.1"
             intents: [greet, ask_question]
