@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kefu.Dialogue;
 using Kefu.Observability;
+using Kefu.Server.Agents;
 using Kefu.Server.Http;
 using Kefu.Server.Metrics;
 using Kefu.Server.Routes;
@@ -91,6 +92,7 @@ public static class KefuServer
         if (options.Stores.RedisLocks is { } redis)
             services.TryAddSingleton<IConversationLocks>(provider =>
                 new RedisConversationLocks(redis, provider.GetRequiredService<ILogger<RedisConversationLocks>>()));
+        services.AddAgentConsole(options);
         return builder;
     }
 
@@ -134,6 +136,7 @@ public static class KefuServer
         routes.MapKnowledge(options.AuthToken);
         routes.MapNlg(options.AuthToken);
         routes.MapWebChat();
+        app.MapAgentConsole(routes);
         return app;
     }
 

@@ -31,7 +31,8 @@ public sealed class StoreCheck(IServiceProvider services, ServerReadiness readin
         string? problem;
         try
         {
-            problem = services.GetRequiredService<IEventStore>() is SqliteEventStore sqlite ? sqlite.CheckIntegrity() : null;
+            var store = services.GetRequiredService<IEventStore>();
+            problem = (store is Agents.HandoffWatchingStore watched ? watched.Inner : store) is SqliteEventStore sqlite ? sqlite.CheckIntegrity() : null;
             // Connected now (PostgreSQL and Redis each retry with back-off first): a lock store that cannot be reached stops the start too.
             if (problem is null)
                 services.GetService<IConversationLocks>();

@@ -1,0 +1,175 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Kefu.Dialogue;
+using Kefu.Observability;
+
+namespace Kefu.Server.Agents;
+
+/// <summary>A handed-off conversation as the console lists it.</summary>
+public sealed record QueueEntry(string ConversationId, DateTimeOffset HandedOffAt, string? Reason, Claim? Claim);
+
+public enum ClaimOutcome { Claimed, NotHandedOff, TakenByOther }
+
+/// <summary>
+/// The conversations handed to a human and not handed back, with who claimed them. Which are handed off comes from
+/// the event log: rebuilt from the store at start (<see cref="LoadAsync"/>: a conversation's last "pause", "resume",
+/// "restart" or "session_started" tells), then kept current by <see cref="HandoffWatchingStore"/>, which sees every
+/// append. Claims and notes live in the <see cref="ConsoleStore"/>. One lock: a claim is checked and written at once,
+/// so of two agents claiming together exactly one wins. One server process: replicas sharing a PostgreSQL store each
+/// see only the handoffs their own process appended (docs/agents.md).
+/// </summary>
+public sealed class HandoffQueue : IDisposable
+{
+    /// <summary>Events after which a conversation is no longer handed off: the tracker's Paused is false after each.</summary>
+    internal static readonly string[] EndTypes = ["resume", "restart", "session_started"];
+
+    private static readonly string[] StateTypes = ["pause", .. EndTypes];
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (DateTimeOffset At, string? Reason)> _handedOff = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _seenLive = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Claim> _claims;
+    private readonly ConsoleStore _store;
+    private readonly TimeProvider _time;
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Meter _meter = new(KefuMetrics.MeterName);
+
+    public HandoffQueue(ConsoleStore store, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+        _claims = store.LoadClaims();
+        // Exact name: alerts are written against it.
+        _meter.CreateObservableGauge("kefu_handoff_queue_length", () => UnclaimedCount,
+            description: "Handed-off conversations no agent has claimed");
+    }
+
+    /// <summary>Completes once the store has been read; the console's routes wait for it.</summary>
+    public Task Loaded => _loaded.Task;
+
+    public int UnclaimedCount
+    {
+        get
+        {
+            lock (_gate)
+                return _handedOff.Keys.Count(id => !_claims.ContainsKey(id));
+        }
+    }
+
+    /// <summary>Every conversation's handoff state from the store. What appends report meanwhile wins: it is newer.</summary>
+    public async Task LoadAsync(IEventStore store, CancellationToken ct)
+    {
+        try
+        {
+            foreach (var id in await store.ListConversationsAsync(ct))
+            {
+                var count = await store.CountAsync(id, ct);
+                var last = await store.LastIndexOfAsync(id, StateTypes, count, ct);
+                if (last < 0)
+                    continue;
+                var e = await store.ReadAsync(id, last, ct).FirstAsync(ct);
+                lock (_gate)
+                    if (!_seenLive.Contains(id) && e.Type == "pause")
+                        _handedOff[id] = (e.Timestamp, Reason(e));
+            }
+            lock (_gate)
+            {
+                foreach (var id in _claims.Keys.Where(id => !_handedOff.ContainsKey(id)).ToList())
+                    RemoveClaim(id);
+                _seenLive.Clear();
+            }
+            _loaded.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _loaded.TrySetException(e);
+            throw;
+        }
+    }
+
+    /// <summary>Events just appended to a conversation (called by <see cref="HandoffWatchingStore"/> after the append).</summary>
+    public void Appended(string conversationId, IReadOnlyList<StoredEvent> events)
+    {
+        foreach (var e in events)
+        {
+            if (e.Type == "pause")
+                lock (_gate)
+                {
+                    _seenLive.Add(conversationId);
+                    _handedOff.TryAdd(conversationId, (e.Timestamp, Reason(e)));
+                }
+            else if (EndTypes.Contains(e.Type))
+                lock (_gate)
+                {
+                    _seenLive.Add(conversationId);
+                    _handedOff.Remove(conversationId);
+                    if (_claims.ContainsKey(conversationId))
+                        RemoveClaim(conversationId);
+                }
+        }
+    }
+
+    /// <summary>Oldest handoff first.</summary>
+    public IReadOnlyList<QueueEntry> Snapshot()
+    {
+        lock (_gate)
+            return _handedOff.OrderBy(p => p.Value.At).ThenBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => new QueueEntry(p.Key, p.Value.At, p.Value.Reason, _claims.GetValueOrDefault(p.Key))).ToList();
+    }
+
+    public QueueEntry? Find(string conversationId)
+    {
+        lock (_gate)
+            return _handedOff.TryGetValue(conversationId, out var h)
+                ? new QueueEntry(conversationId, h.At, h.Reason, _claims.GetValueOrDefault(conversationId))
+                : null;
+    }
+
+    /// <summary>
+    /// Gives the conversation to <paramref name="agent"/> when it is handed off and unclaimed (or already theirs);
+    /// <paramref name="from"/>, when given, must hold it (a transfer), unless null and <paramref name="force"/> (an admin).
+    /// </summary>
+    public (ClaimOutcome Outcome, QueueEntry? Entry) Claim(string conversationId, string agent, string? from = null, bool force = false)
+    {
+        lock (_gate)
+        {
+            if (!_handedOff.TryGetValue(conversationId, out var h))
+                return (ClaimOutcome.NotHandedOff, null);
+            var current = _claims.GetValueOrDefault(conversationId);
+            var allowed = force || (from is null ? current is null || current.Agent == agent : current?.Agent == from);
+            if (!allowed)
+                return (ClaimOutcome.TakenByOther, new QueueEntry(conversationId, h.At, h.Reason, current));
+            var claim = current?.Agent == agent ? current : new Claim(agent, _time.GetUtcNow());
+            if (claim != current)
+            {
+                _store.SetClaim(conversationId, claim);
+                _claims[conversationId] = claim;
+            }
+            return (ClaimOutcome.Claimed, new QueueEntry(conversationId, h.At, h.Reason, claim));
+        }
+    }
+
+    public void AddNote(string conversationId, HandBackNote note)
+    {
+        lock (_gate)
+            _store.AddNote(conversationId, note);
+    }
+
+    public IReadOnlyList<HandBackNote> Notes(string conversationId) => _store.Notes(conversationId);
+
+    private void RemoveClaim(string conversationId)
+    {
+        _store.RemoveClaim(conversationId);
+        _claims.Remove(conversationId);
+    }
+
+    /// <summary>Ends the gauge: a test process starts many servers, each its own queue.</summary>
+    public void Dispose() => _meter.Dispose();
+
+    private static string? Reason(StoredEvent e)
+    {
+        using var json = JsonDocument.Parse(e.Utf8Json);
+        return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("reason", out var r)
+            && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+    }
+}
