@@ -18,7 +18,6 @@ internal static class ConsoleAssets
         var assets = Load();
         var group = app.MapGroup("/console").ExcludeFromDescription();
         group.MapGet("/", (HttpContext context) => Serve(context, assets["index.html"]));
-        group.MapGet("", () => TypedResults.Redirect("/console/"));
         group.MapGet("/assets/{file}", (string file, HttpContext context) =>
             assets.TryGetValue(file, out var asset) ? Serve(context, asset) : TypedResults.NotFound());
     }

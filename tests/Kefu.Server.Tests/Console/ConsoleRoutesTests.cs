@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Kefu.Server.Agents;
 using Kefu.Server.Tests.Fakes;
