@@ -61,7 +61,8 @@ public static class AgentConsole
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(options.ResolvedDatabasePath))!;
         services.AddSingleton(_ => new ConsoleStore(Path.Combine(folder, "console.db")));
-        services.AddSingleton(provider => new HandoffQueue(provider.GetRequiredService<ConsoleStore>(), TimeProvider.System));
+        services.AddSingleton(provider => new HandoffQueue(provider.GetRequiredService<ConsoleStore>(), TimeProvider.System,
+            provider.GetRequiredService<Metrics.HttpMetrics>().Meter));
         WatchEventStore(services);
         services.AddHostedService<HandoffQueueLoader>();
 

@@ -38,11 +38,12 @@ public static class ConsoleRoutes
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithSummary("Signs a console user in (name, password): sets the console's cookie");
         api.MapPost("/signout", (Delegate)SignOut).AllowAnonymous().WithSummary("Signs the console user out");
+        // 204 rather than 401 when nobody is signed in: the page asks at load, and browsers log every 4xx as an error.
+        api.MapGet("/me", Me).AllowAnonymous().WithSummary("The signed-in console user; 204 when nobody is signed in");
 
         var read = api.MapGroup("").RequireAuthorization(AgentConsole.ReadPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
-        read.MapGet("/me", Me).WithSummary("The signed-in console user");
         read.MapGet("/queue", Queue).WithSummary("Handed-off conversations not handed back, oldest first, with who claimed each");
         read.MapGet("/agents", Agents).WithSummary("The console's users, for transfers");
         read.MapGet("/canned", (AgentDirectory directory) => TypedResults.Ok(directory.Canned)).WithSummary("The canned answers of canned.yml");
@@ -82,7 +83,13 @@ public static class ConsoleRoutes
         return TypedResults.NoContent();
     }
 
-    private static Ok<AgentInfo> Me(ClaimsPrincipal user, AgentDirectory directory) => TypedResults.Ok(Info(directory.Find(user.Identity!.Name)!));
+    private static async Task<Results<Ok<AgentInfo>, NoContent>> Me(HttpContext context, AgentDirectory directory)
+    {
+        var signedIn = await context.AuthenticateAsync(AgentConsole.Scheme);
+        return signedIn.Succeeded && directory.Find(signedIn.Principal.Identity?.Name) is { } user
+            ? TypedResults.Ok(Info(user))
+            : TypedResults.NoContent();
+    }
 
     private static Ok<AgentInfo[]> Agents(AgentDirectory directory) => TypedResults.Ok(directory.Users.Select(Info).ToArray());
 

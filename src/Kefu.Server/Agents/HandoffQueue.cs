@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Kefu.Dialogue;
-using Kefu.Observability;
 
 namespace Kefu.Server.Agents;
 
@@ -18,7 +17,7 @@ public enum ClaimOutcome { Claimed, NotHandedOff, TakenByOther }
 /// so of two agents claiming together exactly one wins. One server process: replicas sharing a PostgreSQL store each
 /// see only the handoffs their own process appended (docs/agents.md).
 /// </summary>
-public sealed class HandoffQueue : IDisposable
+public sealed class HandoffQueue
 {
     /// <summary>Events after which a conversation is no longer handed off: the tracker's Paused is false after each.</summary>
     internal static readonly string[] EndTypes = ["resume", "restart", "session_started"];
@@ -32,15 +31,15 @@ public sealed class HandoffQueue : IDisposable
     private readonly ConsoleStore _store;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Meter _meter = new(KefuMetrics.MeterName);
 
-    public HandoffQueue(ConsoleStore store, TimeProvider time)
+    /// <param name="meter">The server's own meter (HttpMetrics'), so that each server exports its own queue's length.</param>
+    public HandoffQueue(ConsoleStore store, TimeProvider time, Meter meter)
     {
         _store = store;
         _time = time;
         _claims = store.LoadClaims();
         // Exact name: alerts are written against it.
-        _meter.CreateObservableGauge("kefu_handoff_queue_length", () => UnclaimedCount,
+        meter.CreateObservableGauge("kefu_handoff_queue_length", () => UnclaimedCount,
             description: "Handed-off conversations no agent has claimed");
     }
 
@@ -162,9 +161,6 @@ public sealed class HandoffQueue : IDisposable
         _store.RemoveClaim(conversationId);
         _claims.Remove(conversationId);
     }
-
-    /// <summary>Ends the gauge: a test process starts many servers, each its own queue.</summary>
-    public void Dispose() => _meter.Dispose();
 
     private static string? Reason(StoredEvent e)
     {

@@ -85,6 +85,7 @@ public sealed class ConsoleRoutesTests
         Assert.Equal("the name or the password is wrong", (await wrong.ReadProblemAsync()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.Unauthorized, (await Post(host.Client, "/signin", new { name = "mallory", password = ConsoleHost.Password })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await Post(host.Client, "/signin", new { name = "alice" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.GetAsync("/console/api/me")).StatusCode);
         var anonymous = await host.Client.GetAsync("/console/api/queue");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         await anonymous.ReadProblemAsync();

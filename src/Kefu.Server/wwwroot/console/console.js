@@ -210,5 +210,5 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // Polls leave what an action said on the page; only their own failures replace it.
   setInterval(() => refreshQueue().then(refreshConversation).catch((e) => say(e.message)), POLL_MS);
-  api("GET", "/me").then(showDesk, showSignIn);
+  api("GET", "/me").then((me) => (me ? showDesk(me) : showSignIn())).catch((e) => { showSignIn(); say(e.message); });
 });
