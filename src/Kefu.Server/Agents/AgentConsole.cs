@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -46,9 +47,11 @@ public static class AgentConsole
             return services;
         }
         AgentDirectory directory;
+        ConsoleSettings settings;
         try
         {
             directory = new AgentDirectory(AgentsFile.Load(path), CannedAnswers.Load(options.ProjectDirectory));
+            settings = ConsoleSettings.Load(options.ProjectDirectory);
         }
         catch (AgentsFileException e)
         {
@@ -58,6 +61,9 @@ public static class AgentConsole
         services.AddSingleton(new AgentConsoleState(true,
             $"the agent console is at /console/ for {directory.Users.Count} agent(s) of {path}"));
         services.AddSingleton(directory);
+        services.AddSingleton(settings);
+        services.AddHostedService<UnclaimedTimeout>();
+        services.TryAddSingleton(TimeProvider.System);
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(options.ResolvedDatabasePath))!;
         services.AddSingleton(_ => new ConsoleStore(Path.Combine(folder, "console.db")));
