@@ -26,7 +26,9 @@ public sealed class HandoffQueue
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (DateTimeOffset At, string? Reason)> _handedOff = new(StringComparer.Ordinal);
+    // Conversations whose handoff state an append set while the store was being read: the read's older answer loses.
     private readonly HashSet<string> _seenLive = new(StringComparer.Ordinal);
+    private bool _loading = true;
     private readonly Dictionary<string, Claim> _claims;
     private readonly ConsoleStore _store;
     private readonly TimeProvider _time;
@@ -76,6 +78,7 @@ public sealed class HandoffQueue
                 foreach (var id in _claims.Keys.Where(id => !_handedOff.ContainsKey(id)).ToList())
                     RemoveClaim(id);
                 _seenLive.Clear();
+                _loading = false;
             }
             _loaded.TrySetResult();
         }
@@ -94,13 +97,15 @@ public sealed class HandoffQueue
             if (e.Type == "pause")
                 lock (_gate)
                 {
-                    _seenLive.Add(conversationId);
+                    if (_loading)
+                        _seenLive.Add(conversationId);
                     _handedOff.TryAdd(conversationId, (e.Timestamp, Reason(e)));
                 }
             else if (EndTypes.Contains(e.Type))
                 lock (_gate)
                 {
-                    _seenLive.Add(conversationId);
+                    if (_loading)
+                        _seenLive.Add(conversationId);
                     _handedOff.Remove(conversationId);
                     if (_claims.ContainsKey(conversationId))
                         RemoveClaim(conversationId);
