@@ -1,9 +1,11 @@
 using System.Security.Claims;
+using System.Threading.RateLimiting;
 using Kefu.Dialogue;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -35,6 +37,7 @@ public static class AgentConsole
     public const string ReadPolicy = "console.read";
     public const string HandlePolicy = "console.handle";
     public const string DisplayNameClaim = "kefu:display_name";
+    public const string SignInLimit = "console.signin";
 
     /// <summary>Call after the IEventStore is registered: it is wrapped.</summary>
     public static IServiceCollection AddAgentConsole(this IServiceCollection services, KefuServerOptions options)
@@ -98,6 +101,16 @@ public static class AgentConsole
                 return Task.CompletedTask;
             };
         });
+        // Password guessing: 10 sign-in attempts a minute per client address, then 429 until the minute is over.
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(SignInLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) }));
+            limiter.OnRejected = (context, _) => new ValueTask(Problem(context.HttpContext, StatusCodes.Status429TooManyRequests,
+                "Too many sign-in attempts", "too many sign-in attempts from this address; wait a minute and try again"));
+        });
         services.AddAuthorizationBuilder()
             .AddPolicy(ReadPolicy, policy => policy.AddAuthenticationSchemes(Scheme).RequireRole("agent", "trainer", "admin"))
             .AddPolicy(HandlePolicy, policy => policy.AddAuthenticationSchemes(Scheme).RequireRole("agent", "admin"));
@@ -120,6 +133,7 @@ public static class AgentConsole
         logger.LogInformation("{Message}", state.Message);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         routes.MapConsole();
     }
 

@@ -34,8 +34,9 @@ public static class ConsoleRoutes
         var api = app.MapGroup("/console/api").WithTags("Agent console")
             .AddEndpointFilter(RefuseOtherOrigins)
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        api.MapPost("/signin", SignIn).AllowAnonymous()
+        api.MapPost("/signin", SignIn).AllowAnonymous().RequireRateLimiting(AgentConsole.SignInLimit)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Signs a console user in (name, password): sets the console's cookie");
         api.MapPost("/signout", (Delegate)SignOut).AllowAnonymous().WithSummary("Signs the console user out");
         // 204 rather than 401 when nobody is signed in: the page asks at load, and browsers log every 4xx as an error.

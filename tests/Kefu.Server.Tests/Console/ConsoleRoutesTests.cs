@@ -107,6 +107,19 @@ public sealed class ConsoleRoutesTests
     }
 
     [Fact]
+    public async Task Sign_in_takes_ten_attempts_a_minute_then_429_even_with_the_right_password()
+    {
+        await using var host = await ConsoleHost.StartAsync();
+        for (var i = 0; i < 10; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Post(host.Client, "/signin", new { name = "alice", password = "guess " + i })).StatusCode);
+
+        var limited = await Post(host.Client, "/signin", new { name = "alice", password = ConsoleHost.Password });
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Contains("too many sign-in attempts", (await limited.ReadProblemAsync()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task The_queue_lists_handoffs_oldest_first_and_the_gauge_counts_the_unclaimed()
     {
         await using var host = await ConsoleHost.StartAsync();
