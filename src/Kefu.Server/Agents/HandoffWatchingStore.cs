@@ -7,7 +7,7 @@ namespace Kefu.Server.Agents;
 /// which sees handoffs start ("pause") and end ("resume", "restart", "session_started") without reading the store.
 /// Everything else is the inner store's, its own optimized reads included.
 /// </summary>
-internal sealed class HandoffWatchingStore(IEventStore inner, HandoffQueue queue, bool ownsInner) : IEventStore, IAsyncDisposable
+internal sealed class HandoffWatchingStore(IEventStore inner, HandoffQueue queue, bool ownsInner) : IEventStore, IAsyncDisposable, IDisposable
 {
     public async ValueTask DisposeAsync()
     {
@@ -16,6 +16,13 @@ internal sealed class HandoffWatchingStore(IEventStore inner, HandoffQueue queue
         if (inner is IAsyncDisposable asyncDisposable)
             await asyncDisposable.DisposeAsync().ConfigureAwait(false);
         else
+            (inner as IDisposable)?.Dispose();
+    }
+
+    /// <summary>A provider disposed synchronously asks for this; one that implemented only IAsyncDisposable would throw.</summary>
+    public void Dispose()
+    {
+        if (ownsInner)
             (inner as IDisposable)?.Dispose();
     }
 
