@@ -128,6 +128,7 @@ public static class KefuServer
         routes.MapRestChannel();
         routes.MapSessions();
         routes.MapChannelMessages();
+        routes.MapFeedback();
         routes.MapModel(options.AuthToken);
         routes.MapConversations(options.AuthToken);
         routes.MapOperations(options.AuthToken);

@@ -146,6 +146,24 @@ public sealed class EchoChatService(IEventStore store) : IChatService
         }
     }
 
+    /// <summary>As the engine does it: <see cref="ConversationFeedback"/>'s rules under the conversation's lock.</summary>
+    public async Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, DialogueEvent feedback, CancellationToken ct = default)
+    {
+        var gate = Gate(conversationId);
+        await gate.WaitAsync(ct);
+        try
+        {
+            var outcome = await ConversationFeedback.CheckAsync(store, conversationId, await store.CountAsync(conversationId, ct), feedback, ct);
+            if (outcome == FeedbackOutcome.Stored)
+                await store.AppendAsync(conversationId, [RasaEventJson.ToStored(feedback)], ct);
+            return outcome;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     private SemaphoreSlim Gate(string conversationId) => _locks.GetOrAdd(conversationId, _ => new SemaphoreSlim(1, 1));
 
     private bool IsPaused(string conversationId) => _paused.TryGetValue(conversationId, out var paused) && paused;
