@@ -18,7 +18,8 @@ public sealed class WebChatFeedbackBrowserTests(WebChatFixture fixture) : IClass
         // Enabled once the poll has given the message's index.
         var up = Driver.Until(d => d.FindElements(By.CssSelector(".row.bot .thumb.up")) is [{ Enabled: true } found] ? found : null)!;
         var down = Driver.FindElement(By.CssSelector(".row.bot .thumb.down"));
-        Assert.Equal(["有帮助", "没帮助"], [up.GetAttribute("aria-label"), down.GetAttribute("aria-label")]);
+        Assert.Equal("有帮助", up.GetAttribute("aria-label"));
+        Assert.Equal("没帮助", down.GetAttribute("aria-label"));
         up.Click();
         Driver.Until(d => d.FindElement(By.CssSelector(".row.bot .thumb.up")).GetAttribute("aria-pressed") == "true");
         Assert.Equal("false", down.GetAttribute("aria-pressed"));
@@ -27,7 +28,7 @@ public sealed class WebChatFeedbackBrowserTests(WebChatFixture fixture) : IClass
         var stars = Driver.Until(d => d.FindElements(By.CssSelector(".rating-card .star")) is { Count: 5 } found ? found : null)!;
         Assert.Equal("1 星", stars[0].GetAttribute("aria-label"));
         stars[3].Click();
-        Assert.Equal(["true"], stars.Select(s => s.GetAttribute("aria-pressed")).Where(p => p == "true"));
+        Assert.Equal([3], stars.Select((s, i) => (Pressed: s.GetAttribute("aria-pressed"), i)).Where(x => x.Pressed == "true").Select(x => x.i));
         Driver.FindElement(By.CssSelector(".rating-card .comment")).SendKeys("回复很快 <b>赞</b>");
         Driver.FindElement(By.CssSelector(".rating-card .submit")).Click();
         Driver.Until(d => d.Texts(".rating-card .rating-status").Contains("感谢您的评价！"));
