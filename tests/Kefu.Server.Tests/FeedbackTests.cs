@@ -96,6 +96,17 @@ public class FeedbackTests
         Assert.Equal([(4, "回复很快"), (4, null), (5, null)], ratings);
     }
 
+    [Fact]
+    public async Task A_number_sent_as_a_json_string_is_read_as_the_number_as_in_the_other_routes()
+    {
+        await using var host = await TestHost.StartAsync();
+        await StartAsync(host, "s1");
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync(Route("s1", "feedback"), Http.Json("""{"index":"1","value":"up"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync(Route("s1", "rating"), Http.Json("""{"stars":"5"}"""))).StatusCode);
+        Assert.Equal(["user", "bot", "feedback", "rating"], (await host.Store.LoadAsync("s1")).Select(e => e.Type));
+    }
+
     [Theory]
     [InlineData("feedback", """{"index":0,"value":"up"}""", 400, "event 0 of conversation \"bad\" is not a bot message")]
     [InlineData("feedback", """{"index":2,"value":"up"}""", 404, "has no event 2")]
