@@ -573,8 +573,7 @@
   }
 
   const end = document.getElementById("end");
-  end.textContent = T.end;
-  end.title = T.end;
+  end.textContent = end.title = T.end;
   end.addEventListener("click", () => {
     const last = history[history.length - 1];
     if (!sender || !history.some((e) => e.from === "user")) render({ from: "notice", text: T.nothingToRate });

@@ -52,6 +52,30 @@ public sealed class WebChatFeedbackBrowserTests(WebChatFixture fixture) : IClass
     }
 
     [BrowserFact]
+    public async Task Thumbs_take_the_keyboard_and_a_changed_vote_is_stored_again()
+    {
+        fixture.OpenFreshPage();
+        Driver.Send("第一条");
+        Driver.Send("第二条");
+        var downs = Driver.Until(d => d.FindElements(By.CssSelector(".row.bot .thumb.down")) is { Count: 2 } found && found.All(b => b.Enabled) ? found : null)!;
+
+        downs[1].SendKeys(Keys.Space);
+        Driver.Until(d => d.FindElements(By.CssSelector(".row.bot .thumb.down"))[1].GetAttribute("aria-pressed") == "true");
+        Driver.FindElements(By.CssSelector(".row.bot .thumb.up"))[1].SendKeys(Keys.Enter);
+        Driver.Until(d => d.FindElements(By.CssSelector(".row.bot .thumb.up"))[1].GetAttribute("aria-pressed") == "true");
+
+        var sender = Driver.Stored("kefu.sender")!;
+        var tracker = await fixture.Api.GetAsync($"/conversations/{Uri.EscapeDataString(sender)}/tracker");
+        var votes = JsonDocument.Parse(await tracker.Content.ReadAsStringAsync()).RootElement.GetProperty("events").EnumerateArray()
+            .Where(e => e.GetProperty("event").GetString() == "feedback")
+            .Select(e => (e.GetProperty("message_index").GetInt32(), e.GetProperty("value").GetString())).ToList();
+        // the echo bot's events: user 0, bot 1, user 2, bot 3
+        Assert.Equal([(3, "down"), (3, "up")], votes);
+        Assert.Equal("false", Driver.FindElements(By.CssSelector(".row.bot .thumb.down"))[1].GetAttribute("aria-pressed"));
+        Assert.Empty(fixture.ConsoleErrors());
+    }
+
+    [BrowserFact]
     public void Ending_a_chat_that_has_not_started_asks_for_no_rating()
     {
         fixture.OpenFreshPage();
