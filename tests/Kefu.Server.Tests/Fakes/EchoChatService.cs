@@ -14,7 +14,8 @@ namespace Kefu.Server.Tests.Fakes;
 /// (throws) exercise the other reply kinds and the error path. Handoff as the engine does it: an agent's
 /// message pauses the bot ("pause", "agent" events), the hand-back resumes it with a bot message ("resume",
 /// "bot"); while paused, user messages are stored and get no reply. A recorded user message is stored with
-/// its parse_data and gets no reply. Also compiled into bench/server's host.
+/// its parse_data and gets no reply. Feedback follows the engine's rules (<see cref="ConversationFeedback"/>).
+/// Also compiled into bench/server's host.
 /// </summary>
 public sealed class EchoChatService(IEventStore store) : IChatService
 {
