@@ -33,4 +33,7 @@ public sealed class DeferredChatService(Task<IChatService> engine) : IChatServic
 
     public async Task HandBackAsync(string conversationId, CancellationToken ct = default) =>
         await (await engine).HandBackAsync(conversationId, ct);
+
+    public async Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) =>
+        await (await engine).RecordFeedbackAsync(conversationId, feedback, ct);
 }

@@ -130,6 +130,7 @@ public static class KefuServer
         routes.MapRestChannel();
         routes.MapSessions();
         routes.MapChannelMessages();
+        routes.MapFeedback();
         routes.MapModel(options.AuthToken);
         routes.MapConversations(options.AuthToken);
         routes.MapOperations(options.AuthToken);

@@ -1,4 +1,5 @@
 using Kefu.Dialogue;
+using Kefu.Dialogue.Tracking;
 using Kefu.Server.Storage;
 
 namespace Kefu.Server.Tests;
@@ -19,6 +20,18 @@ public abstract class EventStoreContract
 
         Assert.Equal(events, await Store.LoadAsync("c1"));
         Assert.Equal(TimeSpan.FromHours(8), (await Store.LoadAsync("c1"))[0].Timestamp.Offset);
+    }
+
+    [SkippableFact]
+    public async Task Feedback_events_round_trip_as_the_engine_wrote_them()
+    {
+        var at = new DateTimeOffset(2026, 12, 6, 3, 0, 0, TimeSpan.Zero);
+        DialogueEvent[] events = [new MessageFeedback(1, Up: false) { Timestamp = at }, new ConversationRated(4, "物流很快 \"好\"") { Timestamp = at }];
+        await Store.AppendAsync("fb", events.Select(RasaEventJson.ToStored).ToList());
+
+        var stored = await Store.LoadAsync("fb");
+        Assert.Equal(["feedback", "rating"], stored.Select(e => e.Type));
+        Assert.Equal(events, stored.Select(RasaEventJson.FromStored));
     }
 
     [SkippableFact]

@@ -5,6 +5,9 @@
 // the server gives its id ("webchat-...") with an HttpOnly cookie that the webhook and the poll need (see
 // docs/server.md, Security and deployment). The sender id, the transcript and the poll cursor live in
 // localStorage, so a reload keeps the chat.
+// Feedback (docs/feedback.md): 👍/👎 under each bot message and a 1–5 star rating asked for by "结束对话". A vote names
+// the message by its event index, which only the poll gives: each bot message of a reply is matched, in order, with
+// the poll's next message that was delivered in a reply (entries waiting for an index, indices waiting for an entry).
 (() => {
   "use strict";
 
@@ -21,6 +24,23 @@
   const GREETING = "您好！请问有什么可以帮您？";
   const EXPIRED = "之前的对话已失效，已为您开始新的对话";
   const INPUT_MAX_PX = 140;
+  const COMMENT_MAX = 500;
+  const FEEDBACK_TEXT = {
+    zh: {
+      up: "有帮助", down: "没帮助", pending: "正在确认这条消息，请稍候", voteFailed: "反馈发送失败",
+      end: "结束对话", ratePrompt: "请为本次服务评分", stars: "评分", star: (n) => `${n} 星`,
+      comment: "还有什么想说的（选填）", submit: "提交评价", pickStars: "请先选择星级", thanks: "感谢您的评价！",
+      rateFailed: "评价提交失败", nothingToRate: "对话还没有开始，暂时无法评价",
+    },
+    en: {
+      up: "Helpful", down: "Not helpful", pending: "Confirming this message, one moment", voteFailed: "Could not send your feedback",
+      end: "End chat", ratePrompt: "How did we do?", stars: "Rating", star: (n) => `${n} star${n === 1 ? "" : "s"}`,
+      comment: "Anything else to tell us? (optional)", submit: "Send rating", pickStars: "Please pick a number of stars first",
+      thanks: "Thank you for your rating!", rateFailed: "Could not send your rating", nothingToRate: "The chat has not started yet, so there is nothing to rate",
+    },
+  };
+  // The page's language (index.html's <html lang>) picks the feedback strings; the rest of the chat is Chinese.
+  const T = FEEDBACK_TEXT[document.documentElement.lang.toLowerCase().startsWith("zh") ? "zh" : "en"];
 
   const messages = document.getElementById("messages");
   const quickReplies = document.getElementById("quick-replies");
@@ -38,6 +58,10 @@
   let history = loadHistory();
   let cursor = Number(localStorage.getItem(CURSOR_KEY)) || 0;
   let busy = false;
+  // Bot entries shown from a reply, waiting for their event index; indices of replied bot messages the poll gave first.
+  let unindexed = [];
+  let unclaimed = [];
+  const feedbackControls = new WeakMap();   // entry -> its 👍/👎 buttons
 
   // The conversation's id, asked of the server once (its cookie comes with the answer); after a failure the next
   // send or poll asks again.
@@ -70,8 +94,10 @@
   function remember(entry) {
     history.push(entry);
     history = history.slice(-HISTORY_LIMIT);
-    localStorage.setItem(HISTORY_KEY, JSON.stringify(history));
+    saveHistory();
   }
+
+  function saveHistory() { localStorage.setItem(HISTORY_KEY, JSON.stringify(history)); }
 
   function scrollDown() { messages.scrollTop = messages.scrollHeight; }
 
@@ -108,8 +134,13 @@
     setStatus(servingAgent ? `人工客服 ${servingAgent} 正在为您服务` : STATUS_BOT, false);
   }
 
-  // entry: {from: "user"|"bot"|"agent"|"notice"|"error", agent?, text?, image?, custom?}
+  // entry: {from: "user"|"bot"|"agent"|"notice"|"error"|"rating", agent?, text?, image?, custom?,
+  //         index? and vote? ("up"|"down") of a bot message, stars? and comment? of a rating}
   function render(entry) {
+    if (entry.from === "rating") {
+      renderRating(entry);
+      return;
+    }
     const bubble = row(entry.from === "error" ? "notice error" : entry.from);
     if (entry.from === "agent") {
       const label = document.createElement("div");
@@ -159,6 +190,7 @@
       pre.textContent = JSON.stringify(entry.custom, null, 2);
       bubble.appendChild(pre);
     }
+    if (entry.from === "bot") addThumbs(bubble.parentElement, entry);
     scrollDown();
   }
 
@@ -215,6 +247,7 @@
       }
       if (status.classList.contains("offline")) showOnline();
       showMessages(await readReplies(response), "bot");
+      schedulePoll(0);   // the replies' indices, for their 👍/👎
     } catch {
       setStatus("连接中断，请稍后重试", true);
       show({ from: "error", text: "网络连接失败，请检查后重试" });
@@ -279,13 +312,171 @@
   function showMessages(list, defaultSender) {
     const buttons = [];
     for (const m of list) {
-      if (m.text || m.image || m.custom !== undefined) {
+      if (shown(m)) {
         const from = (m.sender || defaultSender) === "agent" ? "agent" : "bot";
-        show({ from, agent: m.agent, text: m.text, image: m.image, custom: m.custom });
+        const entry = { from, agent: m.agent, text: m.text, image: m.image, custom: m.custom };
+        if (from === "bot" && Number.isInteger(m.index)) entry.index = m.index;
+        else if (from === "bot") unindexed.push(entry);
+        show(entry);
       }
       if (Array.isArray(m.buttons)) buttons.push(...m.buttons);
     }
     if (list.length > 0) setQuickReplies(buttons);
+    claimIndices();
+  }
+
+  function shown(m) { return Boolean(m.text || m.image || m.custom !== undefined); }
+
+  // Pairs bot entries of replies with the poll's indices of replied bot messages, both in conversation order.
+  function claimIndices() {
+    let claimed = false;
+    while (unindexed.length > 0 && unclaimed.length > 0) {
+      const entry = unindexed.shift();
+      entry.index = unclaimed.shift();
+      feedbackControls.get(entry)?.update();
+      claimed = true;
+    }
+    if (claimed) saveHistory();
+  }
+
+  function feedbackUrl(what) { return `/webhooks/rest/conversations/${encodeURIComponent(sender)}/${what}`; }
+
+  async function postFeedback(what, body) {
+    const response = await fetch(feedbackUrl(what), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (response.ok) return null;
+    const problem = await response.json().catch(() => null);
+    const detail = problem && (problem.detail || problem.title);
+    return `（${response.status}）${detail ? "：" + detail : ""}`;
+  }
+
+  // 👍/👎 under a bot message: enabled once its index is known; aria-pressed shows the vote that counts.
+  function addThumbs(column, entry) {
+    const bar = document.createElement("div");
+    bar.className = "feedback";
+    bar.setAttribute("role", "group");
+    const buttons = [["up", "👍", T.up], ["down", "👎", T.down]].map(([value, symbol, label]) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = `thumb ${value}`;
+      button.textContent = symbol;
+      button.setAttribute("aria-label", label);
+      button.addEventListener("click", () => vote(entry, value));
+      bar.appendChild(button);
+      return [value, button];
+    });
+    const controls = {
+      busy: false,
+      update() {
+        for (const [value, button] of buttons) {
+          button.disabled = controls.busy || !Number.isInteger(entry.index);
+          button.title = Number.isInteger(entry.index) ? button.getAttribute("aria-label") : T.pending;
+          button.setAttribute("aria-pressed", String(entry.vote === value));
+        }
+      },
+    };
+    feedbackControls.set(entry, controls);
+    controls.update();
+    column.appendChild(bar);
+  }
+
+  async function vote(entry, value) {
+    const controls = feedbackControls.get(entry);
+    if (!controls || controls.busy || !Number.isInteger(entry.index) || !sender) return;
+    controls.busy = true;
+    controls.update();
+    try {
+      const failed = await postFeedback("feedback", { index: entry.index, value });
+      if (failed) render({ from: "error", text: T.voteFailed + failed });
+      else {
+        entry.vote = value;
+        saveHistory();
+      }
+    } catch {
+      render({ from: "error", text: T.voteFailed });
+    } finally {
+      controls.busy = false;
+      controls.update();
+    }
+  }
+
+  // The rating card "结束对话" adds: five star buttons (aria-pressed), an optional comment, a send button; sending again
+  // with other stars re-rates (the latest rating counts).
+  function renderRating(entry) {
+    const div = document.createElement("div");
+    div.className = "row rating";
+    const card = document.createElement("section");
+    card.className = "rating-card";
+    card.setAttribute("aria-label", T.ratePrompt);
+    const prompt = document.createElement("p");
+    prompt.className = "prompt";
+    prompt.textContent = T.ratePrompt;
+    const stars = document.createElement("div");
+    stars.className = "stars";
+    stars.setAttribute("role", "group");
+    stars.setAttribute("aria-label", T.stars);
+    let chosen = entry.stars || 0;
+    const starButtons = [1, 2, 3, 4, 5].map((n) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "star";
+      button.textContent = "★";
+      button.setAttribute("aria-label", T.star(n));
+      button.addEventListener("click", () => { chosen = n; paint(); });
+      stars.appendChild(button);
+      return button;
+    });
+    const comment = document.createElement("input");
+    comment.type = "text";
+    comment.className = "comment";
+    comment.maxLength = COMMENT_MAX;
+    comment.placeholder = T.comment;
+    comment.setAttribute("aria-label", T.comment);
+    comment.value = entry.comment || "";
+    const submitButton = document.createElement("button");
+    submitButton.type = "button";
+    submitButton.className = "submit";
+    submitButton.textContent = T.submit;
+    const note = document.createElement("p");
+    note.className = "rating-status";
+    note.setAttribute("aria-live", "polite");
+    if (entry.stars) note.textContent = T.thanks;
+    function paint() {
+      starButtons.forEach((button, i) => {
+        button.classList.toggle("on", i < chosen);
+        button.setAttribute("aria-pressed", String(i + 1 === chosen));
+      });
+    }
+    submitButton.addEventListener("click", async () => {
+      if (!chosen) {
+        note.textContent = T.pickStars;
+        return;
+      }
+      submitButton.disabled = true;
+      try {
+        const text = comment.value.trim();
+        const failed = await postFeedback("rating", text ? { stars: chosen, comment: text } : { stars: chosen });
+        if (failed) note.textContent = T.rateFailed + failed;
+        else {
+          entry.stars = chosen;
+          entry.comment = text || undefined;
+          saveHistory();
+          note.textContent = T.thanks;
+        }
+      } catch {
+        note.textContent = T.rateFailed;
+      } finally {
+        submitButton.disabled = false;
+      }
+    });
+    paint();
+    card.append(prompt, stars, comment, submitButton, note);
+    div.appendChild(card);
+    messages.appendChild(div);
+    scrollDown();
   }
 
   // One poll at a time, chained with setTimeout: every POLL_MS while the page is visible, doubling up to
@@ -321,6 +512,8 @@
       if (!response.ok) throw new Error(`poll answered ${response.status}`);
       const body = await response.json();
       if (polled !== sender) return; // a new conversation started meanwhile
+      for (const m of body.messages)
+        if (m.delivered_in_reply && m.sender === "bot" && shown(m)) unclaimed.push(m.index);
       showMessages(body.messages.filter((m) => !m.delivered_in_reply), "bot");
       cursor = body.next;
       localStorage.setItem(CURSOR_KEY, String(cursor));
@@ -368,6 +561,8 @@
     for (const key of [SENDER_KEY, HISTORY_KEY, CURSOR_KEY]) localStorage.removeItem(key);
     history = [];
     cursor = 0;
+    unindexed = [];
+    unclaimed = [];
     messages.replaceChildren();
     setQuickReplies([]);
     servingAgent = null;
@@ -377,12 +572,27 @@
     render({ from: "notice", text: notice });
   }
 
+  const end = document.getElementById("end");
+  end.textContent = end.title = T.end;
+  end.addEventListener("click", () => {
+    const last = history[history.length - 1];
+    if (!sender || !history.some((e) => e.from === "user")) render({ from: "notice", text: T.nothingToRate });
+    else {
+      if (!last || last.from !== "rating") show({ from: "rating" });
+      const cards = messages.querySelectorAll(".row.rating");
+      cards[cards.length - 1].querySelector(".star").focus();
+    }
+  });
+
   document.getElementById("restart").addEventListener("click", () => {
     newConversation("已开始新的对话");
     input.focus();
   });
 
-  for (const entry of history) render(entry);
+  for (const entry of history) {
+    render(entry);
+    if (entry.from === "bot" && !Number.isInteger(entry.index)) unindexed.push(entry);
+  }
   if (history.length === 0) render({ from: "notice", text: GREETING });
   autosize();
   input.focus();

@@ -303,6 +303,17 @@ public sealed class DialogueAgent : IChatService
             ? [new ConversationResumed(), .. new ActionContext(t, bot.Domain, responses, options.Channel).Utter("utter_handback")]
             : [], ct);
 
+    public async Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, DialogueEvent feedback, CancellationToken ct = default)
+    {
+        await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        var tracker = await LoadAsync(conversationId, ct).ConfigureAwait(false);
+        var outcome = await ConversationFeedback.CheckAsync(store, conversationId, tracker.Events.Count, feedback, ct).ConfigureAwait(false);
+        if (outcome != FeedbackOutcome.Stored) return outcome;
+        await Append(conversationId, tracker.Events.Count, [feedback], ct).ConfigureAwait(false);
+        Cache(conversationId, tracker.Append(feedback));
+        return outcome;
+    }
+
     private async Task AppendAsync(string conversationId, Func<Tracker, IReadOnlyList<DialogueEvent>> events, CancellationToken ct)
     {
         await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);

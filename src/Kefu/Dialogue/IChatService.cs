@@ -60,4 +60,11 @@ public interface IChatService
 
     /// <summary>Ends a handoff: the bot takes the conversation back.</summary>
     Task HandBackAsync(string conversationId, CancellationToken ct = default);
+
+    /// <summary>
+    /// Customer feedback (a <see cref="Tracking.MessageFeedback"/> or a <see cref="Tracking.ConversationRated"/>), checked by
+    /// <see cref="ConversationFeedback"/>'s rules under the conversation's lock and stored before the task completes when
+    /// the outcome is <see cref="FeedbackOutcome.Stored"/>. Nothing is predicted: feedback never changes the dialogue.
+    /// </summary>
+    Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Tracking.DialogueEvent feedback, CancellationToken ct = default);
 }

@@ -13,6 +13,13 @@ public static class KefuMetrics
     public static readonly Counter<long> Fallbacks = Meter.CreateCounter<long>("kefu_fallbacks_total", description: "Turns that ended in a fallback action");
     public static readonly Counter<long> Handoffs = Meter.CreateCounter<long>("kefu_handoffs_total", description: "Conversations handed to a human agent");
 
+    /// <summary>Thumbs votes stored, tagged value "up" | "down": a repeated vote is not counted, a changed one counts under its new value (docs/feedback.md).</summary>
+    public static readonly Counter<long> FeedbackThumbs = Meter.CreateCounter<long>("kefu_feedback_thumbs_total",
+        description: "Thumbs votes on bot messages stored, tagged value (up, down); repeats not counted, changes counted under the new value");
+    /// <summary>Conversation ratings stored, tagged stars "1".."5"; counted as <see cref="FeedbackThumbs"/> is.</summary>
+    public static readonly Counter<long> FeedbackRatings = Meter.CreateCounter<long>("kefu_feedback_ratings_total",
+        description: "Conversation ratings stored, tagged stars (1-5); repeats not counted, changes counted under the new stars");
+
     /// <summary>
     /// Where a turn's time goes, tagged phase: "lock" (waiting for the conversation's earlier messages), "engine"
     /// (NLU, policies, actions) and "store" (waiting for the commit that makes the turn durable). A latency tail

@@ -14,7 +14,8 @@ namespace Kefu.Server.Tests.Fakes;
 /// (throws) exercise the other reply kinds and the error path. Handoff as the engine does it: an agent's
 /// message pauses the bot ("pause", "agent" events), the hand-back resumes it with a bot message ("resume",
 /// "bot"); while paused, user messages are stored and get no reply. A recorded user message is stored with
-/// its parse_data and gets no reply. Also compiled into bench/server's host.
+/// its parse_data and gets no reply. Feedback follows the engine's rules (<see cref="ConversationFeedback"/>).
+/// Also compiled into bench/server's host.
 /// </summary>
 public sealed class EchoChatService(IEventStore store) : IChatService
 {
@@ -139,6 +140,24 @@ public sealed class EchoChatService(IEventStore store) : IChatService
             var now = DateTimeOffset.UtcNow;
             await store.AppendAsync(conversationId, [Event("resume", now, new JsonObject()), BotEvent(now, new BotMessage(HandBackText))], ct);
             _paused[conversationId] = false;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>As the engine does it: <see cref="ConversationFeedback"/>'s rules under the conversation's lock.</summary>
+    public async Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, DialogueEvent feedback, CancellationToken ct = default)
+    {
+        var gate = Gate(conversationId);
+        await gate.WaitAsync(ct);
+        try
+        {
+            var outcome = await ConversationFeedback.CheckAsync(store, conversationId, await store.CountAsync(conversationId, ct), feedback, ct);
+            if (outcome == FeedbackOutcome.Stored)
+                await store.AppendAsync(conversationId, [RasaEventJson.ToStored(feedback)], ct);
+            return outcome;
         }
         finally
         {

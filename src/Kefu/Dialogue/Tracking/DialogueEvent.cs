@@ -58,3 +58,12 @@ public sealed record ConversationResumed : DialogueEvent;
 
 /// <summary>"agent": a human agent's message during a handoff (Kefu's own event).</summary>
 public sealed record AgentUttered(string Agent, string Text) : DialogueEvent;
+
+/// <summary>
+/// "feedback": the customer's thumbs up (<paramref name="Up"/>) or down on the bot message at event index
+/// <paramref name="MessageIndex"/> of the conversation (Kefu's own event; the latest for a message counts). Folds to nothing.
+/// </summary>
+public sealed record MessageFeedback(int MessageIndex, bool Up) : DialogueEvent;
+
+/// <summary>"rating": the customer's 1–5 stars for the conversation, with an optional comment (Kefu's own event; the latest counts). Folds to nothing.</summary>
+public sealed record ConversationRated(int Stars, string? Comment = null) : DialogueEvent;

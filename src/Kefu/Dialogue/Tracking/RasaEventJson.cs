@@ -30,6 +30,8 @@ public static class RasaEventJson
         ConversationPaused => "pause",
         ConversationResumed => "resume",
         AgentUttered => "agent",
+        MessageFeedback => "feedback",
+        ConversationRated => "rating",
         _ => throw new ArgumentException($"no Rasa name for event {e.GetType().Name}"),
     };
 
@@ -101,6 +103,14 @@ public static class RasaEventJson
             case AgentUttered g:
                 w.WriteString("agent", g.Agent);
                 w.WriteString("text", g.Text);
+                break;
+            case MessageFeedback f:
+                w.WriteNumber("message_index", f.MessageIndex);
+                w.WriteString("value", f.Up ? "up" : "down");
+                break;
+            case ConversationRated r:
+                w.WriteNumber("stars", r.Stars);
+                if (r.Comment is not null) w.WriteString("comment", r.Comment);
                 break;
         }
         w.WriteEndObject();
@@ -210,6 +220,13 @@ public static class RasaEventJson
             "pause" => new ConversationPaused(Str(o, "reason")),
             "resume" => new ConversationResumed(),
             "agent" => new AgentUttered(Str(o, "agent") ?? "agent", Str(o, "text") ?? ""),
+            "feedback" => new MessageFeedback(Whole(o, "message_index", 0, int.MaxValue), Str(o, "value") switch
+            {
+                "up" => true,
+                "down" => false,
+                _ => throw new FormatException("event \"feedback\" needs \"value\": \"up\" or \"down\""),
+            }),
+            "rating" => new ConversationRated(Whole(o, "stars", 1, 5), Str(o, "comment")),
             var other => throw new FormatException($"unknown event type \"{other}\""),
         };
         return o.TryGetProperty("timestamp", out var ts) && ts.ValueKind == JsonValueKind.Number
@@ -261,6 +278,11 @@ public static class RasaEventJson
 
     private static string Required(JsonElement o, string name) =>
         Str(o, name) ?? throw new FormatException($"event \"{Str(o, "event")}\" needs a string \"{name}\"");
+
+    /// <summary>A required whole number in [min, max].</summary>
+    private static int Whole(JsonElement o, string name, int min, int max) =>
+        o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n >= min && n <= max ? n
+        : throw new FormatException($"event \"{Str(o, "event")}\" needs \"{name}\", a whole number from {min} to {max}");
 
     private static int Int(JsonElement o, string name) =>
         o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : 0;
