@@ -45,7 +45,12 @@ public static class KefuServer
         // host would log it first with its whole stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         // One entry, one line: what a log collector (and grep) takes as one event, e.g. why the server is not ready.
-        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+        if (options.LogFormat == LogFormat.Json)
+            builder.Logging.AddJsonConsole(console => { console.UseUtcTimestamp = true; console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; });
+        else
+            builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+        // A stop lets running requests (turns) finish for this long: Kestrel stops accepting, then waits (docs/deploy.md, "Stopping").
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.WebHost.UseUrls(ListenUrl(options));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 
@@ -118,6 +123,7 @@ public static class KefuServer
             });
         }
         app.UseHttpMetrics(app.Services.GetRequiredService<HttpMetrics>());
+        app.UseRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSecurityHeaders();
