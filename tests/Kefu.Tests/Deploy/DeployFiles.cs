@@ -30,7 +30,7 @@ internal static partial class DeployFiles
         return node;
     }
 
-    public static string Text(YamlNode node, params string[] keys) => ((YamlScalarNode)At(node, keys)).Value!;
+    public static string Scalar(YamlNode node, params string[] keys) => ((YamlScalarNode)At(node, keys)).Value!;
 
     public static IEnumerable<YamlNode> All(YamlNode node) => node switch
     {
@@ -49,7 +49,7 @@ internal static partial class DeployFiles
     {
         var container = At(Yaml("k8s/deployment.yaml").Single(), "spec", "template", "spec", "containers", "#0");
         return new[] { "readinessProbe", "livenessProbe", "startupProbe" }
-            .Select(p => Text(container, p, "httpGet", "path")).Distinct().ToList();
+            .Select(p => Scalar(container, p, "httpGet", "path")).Distinct().ToList();
     }
 
     /// <summary>The command of the Dockerfile's HEALTHCHECK (continued lines joined), as `CMD` would hand it to sh.</summary>
@@ -69,7 +69,7 @@ internal static partial class DeployFiles
     {
         foreach (var group in (YamlSequenceNode)At(Yaml("prometheus/alerts.yml").Single(), "groups"))
             foreach (var rule in (YamlSequenceNode)At(group, "rules"))
-                yield return Text(rule, "expr");
+                yield return Scalar(rule, "expr");
         using var dashboard = JsonDocument.Parse(File.ReadAllText(PathOf("grafana/dashboards/kefu.json")));
         foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
             foreach (var target in panel.GetProperty("targets").EnumerateArray())

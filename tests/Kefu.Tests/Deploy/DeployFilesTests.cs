@@ -47,7 +47,7 @@ public class DeployFilesTests
         Assert.Contains(("Dockerfile", "KEFU_PROJECT"), kefu);
         Assert.Contains(("k8s/configmap.yaml", "KEFU_LOG_FORMAT"), kefu);
         Assert.Contains(("k8s/deployment.yaml", "KEFU_TOKEN"), kefu);
-        Assert.Empty(kefu.Where(s => !OptionVariables.Contains(s.Variable)));
+        Assert.DoesNotContain(kefu, s => !OptionVariables.Contains(s.Variable));
     }
 
     [Fact]
@@ -58,36 +58,36 @@ public class DeployFilesTests
         var container = At(pod, "spec", "containers", "#0");
         foreach (var kind in new[] { "requests", "limits" })
         {
-            Assert.Equal("2", Text(container, "resources", kind, "cpu"));
-            Assert.Equal("4Gi", Text(container, "resources", kind, "memory"));
+            Assert.Equal("2", Scalar(container, "resources", kind, "cpu"));
+            Assert.Equal("4Gi", Scalar(container, "resources", kind, "memory"));
         }
-        Assert.Equal("/readyz", Text(container, "readinessProbe", "httpGet", "path"));
-        Assert.Equal("/healthz", Text(container, "livenessProbe", "httpGet", "path"));
+        Assert.Equal("/readyz", Scalar(container, "readinessProbe", "httpGet", "path"));
+        Assert.Equal("/healthz", Scalar(container, "livenessProbe", "httpGet", "path"));
         foreach (var probe in new[] { "readinessProbe", "livenessProbe", "startupProbe" })
         {
-            Assert.Equal("5", Text(container, probe, "timeoutSeconds"));
-            Assert.Equal("http", Text(container, probe, "httpGet", "port"));
+            Assert.Equal("5", Scalar(container, probe, "timeoutSeconds"));
+            Assert.Equal("http", Scalar(container, probe, "httpGet", "port"));
         }
         var configMap = Yaml("k8s/configmap.yaml").Single();
-        var port = Text(configMap, "data", "KEFU_PORT");
-        Assert.Equal(port, Text(container, "ports", "#0", "containerPort"));
-        Assert.Equal(Text(configMap, "metadata", "name"), Text(container, "envFrom", "#0", "configMapRef", "name"));
+        var port = Scalar(configMap, "data", "KEFU_PORT");
+        Assert.Equal(port, Scalar(container, "ports", "#0", "containerPort"));
+        Assert.Equal(Scalar(configMap, "metadata", "name"), Scalar(container, "envFrom", "#0", "configMapRef", "name"));
         // The endpoints.yml it mounts is one the server reads: PostgreSQL and Redis, the password from the environment.
-        var endpoints = Kefu.Server.Storage.StoreEndpoints.Parse(Text(configMap, "data", "endpoints.yml").Replace("${DB_PASSWORD}", "x"), "endpoints.yml", "/bot");
+        var endpoints = Kefu.Server.Storage.StoreEndpoints.Parse(Scalar(configMap, "data", "endpoints.yml").Replace("${DB_PASSWORD}", "x"), "endpoints.yml", "/bot");
         Assert.NotNull(endpoints.PostgresConnectionString);
         Assert.NotNull(endpoints.RedisLocks);
         // The shutdown finishes before Kubernetes kills the pod.
-        Assert.True(int.Parse(Text(pod, "spec", "terminationGracePeriodSeconds")) > int.Parse(Text(configMap, "data", "KEFU_SHUTDOWN_TIMEOUT")));
-        Assert.Equal("true", Text(pod, "spec", "securityContext", "runAsNonRoot"));
+        Assert.True(int.Parse(Scalar(pod, "spec", "terminationGracePeriodSeconds")) > int.Parse(Scalar(configMap, "data", "KEFU_SHUTDOWN_TIMEOUT")));
+        Assert.Equal("true", Scalar(pod, "spec", "securityContext", "runAsNonRoot"));
 
-        var labels = Text(pod, "metadata", "labels", "app.kubernetes.io/name");
+        var labels = Scalar(pod, "metadata", "labels", "app.kubernetes.io/name");
         var service = Yaml("k8s/service.yaml").Single();
-        Assert.Equal(labels, Text(service, "spec", "selector", "app.kubernetes.io/name"));
-        Assert.Equal("http", Text(service, "spec", "ports", "#0", "targetPort"));
+        Assert.Equal(labels, Scalar(service, "spec", "selector", "app.kubernetes.io/name"));
+        Assert.Equal("http", Scalar(service, "spec", "ports", "#0", "targetPort"));
         var hpa = Yaml("k8s/hpa.yaml").Single();
-        Assert.Equal(Text(deployment, "metadata", "name"), Text(hpa, "spec", "scaleTargetRef", "name"));
-        Assert.Equal("cpu", Text(hpa, "spec", "metrics", "#0", "resource", "name"));
-        Assert.Equal("70", Text(hpa, "spec", "metrics", "#0", "resource", "target", "averageUtilization"));
+        Assert.Equal(Scalar(deployment, "metadata", "name"), Scalar(hpa, "spec", "scaleTargetRef", "name"));
+        Assert.Equal("cpu", Scalar(hpa, "spec", "metrics", "#0", "resource", "name"));
+        Assert.Equal("70", Scalar(hpa, "spec", "metrics", "#0", "resource", "target", "averageUtilization"));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public class DeployFilesTests
         var compose = Yaml("compose.yaml").Single();
         var services = Mapping(At(compose, "services")).Select(s => s.Key).ToList();
         Assert.Equal(["kefu", "postgres", "redis", "prometheus", "grafana"], services);
-        Assert.True(File.Exists(Path.Combine(Dir, Text(compose, "services", "kefu", "build", "context"), Text(compose, "services", "kefu", "build", "dockerfile"))));
+        Assert.True(File.Exists(Path.Combine(Dir, Scalar(compose, "services", "kefu", "build", "context"), Scalar(compose, "services", "kefu", "build", "dockerfile"))));
         foreach (var service in services)
             if (((YamlMappingNode)At(compose, "services", service)).Children.TryGetValue("volumes", out var volumes))
                 foreach (var volume in ((YamlSequenceNode)volumes).Cast<YamlScalarNode>().Select(v => v.Value!))
@@ -106,13 +106,13 @@ public class DeployFilesTests
         var endpoints = Kefu.Server.Storage.StoreEndpoints.Parse(File.ReadAllText(PathOf("compose/endpoints.yml")).Replace("${DB_PASSWORD}", "x"), "endpoints.yml", "/bot");
         Assert.Contains("Host=postgres", endpoints.PostgresConnectionString);
         // Prometheus scrapes the kefu service on its port, and Grafana's dashboard reads the provisioned data source.
-        var target = Text(Yaml("prometheus/prometheus.yml").Single(), "scrape_configs", "#0", "static_configs", "#0", "targets", "#0");
-        Assert.Equal("kefu:" + Text(compose, "services", "kefu", "environment", "KEFU_PORT"), target);
-        var uid = Text(Yaml("grafana/provisioning/datasources/prometheus.yml").Single(), "datasources", "#0", "uid");
+        var target = Scalar(Yaml("prometheus/prometheus.yml").Single(), "scrape_configs", "#0", "static_configs", "#0", "targets", "#0");
+        Assert.Equal("kefu:" + Scalar(compose, "services", "kefu", "environment", "KEFU_PORT"), target);
+        var uid = Scalar(Yaml("grafana/provisioning/datasources/prometheus.yml").Single(), "datasources", "#0", "uid");
         using var dashboard = JsonDocument.Parse(File.ReadAllText(PathOf("grafana/dashboards/kefu.json")));
         foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
             Assert.Equal(uid, panel.GetProperty("datasource").GetProperty("uid").GetString());
-        var dashboards = Text(Yaml("grafana/provisioning/dashboards/kefu.yml").Single(), "providers", "#0", "options", "path");
+        var dashboards = Scalar(Yaml("grafana/provisioning/dashboards/kefu.yml").Single(), "providers", "#0", "options", "path");
         Assert.Contains(((YamlSequenceNode)At(compose, "services", "grafana", "volumes")).Cast<YamlScalarNode>(), v => v.Value == "./grafana/dashboards:" + dashboards + ":ro");
     }
 
@@ -143,7 +143,7 @@ public class DeployFilesTests
             Assert.Contains(name, names);
         var rules = ((YamlSequenceNode)At(Yaml("prometheus/alerts.yml").Single(), "groups"))
             .SelectMany(g => (YamlSequenceNode)At(g, "rules")).OfType<YamlMappingNode>()
-            .Where(r => r.Children.ContainsKey("alert")).ToDictionary(r => Text(r, "alert"), r => Text(r, "expr"));
+            .Where(r => r.Children.ContainsKey("alert")).ToDictionary(r => Scalar(r, "alert"), r => Scalar(r, "expr"));
         Assert.Contains("> 2.5", rules["KefuSlowResponses"]);
         Assert.Contains("< 0.995", rules["KefuAvailabilityLow"]);
         Assert.Contains("< 0.8", rules["KefuIntentAccuracyLow"]);

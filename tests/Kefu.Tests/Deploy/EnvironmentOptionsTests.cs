@@ -32,7 +32,7 @@ public class EnvironmentOptionsTests
         Assert.Equal(512, Value<int>(parse, serve, "--max-body-kb"));
         Assert.Equal(5403, Value<int>(parse, serve, "--port"));   // given on the command line
         Assert.Equal(Kefu.Server.LogFormat.Json, Value<Kefu.Server.LogFormat>(parse, serve, "--log-format"));
-        Assert.Equal(["a.example.com", "b.example.com"], Value<string[]>(parse, serve, "--allowed-hosts"));
+        Assert.Equal(["a.example.com", "b.example.com"], Value<string[]>(parse, serve, "--allowed-hosts")!);
         Assert.Equal(30, Value<int>(parse, serve, "--shutdown-timeout"));   // no variable: the default
     }
 
