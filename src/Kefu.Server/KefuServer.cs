@@ -44,6 +44,7 @@ public static class KefuServer
         // A start that fails (a port in use) reaches the caller as an exception, which `kefu serve` says in one line; the
         // host would log it first with its whole stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        builder.Logging.SetMinimumLevel(options.LogLevel);
         // One entry, one line: what a log collector (and grep) takes as one event, e.g. why the server is not ready.
         if (options.LogFormat == LogFormat.Json)
             builder.Logging.AddJsonConsole(console => { console.UseUtcTimestamp = true; console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; });

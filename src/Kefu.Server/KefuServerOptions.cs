@@ -36,6 +36,9 @@ public sealed partial record KefuServerOptions
     /// <summary>Console log lines: text (one line each) or JSON (docs/deploy.md, "Logs").</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
 
+    /// <summary>Least severe log entries written; Warning leaves out the request and turn lines (docs/deploy.md, "Logs").</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
     /// <summary>How long a stop (SIGTERM, Ctrl+C) waits for running requests (turns) to finish: HostOptions.ShutdownTimeout.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -50,11 +50,16 @@ internal static class ServeCommand
             Description = "Console log lines: text, or json (one JSON object a line, for a log collector)",
             DefaultValueFactory = _ => LogFormat.Text,
         };
+        var logLevel = new Option<LogLevel>("--log-level")
+        {
+            Description = "Least severe log lines written: trace, debug, information (a line per request and per turn), warning, error, critical, none",
+            DefaultValueFactory = _ => LogLevel.Information,
+        };
         var shutdownTimeout = AtLeastOne("--shutdown-timeout", "Seconds a stop (SIGTERM, Ctrl+C) waits for running turns to finish and be stored", 30);
         var command = new Command("serve", "Serve the bot: Rasa-compatible REST API and a web chat; every option can also be set by its environment variable")
         {
             project, model, host, port, token, db, gcBudget, allowedHosts, corsOrigins, maxBody, maxMessage, maxId, maxEvents, pageSize, inMemory,
-            logFormat, shutdownTimeout,
+            logFormat, logLevel, shutdownTimeout,
         };
         command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(new KefuServerOptions
         {
@@ -69,6 +74,7 @@ internal static class ServeCommand
             CorsOrigins = List(parse.GetValue(corsOrigins), "KEFU_CORS_ORIGINS"),
             MaxRequestBodyBytes = parse.GetValue(maxBody) * 1024L,
             LogFormat = parse.GetValue(logFormat),
+            LogLevel = parse.GetValue(logLevel),
             ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout)),
             Limits = new ServerLimits
             {
