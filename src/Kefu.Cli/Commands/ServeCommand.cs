@@ -89,8 +89,9 @@ internal static class ServeCommand
     }
 
     /// <summary>
-    /// How long System.CommandLine lets an action run after SIGTERM or Ctrl+C before it exits on its own (130/143):
-    /// for serve, past --shutdown-timeout, so that the host's stop (which ends running turns) decides; 2 s, its default, otherwise.
+    /// How long System.CommandLine lets an action run after SIGTERM or Ctrl+C before InvokeAsync gives up on it and returns
+    /// 130/143 (its default is 2 s): for serve, past --shutdown-timeout, so that the host's stop, which lets running turns
+    /// finish, decides when serve returns 0, rather than the host's ProcessExit handler holding an exit already begun.
     /// </summary>
     public static TimeSpan TerminationTimeout(ParseResult parse) =>
         parse.CommandResult.Command is { Name: "serve" } serve

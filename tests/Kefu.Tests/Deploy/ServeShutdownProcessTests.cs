@@ -114,6 +114,7 @@ public class ServeShutdownProcessTests
             Assert.True(server.WaitForExit(TimeSpan.FromSeconds(30)), "kefu serve did not exit within 30 s of SIGTERM");
             server.WaitForExit();   // drains the redirected output
             Assert.True(server.ExitCode == 0, $"exit code {server.ExitCode}: {await stderr}");
+            Assert.NotEqual(0, await RunHealthcheck(port));   // and the HEALTHCHECK tells a server that is gone
         }
         finally
         {
