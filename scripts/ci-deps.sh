@@ -4,7 +4,8 @@
 # the oracle of the classification-report test, python3 with PyTorch (and the threaded OpenBLAS it runs on best),
 # the from-scratch RoBERTa the tiny RoBERTa encoder is compared with, python3 with sentencepiece, which makes the
 # nmt_nfkc map of the Precompiled normalizer test, and PostgreSQL and Redis for the store tests (the PostgreSQL event
-# store, the Redis lock store, several replicas). Then starts PostgreSQL and Redis for the tests on ports of their
+# store, the Redis lock store, several replicas), and Prometheus's promtool, which checks and unit-tests the alert rules
+# of deploy/prometheus (tests/Kefu.Tests/Deploy/PromtoolTests.cs). Then starts PostgreSQL and Redis for the tests on ports of their
 # own, so that a database already running on the default ports is never touched:
 #   PostgreSQL on 127.0.0.1:${KEFU_TEST_PG_PORT:-5433}, user kefu (not a superuser; may create databases, as the
 #              replica test does), password kefu, database kefu_test
@@ -27,6 +28,7 @@ dpkg -s libopenblas0-pthread >/dev/null 2>&1 || missing+=(libopenblas0-pthread)
 /usr/bin/python3 -c "import sentencepiece" 2>/dev/null || missing+=(python3-sentencepiece)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v promtool >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "ci-deps: missing ${missing[*]} and not root; the tests that need them will skip" >&2

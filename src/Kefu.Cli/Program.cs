@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kefu.Cli;
 using Kefu.Cli.Commands;
 
 // Named `kefu` as installed (ToolCommandName), not after the executable: a RootCommand would say "Kefu.Cli" under `dotnet Kefu.Cli.dll`.
@@ -6,7 +7,7 @@ var root = new Command("kefu", "Kefu (客服): an AI customer-service platform f
 root.Subcommands.Add(InitCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ShellCommand.Create());
-root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(EnvironmentOptions.Enable(ServeCommand.Create()));
 root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(TuneCommand.Create());
 root.Subcommands.Add(NluCommands.Create());
@@ -16,4 +17,10 @@ root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(KbCommands.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(AgentsCommands.Create());
-return await root.Parse(args).InvokeAsync();
+var parse = EnvironmentOptions.Parse(root, args, out var environmentError);
+if (environmentError is not null)
+{
+    Console.Error.WriteLine(environmentError);
+    return 1;
+}
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ServeCommand.TerminationTimeout(parse) });

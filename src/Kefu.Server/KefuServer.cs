@@ -45,8 +45,14 @@ public static class KefuServer
         // A start that fails (a port in use) reaches the caller as an exception, which `kefu serve` says in one line; the
         // host would log it first with its whole stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        builder.Logging.SetMinimumLevel(options.LogLevel);
         // One entry, one line: what a log collector (and grep) takes as one event, e.g. why the server is not ready.
-        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+        if (options.LogFormat == LogFormat.Json)
+            builder.Logging.AddJsonConsole(console => { console.UseUtcTimestamp = true; console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; });
+        else
+            builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+        // A stop lets running requests (turns) finish for this long: Kestrel stops accepting, then waits (docs/deploy.md, "Stopping").
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.WebHost.UseUrls(ListenUrl(options));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 
@@ -120,6 +126,7 @@ public static class KefuServer
             });
         }
         app.UseHttpMetrics(app.Services.GetRequiredService<HttpMetrics>());
+        app.UseRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSecurityHeaders();

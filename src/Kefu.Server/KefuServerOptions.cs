@@ -33,8 +33,19 @@ public sealed partial record KefuServerOptions
     /// <summary>Bytes allocated between two collections the server starts (see <see cref="Http.CollectionPacer"/>); 0 leaves it to the runtime.</summary>
     public long CollectionBudgetBytes { get; init; } = 2 * 1024 * 1024;
 
+    /// <summary>Console log lines: text (one line each) or JSON (docs/deploy.md, "Logs").</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// <summary>Least severe log entries written; Warning leaves out the request and turn lines (docs/deploy.md, "Logs").</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
+    /// <summary>How long a stop (SIGTERM, Ctrl+C) waits for running requests (turns) to finish: HostOptions.ShutdownTimeout.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public string ResolvedDatabasePath => DatabasePath ?? Stores.SqlitePath ?? Path.Combine(ProjectDirectory, ".kefu", "conversations.db");
 }
+
+public enum LogFormat { Text, Json }
 
 /// <summary>What /status says about the loaded model.</summary>
 public sealed record ModelInfo(string? ModelFile, string? ModelId, DateTimeOffset? TrainedAt);

@@ -20,7 +20,7 @@ internal static class ServeCommand
         var model = CommonOptions.Model();
         var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port to listen on", DefaultValueFactory = _ => 5005 };
-        var token = new Option<string?>("--token") { Description = "Require this bearer token on the non-public endpoints (or set KEFU_TOKEN)" };
+        var token = new Option<string?>("--token") { Description = "Require this bearer token on the non-public endpoints" };
         var db = new Option<string?>("--db") { Description = "SQLite file for conversations (default PROJECT/.kefu/conversations.db)" };
         var gcBudget = new Option<double>("--gc-budget-mb")
         {
@@ -29,13 +29,13 @@ internal static class ServeCommand
         };
         var allowedHosts = new Option<string[]>("--allowed-hosts")
         {
-            Description = "Host names the server answers to (or set KEFU_ALLOWED_HOSTS): kefu.example.com, *.example.com, * for any; " +
+            Description = "Host names the server answers to: kefu.example.com, *.example.com, * for any; " +
                           "default localhost, 127.0.0.1, [::1] when bound to loopback, any otherwise",
             AllowMultipleArgumentsPerToken = true,
         };
         var corsOrigins = new Option<string[]>("--cors-origins", "--cors")
         {
-            Description = "Origins of other sites' pages that may call the server (or set KEFU_CORS_ORIGINS): https://shop.example.com; * for any; default none",
+            Description = "Origins of other sites' pages that may call the server: https://shop.example.com; * for any; default none",
             AllowMultipleArgumentsPerToken = true,
         };
         var defaults = new ServerLimits();
@@ -45,9 +45,21 @@ internal static class ServeCommand
         var maxEvents = AtLeastOne("--max-conversation-events", "Events one conversation may hold (409 above it)", defaults.MaxConversationEvents);
         var pageSize = AtLeastOne("--max-page-messages", "Messages per answer of the poll route (its limit's default and most)", defaults.MaxMessagesPerPage);
         var inMemory = AtLeastOne("--max-events-in-memory", "Events of one conversation the engine keeps in memory; older ones stay in the database", defaults.MaxEventsInMemory);
-        var command = new Command("serve", "Serve the bot: Rasa-compatible REST API and a web chat")
+        var logFormat = new Option<LogFormat>("--log-format")
+        {
+            Description = "Console log lines: text, or json (one JSON object a line, for a log collector)",
+            DefaultValueFactory = _ => LogFormat.Text,
+        };
+        var logLevel = new Option<LogLevel>("--log-level")
+        {
+            Description = "Least severe log lines written: trace, debug, information (a line per request and per turn), warning, error, critical, none",
+            DefaultValueFactory = _ => LogLevel.Information,
+        };
+        var shutdownTimeout = AtLeastOne("--shutdown-timeout", "Seconds a stop (SIGTERM, Ctrl+C) waits for running turns to finish and be stored", 30);
+        var command = new Command("serve", "Serve the bot: Rasa-compatible REST API and a web chat; every option can also be set by its environment variable")
         {
             project, model, host, port, token, db, gcBudget, allowedHosts, corsOrigins, maxBody, maxMessage, maxId, maxEvents, pageSize, inMemory,
+            logFormat, logLevel, shutdownTimeout,
         };
         command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(new KefuServerOptions
         {
@@ -61,6 +73,9 @@ internal static class ServeCommand
             AllowedHosts = List(parse.GetValue(allowedHosts), "KEFU_ALLOWED_HOSTS") is { Length: > 0 } hosts ? hosts : null,
             CorsOrigins = List(parse.GetValue(corsOrigins), "KEFU_CORS_ORIGINS"),
             MaxRequestBodyBytes = parse.GetValue(maxBody) * 1024L,
+            LogFormat = parse.GetValue(logFormat),
+            LogLevel = parse.GetValue(logLevel),
+            ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout)),
             Limits = new ServerLimits
             {
                 MaxMessageCharacters = parse.GetValue(maxMessage),
@@ -72,6 +87,18 @@ internal static class ServeCommand
         }, parse.GetValue(model), ct)));
         return command;
     }
+
+    /// <summary>
+    /// How long System.CommandLine lets an action run after SIGTERM or Ctrl+C before InvokeAsync gives up on it and returns
+    /// 130/143 (its default is 2 s): for serve, past --shutdown-timeout, so that the host's stop, which lets running turns
+    /// finish, decides when serve returns 0, rather than the host's ProcessExit handler holding an exit already begun.
+    /// </summary>
+    public static TimeSpan TerminationTimeout(ParseResult parse) =>
+        parse.CommandResult.Command is { Name: "serve" } serve
+        && serve.Options.FirstOrDefault(o => o.Name == "--shutdown-timeout") is Option<int> timeout
+        && parse.GetValue(timeout) is > 0 and var seconds
+            ? TimeSpan.FromSeconds(seconds + 10)
+            : TimeSpan.FromSeconds(2);
 
     /// <summary>The option's values, else the variable's; either may separate them by commas or spaces.</summary>
     private static string[] List(string[]? values, string variable) =>

@@ -98,6 +98,7 @@ public sealed class DialogueAgent : IChatService
         KefuMetrics.RecordTurnPhase("lock", arrived, locked);
         KefuMetrics.RecordTurnPhase("engine", locked, decided);
         KefuMetrics.RecordTurnPhase("store", decided, Stopwatch.GetTimestamp());
+        TurnLog.Write(logger, conversationId, tracker, added, arrived);
         return added.OfType<BotUttered>().Select(b => b.Message).ToList();
     }
 
