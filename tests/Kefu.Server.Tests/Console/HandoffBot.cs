@@ -73,6 +73,15 @@ public sealed class HandoffBot(IEventStore store) : IChatService
             return 0;
         });
 
+    public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, DialogueEvent feedback, CancellationToken ct = default) =>
+        Locked(conversationId, async () =>
+        {
+            var outcome = await ConversationFeedback.CheckAsync(store, conversationId, await store.CountAsync(conversationId, ct), feedback, ct);
+            if (outcome == FeedbackOutcome.Stored)
+                await store.AppendAsync(conversationId, [RasaEventJson.ToStored(feedback)], ct);
+            return outcome;
+        });
+
     private async Task<bool> PausedAsync(string conversationId)
     {
         var count = await store.CountAsync(conversationId);
