@@ -15,4 +15,5 @@ root.Subcommands.Add(BenchCommands.Create());
 root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(KbCommands.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(AbCommands.Create());
 return await root.Parse(args).InvokeAsync();
