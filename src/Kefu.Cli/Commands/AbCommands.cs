@@ -134,7 +134,8 @@ internal static class AbCommands
 
     static string Value(Metric m, double v) => m.IsRate ? F(100 * v, "0.0") + "%" : F(v, m.Key == "response_ms" ? "0.0" : "0.000");
 
-    static string Difference(Metric m, double d) => m.IsRate ? F(100 * d, "+0.0;-0.0;0.0") + " pp" : F(d, m.Key == "response_ms" ? "+0.0;-0.0;0.0" : "+0.000;-0.000;0.000");
+    static string Difference(Metric m, double d) => m.IsRate ? F(100 * d, "+0.0;-0.0;0.0") + " pp"
+        : m.Key == "response_ms" ? F(d, "+0.0;-0.0;0.0") + " ms" : F(d, "+0.000;-0.000;0.000");
 
     static string P(double p) => p >= 1e-4 ? F(p, "0.0000") : p.ToString("0.0e+0", CultureInfo.InvariantCulture);
 
