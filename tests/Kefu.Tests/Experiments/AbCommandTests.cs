@@ -54,7 +54,7 @@ public sealed class AbCommandTests : IDisposable
         Assert.Contains("stars (1–5): higher is better; Welch t test", stdout);
         Assert.Contains("fallback rate: lower is better; two-proportion z test", stdout);
         Assert.Matches(@"B - A: \+1\.\d{3} \[\+\d\.\d{3}, \+\d\.\d{3}\]  t = [\d.]+, df = [\d.]+, p = [\d.e+-]+  => B better", stdout);
-        Assert.Matches(@"B - A: -\d+\.\d pp \[-\d+\.\d pp, [-+]?\d+\.\d pp\]  z = -[\d.]+, p = [\d.]+  => B better", stdout);   // fewer fallbacks
+        Assert.Matches(@"B - A: -\d+\.\d pp \[-\d+\.\d pp, [-+]?\d+\.\d pp\]  z = -[\d.]+, p = [\d.e+-]+  => B better", stdout);   // fewer fallbacks
         Assert.Contains("n per arm to detect a difference of 0.100: ", stdout);
         Assert.DoesNotContain("NaN", stdout);
     }
