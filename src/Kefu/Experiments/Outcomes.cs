@@ -111,6 +111,11 @@ public static class OutcomeReader
             errors.Add($"{path}:{rows[0].Line}: the header has no 'arm' column (got: {string.Join(",", header)})");
             yield break;
         }
+        if (header.GroupBy(h => h).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            errors.Add($"{path}:{rows[0].Line}: column '{twice.Key}' appears twice in the header");
+            yield break;
+        }
         foreach (var (line, cells) in rows.Skip(1))
         {
             if (cells.Count != header.Count)

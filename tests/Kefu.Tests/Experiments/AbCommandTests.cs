@@ -101,6 +101,11 @@ public sealed class AbCommandTests : IDisposable
         Assert.Contains($"{json}:4: not JSON", stderr);
         Assert.Contains($"{json}:5: arm: missing", stderr);
 
+        string twice = Write("twice.csv", "arm,stars,Stars", "A,4,5");
+        (code, _, stderr) = await Run("--outcomes", twice);
+        Assert.Equal(1, code);
+        Assert.Contains($"{twice}:1: column 'stars' appears twice in the header", stderr);
+
         (code, _, stderr) = await Run("--outcomes", Outcomes(), "--baseline", "Z");
         Assert.Equal(1, code);
         Assert.Contains("--baseline Z names no arm of the outcomes (arms: A, B)", stderr);

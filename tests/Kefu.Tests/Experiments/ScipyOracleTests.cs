@@ -93,6 +93,7 @@ public class ScipyOracleTests(ITestOutputHelper log)
             Close(name + " z", theirs.GetProperty("z").GetDouble(), ours.Statistic!.Value, 1e-9);
             PValue(name, theirs.GetProperty("p").GetDouble(), ours.PValue!.Value);
         }
+        log.WriteLine($"p-values against scipy: largest absolute difference {largestAbsolute:E2}, largest relative difference {largestRelative:E2}");
     }
 
     [ScipyFact]
@@ -124,7 +125,9 @@ public class ScipyOracleTests(ITestOutputHelper log)
             Close($"LogGamma({gammaArgs[i]})", e.GetProperty("gammaln")[i].GetDouble(), SpecialFunctions.LogGamma(gammaArgs[i]), 1e-13, absolute: 1e-14);
         for (int i = 0; i < betaArgs.Length; i++)
         {
-            Close($"LogBeta({betaArgs[i][0]}, {betaArgs[i][1]})", e.GetProperty("betaln")[i].GetDouble(), SpecialFunctions.LogBeta(betaArgs[i][0], betaArgs[i][1]), 1e-13);
+            // scipy's betaln subtracts log-gammas for a >= 100 too and is off by ~3e-13 there (mpmath at 40 digits agrees
+            // with Kefu: StatisticsTests), hence the absolute 1e-12
+            Close($"LogBeta({betaArgs[i][0]}, {betaArgs[i][1]})", e.GetProperty("betaln")[i].GetDouble(), SpecialFunctions.LogBeta(betaArgs[i][0], betaArgs[i][1]), 1e-13, absolute: 1e-12);
             Close($"I({betaArgs[i][2]}; {betaArgs[i][0]}, {betaArgs[i][1]})", e.GetProperty("betainc")[i].GetDouble(),
                 SpecialFunctions.IncompleteBeta(betaArgs[i][0], betaArgs[i][1], betaArgs[i][2]), 1e-11);
         }
@@ -168,9 +171,13 @@ public class ScipyOracleTests(ITestOutputHelper log)
             Assert.Equal(scipy.RootElement.GetProperty("rates")[i].GetInt32(), SampleSize.Proportions(rates[i][0], rates[i][1], 0.05, 0.8));
     }
 
+    double largestAbsolute, largestRelative;
+
     /// <summary>The report's criterion: within 1e-6 absolutely, and within 1e-9 relatively while scipy's p is a normal double.</summary>
-    static void PValue(string name, double expected, double actual)
+    void PValue(string name, double expected, double actual)
     {
+        largestAbsolute = Math.Max(largestAbsolute, Math.Abs(expected - actual));
+        if (expected > 0) largestRelative = Math.Max(largestRelative, Math.Abs(expected - actual) / expected);
         Assert.True(Math.Abs(expected - actual) <= 1e-6, $"{name}: p {actual:R}, scipy {expected:R}");
         if (expected > 1e-300) Close(name + " p (relative)", expected, actual, 1e-9);
     }
