@@ -105,9 +105,13 @@ public static class StudentT
         Check(df);
         if (!(p > 0 && p < 1)) throw new ArgumentOutOfRangeException(nameof(p), p, "a t quantile needs 0 < p < 1");
         if (p == 0.5) return 0;
-        if (p < 0.5) return -Quantile(1 - p, df);
-        double tail = 1 - p;                                          // find t > 0 with Sf(t) = tail
-        double lo = 0, hi = Math.Max(1, Normal.Quantile(p));
+        return p < 0.5 ? -UpperQuantile(p, df) : UpperQuantile(1 - p, df);   // p itself, not 1 − (1 − p), keeps a tiny p exact
+    }
+
+    // The t > 0 with Sf(t) = tail, for 0 < tail < 1/2.
+    static double UpperQuantile(double tail, double df)
+    {
+        double lo = 0, hi = Math.Max(1, -Normal.Quantile(tail));
         while (Sf(hi, df) > tail)
         {
             lo = hi;
