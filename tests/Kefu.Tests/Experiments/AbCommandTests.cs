@@ -117,10 +117,11 @@ public sealed class AbCommandTests : IDisposable
     [Fact]
     public async Task An_arm_without_data_or_spread_says_not_enough_data_instead_of_NaN()
     {
-        string file = Write("thin.jsonl", """{"arm":"A","stars":5,"response_ms":300}""", """{"arm":"A","stars":5,"response_ms":310}""",
+        string file = Write("thin.jsonl", """{"arm":"A","stars":5,"response_ms":300,"channel":"web"}""", """{"arm":"A","stars":5,"response_ms":310}""",
             """{"arm":"B","stars":4}""", """{"arm":"B","stars":3}""");
         var (code, stdout, stderr) = await Run("--outcomes", file);
         Assert.True(code == 0, stderr);
+        Assert.Contains($"warning: {file}:1: unknown field 'channel' ignored", stderr);
         Assert.Contains("B - A: not enough data: all values of the baseline arm are equal (zero variance)", stdout);   // stars
         Assert.Contains("B - A: not enough data: needs at least 2 values per arm (have 2 and 0)", stdout);             // response_ms
         Assert.Contains("B - A: not enough data: needs at least 1 value per arm (have 0 and 0)", stdout);              // rates
