@@ -63,7 +63,8 @@ public class ScipyOracleTests(ITestOutputHelper log)
             for xa, na, xb, nb in d["rates"]:
                 pa, pb, pool = xa / na, xb / nb, (xa + xb) / (na + nb)
                 z = (pb - pa) / np.sqrt(pool * (1 - pool) * (1 / na + 1 / nb))
-                out["rates"].append({"z": z, "p": 2 * stats.norm.sf(abs(z))})
+                chi2 = stats.chi2_contingency([[xa, na - xa], [xb, nb - xb]], correction=False)[1] if 0 < xa + xb < na + nb else None
+                out["rates"].append({"z": z, "p": 2 * stats.norm.sf(abs(z)), "chi2_p": chi2})
             print(json.dumps(out))
             """, new
         {
@@ -92,6 +93,8 @@ public class ScipyOracleTests(ITestOutputHelper log)
             log.WriteLine($"z-test {name}: z {ours.Statistic:R} p {ours.PValue:R}; scipy p {theirs.GetProperty("p").GetDouble():R}");
             Close(name + " z", theirs.GetProperty("z").GetDouble(), ours.Statistic!.Value, 1e-9);
             PValue(name, theirs.GetProperty("p").GetDouble(), ours.PValue!.Value);
+            // z² is the chi-square statistic of the 2×2 table without Yates' correction: the same p-value
+            Assert.True(Math.Abs(theirs.GetProperty("chi2_p").GetDouble() - ours.PValue!.Value) <= 1e-9 * ours.PValue.Value + 1e-15, $"{name}: chi-square p");
         }
         log.WriteLine($"p-values against scipy: largest absolute difference {largestAbsolute:E2}, largest relative difference {largestRelative:E2}");
     }
