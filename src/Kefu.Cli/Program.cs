@@ -17,6 +17,7 @@ root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(KbCommands.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(AgentsCommands.Create());
+root.Subcommands.Add(AbCommands.Create());
 var parse = EnvironmentOptions.Parse(root, args, out var environmentError);
 if (environmentError is not null)
 {
