@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kefu.Dialogue;
 using Kefu.Observability;
+using Kefu.Server.Channels;
 using Kefu.Server.Http;
 using Kefu.Server.Metrics;
 using Kefu.Server.Routes;
@@ -67,6 +68,7 @@ public static class KefuServer
         services.AddSingleton(_ => ConversationSessions.Load(options));
         services.AddExceptionHandler<StoreFailures>();
         services.AddSingleton<StoreCheck>();
+        services.AddChannels(options);
         services.AddHostedService(provider => provider.GetRequiredService<StoreCheck>());
         services.AddOpenApi(openApi =>
         {
@@ -126,6 +128,7 @@ public static class KefuServer
         var routes = app.MapGroup("").AnswerHeadLikeGet();
         routes.MapOpenApi();
         routes.MapRestChannel();
+        routes.MapChannels(options);
         routes.MapSessions();
         routes.MapChannelMessages();
         routes.MapModel(options.AuthToken);
