@@ -57,7 +57,7 @@ internal sealed class ChannelDelivery(ChannelSettings settings, ILogger<ChannelD
     }
 
     /// <summary>Sends one call, retrying; true when the platform took it.</summary>
-    public async Task<bool> SendAsync(string channel, string recipient, PlatformCall call)
+    public async Task<bool> SendAsync(string channel, string recipient, PlatformCall call, string? what = null)
     {
         var waits = settings.Delivery.RetryWaits;
         for (var attempt = 0; ; attempt++)
@@ -67,13 +67,16 @@ internal sealed class ChannelDelivery(ChannelSettings settings, ILogger<ChannelD
                 return true;
             if (!failure.Retry || attempt >= waits.Count || _stopping.IsCancellationRequested)
             {
-                logger.LogError("{Channel}: a reply to {Recipient} was not delivered after {Attempts} attempt(s): {Reason}. " +
-                    "The conversation keeps it (GET /conversations/{Recipient}/tracker)", channel, recipient, attempt + 1, failure.Reason, recipient);
+                if (what is null)
+                    logger.LogError("{Channel}: a reply to {Recipient} was not delivered after {Attempts} attempt(s): {Reason}. " +
+                        "The conversation keeps it (GET /conversations/{Recipient}/tracker)", channel, recipient, attempt + 1, failure.Reason, recipient);
+                else
+                    logger.LogError("{Channel}: {Call} failed after {Attempts} attempt(s): {Reason}", channel, what, attempt + 1, failure.Reason);
                 return false;
             }
             var wait = failure.RetryAfter is { } after && after > waits[attempt] ? (after < MostRetryAfter ? after : MostRetryAfter) : waits[attempt];
-            logger.LogWarning("{Channel}: a reply to {Recipient} failed ({Reason}); retry {Retry} of {Retries} in {Wait} ms",
-                channel, recipient, failure.Reason, attempt + 1, waits.Count, (int)wait.TotalMilliseconds);
+            logger.LogWarning("{Channel}: {Call} failed ({Reason}); retry {Retry} of {Retries} in {Wait} ms",
+                channel, what ?? $"a reply to {recipient}", failure.Reason, attempt + 1, waits.Count, (int)wait.TotalMilliseconds);
             try
             {
                 await Task.Delay(wait, _stopping.Token);
@@ -92,13 +95,13 @@ internal sealed class ChannelDelivery(ChannelSettings settings, ILogger<ChannelD
         {
             using var request = call.Request();
             using var response = await _http.SendAsync(request, timeout.Token);
+            var said = call.Failure is null ? null : await call.Failure(response);
+            var status = $"HTTP {(int)response.StatusCode} from {request.RequestUri?.GetLeftPart(UriPartial.Authority)}";
             if (response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
-                return new PlatformFailure($"HTTP {(int)response.StatusCode} from {request.RequestUri?.GetLeftPart(UriPartial.Authority)}", true,
-                    response.Headers.RetryAfter?.Delta);
+                return new PlatformFailure(said?.Reason ?? status, true, said?.RetryAfter ?? response.Headers.RetryAfter?.Delta);
             if (!response.IsSuccessStatusCode)
-                return call.Failure is not null && await call.Failure(response) is { } said ? said
-                    : new PlatformFailure($"HTTP {(int)response.StatusCode} from {request.RequestUri?.GetLeftPart(UriPartial.Authority)}", false);
-            return call.Failure is null ? null : await call.Failure(response);
+                return said ?? new PlatformFailure(status, false);
+            return said;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {

@@ -15,6 +15,11 @@ internal static class Channels
         services.AddSingleton<ChannelTurns>();
         services.AddSingleton<ChannelDelivery>();
         services.AddHostedService(provider => provider.GetRequiredService<ChannelDelivery>());
+        if (options.Channels.Telegram is not null)
+        {
+            services.AddSingleton<TelegramWebhookRegistration>();
+            services.AddHostedService(provider => provider.GetRequiredService<TelegramWebhookRegistration>());
+        }
         return services;
     }
 
@@ -38,5 +43,7 @@ internal static class Channels
         });
         if (channels.Callback is { } callback)
             CallbackChannel.Map(routes, callback);
+        if (channels.Telegram is { } telegram)
+            TelegramChannel.Map(routes, telegram);
     }
 }
