@@ -17,7 +17,7 @@ namespace Kefu.Server.Channels;
 /// slack:                            # rasa/core/channels/slack.py
 ///   slack_token: "xoxb-..."
 ///   slack_signing_secret: "..."
-///   slack_channel: "C0123"          # optional: every reply goes there instead of the message's channel
+///   slack_channel: "C0123"          # optional: where replies go when a request names no channel (as Rasa)
 /// </code>
 /// Every channel also takes Kefu's `api_url` (the platform's API base, for a proxy or a test stand-in; not callback) and
 /// `rate_limit_burst` / `rate_limit_per_minute`. `${VAR}` reads the environment. An unknown key, a missing required key or

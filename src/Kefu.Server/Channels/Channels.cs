@@ -45,5 +45,7 @@ internal static class Channels
             CallbackChannel.Map(routes, callback);
         if (channels.Telegram is { } telegram)
             TelegramChannel.Map(routes, telegram);
+        if (channels.Slack is { } slack)
+            SlackChannel.Map(routes, slack);
     }
 }
