@@ -18,6 +18,10 @@ namespace Kefu.Server.Channels;
 ///   slack_token: "xoxb-..."
 ///   slack_signing_secret: "..."
 ///   slack_channel: "C0123"          # optional: where replies go when a request names no channel (as Rasa)
+/// wechat:                           # Kefu's channel (Rasa has none): a WeChat Official Account in plaintext mode
+///   token: ${WECHAT_TOKEN}          # the server configuration's Token
+///   app_id: "wx..."
+///   app_secret: ${WECHAT_APP_SECRET}
 /// </code>
 /// Every channel also takes Kefu's `api_url` (the platform's API base, for a proxy or a test stand-in; not callback) and
 /// `rate_limit_burst` / `rate_limit_per_minute`. `${VAR}` reads the environment. An unknown key, a missing required key or
@@ -29,7 +33,9 @@ public sealed record ChannelSettings(CallbackSettings? Callback, TelegramSetting
     public static ChannelSettings None { get; } = new(null, null, null);
 
     /// <summary>Names of the channels read here: ServiceFilesReader keeps warning about every other one.</summary>
-    public static readonly string[] Served = ["rest", "callback", "telegram", "slack"];
+    public static readonly string[] Served = ["rest", "callback", "telegram", "slack", "wechat"];
+
+    public WeChatSettings? WeChat { get; init; }
 
     /// <summary>How replies are sent: per-attempt timeout and the waits before each retry (their count is the retries).</summary>
     public DeliveryPolicy Delivery { get; init; } = DeliveryPolicy.Default;
@@ -37,7 +43,7 @@ public sealed record ChannelSettings(CallbackSettings? Callback, TelegramSetting
     /// <summary>How many platform message ids each channel remembers to drop redelivered updates (per process).</summary>
     public int RecentIdCapacity { get; init; } = 10_000;
 
-    public bool Any => Callback is not null || Telegram is not null || Slack is not null;
+    public bool Any => Callback is not null || Telegram is not null || Slack is not null || WeChat is not null;
 
     /// <summary>Reads DIR/credentials.yml (or .yaml); <see cref="None"/> when absent.</summary>
     public static ChannelSettings Load(string projectDirectory)
@@ -81,7 +87,21 @@ public sealed record ChannelSettings(CallbackSettings? Callback, TelegramSetting
                 v.ContainsKey("api_url") ? AbsoluteUrl(v, "api_url", s, file, "slack") : new Uri("https://slack.com/api/"),
                 RateLimit.Read(v, file, "slack"));
         }
-        return new ChannelSettings(callback, telegram, slack);
+        WeChatSettings? wechat = null;
+        if (Section(yaml, file, "wechat") is { } w)
+        {
+            var v = Values(w, file, "wechat", ["token", "app_id", "app_secret", "encoding_aes_key", "api_url", .. RateLimit.Keys]);
+            if (Optional(v, "encoding_aes_key") is not null)
+                throw EndpointsYaml.Error(file, v["encoding_aes_key"].Node.Start,
+                    "wechat encoding_aes_key: Kefu does not decrypt WeChat's safe (AES) mode yet; set the account's message encryption to plaintext mode (明文模式) and leave the key out");
+            wechat = new WeChatSettings(
+                Required(v, "token", w, file, "wechat"),
+                Required(v, "app_id", w, file, "wechat (replies after 5 s go through the customer-service message API)"),
+                Required(v, "app_secret", w, file, "wechat (replies after 5 s go through the customer-service message API)"),
+                v.ContainsKey("api_url") ? AbsoluteUrl(v, "api_url", w, file, "wechat") : new Uri("https://api.weixin.qq.com/"),
+                RateLimit.Read(v, file, "wechat"));
+        }
+        return new ChannelSettings(callback, telegram, slack) { WeChat = wechat };
     }
 
     private static YamlMappingNode? Section(string yaml, string file, string name) => EndpointsYaml.Section(yaml, file, name) switch
@@ -132,6 +152,16 @@ public sealed record TelegramSettings(string AccessToken, string? Verify, Uri? W
 
 /// <summary>Slack Events API and Web API (https://api.slack.com/apis/events-api). <paramref name="ApiUrl"/> ends in /api/.</summary>
 public sealed record SlackSettings(string Token, string SigningSecret, string? Channel, Uri ApiUrl, RateLimit RateLimit);
+
+/// <summary>
+/// A WeChat Official Account in plaintext mode (https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html).
+/// <paramref name="ApiUrl"/> is the base of /cgi-bin/token and /cgi-bin/message/custom/send.
+/// </summary>
+public sealed record WeChatSettings(string Token, string AppId, string AppSecret, Uri ApiUrl, RateLimit RateLimit)
+{
+    /// <summary>How long a turn may take to be answered in the request (WeChat waits 5 s); after it, the reply goes through the API.</summary>
+    public TimeSpan PassiveWindow { get; init; } = TimeSpan.FromSeconds(4.5);
+}
 
 /// <summary>Per-sender token bucket: <paramref name="Burst"/> messages at once, refilled at <paramref name="PerMinute"/>.</summary>
 public sealed record RateLimit(int Burst, int PerMinute)

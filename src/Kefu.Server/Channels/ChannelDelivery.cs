@@ -4,8 +4,21 @@ using Microsoft.Extensions.Logging;
 
 namespace Kefu.Server.Channels;
 
-/// <summary>One call to a platform's API; <see cref="Failure"/> reads an answer that is 2xx but says it failed (Slack's "ok": false).</summary>
-internal sealed record PlatformCall(Func<HttpRequestMessage> Request, Func<HttpResponseMessage, Task<PlatformFailure?>>? Failure = null);
+/// <summary>
+/// One call to a platform's API, its request made anew for each attempt (it may first fetch an access token);
+/// <see cref="Failure"/> reads an answer that may be 2xx but say it failed (Slack's "ok": false).
+/// </summary>
+internal sealed record PlatformCall(Func<Task<HttpRequestMessage>> Request, Func<HttpResponseMessage, Task<PlatformFailure?>>? Failure = null)
+{
+    public PlatformCall(Func<HttpRequestMessage> request, Func<HttpResponseMessage, Task<PlatformFailure?>>? failure = null)
+        : this(() => Task.FromResult(request()), failure) { }
+}
+
+/// <summary>Thrown while making a call's request (fetching a token): the call fails with this reason.</summary>
+internal sealed class PlatformCallException(string reason, bool retry) : Exception(reason)
+{
+    public bool Retry { get; } = retry;
+}
 
 /// <summary>Why an answer failed and whether another attempt may succeed.</summary>
 internal sealed record PlatformFailure(string Reason, bool Retry, TimeSpan? RetryAfter = null);
@@ -24,6 +37,9 @@ internal sealed class ChannelDelivery(ChannelSettings settings, ILogger<ChannelD
     {
         Timeout = Timeout.InfiniteTimeSpan,   // each attempt has its own (settings.Delivery.AttemptTimeout)
     };
+    /// <summary>The client of every platform call (WeChatApi fetches its access token with it).</summary>
+    internal HttpClient Http => _http;
+
     private readonly Dictionary<string, Task> _tails = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -93,7 +109,7 @@ internal sealed class ChannelDelivery(ChannelSettings settings, ILogger<ChannelD
         using var timeout = new CancellationTokenSource(settings.Delivery.AttemptTimeout);
         try
         {
-            using var request = call.Request();
+            using var request = await call.Request();
             using var response = await _http.SendAsync(request, timeout.Token);
             var said = call.Failure is null ? null : await call.Failure(response);
             var status = $"HTTP {(int)response.StatusCode} from {request.RequestUri?.GetLeftPart(UriPartial.Authority)}";
@@ -110,6 +126,10 @@ internal sealed class ChannelDelivery(ChannelSettings settings, ILogger<ChannelD
         catch (HttpRequestException e)
         {
             return new PlatformFailure(e.Message, true);
+        }
+        catch (PlatformCallException e)
+        {
+            return new PlatformFailure(e.Message, e.Retry);
         }
     }
 

@@ -20,6 +20,8 @@ internal static class Channels
             services.AddSingleton<TelegramWebhookRegistration>();
             services.AddHostedService(provider => provider.GetRequiredService<TelegramWebhookRegistration>());
         }
+        if (options.Channels.WeChat is { } wechat)
+            services.AddSingleton(provider => new WeChatApi(wechat, provider.GetRequiredService<ChannelDelivery>()));
         return services;
     }
 
@@ -47,5 +49,7 @@ internal static class Channels
             TelegramChannel.Map(routes, telegram);
         if (channels.Slack is { } slack)
             SlackChannel.Map(routes, slack);
+        if (channels.WeChat is { } wechat)
+            WeChatChannel.Map(routes, wechat);
     }
 }

@@ -26,6 +26,10 @@ public sealed class ChannelCredentialsTests
                   slack_token: "xoxb-1"
                   slack_signing_secret: ${{{variable}}}
                   slack_channel: "C01"
+                wechat:
+                  token: wt
+                  app_id: wx1
+                  app_secret: as
                 socketio:
                   user_message_evt: user_uttered
                 """, "credentials.yml");
@@ -34,6 +38,7 @@ public sealed class ChannelCredentialsTests
             var telegram = channels.Telegram!;
             Assert.Equal(("123:ABC", "shop_bot", "s-1_x", new Uri("https://api.telegram.org")), (telegram.AccessToken, telegram.Verify, telegram.SecretToken, telegram.ApiUrl));
             Assert.Equal(new RateLimit(3, RateLimit.Default.PerMinute), telegram.RateLimit);
+            Assert.Equal(("wt", "wx1", "as", new Uri("https://api.weixin.qq.com/")), (channels.WeChat!.Token, channels.WeChat.AppId, channels.WeChat.AppSecret, channels.WeChat.ApiUrl));
             Assert.Equal(("xoxb-1", "s3cret", "C01", new Uri("https://slack.com/api/")), (channels.Slack!.Token, channels.Slack.SigningSecret, channels.Slack.Channel, channels.Slack.ApiUrl));
         }
         finally
@@ -50,6 +55,8 @@ public sealed class ChannelCredentialsTests
     [InlineData("telegram:\n  access_token: t\n  secret_token: \"a b\"\n", 3, 17, "secret_token must be 1-256 characters")]
     [InlineData("slack:\n  slack_token: x\n  slack_signing_secret: y\n  rate_limit_burst: 0\n", 4, 21, "rate_limit_burst '0' must be a whole number from 1")]
     [InlineData("telegram: yes\n", 1, 11, "telegram must be a mapping")]
+    [InlineData("wechat:\n  token: t\n  app_id: wx1\n  app_secret: s\n  encoding_aes_key: abc\n", 5, 21, "does not decrypt WeChat's safe (AES) mode yet")]
+    [InlineData("wechat:\n  token: t\n", 2, 3, "wechat (replies after 5 s go through the customer-service message API) needs `app_id`")]
     [InlineData("slack:\n  slack_token: [x\n", 3, 1, "credentials.yml is not valid YAML")]
     public void Bad_keys_are_errors_at_file_line_column(string yaml, int line, int column, string message)
     {

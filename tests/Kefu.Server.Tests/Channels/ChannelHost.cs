@@ -11,8 +11,9 @@ internal static class ChannelHost
     /// <summary>Two retries, quickly: three attempts in all.</summary>
     public static readonly DeliveryPolicy QuickRetries = new(TimeSpan.FromSeconds(5), [TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(40)]);
 
-    public static Task<TestHost> StartAsync(ChannelSettings channels, RecordingLoggerProvider? logs = null, long maxBodyBytes = 256 * 1024) =>
-        TestHost.StartAsync(logs: logs, maxBodyBytes: maxBodyBytes,
+    public static Task<TestHost> StartAsync(ChannelSettings channels, RecordingLoggerProvider? logs = null, long maxBodyBytes = 256 * 1024,
+        Func<Kefu.Dialogue.IEventStore, Kefu.Dialogue.IChatService>? chat = null) =>
+        TestHost.StartAsync(logs: logs, maxBodyBytes: maxBodyBytes, chat: chat,
             configure: o => o with { Channels = channels with { Delivery = QuickRetries } });
 
     /// <summary>Waits until every reply has been delivered or given up on.</summary>
