@@ -56,7 +56,17 @@ internal sealed class ChannelDelivery(ChannelSettings settings, ILogger<ChannelD
             tail = before.ContinueWith(async _ =>
             {
                 foreach (var call in calls)
-                    await SendAsync(channel, recipient, call);
+                {
+                    try
+                    {
+                        await SendAsync(channel, recipient, call);
+                    }
+                    catch (Exception e)
+                    {
+                        // A call that could not even be made (a bad URL from a response's payload): the others still go.
+                        logger.LogError(e, "{Channel}: a reply to {Recipient} could not be sent; the conversation keeps it", channel, recipient);
+                    }
+                }
                 lock (_lock)
                     if (_tails.TryGetValue(recipient, out var current) && current == tail)
                         _tails.Remove(recipient);
