@@ -108,13 +108,17 @@ internal sealed class RecentMessages(int capacity)
                 return (false, earlier.Task);
             _byId[id] = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             _order.Enqueue(id);
-            // Ids of turns still running are kept past the capacity: forgetting one would let its redelivery run again.
-            while (_order.Count > capacity && _order.TryPeek(out var oldest)
-                   && (!_byId.TryGetValue(oldest, out var entry) || entry.Task.IsCompleted))
+            // Ids of turns still running are kept past the capacity (moved to the back): forgetting one would let its
+            // redelivery run again. Ids forgotten after a failure are dropped when they reach the front.
+            for (var turns = _order.Count; _order.Count > capacity && turns > 0; turns--)
             {
-                _order.Dequeue();
-                if (entry is not null)
+                var oldest = _order.Dequeue();
+                if (!_byId.TryGetValue(oldest, out var entry))
+                    continue;
+                if (entry.Task.IsCompleted)
                     _byId.Remove(oldest);
+                else
+                    _order.Enqueue(oldest);
             }
             return (true, null);
         }

@@ -199,6 +199,44 @@ public sealed class WeChatChannelTests
         Assert.Equal(["user", "bot"], (await host.Store.LoadAsync("wechat:" + OpenId)).Select(e => e.Type));
     }
 
+    [Fact]
+    public async Task An_expired_access_token_is_fetched_again_and_the_reply_sent()
+    {
+        await using var standIn = await PlatformStandIn.StartAsync();
+        var tokens = 0;
+        standIn.Answer = call => call.Path.StartsWith("/cgi-bin/token", StringComparison.Ordinal)
+            ? (200, $$"""{"access_token":"T{{Interlocked.Increment(ref tokens)}}","expires_in":7200}""")
+            : call.Path.EndsWith("access_token=T1", StringComparison.Ordinal) ? (200, """{"errcode":42001,"errmsg":"access_token expired"}""")
+            : (200, """{"errcode":0,"errmsg":"ok"}""");
+        var logs = new RecordingLoggerProvider();
+        await using var host = await ChannelHost.StartAsync(WeChat(standIn, window: TimeSpan.FromMilliseconds(100)), logs, chat: store => new SlowChatService(new EchoChatService(store)));
+
+        await host.Client.SendAsync(Post(Text("/slow 你好", 1010)));
+        await WaitForAsync(standIn, c => c.Path.EndsWith("access_token=T2", StringComparison.Ordinal));
+        await host.DeliveredAsync();
+
+        Assert.Equal(2, tokens);
+        Assert.Empty(logs.Errors());
+    }
+
+    [Fact]
+    public async Task A_slow_turn_that_fails_after_the_success_answer_still_stores_the_message()
+    {
+        await using var standIn = await PlatformStandIn.StartAsync();
+        standIn.Answer = WeChatApi;
+        var logs = new RecordingLoggerProvider();
+        await using var host = await ChannelHost.StartAsync(WeChat(standIn, window: TimeSpan.FromMilliseconds(100)), logs, chat: store => new SlowChatService(new EchoChatService(store)));
+
+        var response = await host.Client.SendAsync(Post(Text("/slow /fail", 1011)));
+        await UntilAsync(() => logs.Errors().Length > 0);
+        await UntilAsync(() => host.Store.LoadAsync("wechat:" + OpenId).Result.Count > 0);
+
+        Assert.Equal("success", await response.Content.ReadAsStringAsync());
+        Assert.Contains("failed after WeChat was answered", Assert.Single(logs.Errors()).Message);
+        Assert.Equal(["user"], (await host.Store.LoadAsync("wechat:" + OpenId)).Select(e => e.Type));
+        Assert.Empty(standIn.Calls);
+    }
+
     private static async Task<ReceivedCall> WaitForAsync(PlatformStandIn standIn, Func<ReceivedCall, bool> match)
     {
         for (var i = 0; i < 200; i++)
@@ -217,13 +255,15 @@ public sealed class WeChatChannelTests
         Assert.True(done(), "not done in 5 s");
     }
 
-    /// <summary>The echo bot, taking 600 ms over messages that start with "/slow".</summary>
+    /// <summary>The echo bot, taking 600 ms over messages that start with "/slow" and failing those that end in "/fail".</summary>
     private sealed class SlowChatService(EchoChatService inner) : IChatService
     {
         public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text, JsonElement? metadata = null, CancellationToken ct = default)
         {
             if (text.StartsWith("/slow", StringComparison.Ordinal))
                 await Task.Delay(600, ct);
+            if (text.EndsWith("/fail", StringComparison.Ordinal))
+                throw new InvalidOperationException("the turn failed");
             return await inner.HandleMessageAsync(conversationId, text, metadata, ct);
         }
 
