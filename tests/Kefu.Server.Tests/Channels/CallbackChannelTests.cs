@@ -51,6 +51,28 @@ public sealed class CallbackChannelTests
     }
 
     [Fact]
+    public async Task A_copy_waiting_on_a_turn_that_fails_is_503_and_the_message_runs_when_sent_again()
+    {
+        await using var standIn = await PlatformStandIn.StartAsync();
+        await using var host = await ChannelHost.StartAsync(Callback(standIn), chat: store => new SlowChatService(new EchoChatService(store)));
+        const string failing = """{"sender":"c9","message":"/slow /fail","message_id":"m-9"}""";
+
+        var first = host.Client.PostAsync(Webhook, Http.Json(failing));
+        await Task.Delay(200);
+        var answers = await Task.WhenAll(first, host.Client.PostAsync(Webhook, Http.Json(failing)));
+
+        // Whichever arrived first ran the turn (500); the other waited for it (503).
+        Assert.Equal([HttpStatusCode.InternalServerError, HttpStatusCode.ServiceUnavailable], answers.Select(a => a.StatusCode).Order());
+        var copy = answers.Single(a => a.StatusCode == HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("its first delivery failed", (await copy.ReadProblemAsync()).GetProperty("detail").GetString());
+        Assert.Empty(await host.Store.LoadAsync("callback:c9"));
+        // The id was forgotten with the failure: the client's next try runs a turn.
+        var again = await host.Client.PostAsync(Webhook, Http.Json("""{"sender":"c9","message":"/slow ok","message_id":"m-9"}"""));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(["/slow ok"], await host.UserTextsAsync("callback:c9"));
+    }
+
+    [Fact]
     public async Task An_oversized_payload_is_a_413_and_runs_no_turn()
     {
         await using var standIn = await PlatformStandIn.StartAsync();

@@ -4,8 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
-using Kefu.Dialogue;
-using Kefu.Nlu;
 using Kefu.Server.Channels;
 using Kefu.Server.Tests.Fakes;
 
@@ -253,30 +251,5 @@ public sealed class WeChatChannelTests
         for (var i = 0; i < 200 && !done(); i++)
             await Task.Delay(25);
         Assert.True(done(), "not done in 5 s");
-    }
-
-    /// <summary>The echo bot, taking 600 ms over messages that start with "/slow" and failing those that end in "/fail".</summary>
-    private sealed class SlowChatService(EchoChatService inner) : IChatService
-    {
-        public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text, JsonElement? metadata = null, CancellationToken ct = default)
-        {
-            if (text.StartsWith("/slow", StringComparison.Ordinal))
-                await Task.Delay(600, ct);
-            if (text.EndsWith("/fail", StringComparison.Ordinal))
-                throw new InvalidOperationException("the turn failed");
-            return await inner.HandleMessageAsync(conversationId, text, metadata, ct);
-        }
-
-        public Task RecordUserMessageAsync(string conversationId, string text, NluParse? parse = null, CancellationToken ct = default) =>
-            inner.RecordUserMessageAsync(conversationId, text, parse, ct);
-
-        public NluParse Parse(string text) => inner.Parse(text);
-
-        public Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default) => inner.GetTrackerAsync(conversationId, ct);
-
-        public Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) =>
-            inner.AgentMessageAsync(conversationId, agent, text, ct);
-
-        public Task HandBackAsync(string conversationId, CancellationToken ct = default) => inner.HandBackAsync(conversationId, ct);
     }
 }
