@@ -32,9 +32,6 @@ public sealed record ChannelSettings(CallbackSettings? Callback, TelegramSetting
 {
     public static ChannelSettings None { get; } = new(null, null, null);
 
-    /// <summary>Names of the channels read here: ServiceFilesReader keeps warning about every other one.</summary>
-    public static readonly string[] Served = ["rest", "callback", "telegram", "slack", "wechat"];
-
     public WeChatSettings? WeChat { get; init; }
 
     /// <summary>How replies are sent: per-attempt timeout and the waits before each retry (their count is the retries).</summary>
