@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Kefu.Dialogue;
 using Kefu.Observability;
 using Kefu.Server.Agents;
+using Kefu.Server.Channels;
 using Kefu.Server.Http;
 using Kefu.Server.Metrics;
 using Kefu.Server.Routes;
@@ -74,6 +75,7 @@ public static class KefuServer
         services.AddSingleton(_ => ConversationSessions.Load(options));
         services.AddExceptionHandler<StoreFailures>();
         services.AddSingleton<StoreCheck>();
+        services.AddChannels(options);
         services.AddHostedService(provider => provider.GetRequiredService<StoreCheck>());
         services.AddOpenApi(openApi =>
         {
@@ -135,6 +137,7 @@ public static class KefuServer
         var routes = app.MapGroup("").AnswerHeadLikeGet();
         routes.MapOpenApi();
         routes.MapRestChannel();
+        routes.MapChannels(options);
         routes.MapSessions();
         routes.MapChannelMessages();
         routes.MapFeedback();

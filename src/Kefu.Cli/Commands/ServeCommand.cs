@@ -65,6 +65,7 @@ internal static class ServeCommand
         {
             ProjectDirectory = Path.GetFullPath(parse.GetValue(project)!),
             Stores = StoreEndpoints.Load(Path.GetFullPath(parse.GetValue(project)!)),
+            Channels = Kefu.Server.Channels.ChannelSettings.Load(Path.GetFullPath(parse.GetValue(project)!)),
             Host = parse.GetValue(host)!,
             Port = parse.GetValue(port),
             AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KEFU_TOKEN"),

@@ -21,7 +21,7 @@ public static partial class EndpointsYaml
         }
         catch (YamlException ex)
         {
-            throw Error(file, ex.Start, $"endpoints.yml is not valid YAML: {ex.Message}");
+            throw Error(file, ex.Start, $"{Path.GetFileName(file)} is not valid YAML: {ex.Message}");
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root) return null;
         if (!root.Children.TryGetValue(new YamlScalarNode(section), out var node)) return null;
@@ -39,7 +39,7 @@ public static partial class EndpointsYaml
     {
         var value = node.Value ?? "";
         return EnvironmentVariable().Replace(value, m => Environment.GetEnvironmentVariable(m.Groups[1].Value)
-            ?? throw Error(file, node.Start, $"environment variable {m.Groups[1].Value} used in endpoints.yml is not set"));
+            ?? throw Error(file, node.Start, $"environment variable {m.Groups[1].Value} used in {Path.GetFileName(file)} is not set"));
     }
 
     public static ProjectException Error(string file, Mark mark, string message) =>

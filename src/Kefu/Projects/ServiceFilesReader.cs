@@ -26,7 +26,7 @@ internal static class ServiceFilesReader
     {
         if (source.Root is not { } root || YamlSource.IsNull(root)) return;
         foreach (var (key, keyNode, _) in source.Entries(root, "credentials.yml"))
-            if (key != "rest")
-                source.Warning(keyNode, $"credentials.yml: the channel '{key}' is not served by Kefu; kefu serve has the REST channel (POST /webhooks/rest/webhook) and its web chat");
+            if (key is not ("rest" or "callback" or "telegram" or "slack" or "wechat"))
+                source.Warning(keyNode, $"credentials.yml: the channel '{key}' is not served by Kefu; kefu serve has rest (and its web chat), callback, telegram, slack and wechat (docs/channels.md)");
     }
 }
