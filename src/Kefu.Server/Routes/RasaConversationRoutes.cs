@@ -219,13 +219,14 @@ public static class RasaConversationRoutes
     private static async Task<Results<TrackerStream, ProblemHttpResult>> WithMessages(string id, string? includeEvents, IChatService chat,
         IReadOnlyList<BotMessage> messages, JsonSerializerOptions json, CancellationToken ct)
     {
-        var replies = messages.Select(m => RestChannelReply.From(id, m)).ToList();
+        // An element, not JsonSerializer.Serialize(writer): that flushes the writer, a synchronous write to the response.
+        var replies = JsonSerializer.SerializeToElement(messages.Select(m => RestChannelReply.From(id, m)).ToList(), json);
         return new TrackerStream(id, await chat.GetTrackerHeadAsync(id, ct), TrackerStream.ParseVerbosity(includeEvents).Verbosity!.Value)
         {
             Envelope = ("tracker", w =>
             {
                 w.WritePropertyName("messages");
-                JsonSerializer.Serialize(w, replies, json);
+                replies.WriteTo(w);
             }),
         };
     }
