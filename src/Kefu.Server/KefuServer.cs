@@ -131,6 +131,7 @@ public static class KefuServer
         routes.MapModel(options.AuthToken);
         routes.MapConversations(options.AuthToken);
         routes.MapRasaConversations(options.AuthToken);
+        routes.MapDomain(options.AuthToken);
         routes.MapOperations(options.AuthToken);
         routes.MapKnowledge(options.AuthToken);
         routes.MapNlg(options.AuthToken);
