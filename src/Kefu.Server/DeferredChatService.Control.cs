@@ -13,6 +13,8 @@ public sealed partial class DeferredChatService : IConversationControl
 
     public Domain Domain => ControlAsync().GetAwaiter().GetResult().Domain;
 
+    public IMessageParser Nlu => ControlAsync().GetAwaiter().GetResult().Nlu;
+
     public bool HasAction(string name) => ControlAsync().GetAwaiter().GetResult().HasAction(name);
 
     public async Task AppendEventsAsync(string conversationId, IReadOnlyList<DialogueEvent> events, CancellationToken ct = default) =>

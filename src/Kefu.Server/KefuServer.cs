@@ -132,6 +132,7 @@ public static class KefuServer
         routes.MapConversations(options.AuthToken);
         routes.MapRasaConversations(options.AuthToken);
         routes.MapDomain(options.AuthToken);
+        routes.MapModelTests(options.AuthToken);
         routes.MapOperations(options.AuthToken);
         routes.MapKnowledge(options.AuthToken);
         routes.MapNlg(options.AuthToken);

@@ -14,6 +14,8 @@ public sealed partial class DialogueAgent : IConversationControl
 
     public Domain Domain => bot.Domain;
 
+    public IMessageParser Nlu => bot.Nlu;
+
     public bool HasAction(string name) => actions.Find(name) is not null;
 
     /// <summary>

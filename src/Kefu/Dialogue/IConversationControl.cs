@@ -19,6 +19,9 @@ public interface IConversationControl
 {
     Domain Domain { get; }
 
+    /// <summary>The loaded NLU (POST /model/test/intents evaluates it).</summary>
+    IMessageParser Nlu { get; }
+
     /// <summary>True for an action the engine can run: built-in, custom, a response, a form.</summary>
     bool HasAction(string name);
 
