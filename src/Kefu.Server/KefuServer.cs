@@ -133,6 +133,7 @@ public static class KefuServer
         routes.MapRasaConversations(options.AuthToken);
         routes.MapDomain(options.AuthToken);
         routes.MapModelTests(options.AuthToken);
+        routes.MapModelTrain(options.AuthToken);
         routes.MapOperations(options.AuthToken);
         routes.MapKnowledge(options.AuthToken);
         routes.MapNlg(options.AuthToken);
