@@ -49,7 +49,9 @@ internal static class ServeCommand
         {
             project, model, host, port, token, db, gcBudget, allowedHosts, corsOrigins, maxBody, maxMessage, maxId, maxEvents, pageSize, inMemory,
         };
-        command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(new KefuServerOptions
+        var rasaRun = new RasaRunOptions();
+        rasaRun.AddTo(command);
+        command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(rasaRun.Apply(parse, new KefuServerOptions
         {
             ProjectDirectory = Path.GetFullPath(parse.GetValue(project)!),
             Stores = StoreEndpoints.Load(Path.GetFullPath(parse.GetValue(project)!)),
@@ -69,7 +71,7 @@ internal static class ServeCommand
                 MaxMessagesPerPage = parse.GetValue(pageSize),
                 MaxEventsInMemory = parse.GetValue(inMemory),
             },
-        }, parse.GetValue(model), ct)));
+        }), parse.GetValue(model), ct)));
         return command;
     }
 
