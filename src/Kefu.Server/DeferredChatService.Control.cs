@@ -15,6 +15,8 @@ public sealed partial class DeferredChatService : IConversationControl
 
     public IMessageParser Nlu => ControlAsync().GetAwaiter().GetResult().Nlu;
 
+    public Dialogue.Policies.PolicyEnsemble Policies => ControlAsync().GetAwaiter().GetResult().Policies;
+
     public bool HasAction(string name) => ControlAsync().GetAwaiter().GetResult().HasAction(name);
 
     public async Task AppendEventsAsync(string conversationId, IReadOnlyList<DialogueEvent> events, CancellationToken ct = default) =>

@@ -109,3 +109,79 @@ public class RasaApiModelTestTests
         Assert.Contains("cross_validation_folds", (await response.ReadProblemAsync()).GetProperty("detail").GetString());
     }
 }
+
+/// <summary>POST /model/test/stories: the loaded policies on posted test stories, in rasa.core.test's result shape.</summary>
+public class RasaApiStoryTestTests
+{
+    private const string TestStories = """
+        version: "3.1"
+        stories:
+        - story: greet back
+          steps:
+          - user: |
+              你好
+            intent: greet
+          - action: utter_greet
+        - story: wrong answer
+          steps:
+          - user: |
+              再见
+            intent: goodbye
+          - action: utter_greet
+        """;
+
+    private static HttpContent Yaml(string text, string type = "application/x-yml")
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(text));
+        content.Headers.ContentType = new MediaTypeHeaderValue(type);
+        return content;
+    }
+
+    [Fact]
+    public async Task Test_stories_are_evaluated_in_Rasas_shape()
+    {
+        await using var host = await TestHost.StartAsync(chat: RasaApiConversationTests.GreeterBot.Create);
+
+        var response = await host.Client.PostAsync("/model/test/stories", Yaml(TestStories));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await response.ReadJsonAsync();
+        var conversations = result.GetProperty("conversation_accuracy");
+        Assert.Equal(2, conversations.GetProperty("total").GetInt32());
+        Assert.Equal(1, conversations.GetProperty("correct").GetInt32());
+        Assert.Equal(0.5, conversations.GetProperty("accuracy").GetDouble());
+        var actions = result.GetProperty("actions").EnumerateArray()
+            .Select(a => (a.GetProperty("action").GetString(), a.GetProperty("predicted").GetString())).ToList();
+        Assert.Contains(("utter_greet", "utter_goodbye"), actions);
+        Assert.Contains(("utter_greet", "utter_greet"), actions);
+        var right = actions.Count(a => a.Item1 == a.Item2);
+        Assert.Equal((double)right / actions.Count, result.GetProperty("accuracy").GetDouble(), 6);
+        Assert.True(result.GetProperty("report").TryGetProperty("utter_greet", out _));
+        Assert.False(result.GetProperty("is_end_to_end_evaluation").GetBoolean());
+        Assert.True(result.TryGetProperty("f1", out _) && result.TryGetProperty("precision", out _));
+    }
+
+    [Theory]
+    [InlineData("stories:\n- story: x\n  steps: [", "application/x-yml", HttpStatusCode.BadRequest, "line")]
+    [InlineData("version: \"3.1\"\nrules: []\n", "text/yaml", HttpStatusCode.BadRequest, "no 'stories:' section")]
+    [InlineData("{\"stories\": []}", "application/json", HttpStatusCode.UnsupportedMediaType, "YAML")]
+    public async Task Bad_test_stories_are_refused_saying_why(string body, string type, HttpStatusCode status, string detail)
+    {
+        await using var host = await TestHost.StartAsync(chat: RasaApiConversationTests.GreeterBot.Create);
+
+        var response = await host.Client.PostAsync("/model/test/stories", Yaml(body, type));
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Contains(detail, (await response.ReadProblemAsync()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task The_token_is_wanted()
+    {
+        await using var host = await TestHost.StartAsync(token: "s3cret", chat: RasaApiConversationTests.GreeterBot.Create);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.PostAsync("/model/test/stories", Yaml(TestStories))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK,
+            (await host.AuthorizedClient("s3cret").PostAsync("/model/test/stories", Yaml(TestStories))).StatusCode);
+    }
+}

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Kefu.Data;
 using Kefu.Dialogue;
+using Kefu.Dialogue.Testing;
 using Kefu.Nlu;
 using Kefu.Nlu.Evaluation;
 using Kefu.Projects;
@@ -14,7 +15,9 @@ namespace Kefu.Server.Routes;
 
 /// <summary>
 /// Rasa's POST /model/test/intents: the loaded NLU evaluated on posted NLU data, in the shape of rasa.nlu.test's
-/// run_evaluation(report_as_dict=True), with `kefu test nlu`'s evaluation (NluTestRun, ClassificationReport).
+/// run_evaluation(report_as_dict=True), with `kefu test nlu`'s evaluation (NluTestRun, ClassificationReport); and
+/// POST /model/test/stories: the loaded policies on posted test stories, in rasa.core.test's shape, with `kefu test`'s
+/// StoryTester.
 /// </summary>
 public static class ModelTestRoutes
 {
@@ -36,10 +39,80 @@ public static class ModelTestRoutes
                 Rasa scores intents; response selection is not evaluated apart. Rasa's model and cross_validation_folds query
                 parameters are refused (400): the loaded model is evaluated, as `kefu test nlu --model` evaluates another.
                 """);
+        group.MapPost("/stories", Stories)
+            .Produces<JsonElement>(StatusCodes.Status200OK, "application/json")
+            .WithSummary("Evaluates the loaded dialogue policies (and NLU) on posted test stories: a Rasa tests/test_*.yml (application/x-yml)")
+            .WithDescription("""
+                Answers rasa.core.test's {report, precision, f1, accuracy, actions: [{action, predicted}],
+                is_end_to_end_evaluation: false, conversation_accuracy: {accuracy, correct, with_warnings, total}}, with the
+                evaluation `kefu test` runs: at each action of a story, the action_listen before each user turn included, the
+                policies' prediction against the story's action. Rasa's e2e parameter is a 400.
+                """);
         return group;
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Intents(HttpRequest request, IChatService chat,
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Stories(HttpRequest request, IChatService chat,
+        ServerReadiness readiness, CancellationToken ct)
+    {
+        if (!readiness.IsReady)
+            return Problems.NotReady(readiness);
+        if (chat is not IConversationControl control)
+            return TypedResults.Problem("this server's dialogue engine has no dialogue policies to evaluate",
+                statusCode: StatusCodes.Status501NotImplemented, title: "Not implemented");
+        if (request.Query.ContainsKey("e2e"))
+            return Problems.BadRequest("the query parameter e2e is not supported: user texts are parsed and their intents compared, bot texts are not");
+        var (text, yaml, problem) = await TextBody.ReadAsync(request, ct);
+        if (problem is not null)
+            return problem;
+        if (!yaml)
+            return TypedResults.Problem("test stories are posted as YAML: Content-Type application/x-yml (or application/yaml, text/yaml)",
+                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type");
+        var (stories, diagnostics) = TestStoryFile.Parse(text!, "body");
+        var errors = diagnostics.Where(d => d.Severity == Severity.Error).Take(5)
+            .Select(d => $"line {d.Location.Line}, column {d.Location.Column}: {d.Message}").ToList();
+        if (errors.Count > 0)
+            return Problems.BadRequest("the test stories are not valid: " + string.Join("; ", errors));
+        if (stories.Count == 0)
+            return Problems.BadRequest("the test stories file holds no stories");
+        var report = await Task.Run(() => StoryTester.Run(stories, control.Domain, control.Policies, control.Nlu), ct);
+        return TypedResults.Text(StoriesJson(report), "application/json; charset=utf-8");
+    }
+
+    /// <summary>
+    /// rasa/core/test.py test()'s result: the action report over every tested action and the stories that passed. Kefu's
+    /// story test keeps no policy or confidence per action, so "actions" has action and predicted only.
+    /// </summary>
+    private static string StoriesJson(StoryTestReport report) => Kefu.Dialogue.Tracking.RasaEventJson.ToJsonString(w =>
+    {
+        var actions = report.Stories.SelectMany(s => s.Lines).OfType<TestedAction>().ToList();
+        var classification = ClassificationReport.Compute(actions.Select(a => a.Expected).ToList(), actions.Select(a => a.Predicted).ToList());
+        w.WriteStartObject();
+        w.WritePropertyName("report");
+        classification.WriteJson(w);
+        w.WriteNumber("precision", classification.WeightedAvg.Precision);
+        w.WriteNumber("f1", classification.WeightedAvg.F1);
+        w.WriteNumber("accuracy", classification.Accuracy ?? classification.ExampleAccuracy);
+        w.WriteStartArray("actions");
+        foreach (var a in actions)
+        {
+            w.WriteStartObject();
+            w.WriteString("action", a.Expected);
+            w.WriteString("predicted", a.Predicted);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteBoolean("is_end_to_end_evaluation", false);
+        w.WriteStartObject("conversation_accuracy");
+        w.WriteNumber("accuracy", report.PassRate);
+        w.WriteNumber("correct", report.Stories.Count - report.Failed);
+        w.WriteNumber("with_warnings", 0);
+        w.WriteNumber("total", report.Stories.Count);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    });
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Intents(
+HttpRequest request, IChatService chat,
         ServerReadiness readiness, CancellationToken ct)
     {
         if (!readiness.IsReady)

@@ -16,6 +16,8 @@ public sealed partial class DialogueAgent : IConversationControl
 
     public IMessageParser Nlu => bot.Nlu;
 
+    public PolicyEnsemble Policies => bot.Policies;
+
     public bool HasAction(string name) => actions.Find(name) is not null;
 
     /// <summary>

@@ -22,6 +22,9 @@ public interface IConversationControl
     /// <summary>The loaded NLU (POST /model/test/intents evaluates it).</summary>
     IMessageParser Nlu { get; }
 
+    /// <summary>The loaded dialogue policies (POST /model/test/stories evaluates them).</summary>
+    Policies.PolicyEnsemble Policies { get; }
+
     /// <summary>True for an action the engine can run: built-in, custom, a response, a form.</summary>
     bool HasAction(string name);
 
