@@ -78,6 +78,26 @@ public class RasaApiConversationTests
         Assert.Empty(await host.Store.LoadAsync("a3"));
     }
 
+    [Theory]
+    [InlineData("""{"event":"user","text":"x","parse_data":{"intent":{"name":"a","confidence":1e400},"entities":[{"entity":"e","value":1,"start":1.5}]}}""")]
+    [InlineData("""{"event":"slot","name":"city","value":"x","timestamp":1e300}""")]
+    [InlineData("""{"event":"action","name":"utter_greet","confidence":"high"}""")]
+    [InlineData("""{"event":"user","text":"x","parse_data":{"entities":[{"entity":"e","value":1,"start":99999999999}]}}""")]
+    [InlineData("""{"event":7}""")]
+    [InlineData("""[[{"event":"restart"}]]""")]
+    public async Task Odd_events_are_a_400_or_stored_never_a_500(string body)
+    {
+        await using var host = await TestHost.StartAsync(chat: GreeterBot.Create);
+
+        var response = await host.Client.PostAsync("/conversations/odd/tracker/events", Http.Json(body));
+
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+            Assert.Contains("events[0]", (await response.ReadProblemAsync()).GetProperty("detail").GetString());
+        // Whatever was stored reads back: the conversation still answers.
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/conversations/odd/tracker?include_events=ALL")).StatusCode);
+    }
+
     [Fact]
     public async Task Replacing_events_restarts_the_state_on_them_and_keeps_the_history_stored()
     {

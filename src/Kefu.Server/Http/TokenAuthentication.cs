@@ -39,7 +39,10 @@ internal static class TokenAuthentication
                     statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
             }
             http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problems.Unauthorized();
+            return jwt is null ? Problems.Unauthorized() : TypedResults.Problem(
+                "this endpoint needs " + (expected is null ? "" : "the server's token ('Authorization: Bearer TOKEN' or '?token=TOKEN') or ") +
+                "a valid JWT signed with the server's --jwt-secret: 'Authorization: Bearer JWT'",
+                statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
         });
         return builder;
     }
