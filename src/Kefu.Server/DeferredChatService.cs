@@ -9,7 +9,7 @@ namespace Kefu.Server;
 /// on the chat routes) while the model loads beside it; every call waits for <paramref name="engine"/>. The routes
 /// call it only once the server is marked ready, by which time the engine is there.
 /// </summary>
-public sealed class DeferredChatService(Task<IChatService> engine) : IChatService
+public sealed partial class DeferredChatService(Task<IChatService> engine) : IChatService
 {
     public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
         JsonElement? metadata = null, CancellationToken ct = default) =>

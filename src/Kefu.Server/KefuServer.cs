@@ -143,6 +143,10 @@ public static class KefuServer
         routes.MapFeedback();
         routes.MapModel(options.AuthToken);
         routes.MapConversations(options.AuthToken);
+        routes.MapRasaConversations(options.AuthToken);
+        routes.MapDomain(options.AuthToken);
+        routes.MapModelTests(options.AuthToken);
+        routes.MapModelTrain(options.AuthToken);
         routes.MapOperations(options.AuthToken);
         routes.MapKnowledge(options.AuthToken);
         routes.MapNlg(options.AuthToken);

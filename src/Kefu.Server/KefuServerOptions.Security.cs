@@ -74,6 +74,10 @@ public sealed partial record KefuServerOptions
         var problems = (AllowedHosts ?? []).Select(HostPatternProblem)
             .Concat(CorsOrigins.Select(o => { NormalizeOrigin(o, out var p); return p; }))
             .OfType<string>().ToList();
+        if (Http.JwtAuthentication.Problem(this) is { } badJwt)
+            problems.Add(badJwt);
+        if (ResponseTimeout <= TimeSpan.Zero)
+            problems.Add($"the response timeout is {ResponseTimeout.TotalSeconds} s; it must be more than 0");
         if (SessionKey is { Length: not 32 })
             problems.Add($"the session key is {SessionKey.Length} bytes; it must be 32");
         if (problems.Count > 0)

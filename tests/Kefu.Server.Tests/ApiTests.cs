@@ -158,7 +158,9 @@ public class ApiTests
         Assert.Equal("Kefu", document.GetProperty("info").GetProperty("title").GetString());
         var paths = document.GetProperty("paths");
         foreach (var path in new[] { "/webhooks/rest/webhook", "/model/parse", "/conversations/{id}/tracker",
-                     "/conversations/{id}/messages", "/conversations/{id}/handback", "/webhooks/rest/conversations/{sender}/messages",
+                     "/conversations/{id}/messages", "/conversations/{id}/handback", "/conversations/{id}/tracker/events",
+                     "/conversations/{id}/trigger_intent", "/conversations/{id}/execute", "/conversations/{id}/predict", "/conversations/{id}/story", "/domain",
+                     "/model/test/intents", "/model/test/stories", "/model/train", "/webhooks/rest/conversations/{sender}/messages",
                      "/webhooks/rest/conversations/{sender}/feedback", "/webhooks/rest/conversations/{sender}/rating", "/status", "/version", "/healthz", "/readyz", "/metrics" })
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
         var request = paths.GetProperty("/webhooks/rest/webhook").GetProperty("post").GetProperty("requestBody");

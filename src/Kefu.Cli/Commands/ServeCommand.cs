@@ -61,7 +61,9 @@ internal static class ServeCommand
             project, model, host, port, token, db, gcBudget, allowedHosts, corsOrigins, maxBody, maxMessage, maxId, maxEvents, pageSize, inMemory,
             logFormat, logLevel, shutdownTimeout,
         };
-        command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(new KefuServerOptions
+        var rasaRun = new RasaRunOptions();
+        rasaRun.AddTo(command);
+        command.SetAction((parse, ct) => CliErrors.GuardAsync(() => RunAsync(rasaRun.Apply(parse, new KefuServerOptions
         {
             ProjectDirectory = Path.GetFullPath(parse.GetValue(project)!),
             Stores = StoreEndpoints.Load(Path.GetFullPath(parse.GetValue(project)!)),
@@ -85,7 +87,7 @@ internal static class ServeCommand
                 MaxMessagesPerPage = parse.GetValue(pageSize),
                 MaxEventsInMemory = parse.GetValue(inMemory),
             },
-        }, parse.GetValue(model), ct)));
+        }), parse.GetValue(model), ct)));
         return command;
     }
 

@@ -34,6 +34,12 @@ internal sealed class TrackerStream(string conversationId, TrackerHead head, Eve
     : IResult, IEndpointMetadataProvider
 {
     private const int FlushBytes = 32 * 1024;
+
+    /// <summary>
+    /// When set, the tracker is the property <c>Name</c> of an outer object whose other properties <c>Others</c> writes:
+    /// Rasa's {"tracker", "messages"} (trigger_intent, execute) and {"scores", "policy", "confidence", "tracker"} (predict).
+    /// </summary>
+    public (string Name, Action<Utf8JsonWriter> Others)? Envelope { get; init; }
     private static readonly string[] SessionStarts = ["restart", "session_started"];
     private static readonly string[] Restarts = ["restart"];
 
@@ -58,6 +64,12 @@ internal sealed class TrackerStream(string conversationId, TrackerHead head, Eve
         await using var writer = new Utf8JsonWriter(response.Body);
         try
         {
+            if (Envelope is { } outer)
+            {
+                writer.WriteStartObject();
+                outer.Others(writer);
+                writer.WritePropertyName(outer.Name);
+            }
             writer.WriteStartObject();
             foreach (var property in head.State.EnumerateObject())
                 property.WriteTo(writer);
@@ -71,6 +83,8 @@ internal sealed class TrackerStream(string conversationId, TrackerHead head, Eve
                 writer.WriteEndArray();
             }
             writer.WriteEndObject();
+            if (Envelope is not null)
+                writer.WriteEndObject();
             await writer.FlushAsync(ct);
         }
         catch (Exception e) when (response.HasStarted && !ct.IsCancellationRequested)

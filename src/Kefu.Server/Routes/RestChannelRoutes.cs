@@ -55,8 +55,21 @@ public static class RestChannelRoutes
         if (problem is not null)
             return problem;
 
-        // A turn that has started runs to its end even if the client hangs up: its events stay whole.
-        var replies = await chat.HandleMessageAsync(body!.Sender!, body.Message!, body.Metadata, CancellationToken.None);
+        // A turn that has started runs to its end even if the client hangs up: its events stay whole. Past Rasa's
+        // --response-timeout (Sanic's RESPONSE_TIMEOUT) the answer gives up, the turn does not.
+        IReadOnlyList<BotMessage> replies;
+        try
+        {
+            replies = await chat.HandleMessageAsync(body!.Sender!, body.Message!, body.Metadata, CancellationToken.None)
+                .WaitAsync(options.ResponseTimeout, CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
+            return TypedResults.Problem(
+                $"the bot's turn took longer than the response timeout of {options.ResponseTimeout.TotalSeconds:0.###} s (--response-timeout); " +
+                $"it goes on and is stored: its replies can be read from GET /webhooks/rest/conversations/{{sender}}/messages",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Response timeout");
+        }
         return TypedResults.Ok(replies.Select(r => RestChannelReply.From(body.Sender!, r)).ToArray());
     }
 

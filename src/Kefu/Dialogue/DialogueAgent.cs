@@ -45,7 +45,7 @@ public sealed record AgentOptions
 /// The message loop (ARCHITECTURE.md, "One message, end to end"): take the conversation's lock, load its
 /// tracker, parse, let the policies pick actions until action_listen, persist the new events, then reply.
 /// </summary>
-public sealed class DialogueAgent : IChatService
+public sealed partial class DialogueAgent : IChatService
 {
     private readonly Bot bot;
     private readonly IEventStore store;
@@ -76,14 +76,17 @@ public sealed class DialogueAgent : IChatService
 
     public NluParse Parse(string text, DateTimeOffset referenceTime) => IntentPayload.TryParse(text) ?? bot.Nlu.Parse(text, referenceTime);
 
-    public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
-        JsonElement? metadata = null, CancellationToken ct = default)
+    public Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
+        JsonElement? metadata = null, CancellationToken ct = default) => RunTurnAsync(conversationId, text, null, ct);
+
+    /// <summary>A user message's turn; <paramref name="given"/> is its parse when not the NLU's (trigger_intent).</summary>
+    private async Task<IReadOnlyList<BotMessage>> RunTurnAsync(string conversationId, string text, NluParse? given, CancellationToken ct)
     {
         long arrived = Stopwatch.GetTimestamp();
         await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         long locked = Stopwatch.GetTimestamp();
         var before = await LoadAsync(conversationId, ct).ConfigureAwait(false);
-        var tracker = await LogUserMessageAsync(before, text, null, ct).ConfigureAwait(false);
+        var tracker = await LogUserMessageAsync(before, text, given, ct).ConfigureAwait(false);
 
         // Rasa's MessageProcessor._should_handle_message: a paused conversation (a human agent has it) still takes /restart.
         if (!tracker.State.Paused || tracker.State.LatestMessage?.Parse?.Intent.Name == ActionNames.RestartIntent)
