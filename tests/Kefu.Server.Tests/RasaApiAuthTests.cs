@@ -141,5 +141,8 @@ public class RasaApiAuthTests
             inner.AgentMessageAsync(conversationId, agent, text, ct);
 
         public Task HandBackAsync(string conversationId, CancellationToken ct = default) => inner.HandBackAsync(conversationId, ct);
+
+        public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) =>
+            inner.RecordFeedbackAsync(conversationId, feedback, ct);
     }
 }

@@ -28,4 +28,7 @@ internal sealed class SlowChatService(EchoChatService inner) : IChatService
         inner.AgentMessageAsync(conversationId, agent, text, ct);
 
     public Task HandBackAsync(string conversationId, CancellationToken ct = default) => inner.HandBackAsync(conversationId, ct);
+
+    public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) =>
+        inner.RecordFeedbackAsync(conversationId, feedback, ct);
 }
