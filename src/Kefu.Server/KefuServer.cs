@@ -129,6 +129,7 @@ public static class KefuServer
         routes.MapSessions();
         routes.MapChannelMessages();
         routes.MapModel(options.AuthToken);
+        routes.MapModelFile(options.AuthToken);
         routes.MapConversations(options.AuthToken);
         routes.MapOperations(options.AuthToken);
         routes.MapKnowledge(options.AuthToken);
