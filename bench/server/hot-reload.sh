@@ -6,6 +6,7 @@
 #
 #   bench/server/hot-reload.sh [--project samples/ecommerce-zh] [--rate 500] [--duration 60s] [--every 5]
 #                              [--connections 16] [--port 5310]
+# --every 0 makes no promotions: the same load without reloads, the baseline to compare latency with.
 # Needs wrk (apt-get install wrk) and a Release build of src/Kefu.Cli. The last line is JSON.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -56,7 +57,8 @@ done
 # Warm-up at the same rate (JIT tiering, SQLite pages), unmeasured and without promotions.
 KEFU_RATE=$rate KEFU_CONNECTIONS=$connections wrk -t2 -c"$connections" -d"$warmup" -s bench/server/webhook.lua "$url" >/dev/null
 
-(
+touch "$workdir/promotions"
+[[ "$every" == 0 ]] || (
   version=v1
   while true; do
     sleep "$every"
@@ -64,10 +66,10 @@ KEFU_RATE=$rate KEFU_CONNECTIONS=$connections wrk -t2 -c"$connections" -d"$warmu
     [[ $version == v1 ]] && version=v2 || version=v1
   done
 ) &
-promoter_pid=$!
+[[ "$every" == 0 ]] || promoter_pid=$!
 KEFU_RATE=$rate KEFU_CONNECTIONS=$connections wrk -t2 -c"$connections" -d"$duration" --latency \
   -s bench/server/webhook.lua "$url" | tee "$workdir/wrk.out" >&2
-kill "$promoter_pid"; wait "$promoter_pid" 2>/dev/null || true
+if [[ -n "$promoter_pid" ]]; then kill "$promoter_pid"; wait "$promoter_pid" 2>/dev/null || true; fi
 promoter_pid=""
 sleep 3   # the last promotion's reload
 
