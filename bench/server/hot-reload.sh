@@ -58,15 +58,17 @@ done
 KEFU_RATE=$rate KEFU_CONNECTIONS=$connections wrk -t2 -c"$connections" -d"$warmup" -s bench/server/webhook.lua "$url" >/dev/null
 
 touch "$workdir/promotions"
-[[ "$every" == 0 ]] || (
-  version=v1
-  while true; do
-    sleep "$every"
-    $kefu models promote "$version" --project "$bot" >/dev/null 2>>"$workdir/promote.log" && echo "$version" >>"$workdir/promotions"
-    [[ $version == v1 ]] && version=v2 || version=v1
-  done
-) &
-[[ "$every" == 0 ]] || promoter_pid=$!
+if [[ "$every" != 0 ]]; then
+  (
+    version=v1
+    while true; do
+      sleep "$every"
+      $kefu models promote "$version" --project "$bot" >/dev/null 2>>"$workdir/promote.log" && echo "$version" >>"$workdir/promotions"
+      [[ $version == v1 ]] && version=v2 || version=v1
+    done
+  ) &
+  promoter_pid=$!
+fi
 KEFU_RATE=$rate KEFU_CONNECTIONS=$connections wrk -t2 -c"$connections" -d"$duration" --latency \
   -s bench/server/webhook.lua "$url" | tee "$workdir/wrk.out" >&2
 if [[ -n "$promoter_pid" ]]; then kill "$promoter_pid"; wait "$promoter_pid" 2>/dev/null || true; fi
