@@ -144,22 +144,29 @@ public sealed class ModelRegistry : IDisposable
     /// Takes the registry's lock for a change. Another process (or instance) holding it is a
     /// <see cref="ModelRegistryException"/> at once: the caller changed nothing and may try again.
     /// </summary>
-    public static ModelRegistry Lock(string modelsDirectory)
+    /// <param name="wait">How long to retry a held lock first (a training run that finished does not give up its
+    /// minutes of work because a promote held the lock for milliseconds).</param>
+    public static ModelRegistry Lock(string modelsDirectory, TimeSpan wait = default)
     {
         modelsDirectory = Path.GetFullPath(modelsDirectory);
         System.IO.Directory.CreateDirectory(modelsDirectory);
         string path = Path.Combine(modelsDirectory, LockName);
         FileStream lockFile;
-        try
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); ; Thread.Sleep(50))
         {
-            // FileShare.None is an flock on Unix and a share mode on Windows: the OS releases it when the process dies.
-            lockFile = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
-        {
-            throw new ModelRegistryException($"the model registry in {modelsDirectory} is being changed by another kefu command " +
-                $"({LockName} is held: a training run registering its model, or a promote or rollback); nothing was changed: " +
-                "try again when it has finished", e);
+            try
+            {
+                // FileShare.None is an flock on Unix and a share mode on Windows: the OS releases it when the process dies.
+                lockFile = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                break;
+            }
+            catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+            {
+                if (clock.Elapsed < wait) continue;
+                throw new ModelRegistryException($"the model registry in {modelsDirectory} is being changed by another kefu command " +
+                    $"({LockName} is held: a training run registering its model, or a promote or rollback); nothing was changed: " +
+                    "try again when it has finished", e);
+            }
         }
         try
         {

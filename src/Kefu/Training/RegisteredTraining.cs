@@ -20,6 +20,9 @@ public sealed record RegisteredRun(ModelVersion Version, TrainingResult Training
 /// </summary>
 public static class RegisteredTraining
 {
+    /// <summary>How long a finished run waits for the registry's lock before it gives up (and deletes its archive).</summary>
+    public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
+
     public static RegisteredRun Train(RasaProject project, bool candidate, string? testData, IProgress<string>? progress = null)
     {
         if (candidate && testData is null)
@@ -43,7 +46,7 @@ public static class RegisteredTraining
                 progress?.Report($"scoring the promoted version {current.Id} on {testData}");
                 promotedScores = Score(ModelArchive.Load(ModelRegistry.ArchivePath(models, current)).Nlu, testData!, test!.Value);
             }
-            using var registry = ModelRegistry.Lock(models);
+            using var registry = ModelRegistry.Lock(models, LockWait);
             var version = registry.Add(temp, created, ConfigHash(project.Directory), DataHash(project.Directory),
                 Models.DialogueComponent.Fingerprint(project.Directory), metrics, scores);
             bool promote;
