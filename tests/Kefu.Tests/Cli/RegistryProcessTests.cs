@@ -70,6 +70,59 @@ public sealed class RegistryProcessTests
     }
 
     [Fact]
+    public async Task Kefu_serve_loads_a_promoted_version_while_it_answers()
+    {
+        using var project = TempProject.Valid();
+        for (int i = 0; i < 2; i++) Assert.Equal(0, (await Run("train", "--project", project.Dir)).Code);
+        int port = ServeProcessTests.FreePort();
+        using var server = Process.Start(new ProcessStartInfo("dotnet",
+            [ServeProcessTests.CliDll(), "serve", "--project", project.Dir, "--port", port.ToString(), "--db", project.PathOf("c.db")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        server.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        server.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            async Task<string?> ModelId()
+            {
+                try
+                {
+                    var ready = await http.GetAsync("/readyz");
+                    return ready.IsSuccessStatusCode
+                        ? System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("model_id").GetString()
+                        : null;
+                }
+                catch (HttpRequestException)
+                {
+                    return null;
+                }
+            }
+            string? id = null;
+            await Until(() => (id = ModelId().GetAwaiter().GetResult()) is not null || server.HasExited, TimeSpan.FromSeconds(120));
+            Assert.False(server.HasExited, string.Join("\n", log));
+            Assert.StartsWith("v2@", id);
+
+            Assert.Equal(0, (await Run("models", "promote", "v1", "--project", project.Dir)).Code);
+            await Until(() => ModelId().GetAwaiter().GetResult()?.StartsWith("v1@") == true, TimeSpan.FromSeconds(30));
+            var reply = await http.PostAsync("/webhooks/rest/webhook",
+                new StringContent("{\"sender\":\"a\",\"message\":\"你好\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, reply.StatusCode);
+            Assert.Contains(log, l => l.Contains("(v1 was promoted)"));
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_watcher_loads_a_promoted_version_and_keeps_serving_when_one_fails_to_load()
     {
         using var project = TempProject.Valid();
@@ -121,9 +174,9 @@ public sealed class RegistryProcessTests
         File.Move(path + ".test", path, overwrite: true);
     }
 
-    static async Task Until(Func<bool> condition)
+    static async Task Until(Func<bool> condition, TimeSpan? within = null)
     {
-        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(30); await Task.Delay(50))
+        for (var clock = Stopwatch.StartNew(); clock.Elapsed < (within ?? TimeSpan.FromSeconds(30)); await Task.Delay(50))
             if (condition()) return;
         Assert.Fail("timed out");
     }
