@@ -14,6 +14,7 @@ root.Subcommands.Add(NluCommands.Create());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommands.Create());
 root.Subcommands.Add(ModelCommands.Create());
+root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(KbCommands.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(AgentsCommands.Create());

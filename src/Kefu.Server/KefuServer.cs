@@ -142,6 +142,7 @@ public static class KefuServer
         routes.MapChannelMessages();
         routes.MapFeedback();
         routes.MapModel(options.AuthToken);
+        routes.MapModelFile(options.AuthToken);
         routes.MapConversations(options.AuthToken);
         routes.MapRasaConversations(options.AuthToken);
         routes.MapDomain(options.AuthToken);

@@ -141,9 +141,8 @@ internal static class ServeCommand
         // server is live (/healthz) and answers 503 on the chat routes.
         var loading = Task.Run(() => BotLoader.LoadOrTrain(options.ProjectDirectory, modelPath, Console.Error), ct);
         var knowledgeLoading = Task.Run(() => KnowledgeService.Open(options.ProjectDirectory, Console.Error), ct);
-        var engine = new TaskCompletionSource<IChatService>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Disposed at the end: the store then moves its write-ahead log into the .db file (docs/server.md, "Backups").
-        await using var app = KefuServer.Build(options, services => services.AddSingleton<IChatService>(new DeferredChatService(engine.Task)));
+        await using var app = KefuServer.Build(options, ServeModels.AddSwappableEngine);
         // Regex entity patterns that time out on a message are logged once each (docs/project-format.md, "Limits").
         Kefu.Nlu.Entities.PatternRegex.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kefu.Nlu.EntityPatterns");
         try
@@ -155,6 +154,7 @@ internal static class ServeCommand
             Console.Error.WriteLine($"kefu: port {options.Port} on {options.Host} is already in use (another kefu serve?); stop it or choose another with --port");
             return 1;
         }
+        RegistryWatcher? watcher = null;
         try
         {
             // The store is checked (schema version, PRAGMA quick_check) while the model loads; a bad one was logged in one line.
@@ -169,13 +169,16 @@ internal static class ServeCommand
             // endpoints.yml nlg: {model: ...}: the local generator answering POST /nlg and action_generate_response (docs/generation.md, "In a bot")
             var generator = LocalNlgConfig.Load(options.ProjectDirectory)?.CreateRewriter(Console.Error);
             app.Services.GetRequiredService<LoadedLater<RasaNlgServer>>().Set(generator is null ? null : new RasaNlgServer(bot.Project.Domain, generator));
-            // an unreachable Duckling server is a warning in the server's log
-            if (bot.Nlu.Duckling is { } duckling)
-                duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();
-            engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(),
-                app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory, knowledge,
-                app.Services.GetService<IConversationLocks>(), generator));
-            app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
+            // every model loaded (at start, promoted, PUT /model) gets the same store, locks, knowledge and generator
+            watcher = ServeModels.Start(app, options.ProjectDirectory, bot, pinned: modelPath is not null, loaded =>
+            {
+                // an unreachable Duckling server is a warning in the server's log
+                if (loaded.Nlu.Duckling is { } duckling)
+                    duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();
+                return BotLoader.CreateAgent(loaded, app.Services.GetRequiredService<IEventStore>(),
+                    app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory, knowledge,
+                    app.Services.GetService<IConversationLocks>(), generator);
+            });
         }
         catch
         {
@@ -186,6 +189,7 @@ internal static class ServeCommand
         if (options.AllowedHosts is null && options.ResolvedAllowedHosts.Contains("*"))
             Console.Error.WriteLine($"Listening on {options.Host}: any Host header is accepted; name the ones clients use with --allowed-hosts to stop DNS rebinding.");
         await app.WaitForShutdownAsync(ct);
+        if (watcher is not null) await watcher.DisposeAsync();
         return 0;
     }
 }

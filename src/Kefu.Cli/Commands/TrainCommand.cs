@@ -10,10 +10,14 @@ internal static class TrainCommand
     public static Command Create()
     {
         var project = new Option<string>("--project") { Description = "Rasa 3.x project folder", DefaultValueFactory = _ => "." };
-        var output = new Option<string?>("--out") { Description = "Model archive to write (default PROJECT/models/model.kefu)" };
-        var command = new Command("train", "Train the NLU and dialogue models of a project into one model archive");
+        var output = new Option<string?>("--out") { Description = "Model archive to write, outside the registry (default: a new version in PROJECT/models, promoted)" };
+        var candidate = new Option<bool>("--candidate") { Description = "Promote the new version only when it scores no worse than the promoted one on --test-data" };
+        var testData = new Option<string?>("--test-data") { Description = "Fixed test set (Rasa nlu.yml, CSV text,intent or JSON lines): both versions' intent scores are recorded" };
+        var command = new Command("train", "Train the NLU and dialogue models of a project into one model archive, a version of PROJECT/models");
         command.Options.Add(project);
         command.Options.Add(output);
+        command.Options.Add(candidate);
+        command.Options.Add(testData);
         command.SetAction(parse =>
         {
             string directory = parse.GetValue(project)!;
@@ -28,18 +32,30 @@ internal static class TrainCommand
             }
             try
             {
-                string path = parse.GetValue(output) ?? ProjectTrainer.DefaultModelPath(directory);
-                var result = ProjectTrainer.Train(loaded, path, new SynchronousProgress(stderr));
-                stdout.WriteLine($"{result.ModelPath} ({result.Nlu.Intents.Labels.Count} intents, " +
-                                 $"{result.Nlu.Entities?.EntityTypes.Count ?? 0} entity types, {result.Elapsed.TotalSeconds:F1} s)");
-                return 0;
+                if (parse.GetValue(output) is { } path)
+                {
+                    if (parse.GetValue(candidate) || parse.GetValue(testData) is not null)
+                        throw new ArgumentException("--candidate and --test-data register a version in PROJECT/models; they do not go with --out");
+                    Written(stdout, ProjectTrainer.Train(loaded, path, new SynchronousProgress(stderr)));
+                    return 0;
+                }
+                var run = RegisteredTraining.Train(loaded, parse.GetValue(candidate), parse.GetValue(testData), new SynchronousProgress(stderr));
+                Written(stdout, run.Training);
+                if (run.Version.Test is { } mine)
+                {
+                    stdout.WriteLine(Score(run.Version.Id, mine));
+                    if (run.PromotedScores is { } theirs) stdout.WriteLine(Score(run.ComparedWith!, theirs));
+                }
+                stdout.WriteLine(run.Decision);
+                return run.Promoted || !parse.GetValue(candidate) ? 0 : 2;
             }
             catch (ProjectException e)
             {
                 foreach (var diagnostic in e.Diagnostics) stderr.WriteLine(diagnostic);
                 return 1;
             }
-            catch (Exception e) when (e is ModelArchiveException or IOException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception e) when (e is ModelArchiveException or IOException or ArgumentException or UnauthorizedAccessException
+                or Kefu.Nlu.Data.NluDataException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return 1;
@@ -47,4 +63,11 @@ internal static class TrainCommand
         });
         return command;
     }
+
+    static void Written(TextWriter stdout, TrainingResult result) =>
+        stdout.WriteLine($"{result.ModelPath} ({result.Nlu.Intents.Labels.Count} intents, " +
+                         $"{result.Nlu.Entities?.EntityTypes.Count ?? 0} entity types, {result.Elapsed.TotalSeconds:F1} s)");
+
+    static string Score(string version, TestScores scores) => FormattableString.Invariant(
+        $"{version}: intent accuracy {scores.IntentAccuracy:F4}, macro F1 {scores.MacroF1:F4} on {scores.Examples} test examples");
 }

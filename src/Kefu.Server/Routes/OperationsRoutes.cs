@@ -37,7 +37,7 @@ public static class OperationsRoutes
     }
 
     private static Results<Ok<HealthResponse>, ProblemHttpResult> Ready(ServerReadiness readiness) =>
-        readiness.IsReady ? TypedResults.Ok(new HealthResponse("ready")) : Problems.NotReady(readiness);
+        readiness.Model is { } model && readiness.IsReady ? TypedResults.Ok(new HealthResponse("ready", model.ModelId)) : Problems.NotReady(readiness);
 
     private static Ok<StatusResponse> Status(ServerReadiness readiness)
     {
