@@ -9,9 +9,10 @@ namespace Kefu.Server;
 /// PUT /model). <see cref="Swap"/> takes effect at once for new calls; a call that entered the old engine finishes on
 /// it; calls on the new engine wait until the old engine's calls have finished, so two engines never run turns at the
 /// same time and the new one reads each conversation from the store (shared by both) after the old one wrote it.
-/// Before the first <see cref="Swap"/> calls wait for it, as <see cref="DeferredChatService"/>'s do.
+/// Before the first <see cref="Swap"/> calls wait for it, so that the server starts (and answers /healthz, and 503 on the chat routes) while the
+/// first model loads beside it.
 /// </summary>
-public sealed class EngineSwitch : IChatService
+public sealed partial class EngineSwitch : IChatService
 {
     /// <summary>One engine and the calls in it: the switch holds one reference until the next swap; 0 means drained.</summary>
     sealed class Generation(IChatService engine, Task previousDrained)
@@ -122,4 +123,7 @@ public sealed class EngineSwitch : IChatService
 
     public Task HandBackAsync(string conversationId, CancellationToken ct = default) =>
         Run(engine => engine.HandBackAsync(conversationId, ct), ct);
+
+    public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) =>
+        Run(engine => engine.RecordFeedbackAsync(conversationId, feedback, ct), ct);
 }

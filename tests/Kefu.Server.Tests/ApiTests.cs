@@ -110,14 +110,14 @@ public class ApiTests
     public async Task The_server_starts_and_is_live_while_the_engine_is_still_loading()
     {
         // As `kefu serve` does it: the engine arrives once the model, which loads beside the server, is there.
-        var engine = new TaskCompletionSource<IChatService>();
-        await using var host = await TestHost.StartAsync(ready: false, chat: _ => new DeferredChatService(engine.Task));
+        var engine = new EngineSwitch();
+        await using var host = await TestHost.StartAsync(ready: false, chat: _ => engine);
 
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
         var early = await host.Client.PostAsync("/webhooks/rest/webhook", Http.Json("""{"sender":"u","message":"hi"}"""));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
 
-        engine.SetResult(new Fakes.EchoChatService(host.Store));
+        engine.Swap(new Fakes.EchoChatService(host.Store));
         host.Readiness.MarkReady(new ModelInfo("m", null, null));
         var reply = await host.Client.PostAsync("/webhooks/rest/webhook", Http.Json("""{"sender":"u","message":"hi"}"""));
         Assert.Equal("echo: hi", (await reply.ReadJsonAsync())[0].GetProperty("text").GetString());

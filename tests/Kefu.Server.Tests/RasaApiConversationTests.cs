@@ -299,9 +299,9 @@ public class RasaApiConversationTests
     }
 
     [Fact]
-    public async Task The_routes_reach_the_engine_through_the_deferred_service_kefu_serve_registers()
+    public async Task The_routes_reach_the_engine_through_the_engine_switch_kefu_serve_registers()
     {
-        await using var host = await TestHost.StartAsync(chat: store => new DeferredChatService(Task.FromResult(GreeterBot.Create(store))));
+        await using var host = await TestHost.StartAsync(chat: store => Switched(GreeterBot.Create(store)));
 
         var triggered = await host.Client.PostAsync("/conversations/d1/trigger_intent", Http.Json("""{"name":"goodbye"}"""));
         Assert.Equal("再见！", (await triggered.ReadJsonAsync()).GetProperty("messages")[0].GetProperty("text").GetString());
@@ -310,6 +310,13 @@ public class RasaApiConversationTests
         Assert.Equal("北京", predicted.GetProperty("tracker").GetProperty("slots").GetProperty("city").GetString());
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/domain")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/conversations/d1/story")).StatusCode);
+    }
+
+    private static EngineSwitch Switched(IChatService engine)
+    {
+        var engines = new EngineSwitch();
+        engines.Swap(engine);
+        return engines;
     }
 
     /// <summary>The real dialogue engine: utter_greet or utter_goodbye after each user message, by keyword; a city slot from the city entity.</summary>

@@ -178,6 +178,7 @@ public sealed class EngineSwitchRegistryTests
         public Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default) => throw new NotSupportedException();
         public Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) => Task.CompletedTask;
         public Task HandBackAsync(string conversationId, CancellationToken ct = default) => Task.CompletedTask;
+        public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) => throw new NotSupportedException();
     }
 
     [Fact]
