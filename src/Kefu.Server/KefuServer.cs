@@ -130,6 +130,7 @@ public static class KefuServer
         routes.MapChannelMessages();
         routes.MapModel(options.AuthToken);
         routes.MapConversations(options.AuthToken);
+        routes.MapErasure(options.AuthToken);
         routes.MapOperations(options.AuthToken);
         routes.MapKnowledge(options.AuthToken);
         routes.MapNlg(options.AuthToken);

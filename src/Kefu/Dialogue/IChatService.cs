@@ -60,4 +60,11 @@ public interface IChatService
 
     /// <summary>Ends a handoff: the bot takes the conversation back.</summary>
     Task HandBackAsync(string conversationId, CancellationToken ct = default);
+
+    /// <summary>
+    /// Erases the conversation (an erasure request, DELETE /conversations/{id}): its stored events and what the engine
+    /// keeps of it in memory, under its lock, so a running turn cannot write it back. An unknown one is no error.
+    /// </summary>
+    Task EraseAsync(string conversationId, CancellationToken ct = default) =>
+        throw new NotSupportedException($"{GetType().Name} cannot erase conversations");
 }
