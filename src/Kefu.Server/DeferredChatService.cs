@@ -34,6 +34,6 @@ public sealed class DeferredChatService(Task<IChatService> engine) : IChatServic
     public async Task HandBackAsync(string conversationId, CancellationToken ct = default) =>
         await (await engine).HandBackAsync(conversationId, ct);
 
-    public async Task EraseAsync(string conversationId, CancellationToken ct = default) =>
-        await (await engine).EraseAsync(conversationId, ct);
+    public async Task<bool> EraseAsync(string conversationId, DateTimeOffset? idleBefore = null, CancellationToken ct = default) =>
+        await (await engine).EraseAsync(conversationId, idleBefore, ct);
 }

@@ -68,6 +68,8 @@ public static class KefuServer
         services.AddExceptionHandler<StoreFailures>();
         services.AddSingleton<StoreCheck>();
         services.AddHostedService(provider => provider.GetRequiredService<StoreCheck>());
+        services.AddSingleton<RetentionSweep>();
+        services.AddHostedService(provider => provider.GetRequiredService<RetentionSweep>());
         services.AddOpenApi(openApi =>
         {
             HeadRequests.LeaveHeadOut(openApi);

@@ -53,6 +53,7 @@ internal static class ServeCommand
         {
             ProjectDirectory = Path.GetFullPath(parse.GetValue(project)!),
             Stores = StoreEndpoints.Load(Path.GetFullPath(parse.GetValue(project)!)),
+            Retention = Kefu.Privacy.PrivacySettings.Load(Path.GetFullPath(parse.GetValue(project)!)).RetentionDays is { } days ? TimeSpan.FromDays(days) : null,
             Host = parse.GetValue(host)!,
             Port = parse.GetValue(port),
             AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KEFU_TOKEN"),

@@ -30,7 +30,7 @@ public static class ErasureRoutes
         if (InputRules.ConversationId(id, "conversation id", options.Limits) is { } badId)
             return Problems.BadRequest(badId);
         // Not cancelled by a client that hangs up: an erasure half done would leave the store and the cache apart.
-        await chat.EraseAsync(id, CancellationToken.None);
+        await chat.EraseAsync(id, ct: CancellationToken.None);
         return TypedResults.NoContent();
     }
 }

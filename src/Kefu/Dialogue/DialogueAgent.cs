@@ -308,11 +308,18 @@ public sealed class DialogueAgent : IChatService
             ? [new ConversationResumed(), .. new ActionContext(t, bot.Domain, responses, options.Channel).Utter("utter_handback")]
             : [], ct);
 
-    public async Task EraseAsync(string conversationId, CancellationToken ct = default)
+    public async Task<bool> EraseAsync(string conversationId, DateTimeOffset? idleBefore = null, CancellationToken ct = default)
     {
         await using var held = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        if (idleBefore is { } cutoff)
+            await foreach (var newest in store.ReadBackwardAsync(conversationId, int.MaxValue, ct).ConfigureAwait(false))
+            {
+                if (newest.Timestamp >= cutoff) return false; // a message came in since the sweep listed it
+                break;
+            }
         trackers.TryRemove(conversationId, out _);
         await store.DeleteAsync(conversationId, ct).ConfigureAwait(false);
+        return true;
     }
 
     private async Task AppendAsync(string conversationId, Func<Tracker, IReadOnlyList<DialogueEvent>> events, CancellationToken ct)
