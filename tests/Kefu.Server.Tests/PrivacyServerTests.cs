@@ -183,6 +183,17 @@ public sealed partial class PrivacyServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Delete_before_the_model_is_loaded_is_503()
+    {
+        await using var host = await TestHost.StartAsync(ready: false);
+
+        var response = await host.Client.DeleteAsync("/conversations/early");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        await response.ReadProblemAsync();
+    }
+
+    [Fact]
     public async Task The_retention_sweep_erases_idle_conversations_only()
     {
         await StartAsync(retention: TimeSpan.FromDays(30));
