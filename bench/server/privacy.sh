@@ -76,6 +76,7 @@ for round in $(seq 1 "$rounds"); do
   echo "{\"round\":$round,\"load\":$load_avg,\"on\":$on,\"off\":$off,\"on_over_off\":$ratio}"
 done
 # What the "on" server stored: a check that redaction ran (the phone must be masked in its database, kept in the other's).
-on_leaks=$(grep -c 13812345678 "$workdir/on.db"* 2>/dev/null | awk -F: '{ s += $NF } END { print s + 0 }')
-off_has=$(grep -c 13812345678 "$workdir/off.db"* 2>/dev/null | awk -F: '{ s += $NF } END { print s + 0 }')
+# grep -c exits 1 on no match, which is the answer wanted for "on".
+on_leaks=$({ grep -c 13812345678 "$workdir/on.db"* 2>/dev/null || true; } | awk -F: '{ s += $NF } END { print s + 0 }')
+off_has=$({ grep -c 13812345678 "$workdir/off.db"* 2>/dev/null || true; } | awk -F: '{ s += $NF } END { print s + 0 }')
 echo "{\"rounds\":$rounds,\"mean_on_over_off\":$(awk -v s="$sum" -v n="$rounds" 'BEGIN { printf "%.3f", s / n }'),\"on_db_lines_with_phone\":$on_leaks,\"off_db_lines_with_phone\":$off_has}"
