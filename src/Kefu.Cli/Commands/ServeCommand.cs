@@ -145,7 +145,9 @@ internal static class ServeCommand
                 duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();
             engine.SetResult(BotLoader.CreateAgent(bot, app.Services.GetRequiredService<IEventStore>(),
                 app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory, knowledge,
-                app.Services.GetService<IConversationLocks>(), generator));
+                app.Services.GetService<IConversationLocks>(), generator,
+                // the served project's endpoints.yml, not the copy inside a --model archive (docs/privacy.md)
+                Kefu.Privacy.PrivacySettings.Load(options.ProjectDirectory)));
             app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(bot.ModelPath, bot.ModelId, bot.TrainedAt));
         }
         catch
