@@ -38,7 +38,7 @@ public static class EventRedaction
         {
             case UserUttered u:
                 var text = r.Redact(u.Text);
-                var parse = u.Parse is null ? null : Redact(u.Parse, r);
+                var parse = u.Parse is null ? null : Redact(u.Parse, r, u.Text, text);
                 return ReferenceEquals(text, u.Text) && ReferenceEquals(parse, u.Parse) ? u : u with { Text = text, Parse = parse };
             case BotUttered b:
                 var message = Redact(b.Message, r);
@@ -54,9 +54,10 @@ public static class EventRedaction
         }
     }
 
-    private static NluParse Redact(NluParse parse, Redactor r)
+    /// <summary>The parse's text is the message's (<paramref name="said"/>, masked as <paramref name="saidMasked"/>) unless given otherwise.</summary>
+    private static NluParse Redact(NluParse parse, Redactor r, string said, string saidMasked)
     {
-        var text = r.Redact(parse.Text);
+        var text = parse.Text != said ? r.Redact(parse.Text) : ReferenceEquals(saidMasked, said) ? parse.Text : saidMasked;
         EntitySpan[]? entities = null;
         for (int i = 0; i < parse.Entities.Count; i++)
         {
