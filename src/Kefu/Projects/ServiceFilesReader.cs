@@ -22,6 +22,19 @@ internal static class ServiceFilesReader
         }
     }
 
+    /// <summary>The `privacy:` section's errors, found when the project is read (train, validate), not only when it is served.</summary>
+    public static void CheckPrivacy(YamlSource source, string path)
+    {
+        try
+        {
+            Kefu.Privacy.PrivacySettings.Parse(File.ReadAllText(path), source.File);
+        }
+        catch (ProjectException e)
+        {
+            foreach (var d in e.Diagnostics) source.Diagnostics.Error(d.Location, d.Message);
+        }
+    }
+
     public static void CheckCredentials(YamlSource source)
     {
         if (source.Root is not { } root || YamlSource.IsNull(root)) return;

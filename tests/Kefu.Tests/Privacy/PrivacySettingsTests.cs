@@ -75,3 +75,27 @@ public sealed class PrivacySettingsTests
         Assert.Contains(message, error.Message);
     }
 }
+
+public sealed class PrivacyProjectTests
+{
+    [Fact]
+    public void Reading_the_project_reports_a_bad_privacy_section_at_its_line()
+    {
+        using var project = Kefu.Tests.Projects.TempProject.Valid(("endpoints.yml", "privacy:\n  redact: [phone, passport]\n"));
+
+        var error = Assert.Single(Assert.Throws<ProjectException>(() => RasaProject.Load(project.Dir)).Diagnostics,
+            d => d.Severity == Severity.Error);
+
+        Assert.Equal("endpoints.yml", Path.GetFileName(error.Location.File));
+        Assert.Equal(2, error.Location.Line);
+        Assert.Contains("unknown detector 'passport'", error.Message);
+    }
+
+    [Fact]
+    public void A_valid_privacy_section_is_no_warning()
+    {
+        using var project = Kefu.Tests.Projects.TempProject.Valid(("endpoints.yml", "privacy:\n  redact: [phone, email]\n  retention_days: 30\n"));
+
+        Assert.DoesNotContain(RasaProject.Load(project.Dir).Diagnostics, d => d.Location.File.EndsWith("endpoints.yml", StringComparison.Ordinal));
+    }
+}
