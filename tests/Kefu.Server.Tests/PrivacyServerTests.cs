@@ -194,6 +194,17 @@ public sealed partial class PrivacyServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Delete_on_an_engine_that_cannot_erase_is_501_not_a_crash()
+    {
+        await using var host = await TestHost.StartAsync(); // the echo bot keeps IChatService's default EraseAsync
+
+        var response = await host.Client.DeleteAsync("/conversations/echo-1");
+
+        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
+        Assert.Contains("cannot erase", (await response.ReadProblemAsync()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task The_retention_sweep_erases_idle_conversations_only()
     {
         await StartAsync(retention: TimeSpan.FromDays(30));

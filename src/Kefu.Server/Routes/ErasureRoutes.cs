@@ -14,6 +14,7 @@ public static class ErasureRoutes
         app.MapDelete("/conversations/{id}", Erase).WithTags("Conversations").RequireToken(token)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status501NotImplemented)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Erases the conversation: every stored event and the engine's memory of it; 204, also for an unknown id")
             .WithDescription("""
@@ -29,8 +30,16 @@ public static class ErasureRoutes
             return Problems.NotReady(readiness);
         if (InputRules.ConversationId(id, "conversation id", options.Limits) is { } badId)
             return Problems.BadRequest(badId);
-        // Not cancelled by a client that hangs up: an erasure half done would leave the store and the cache apart.
-        await chat.EraseAsync(id, ct: CancellationToken.None);
+        try
+        {
+            // Not cancelled by a client that hangs up: an erasure half done would leave the store and the cache apart.
+            await chat.EraseAsync(id, ct: CancellationToken.None);
+        }
+        catch (NotSupportedException e)
+        {
+            // An engine or store that cannot erase (a test stand-in): said, not a 500.
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status501NotImplemented, title: "Erasure not supported");
+        }
         return TypedResults.NoContent();
     }
 }
