@@ -21,7 +21,8 @@ internal static class BotLoader
     /// polite reply.
     /// </summary>
     public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null, int? maxEventsInMemory = null,
-        KnowledgeService? knowledge = null, IConversationLocks? locks = null, Kefu.Generation.CausalLm.ResponseRewriter? generator = null)
+        KnowledgeService? knowledge = null, IConversationLocks? locks = null, Kefu.Generation.CausalLm.ResponseRewriter? generator = null,
+        Kefu.Privacy.PrivacySettings? privacy = null)
     {
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
@@ -56,6 +57,14 @@ internal static class BotLoader
             options = options with { MaxEventsInMemory = most };
         if (locks is not null)
             options = options with { Locks = locks };
+        // endpoints.yml privacy: what is masked before it is stored (docs/privacy.md); the caller's is the served project's
+        privacy ??= Kefu.Privacy.PrivacySettings.Load(bot.Project.Directory);
+        foreach (var kept in privacy.KeepSlots.Where(k => domain.FindSlot(k) is null))
+            if (logger is not null)
+                logger.LogWarning("endpoints.yml privacy keep_slots names {Slot}, which the domain has no slot of", kept);
+            else
+                Console.Error.WriteLine($"warning: endpoints.yml privacy keep_slots names {kept}, which the domain has no slot of");
+        options = options with { Privacy = privacy };
         return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown, options, logger);
     }
 }

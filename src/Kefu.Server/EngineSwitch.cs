@@ -126,4 +126,7 @@ public sealed partial class EngineSwitch : IChatService
 
     public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) =>
         Run(engine => engine.RecordFeedbackAsync(conversationId, feedback, ct), ct);
+
+    public Task<bool> EraseAsync(string conversationId, DateTimeOffset? idleBefore = null, CancellationToken ct = default) =>
+        Run(engine => engine.EraseAsync(conversationId, idleBefore, ct), ct);
 }

@@ -77,6 +77,8 @@ public static class KefuServer
         services.AddSingleton<StoreCheck>();
         services.AddChannels(options);
         services.AddHostedService(provider => provider.GetRequiredService<StoreCheck>());
+        services.AddSingleton<RetentionSweep>();
+        services.AddHostedService(provider => provider.GetRequiredService<RetentionSweep>());
         services.AddOpenApi(openApi =>
         {
             HeadRequests.LeaveHeadOut(openApi);
@@ -148,6 +150,7 @@ public static class KefuServer
         routes.MapDomain(options.AuthToken);
         routes.MapModelTests(options.AuthToken);
         routes.MapModelTrain(options.AuthToken);
+        routes.MapErasure(options.AuthToken);
         routes.MapOperations(options.AuthToken);
         routes.MapKnowledge(options.AuthToken);
         routes.MapNlg(options.AuthToken);

@@ -68,6 +68,7 @@ internal static class ServeCommand
             ProjectDirectory = Path.GetFullPath(parse.GetValue(project)!),
             Stores = StoreEndpoints.Load(Path.GetFullPath(parse.GetValue(project)!)),
             Channels = Kefu.Server.Channels.ChannelSettings.Load(Path.GetFullPath(parse.GetValue(project)!)),
+            Retention = Kefu.Privacy.PrivacySettings.Load(Path.GetFullPath(parse.GetValue(project)!)).RetentionDays is { } days ? TimeSpan.FromDays(days) : null,
             Host = parse.GetValue(host)!,
             Port = parse.GetValue(port),
             AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KEFU_TOKEN"),
@@ -177,7 +178,9 @@ internal static class ServeCommand
                     duckling.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Kefu.Nlu.Extractors.Duckling.DucklingEntityExtractor>();
                 return BotLoader.CreateAgent(loaded, app.Services.GetRequiredService<IEventStore>(),
                     app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory, knowledge,
-                    app.Services.GetService<IConversationLocks>(), generator);
+                    app.Services.GetService<IConversationLocks>(), generator,
+                    // the served project's endpoints.yml, not the copy inside a --model archive (docs/privacy.md)
+                    Kefu.Privacy.PrivacySettings.Load(options.ProjectDirectory));
             });
         }
         catch

@@ -53,6 +53,13 @@ public sealed class ConsoleStore
         Execute("INSERT INTO notes (conversation_id, agent, text, at) VALUES ($id, $agent, $text, $at)",
             ("$id", conversationId), ("$agent", note.Agent), ("$text", note.Text), ("$at", Text(note.At)));
 
+    /// <summary>An erased conversation (DELETE /conversations/{id}, the retention period): its claim and its notes go with it.</summary>
+    public void Erase(string conversationId)
+    {
+        Execute("DELETE FROM claims WHERE conversation_id = $id", ("$id", conversationId));
+        Execute("DELETE FROM notes WHERE conversation_id = $id", ("$id", conversationId));
+    }
+
     public IReadOnlyList<HandBackNote> Notes(string conversationId)
     {
         using var connection = Open();

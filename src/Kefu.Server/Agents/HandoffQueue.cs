@@ -113,6 +113,19 @@ public sealed class HandoffQueue
         }
     }
 
+    /// <summary>A conversation just erased from the event store: out of the queue, its claim and notes deleted.</summary>
+    public void Erased(string conversationId)
+    {
+        lock (_gate)
+        {
+            if (_loading)
+                _seenLive.Add(conversationId);
+            _handedOff.Remove(conversationId);
+            _claims.Remove(conversationId);
+            _store.Erase(conversationId);
+        }
+    }
+
     /// <summary>Oldest handoff first.</summary>
     public IReadOnlyList<QueueEntry> Snapshot()
     {

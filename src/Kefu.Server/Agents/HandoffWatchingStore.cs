@@ -40,6 +40,14 @@ internal sealed class HandoffWatchingStore(IEventStore inner, HandoffQueue queue
         queue.Appended(conversationId, events);
     }
 
+    public async Task DeleteAsync(string conversationId, CancellationToken ct = default)
+    {
+        await inner.DeleteAsync(conversationId, ct).ConfigureAwait(false);
+        queue.Erased(conversationId);
+    }
+
+    public Task<IReadOnlyList<string>> IdleSinceAsync(DateTimeOffset cutoff, CancellationToken ct = default) => inner.IdleSinceAsync(cutoff, ct);
+
     public Task<IReadOnlyList<StoredEvent>> LoadAsync(string conversationId, CancellationToken ct = default) => inner.LoadAsync(conversationId, ct);
 
     public Task<IReadOnlyList<string>> ListConversationsAsync(CancellationToken ct = default) => inner.ListConversationsAsync(ct);

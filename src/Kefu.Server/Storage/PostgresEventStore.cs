@@ -198,6 +198,23 @@ public sealed class PostgresEventStore : IEventStore, IDisposable
 
     private sealed record PendingAppend(string ConversationId, int? ExpectedCount, int EventCount, string Row, TaskCompletionSource<bool> Stored);
 
+    /// <summary>Under the conversation's advisory lock, as appends take it, so no batch of another replica interleaves.</summary>
+    public async Task DeleteAsync(string conversationId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(conversationId);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))") { Parameters = { new() { Value = conversationId } } },
+                new NpgsqlBatchCommand("DELETE FROM kefu_appends WHERE conversation_id = $1") { Parameters = { new() { Value = conversationId } } },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyList<string>> ListConversationsAsync(CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);

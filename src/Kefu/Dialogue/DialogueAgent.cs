@@ -8,6 +8,7 @@ using Kefu.Dialogue.Slots;
 using Kefu.Dialogue.Tracking;
 using Kefu.Nlu;
 using Kefu.Observability;
+using Kefu.Privacy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -31,6 +32,8 @@ public sealed record AgentOptions
     public IConversationLocks? Locks { get; init; }
     /// <summary>Said when an action fails and the domain has no utter_action_error.</summary>
     public string ActionErrorText { get; init; } = "抱歉，系统暂时出了点问题，请稍后再试。Sorry, something went wrong on our side.";
+    /// <summary>What is masked before events are stored or kept in memory past their turn (docs/privacy.md).</summary>
+    public PrivacySettings Privacy { get; init; } = PrivacySettings.Default;
 
     /// <summary>The defaults, with the action error said in the project's language (config.yml `language`).</summary>
     public static AgentOptions For(string? language) => language?.StartsWith("zh", StringComparison.OrdinalIgnoreCase) switch
@@ -130,8 +133,10 @@ public sealed partial class DialogueAgent : IChatService
     private async ValueTask<IReadOnlyList<DialogueEvent>> SaveAsync(string conversationId, Tracker before, Tracker tracker, CancellationToken ct)
     {
         var added = tracker.Events.GetRange(before.Events.Count, tracker.Events.Count - before.Events.Count);
-        await Append(conversationId, before.Events.Count, added, ct).ConfigureAwait(false);
-        Cache(conversationId, tracker);
+        var stored = EventRedaction.Redact(added, options.Privacy);
+        await Append(conversationId, before.Events.Count, stored, ct).ConfigureAwait(false);
+        // Memory keeps what the store has: the original text is the running turn's only (docs/privacy.md).
+        Cache(conversationId, ReferenceEquals(stored, added) ? tracker : before.AppendAll(stored));
         return added;
     }
 
@@ -318,11 +323,25 @@ public sealed partial class DialogueAgent : IChatService
         return outcome;
     }
 
+    public async Task<bool> EraseAsync(string conversationId, DateTimeOffset? idleBefore = null, CancellationToken ct = default)
+    {
+        await using var held = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
+        if (idleBefore is { } cutoff)
+            await foreach (var newest in store.ReadBackwardAsync(conversationId, int.MaxValue, ct).ConfigureAwait(false))
+            {
+                if (newest.Timestamp >= cutoff) return false; // a message came in since the sweep listed it
+                break;
+            }
+        trackers.TryRemove(conversationId, out _);
+        await store.DeleteAsync(conversationId, ct).ConfigureAwait(false);
+        return true;
+    }
+
     private async Task AppendAsync(string conversationId, Func<Tracker, IReadOnlyList<DialogueEvent>> events, CancellationToken ct)
     {
         await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         var tracker = await LoadAsync(conversationId, ct).ConfigureAwait(false);
-        var added = events(tracker);
+        var added = EventRedaction.Redact(events(tracker), options.Privacy);
         if (added.Count == 0) return;
         await Append(conversationId, tracker.Events.Count, added, ct).ConfigureAwait(false);
         Cache(conversationId, tracker.AppendAll(added));

@@ -67,4 +67,13 @@ public interface IChatService
     /// the outcome is <see cref="FeedbackOutcome.Stored"/>. Nothing is predicted: feedback never changes the dialogue.
     /// </summary>
     Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Tracking.DialogueEvent feedback, CancellationToken ct = default);
+
+    /// <summary>
+    /// Erases the conversation (an erasure request, DELETE /conversations/{id}): its stored events and what the engine
+    /// keeps of it in memory, under its lock, so a running turn cannot write it back. An unknown one is no error. With
+    /// <paramref name="idleBefore"/> (the retention period) only when its newest event, read under the lock, is older.
+    /// Returns whether it erased.
+    /// </summary>
+    Task<bool> EraseAsync(string conversationId, DateTimeOffset? idleBefore = null, CancellationToken ct = default) =>
+        throw new NotSupportedException($"{GetType().Name} cannot erase conversations");
 }

@@ -77,6 +77,26 @@ public interface IEventStore
     /// <summary>The number of events of a conversation; 0 when it does not exist.</summary>
     async Task<int> CountAsync(string conversationId, CancellationToken ct = default) =>
         (await LoadAsync(conversationId, ct).ConfigureAwait(false)).Count;
+
+    /// <summary>
+    /// Erases every event of a conversation (an erasure request, the retention period); an unknown one is no error. The
+    /// caller holds the conversation's lock. Stores used for tests only may leave it out.
+    /// </summary>
+    Task DeleteAsync(string conversationId, CancellationToken ct = default) =>
+        throw new NotSupportedException($"{GetType().Name} cannot delete conversations");
+
+    /// <summary>Conversations whose newest event is older than <paramref name="cutoff"/>: one backward read of one event each.</summary>
+    async Task<IReadOnlyList<string>> IdleSinceAsync(DateTimeOffset cutoff, CancellationToken ct = default)
+    {
+        var idle = new List<string>();
+        foreach (var id in await ListConversationsAsync(ct).ConfigureAwait(false))
+            await foreach (var newest in ReadBackwardAsync(id, int.MaxValue, ct).ConfigureAwait(false))
+            {
+                if (newest.Timestamp < cutoff) idle.Add(id);
+                break;
+            }
+        return idle;
+    }
 }
 
 /// <summary>A fenced append found the conversation changed since its turn read it: another replica wrote it meanwhile.</summary>

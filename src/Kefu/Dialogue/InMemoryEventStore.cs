@@ -59,6 +59,12 @@ public sealed class InMemoryEventStore : IEventStore
         lock (events) return Task.FromResult(events.Count);
     }
 
+    public Task DeleteAsync(string conversationId, CancellationToken ct = default)
+    {
+        conversations.TryRemove(conversationId, out _);
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<string>> ListConversationsAsync(CancellationToken ct = default) =>
         Task.FromResult<IReadOnlyList<string>>(conversations.Keys.Order(StringComparer.Ordinal).ToList());
 }

@@ -97,7 +97,11 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
                 "the project has no config.yml; Kefu's default pipeline and policies are used");
 
         if (files.Endpoints() is { } endpointsPath)
-            ServiceFilesReader.CheckEndpoints(Load(endpointsPath));
+        {
+            var endpoints = Load(endpointsPath);
+            ServiceFilesReader.CheckEndpoints(endpoints);
+            ServiceFilesReader.CheckPrivacy(endpoints, endpointsPath);
+        }
         if (files.Credentials() is { } credentialsPath)
             ServiceFilesReader.CheckCredentials(Load(credentialsPath));
 

@@ -17,8 +17,21 @@ internal static class ServiceFilesReader
             if (key == "nlg" && value is YamlDotNet.RepresentationModel.YamlMappingNode nlg && !nlg.Children.ContainsKey(new YamlDotNet.RepresentationModel.YamlScalarNode("model")))
                 source.Warning(keyNode, "endpoints.yml: nlg with only a url (an external NLG server) is not called by Kefu; " +
                     "give `model:` (a local generator) and kefu serve answers Rasa's NLG protocol at POST /nlg itself");
-            else if (key is not ("action_endpoint" or "llm" or "tracker_store" or "lock_store" or "version" or "nlg") && !YamlSource.IsNull(value))
-                source.Warning(keyNode, $"endpoints.yml: '{key}' is not used by Kefu, only action_endpoint, llm, tracker_store, lock_store and nlg (with a local model) are");
+            else if (key is not ("action_endpoint" or "llm" or "tracker_store" or "lock_store" or "version" or "nlg" or "privacy") && !YamlSource.IsNull(value))
+                source.Warning(keyNode, $"endpoints.yml: '{key}' is not used by Kefu, only action_endpoint, llm, tracker_store, lock_store, nlg (with a local model) and privacy are");
+        }
+    }
+
+    /// <summary>The `privacy:` section's errors, found when the project is read (train, validate), not only when it is served.</summary>
+    public static void CheckPrivacy(YamlSource source, string path)
+    {
+        try
+        {
+            Kefu.Privacy.PrivacySettings.Parse(File.ReadAllText(path), source.File);
+        }
+        catch (ProjectException e)
+        {
+            foreach (var d in e.Diagnostics) source.Diagnostics.Error(d.Location, d.Message);
         }
     }
 

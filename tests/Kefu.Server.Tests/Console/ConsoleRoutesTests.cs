@@ -265,6 +265,29 @@ public sealed class ConsoleRoutesTests
     }
 
     [Fact]
+    public async Task An_erased_conversation_leaves_the_queue_and_its_claim_and_notes_go_with_it()
+    {
+        await using var host = await ConsoleHost.StartAsync();
+        var alice = await host.SignInAsync("alice");
+        var id = Id();
+        await host.HandOffAsync(id);
+        Assert.Equal(HttpStatusCode.OK, (await Post(alice, $"/conversations/{id}/claim")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Post(alice, $"/conversations/{id}/handback", new { note = "客户电话已记下" })).StatusCode);
+        await host.HandOffAsync(id);
+        Assert.Equal(HttpStatusCode.OK, (await Post(alice, $"/conversations/{id}/claim")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/conversations/{id}")).StatusCode);
+
+        Assert.Equal(0, (await Get(alice, "/queue")).GetProperty("conversations").GetArrayLength());
+        // The same id starts over: no claim to inherit, no note of the erased conversation.
+        await host.HandOffAsync(id);
+        var view = await Get(alice, $"/conversations/{id}");
+        Assert.Empty(view.GetProperty("notes").EnumerateArray());
+        var entry = (await Get(alice, "/queue")).GetProperty("conversations")[0];
+        Assert.False(entry.TryGetProperty("claimed_by", out var holder) && holder.ValueKind != JsonValueKind.Null, $"still claimed: {entry}");
+    }
+
+    [Fact]
     public async Task Transfer_gives_the_conversation_to_another_agent_and_only_its_holder_or_an_admin_may()
     {
         await using var host = await ConsoleHost.StartAsync();

@@ -82,6 +82,13 @@ public sealed class HandoffBot(IEventStore store) : IChatService
             return outcome;
         });
 
+    public Task<bool> EraseAsync(string conversationId, DateTimeOffset? idleBefore = null, CancellationToken ct = default) =>
+        Locked(conversationId, async () =>
+        {
+            await store.DeleteAsync(conversationId, ct);
+            return true;
+        });
+
     private async Task<bool> PausedAsync(string conversationId)
     {
         var count = await store.CountAsync(conversationId);
