@@ -316,6 +316,7 @@ public sealed partial class DialogueAgent : IChatService
     {
         await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         var tracker = await LoadAsync(conversationId, ct).ConfigureAwait(false);
+        feedback = EventRedaction.Redact(feedback, options.Privacy);   // a rating's comment may say a phone number
         var outcome = await ConversationFeedback.CheckAsync(store, conversationId, tracker.Events.Count, feedback, ct).ConfigureAwait(false);
         if (outcome != FeedbackOutcome.Stored) return outcome;
         await Append(conversationId, tracker.Events.Count, [feedback], ct).ConfigureAwait(false);

@@ -46,6 +46,9 @@ public static class EventRedaction
             case AgentUttered a:
                 var said = r.Redact(a.Text);
                 return ReferenceEquals(said, a.Text) ? a : a with { Text = said };
+            case ConversationRated { Comment: { } comment } rated:
+                var remark = r.Redact(comment);
+                return ReferenceEquals(remark, comment) ? rated : rated with { Comment = remark };
             case SlotSet s when s.Value is { } value && !privacy.KeepSlots.Contains(s.Name):
                 var kept = Redact(value, r);
                 return kept is { } masked ? s with { Value = masked } : s;

@@ -43,6 +43,21 @@ public sealed class PrivacyAgentTests
     }
 
     [Fact]
+    public async Task A_ratings_comment_is_stored_masked_and_the_same_comment_again_is_no_second_rating()
+    {
+        var store = new InMemoryEventStore();
+        var agent = TinyShop.Agent(store, new AgentOptions());
+        await agent.HandleMessageAsync("c3", "/greet");
+
+        Assert.Equal(FeedbackOutcome.Stored, await agent.RecordFeedbackAsync("c3", new Kefu.Dialogue.Tracking.ConversationRated(2, $"请打{Phone}回电")));
+        Assert.Equal(FeedbackOutcome.Unchanged, await agent.RecordFeedbackAsync("c3", new Kefu.Dialogue.Tracking.ConversationRated(2, $"请打{Phone}回电")));
+
+        var stored = await StoredText(store, "c3");
+        Assert.DoesNotContain(Phone, stored);
+        Assert.Contains("请打[phone]回电", stored);
+    }
+
+    [Fact]
     public async Task Memory_after_the_turn_holds_what_the_store_holds()
     {
         var store = new InMemoryEventStore();
