@@ -25,7 +25,7 @@ public class RasaApiAuthTests
     private static long In(TimeSpan t) => DateTimeOffset.UtcNow.Add(t).ToUnixTimeSeconds();
 
     private static Task<TestHost> Start(string? token = null) => TestHost.StartAsync(token: token,
-        configure: o => o with { JwtSecret = Secret }, chat: RasaApiConversationTests.GreeterBot.Create);
+        configure: o => o with { JwtSecret = Secret }, chat: GreeterBot.Create);
 
     private static Task<HttpResponseMessage> Get(TestHost host, string path, string? bearer)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using YamlDotNet.RepresentationModel;
+using Kefu.Server.Tests.Fakes;
 
 namespace Kefu.Server.Tests;
 
@@ -21,7 +22,7 @@ public class RasaApiDomainTests
     [InlineData("*/*")]
     public async Task The_domain_is_json_by_default(string? accept)
     {
-        await using var host = await TestHost.StartAsync(chat: RasaApiConversationTests.GreeterBot.Create);
+        await using var host = await TestHost.StartAsync(chat: GreeterBot.Create);
 
         var response = await Get(host.Client, accept);
 
@@ -40,7 +41,7 @@ public class RasaApiDomainTests
     [InlineData("text/html;q=0.5, application/yaml")]
     public async Task The_domain_is_yaml_for_a_yaml_accept_header(string accept)
     {
-        await using var host = await TestHost.StartAsync(chat: RasaApiConversationTests.GreeterBot.Create);
+        await using var host = await TestHost.StartAsync(chat: GreeterBot.Create);
 
         var response = await Get(host.Client, accept);
 
@@ -59,7 +60,7 @@ public class RasaApiDomainTests
     [Fact]
     public async Task Another_accept_header_is_406_and_the_token_is_wanted()
     {
-        await using var host = await TestHost.StartAsync(token: "s3cret", chat: RasaApiConversationTests.GreeterBot.Create);
+        await using var host = await TestHost.StartAsync(token: "s3cret", chat: GreeterBot.Create);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await Get(host.Client, null)).StatusCode);
         var response = await Get(host.AuthorizedClient("s3cret"), "text/html");

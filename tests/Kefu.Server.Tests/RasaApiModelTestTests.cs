@@ -6,6 +6,7 @@ using Kefu.Dialogue;
 using Kefu.Dialogue.Policies;
 using Kefu.Nlu;
 using Kefu.Projects;
+using Kefu.Server.Tests.Fakes;
 
 namespace Kefu.Server.Tests;
 
@@ -140,7 +141,7 @@ public class RasaApiStoryTestTests
     [Fact]
     public async Task Test_stories_are_evaluated_in_Rasas_shape()
     {
-        await using var host = await TestHost.StartAsync(chat: RasaApiConversationTests.GreeterBot.Create);
+        await using var host = await TestHost.StartAsync(chat: GreeterBot.Create);
 
         var response = await host.Client.PostAsync("/model/test/stories", Yaml(TestStories));
 
@@ -167,7 +168,7 @@ public class RasaApiStoryTestTests
     [InlineData("{\"stories\": []}", "application/json", HttpStatusCode.UnsupportedMediaType, "YAML")]
     public async Task Bad_test_stories_are_refused_saying_why(string body, string type, HttpStatusCode status, string detail)
     {
-        await using var host = await TestHost.StartAsync(chat: RasaApiConversationTests.GreeterBot.Create);
+        await using var host = await TestHost.StartAsync(chat: GreeterBot.Create);
 
         var response = await host.Client.PostAsync("/model/test/stories", Yaml(body, type));
 
@@ -178,7 +179,7 @@ public class RasaApiStoryTestTests
     [Fact]
     public async Task The_token_is_wanted()
     {
-        await using var host = await TestHost.StartAsync(token: "s3cret", chat: RasaApiConversationTests.GreeterBot.Create);
+        await using var host = await TestHost.StartAsync(token: "s3cret", chat: GreeterBot.Create);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.PostAsync("/model/test/stories", Yaml(TestStories))).StatusCode);
         Assert.Equal(HttpStatusCode.OK,
