@@ -177,19 +177,8 @@ HttpRequest request, IChatService chat,
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteStartArray("errors");
-        foreach (var e in report.Errors)
-        {
-            w.WriteStartObject();
-            w.WriteString("text", e.Text);
-            w.WriteString("intent", e.Gold);
-            w.WriteStartObject("intent_prediction");
-            w.WriteString("name", e.Predicted);
-            w.WriteNumber("confidence", Math.Round(e.Confidence, 6));
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        w.WritePropertyName("errors");
+        report.WriteErrorsJson(w);
         w.WriteEndObject();
 
         w.WritePropertyName("entity_evaluation");

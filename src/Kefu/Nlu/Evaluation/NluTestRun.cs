@@ -57,22 +57,7 @@ public sealed record NluTestReport(ClassificationReport Intents, IReadOnlyList<I
         var written = new List<string>
         {
             Write(directory, "intent_report.json", w => Intents.WriteJson(w)),
-            Write(directory, "intent_errors.json", w =>
-            {
-                w.WriteStartArray();
-                foreach (var e in Errors)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("text", e.Text);
-                    w.WriteString("intent", e.Gold);
-                    w.WriteStartObject("intent_prediction");
-                    w.WriteString("name", e.Predicted);
-                    w.WriteNumber("confidence", Math.Round(e.Confidence, 6));
-                    w.WriteEndObject();
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            }),
+            Write(directory, "intent_errors.json", WriteErrorsJson),
             Write(directory, "intent_confusion_matrix.json", w => Intents.WriteMatrixJson(w)),
         };
         foreach (var entity in Entities)
@@ -93,6 +78,24 @@ public sealed record NluTestReport(ClassificationReport Intents, IReadOnlyList<I
             }));
         }
         return written;
+    }
+
+    /// <summary>Rasa's intent_errors.json: [{"text","intent","intent_prediction":{"name","confidence"}}], most confident first.</summary>
+    public void WriteErrorsJson(Utf8JsonWriter w)
+    {
+        w.WriteStartArray();
+        foreach (var e in Errors)
+        {
+            w.WriteStartObject();
+            w.WriteString("text", e.Text);
+            w.WriteString("intent", e.Gold);
+            w.WriteStartObject("intent_prediction");
+            w.WriteString("name", e.Predicted);
+            w.WriteNumber("confidence", Math.Round(e.Confidence, 6));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     static void WriteEntities(Utf8JsonWriter w, string name, IReadOnlyList<EntitySpan> entities, string? extractor)
