@@ -124,6 +124,10 @@ public sealed class CorrectionsTests
         var decision = decided.GetProperty("items")[0].GetProperty("decision");
         Assert.Equal(("correct", "ask_price", "tina"), (decision.GetProperty("kind").GetString(), decision.GetProperty("intent").GetString(), decision.GetProperty("decided_by").GetString()));
         Assert.Equal(HttpStatusCode.Conflict, (await Post(again, "/decisions", new { conversation_id = "b", index = 0, decision = "confirm" })).StatusCode);
+        // Erasing a conversation erases its decisions: no row is left in console.db.
+        Assert.Equal(HttpStatusCode.NoContent, (await second.Client.DeleteAsync("/conversations/b")).StatusCode);
+        Assert.Equal(["a/0:negative_feedback"], Items(await Inbox(again, "?status=decided")));
+        Assert.DoesNotContain(second.Services.GetRequiredService<Kefu.Server.Agents.CorrectionDecisions>().All().Keys, k => k.ConversationId == "b");
     }
 
     [Fact]
@@ -176,6 +180,19 @@ public sealed class CorrectionsTests
         var again = await (await tina.PostAsync("/console/api/corrections/export", null)).ReadJsonAsync();
         Assert.Equal(2, again.GetProperty("written").GetInt32());
         Assert.Equal(yaml, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public async Task The_page_loads_the_corrections_view_which_puts_text_in_without_innerHTML()
+    {
+        await using var host = await ConsoleHost.StartAsync();
+        var page = await host.Client.GetStringAsync("/console/");
+        Assert.Contains("/console/assets/corrections.js", page);
+        Assert.Contains("/console/assets/corrections.css", page);
+        var script = await host.Client.GetStringAsync("/console/assets/corrections.js");
+        Assert.Contains("/console/api/corrections", script);
+        Assert.DoesNotContain("innerHTML", script);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/console/assets/corrections.css")).StatusCode);
     }
 
     [Fact]
