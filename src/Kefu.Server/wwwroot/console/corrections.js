@@ -94,26 +94,26 @@
     get("corrections-report").textContent = lines.join("\n");
   }
 
-  async function onKey(event) {
+  function onKey(event) {
     if (!inbox.view || inbox.view.hidden || event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
     if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) return;
     if (target instanceof HTMLSelectElement && event.key !== "Enter") return;
     const key = event.key;
-    try {
-      if (key === "j") inbox.at = Math.min(inbox.at + 1, inbox.items.length - 1);
-      else if (key === "k") inbox.at = Math.max(inbox.at - 1, 0);
-      else if (key === "c") await decide("confirm");
-      else if (key === "d") await decide("dismiss");
-      else if (key === "x") await exportFile();
-      else if (key === "Enter") await decide("correct", get("corrections-intent").value);
-      else if (/^[1-9]$/.test(key) && inbox.intents[Number(key) - 1]) await decide("correct", inbox.intents[Number(key) - 1]);
-      else return;
-      event.preventDefault();
-      render();
-    } catch (e) {
-      tell(e.message);
-    }
+    const digit = /^[1-9]$/.test(key) ? inbox.intents[Number(key) - 1] : undefined;
+    const action =
+      key === "j" ? async () => { inbox.at = Math.min(inbox.at + 1, inbox.items.length - 1); }
+      : key === "k" ? async () => { inbox.at = Math.max(inbox.at - 1, 0); }
+      : key === "c" ? () => decide("confirm")
+      : key === "d" ? () => decide("dismiss")
+      : key === "x" ? exportFile
+      : key === "Enter" ? () => decide("correct", get("corrections-intent").value)
+      : digit ? () => decide("correct", digit)
+      : null;
+    if (!action) return;
+    // Synchronously, so that Enter on a focused button does not also click it.
+    event.preventDefault();
+    action().then(render, (e) => tell(e.message));
   }
 
   async function start() {
