@@ -3,8 +3,11 @@ using Kefu.Dialogue;
 
 namespace Kefu.Server.Agents;
 
-/// <summary>An entity as the NLU read it, or as a trainer labels it: Start and End index the message text.</summary>
-public sealed record InboxEntity(string Entity, string Value, int? Start = null, int? End = null);
+/// <summary>
+/// An entity as the NLU read it, or as a trainer labels it: Start and End index the message text; Extractor is the
+/// NLU's (Rasa's `extractor`), e.g. DucklingEntityExtractor, whose entities are not training annotations.
+/// </summary>
+public sealed record InboxEntity(string Entity, string Value, int? Start = null, int? End = null, string? Extractor = null);
 
 /// <summary>
 /// A user message the bot was unsure of (docs/agents.md, "Correction inbox"). Reasons: "low_confidence" (below the
@@ -116,7 +119,7 @@ public static class CorrectionInbox
             if (parse.TryGetProperty("entities", out var list) && list.ValueKind == JsonValueKind.Array)
                 foreach (var entity in list.EnumerateArray())
                     if (String(entity, "entity") is { } name)
-                        entities.Add(new InboxEntity(name, Value(entity), Int(entity, "start"), Int(entity, "end")));
+                        entities.Add(new InboxEntity(name, Value(entity), Int(entity, "start"), Int(entity, "end"), String(entity, "extractor")));
         }
         return new Fields(String(root, "text"), String(root, "name"), intent, confidence, entities);
     }

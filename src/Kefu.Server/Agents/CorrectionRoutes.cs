@@ -90,7 +90,9 @@ public static class CorrectionRoutes
         {
             if (message.Intent is null)
                 return Problems.BadRequest($"the message at index {index} has no predicted intent to confirm; correct it instead");
-            (intent, entities) = (message.Intent, message.Entities.Where(e => e.Start is not null && e.End is not null).ToList());
+            // Duckling's entities come from rules, not from the examples: they are left out of the training data.
+            (intent, entities) = (message.Intent, message.Entities
+                .Where(e => e.Start is not null && e.End is not null && e.Extractor != "DucklingEntityExtractor").ToList());
         }
         else if (body.Decision == "correct")
         {
@@ -162,14 +164,14 @@ public static class CorrectionRoutes
                     return (placed, $"entity \"{e.Entity}\" spans [{start}, {end}), outside the message's {text.Length} characters");
                 if (!string.IsNullOrEmpty(e.Value) && e.Value != text[start..end])
                     return (placed, $"entity \"{e.Entity}\" has value \"{e.Value}\" but spans \"{text[start..end]}\"");
-                placed.Add(e with { Value = text[start..end] });
+                placed.Add(e with { Value = text[start..end], Extractor = null });
             }
             else
             {
                 var at = string.IsNullOrEmpty(e.Value) ? -1 : text.IndexOf(e.Value, StringComparison.Ordinal);
                 if (at < 0)
                     return (placed, $"entity \"{e.Entity}\" has value \"{e.Value}\", which is not in the message; give start and end");
-                placed.Add(e with { Start = at, End = at + e.Value.Length });
+                placed.Add(e with { Start = at, End = at + e.Value.Length, Extractor = null });
             }
         }
         return (placed, null);

@@ -183,6 +183,28 @@ public sealed class CorrectionsTests
     }
 
     [Fact]
+    public async Task Confirming_keeps_the_models_entities_and_leaves_Duckling_s_out()
+    {
+        await using var host = await ConsoleHost.StartAsync();
+        const string user = """
+            {"text": "明天的手机", "parse_data": {"intent": {"name": "ask_price", "confidence": 0.3}, "entities": [
+              {"entity": "time", "value": "2026-12-07T00:00:00+08:00", "start": 0, "end": 2, "extractor": "DucklingEntityExtractor"},
+              {"entity": "product", "value": "手机", "start": 3, "end": 5, "extractor": "DIETClassifier"}]}}
+            """;
+        await host.Services.GetRequiredService<IEventStore>().AppendAsync("e", [new StoredEvent("user", user, DateTimeOffset.UtcNow)]);
+        var tina = await host.SignInAsync("tina");
+        var item = (await Inbox(tina)).GetProperty("items")[0];
+        Assert.Equal(["time", "product"], item.GetProperty("entities").EnumerateArray().Select(e => e.GetProperty("entity").GetString()));
+        Assert.Equal(["low_confidence"], item.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+
+        var confirmed = await Post(tina, "/decisions", new { conversation_id = "e", index = 0, decision = "confirm" });
+        Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+        Assert.Equal(["product"], (await confirmed.ReadJsonAsync()).GetProperty("entities").EnumerateArray().Select(e => e.GetProperty("entity").GetString()));
+        await tina.PostAsync("/console/api/corrections/export", null);
+        Assert.Contains("    - 明天的[手机](product)", File.ReadAllText(Path.Combine(host.Directory, CorrectionsYaml.RelativePath)));
+    }
+
+    [Fact]
     public async Task The_page_loads_the_corrections_view_which_puts_text_in_without_innerHTML()
     {
         await using var host = await ConsoleHost.StartAsync();
