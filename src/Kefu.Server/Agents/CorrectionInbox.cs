@@ -13,11 +13,15 @@ public sealed record InboxEntity(string Entity, string Value, int? Start = null,
 /// A user message the bot was unsure of (docs/agents.md, "Correction inbox"). Reasons: "low_confidence" (below the
 /// threshold), "fallback" (nlu_fallback, or action_default_fallback / action_two_stage_fallback ran before the next
 /// user message), "negative_feedback" (a 👎 on a bot reply to it), "handoff" (a pause followed it). Before and After
-/// are the nearest user, bot or agent texts around it. Decision is the stored one, if any.
+/// are the nearest user, bot or agent texts around it. Decision is the stored one, if any. InProject: the intents the
+/// same text already has in the project's NLU data (a duplicate, or a conflict when another), set by the route.
 /// </summary>
 public sealed record InboxItem(
     string ConversationId, int Index, string Text, DateTimeOffset At, string? Intent, double? Confidence,
-    IReadOnlyList<InboxEntity> Entities, IReadOnlyList<string> Reasons, string? Before, string? After, CorrectionDecision? Decision);
+    IReadOnlyList<InboxEntity> Entities, IReadOnlyList<string> Reasons, string? Before, string? After, CorrectionDecision? Decision)
+{
+    public IReadOnlyList<string> InProject { get; init; } = [];
+}
 
 /// <summary>
 /// Computed on request from the event store, no cache: every conversation is read (one at a time) at each call, so the

@@ -64,7 +64,9 @@ public static class CorrectionRoutes
                 .Where(i => status == "all" || (status == "open") == (i.Decision is null)));
         request.HttpContext.Response.Headers.CacheControl = "no-store";
         var intents = DomainOf(chat, options).Intents.Select(i => i.Name).ToList();
-        return TypedResults.Ok(new CorrectionsPage(items.Skip(offset).Take(limit).ToList(), items.Count, offset, limit, threshold, intents));
+        var known = CorrectionsYaml.ProjectExamples(options.ProjectDirectory).Examples.ToLookup(e => e.Text.Trim(), e => e.Intent, StringComparer.Ordinal);
+        var page = items.Skip(offset).Take(limit).Select(i => i with { InProject = known[i.Text.Trim()].Distinct().ToList() }).ToList();
+        return TypedResults.Ok(new CorrectionsPage(page, items.Count, offset, limit, threshold, intents));
     }
 
     private static async Task<Results<Ok<CorrectionDecision>, ProblemHttpResult>> Decide(HttpRequest request, ClaimsPrincipal user,

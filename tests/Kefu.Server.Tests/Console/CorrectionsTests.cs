@@ -147,6 +147,9 @@ public sealed class CorrectionsTests
             """);
         await host.SayAsync("d", "好的呀");
         var tina = await host.SignInAsync("tina");
+        var inbox = await Inbox(tina, "?threshold=0.7");
+        Assert.Equal(["", "request_human", "", "greet", ""],
+            inbox.GetProperty("items").EnumerateArray().Select(i => string.Join(",", i.GetProperty("in_project").EnumerateArray().Select(x => x.GetString()))));
         async Task Decide(object body) => Assert.Equal(HttpStatusCode.OK, (await Post(tina, "/decisions", body)).StatusCode);
         await Decide(new { conversation_id = "a", index = 0, decision = "correct", intent = "ask_price", entities = new[] { new { entity = "product", start = 0, end = 2 } } });
         await Decide(new { conversation_id = "a", index = 3, decision = "confirm" });           // duplicate of nlu.yml

@@ -72,6 +72,7 @@
       li.append(node("strong", "text", item.text),
         node("span", "nlu", `${item.intent || "—"} ${item.confidence ?? ""} · ${item.reasons.join(", ")}`));
       for (const e of item.entities) li.append(node("span", "entity", `${e.entity}=${e.value}`));
+      if (item.in_project.length) li.append(node("span", "known", `项目数据中已有 / in the project: ${item.in_project.join(", ")}`));
       if (item.after) li.append(node("span", "context", item.after));
       return li;
     }));
