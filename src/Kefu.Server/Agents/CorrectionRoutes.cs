@@ -42,7 +42,7 @@ public static class CorrectionRoutes
     }
 
     private static async Task<Results<Ok<CorrectionsPage>, ProblemHttpResult>> Inbox(HttpRequest request, IEventStore store,
-        CorrectionDecisions decisions, IChatService chat, KefuServerOptions options, CancellationToken ct)
+        CorrectionDecisions decisions, IChatService chat, ServerReadiness readiness, KefuServerOptions options, CancellationToken ct)
     {
         var query = request.Query;
         var status = query["status"].ToString() is { Length: > 0 } s ? s : "open";
@@ -63,14 +63,14 @@ public static class CorrectionRoutes
             items.AddRange(CorrectionInbox.Scan(id, await store.LoadAsync(id, ct), threshold, decided)
                 .Where(i => status == "all" || (status == "open") == (i.Decision is null)));
         request.HttpContext.Response.Headers.CacheControl = "no-store";
-        var intents = DomainOf(chat, options).Intents.Select(i => i.Name).ToList();
+        var intents = DomainOf(chat, readiness, options).Intents.Select(i => i.Name).ToList();
         var known = CorrectionsYaml.ProjectExamples(options.ProjectDirectory).Examples.ToLookup(e => e.Text.Trim(), e => e.Intent, StringComparer.Ordinal);
         var page = items.Skip(offset).Take(limit).Select(i => i with { InProject = known[i.Text.Trim()].Distinct().ToList() }).ToList();
         return TypedResults.Ok(new CorrectionsPage(page, items.Count, offset, limit, threshold, intents));
     }
 
     private static async Task<Results<Ok<CorrectionDecision>, ProblemHttpResult>> Decide(HttpRequest request, ClaimsPrincipal user,
-        IEventStore store, CorrectionDecisions decisions, IChatService chat, KefuServerOptions options, CancellationToken ct)
+        IEventStore store, CorrectionDecisions decisions, IChatService chat, ServerReadiness readiness, KefuServerOptions options, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<DecisionRequest>(request, ct);
         if (problem is not null)
@@ -98,7 +98,7 @@ public static class CorrectionRoutes
         }
         else if (body.Decision == "correct")
         {
-            var domain = DomainOf(chat, options);
+            var domain = DomainOf(chat, readiness, options);
             if (string.IsNullOrEmpty(body.Intent))
                 return Problems.BadRequest("intent is required to correct a message");
             if (domain.FindIntent(body.Intent) is null)
@@ -179,9 +179,24 @@ public static class CorrectionRoutes
         return (placed, null);
     }
 
-    /// <summary>The loaded model's domain when the engine exposes it, else the project's domain.yml as it is now.</summary>
-    private static Domain DomainOf(IChatService chat, KefuServerOptions options) =>
-        chat is IConversationControl control ? control.Domain : RasaProject.Read(options.ProjectDirectory).Domain;
+    /// <summary>
+    /// The loaded model's domain when a model is loaded and its engine exposes one (asking earlier would wait for the
+    /// first load), else the project's domain.yml as it is now.
+    /// </summary>
+    private static Domain DomainOf(IChatService chat, ServerReadiness readiness, KefuServerOptions options)
+    {
+        if (readiness.IsReady && chat is IConversationControl control)
+        {
+            try
+            {
+                return control.Domain;
+            }
+            catch (NotSupportedException) // an engine behind the switch without Rasa's conversation API
+            {
+            }
+        }
+        return RasaProject.Read(options.ProjectDirectory).Domain;
+    }
 
     private static ProblemHttpResult? Number(string? text, int fallback, int min, int max, string name, out int value)
     {
