@@ -139,7 +139,7 @@ public static class CorrectionRoutes
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temporary = path + ".tmp";
+            var temporary = $"{path}.{Guid.NewGuid():N}.tmp"; // two exports at once each write their own, the last move wins
             await File.WriteAllTextAsync(temporary, export.Yaml, ct);
             File.Move(temporary, path, overwrite: true);
         }
