@@ -36,7 +36,7 @@ public sealed class CorrectionsBrowserTests
             trainer.Until(d => d.FindElement(By.Id("name")).Displayed);
             trainer.FindElement(By.Id("name")).SendKeys("tina");
             trainer.FindElement(By.Id("password")).SendKeys(ConsoleHost.Password + Keys.Enter);
-            trainer.Until(d => d.FindElements(By.Id("corrections-toggle")).FirstOrDefault())!.Click();
+            trainer.Until(d => d.FindElements(By.Id("corrections-toggle")).FirstOrDefault(e => e.Displayed))!.Click();
             trainer.Until(d => d.Texts("#corrections-list .text").Count == 2);
             Assert.Equal(["我要转人工", "这个多少钱"], trainer.Texts("#corrections-list .text"));
             Assert.Contains("2 ask_price", trainer.Texts("#corrections-intents li"));

@@ -117,22 +117,40 @@
     action().then(render, (e) => tell(e.message));
   }
 
-  async function start() {
-    const response = await fetch("/console/api/me", { credentials: "same-origin" });
-    if (response.status !== 200) return setTimeout(start, 2000); // not signed in yet: the sign-in form is showing
-    const me = await response.json();
-    if (me.role !== "trainer" && me.role !== "admin") return;
-    inbox.view = build();
+  // The toggle shows for trainers and admins only; who is signed in is asked every few seconds, since console.js
+  // signs in and out without reloading the page.
+  async function sync() {
+    try {
+      const response = await fetch("/console/api/me", { credentials: "same-origin" });
+      const me = response.status === 200 ? await response.json() : null;
+      const trains = !!me && (me.role === "trainer" || me.role === "admin");
+      const toggle = get("corrections-toggle");
+      if (toggle) toggle.hidden = !trains;
+      if (!trains && inbox.view && !inbox.view.hidden) {
+        inbox.view.hidden = true;
+        document.querySelector(".desk").hidden = false;
+      }
+    } catch {
+      // the server is away for a moment: ask again
+    } finally {
+      setTimeout(sync, 3000);
+    }
+  }
+
+  function start() {
     const toggle = node("button", null, "纠错 / Corrections");
     toggle.type = "button";
     toggle.id = "corrections-toggle";
+    toggle.hidden = true;
     toggle.addEventListener("click", async () => {
+      if (!inbox.view) inbox.view = build();
       inbox.view.hidden = !inbox.view.hidden;
       document.querySelector(".desk").hidden = !inbox.view.hidden;
       if (!inbox.view.hidden) await load().catch((e) => tell(e.message));
     });
     get("signout").before(toggle);
     document.addEventListener("keydown", onKey);
+    sync();
   }
 
   document.addEventListener("DOMContentLoaded", start);
