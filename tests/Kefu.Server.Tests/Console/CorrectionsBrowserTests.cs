@@ -55,6 +55,16 @@ public sealed class CorrectionsBrowserTests
             var yaml = File.ReadAllText(Path.Combine(directory, "data", "corrections.yml"));
             Assert.Contains("- intent: ask_price\n  examples: |\n    - 这个多少钱", yaml);
             Assert.Contains("- intent: request_human\n  examples: |\n    - 我要转人工", yaml);
+
+            // An agent signing in on the same page (no reload) loses the view and its button.
+            trainer.FindElement(By.Id("signout")).Click();
+            trainer.Until(d => d.FindElement(By.Id("name")).Displayed);
+            trainer.FindElement(By.Id("name")).Clear(); // the form keeps the last name typed
+            trainer.FindElement(By.Id("name")).SendKeys("alice");
+            trainer.FindElement(By.Id("password")).SendKeys(ConsoleHost.Password + Keys.Enter);
+            trainer.Until(d => d.FindElement(By.Id("me")).Text.Contains("小王"));
+            trainer.Until(d => !d.FindElement(By.Id("corrections-toggle")).Displayed && !d.FindElement(By.Id("corrections-view")).Displayed);
+            Assert.True(trainer.FindElement(By.CssSelector(".desk")).Displayed);
             Assert.Empty(trainer.ConsoleErrors());
         }
         finally
