@@ -70,6 +70,7 @@ public static class AgentConsole
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(options.ResolvedDatabasePath))!;
         services.AddSingleton(_ => new ConsoleStore(Path.Combine(folder, "console.db")));
+        services.AddSingleton(provider => new CorrectionDecisions(provider.GetRequiredService<ConsoleStore>(), Path.Combine(folder, "console.db")));
         services.AddSingleton(provider => new HandoffQueue(provider.GetRequiredService<ConsoleStore>(), TimeProvider.System,
             provider.GetRequiredService<Metrics.HttpMetrics>().Meter));
         WatchEventStore(services);

@@ -61,6 +61,7 @@ public static class ConsoleRoutes
         handle.MapPost("/reply", Reply).WithSummary("Sends the agent's message to the customer (text); the conversation must be the caller's");
         handle.MapPost("/handback", HandBack).WithSummary("Hands the conversation back to the bot, with an optional note kept for the next reader");
         handle.MapPost("/transfer", Transfer).WithSummary("Gives the caller's conversation to another agent (agent: a console user's name)");
+        CorrectionRoutes.Map(api);
         return api;
     }
 

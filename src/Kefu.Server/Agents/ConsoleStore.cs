@@ -27,7 +27,7 @@ public sealed class ConsoleStore
             CREATE TABLE IF NOT EXISTS claims (conversation_id TEXT PRIMARY KEY, agent TEXT NOT NULL, claimed_at TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, agent TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS notes_by_conversation ON notes (conversation_id);
-            """);
+            """ + CorrectionDecisions.Schema);
     }
 
     public Dictionary<string, Claim> LoadClaims()
@@ -58,6 +58,7 @@ public sealed class ConsoleStore
     {
         Execute("DELETE FROM claims WHERE conversation_id = $id", ("$id", conversationId));
         Execute("DELETE FROM notes WHERE conversation_id = $id", ("$id", conversationId));
+        Execute("DELETE FROM correction_decisions WHERE conversation_id = $id", ("$id", conversationId));
     }
 
     public IReadOnlyList<HandBackNote> Notes(string conversationId)

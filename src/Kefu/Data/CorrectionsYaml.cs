@@ -1,0 +1,111 @@
+using System.Text;
+using Kefu.Nlu;
+using Kefu.Projects;
+
+namespace Kefu.Data;
+
+/// <summary>A reviewed correction: the labelled example and where it came from (one line, the provenance comment).</summary>
+public sealed record ReviewedExample(NluExample Example, string Provenance);
+
+/// <summary>
+/// What an export wrote and what it left out: Duplicates are already in the project's NLU data with the same intent;
+/// Conflicts name a text labelled with another intent (in the project, or by another correction), left out until a
+/// trainer settles it; Problems are examples that cannot be written and data files that did not read.
+/// </summary>
+public sealed record CorrectionsExport(string Yaml, int Written, IReadOnlyList<string> Duplicates, IReadOnlyList<string> Conflicts, IReadOnlyList<string> Problems);
+
+/// <summary>
+/// data/corrections.yml, the correction inbox's training data (docs/agents.md, "Correction inbox"): Rasa 3 NLU YAML with
+/// one `- intent:` entry per example, each under a comment saying where it came from:
+/// <code>
+/// # conversation c-1, message 3, 2026-12-06T05:00:00Z, corrected by tina
+/// - intent: ask_price
+///   examples: |
+///     - 这个多少钱
+/// </code>
+/// The file is rewritten whole from every reviewed decision, so it is never compared with itself.
+/// </summary>
+public static class CorrectionsYaml
+{
+    public const string RelativePath = "data/corrections.yml";
+
+    public static CorrectionsExport Build(IReadOnlyList<ReviewedExample> reviewed, IReadOnlyList<NluExample> project)
+    {
+        var known = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var example in project)
+            Intents(known, Key(example.Text)).Add(example.Intent);
+        var corrected = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var r in reviewed)
+            Intents(corrected, Key(r.Example.Text)).Add(r.Example.Intent);
+
+        var yaml = new StringBuilder();
+        var duplicates = new List<string>();
+        var conflicts = new List<string>();
+        var problems = new List<string>();
+        var written = new HashSet<(string, string)>();
+        foreach (var r in reviewed)
+        {
+            var (text, intent) = (Key(r.Example.Text), r.Example.Intent);
+            var quoted = Snippets.Quote(text);
+            if (corrected[text].Count > 1)
+            {
+                conflicts.Add($"'{quoted}' ({r.Provenance}) is labelled {intent} here and {string.Join(", ", corrected[text].Where(i => i != intent).Order(StringComparer.Ordinal))} by another correction");
+                continue;
+            }
+            if (known.TryGetValue(text, out var there))
+            {
+                if (there.Any(i => i != intent))
+                    conflicts.Add($"'{quoted}' ({r.Provenance}) is labelled {intent} here and {string.Join(", ", there.Where(i => i != intent).Order(StringComparer.Ordinal))} in the project's NLU data");
+                else
+                    duplicates.Add($"'{quoted}' ({r.Provenance}) is already an example of {intent}");
+                continue;
+            }
+            if (!written.Add((text, intent)))
+                continue;
+            var (line, problem) = NluYamlWriter.ExampleLine(NluDocuments.Trim(r.Example));
+            if (problem is not null)
+            {
+                problems.Add($"{r.Provenance}: {problem}");
+                continue;
+            }
+            yaml.Append("# ").AppendLine(OneLine(r.Provenance))
+                .Append("- intent: ").AppendLine(NluYamlWriter.Scalar(intent))
+                .AppendLine("  examples: |")
+                .Append("    - ").AppendLine(line);
+        }
+        var file = new StringBuilder().AppendLine("# Reviewed corrections from the console's correction inbox: rewritten whole by each export.")
+            .AppendLine($"version: \"{NluYamlWriter.Version}\"").AppendLine()
+            .AppendLine(written.Count == 0 ? "nlu: []" : "nlu:").Append(yaml);
+        return new CorrectionsExport(file.ToString(), written.Count, duplicates, conflicts, problems);
+    }
+
+    /// <summary>The project's NLU examples from every data/*.yml file except the corrections file; data files that do not read are Problems.</summary>
+    public static (IReadOnlyList<NluExample> Examples, IReadOnlyList<string> Problems) ProjectExamples(string projectDirectory)
+    {
+        var data = Path.Combine(projectDirectory, "data");
+        var own = Path.GetFullPath(Path.Combine(projectDirectory, RelativePath));
+        var examples = new List<NluExample>();
+        var problems = new List<string>();
+        if (!Directory.Exists(data))
+            return (examples, problems);
+        foreach (var file in Directory.EnumerateFiles(data, "*.*", SearchOption.AllDirectories)
+                     .Where(f => Path.GetExtension(f) is ".yml" or ".yaml" && Path.GetFullPath(f) != own).Order(StringComparer.Ordinal))
+        {
+            var (document, diagnostics) = NluDocuments.Read(file);
+            problems.AddRange(diagnostics.Where(d => d.Severity == Severity.Error).Select(d => d.ToString()));
+            examples.AddRange(document.Examples);
+        }
+        return (examples, problems);
+    }
+
+    private static HashSet<string> Intents(Dictionary<string, HashSet<string>> byText, string text)
+    {
+        if (!byText.TryGetValue(text, out var intents))
+            byText[text] = intents = new HashSet<string>(StringComparer.Ordinal);
+        return intents;
+    }
+
+    private static string Key(string text) => text.Trim();
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+}
