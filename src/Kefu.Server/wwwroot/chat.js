@@ -66,7 +66,7 @@
   let starting = null;
   function ensureSession() {
     if (sender) return Promise.resolve(sender);
-    starting ??= fetch(SESSIONS, { method: "POST" })
+    starting ??= fetch(window.kefuOptions.embedded ? `${SESSIONS}?embed=1` : SESSIONS, { method: "POST" })
       .then((response) => {
         if (!response.ok) throw new Error(`session answered ${response.status}`);
         return response.json();
@@ -559,7 +559,7 @@
     render(entry);
     if (entry.from === "bot" && !Number.isInteger(entry.index)) unindexed.push(entry);
   }
-  if (history.length === 0) render({ from: "notice", text: GREETING });
+  if (history.length === 0) render({ from: "notice", text: window.kefuOptions.greeting ?? GREETING });
   autosize();
   input.focus();
   updates.start();
