@@ -1,7 +1,8 @@
 // What no webhook reply carries (a human agent's messages, the bot's hand-back), brought to the web chat: server-sent
 // events from GET /webhooks/rest/conversations/{sender}/events, which the browser's EventSource resumes by itself
-// (Last-Event-ID) when the server ends a stream; when a stream is refused (403, 429, a proxy that breaks it) the chat
-// polls .../messages instead and tries the stream again STREAM_RETRY_MS later. docs/server.md, "Web chat".
+// (Last-Event-ID) when the server ends a stream; when a stream is refused (403, 429) or fails STREAM_FAILURES times
+// without opening (a network or proxy that breaks it) the chat polls .../messages instead and tries the stream again
+// STREAM_RETRY_MS later. docs/server.md, "The web chat".
 // chat: { ensureSession() -> Promise<sender>, current() -> sender|null, cursor() -> number,
 //         receive(sender, {messages, next}), expired(), offline(), online() }
 window.kefuUpdates = (chat) => {
@@ -10,6 +11,7 @@ window.kefuUpdates = (chat) => {
   const POLL_MS = 2000;
   const POLL_MAX_MS = 30000;
   const STREAM_RETRY_MS = 60000;
+  const STREAM_FAILURES = 2;
 
   let timer = 0;
   let polling = false;
@@ -47,7 +49,9 @@ window.kefuUpdates = (chat) => {
   function listen(sender) {
     const mine = new EventSource(`${route(sender, "events")}?after=${chat.cursor()}`);
     source = mine;
+    let failures = 0;   // in a row, since the stream last opened
     mine.addEventListener("open", () => {
+      failures = 0;
       chat.online();
       chat.receive(sender, { messages: [], next: chat.cursor() });   // stores the cursor: the chat is listening
     });
@@ -56,10 +60,11 @@ window.kefuUpdates = (chat) => {
       chat.receive(sender, { messages: [JSON.parse(e.data)], next: Number(e.lastEventId) });
     });
     mine.addEventListener("error", () => {
-      if (mine.readyState !== EventSource.CLOSED) {
+      if (mine.readyState !== EventSource.CLOSED && ++failures < STREAM_FAILURES) {
         chat.offline();   // reconnecting by itself, from its last id
         return;
       }
+      mine.close();
       if (source === mine) source = null;
       streamRefusedAt = Date.now();
       schedule(0);   // the poll says why (a 403: the session is gone) and carries on

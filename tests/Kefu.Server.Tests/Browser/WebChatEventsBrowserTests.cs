@@ -40,6 +40,34 @@ public sealed partial class WebChatEventsBrowserTests(WebChatFixture fixture) : 
         Assert.Equal(polls + 1, await PollsAsync());
     }
 
+    [BrowserFact]
+    public async Task Where_streams_cannot_get_through_the_page_polls_and_the_agent_message_still_arrives()
+    {
+        var cdp = (OpenQA.Selenium.Chromium.ChromiumDriver)Driver;
+        cdp.ExecuteCdpCommand("Network.enable", []);
+        // A network (or proxy) that breaks event streams: each attempt fails before the stream opens.
+        cdp.ExecuteCdpCommand("Network.setBlockedURLs", new() { ["urls"] = new[] { "*/events*" } });
+        try
+        {
+            var polls = await PollsAsync();
+            fixture.OpenFreshPage();
+            Driver.Send("你好");
+            Driver.Until(d => d.Texts(ChatPage.BotBubbles).Contains("echo: 你好"));
+            var sender = Driver.Stored("kefu.sender")!;
+
+            var response = await fixture.Api.PostAsync($"/conversations/{Uri.EscapeDataString(sender)}/messages",
+                Http.Json(Http.Serialize(new { sender = "agent", agent = "小李", text = "轮询也能收到" })));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Driver.Until(d => d.Texts(".row.agent .bubble").Contains("轮询也能收到"));
+            Assert.True(await PollsAsync() > polls);
+        }
+        finally
+        {
+            cdp.ExecuteCdpCommand("Network.setBlockedURLs", new() { ["urls"] = Array.Empty<string>() });
+            Driver.Navigate().GoToUrl("about:blank");   // no page left polling into the other test's count
+        }
+    }
+
     /// <summary>GET requests the poll route has answered (kefu_http_requests_total).</summary>
     private async Task<long> PollsAsync()
     {
