@@ -147,6 +147,25 @@ public class ChannelEventsTests
         open.ForEach(o => o.Dispose());
     }
 
+    [Fact]
+    public async Task A_quiet_stream_sends_heartbeats_ends_at_its_lifetime_and_the_process_bound_holds()
+    {
+        var streams = new ChannelEventStreams { Heartbeat = TimeSpan.FromMilliseconds(100), CheckEvery = TimeSpan.FromMilliseconds(20), Lifetime = TimeSpan.FromSeconds(1), MaxOpen = 1 };
+        await using var host = await TestHost.StartAsync(services: s => s.AddSingleton(streams));
+        var response = await host.Client.SendAsync(Get(EventsOf("u1")), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var refused = await host.Client.SendAsync(Get(EventsOf("u2")));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var text = await response.Content.ReadAsStringAsync(timeout.Token);   // returns when the server ends the stream
+        Assert.StartsWith("retry: 2000\n\n", text);
+        Assert.True(text.Split(": keep-alive\n\n").Length - 1 >= 3, text);
+        Assert.DoesNotContain("event:", text);
+        await EventuallyAsync(async () => (await host.Client.SendAsync(Get(EventsOf("u2")), HttpCompletionOption.ResponseHeadersRead)) is
+            { StatusCode: HttpStatusCode.OK } ok && Dispose(ok));
+    }
+
     private static bool Dispose(HttpResponseMessage response)
     {
         response.Dispose();
