@@ -60,6 +60,7 @@ public static class KefuServer
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton<ServerReadiness>();
+        services.TryAddSingleton<ChannelEventStreams>();
         services.AddSingleton<LoadedLater<Kefu.Knowledge.KnowledgeService>>();
         services.AddSingleton<LoadedLater<Kefu.Generation.Nlg.RasaNlgServer>>();
         services.AddSingleton<HttpMetrics>();
@@ -142,6 +143,7 @@ public static class KefuServer
         routes.MapChannels(options);
         routes.MapSessions();
         routes.MapChannelMessages();
+        routes.MapChannelEvents();
         routes.MapFeedback();
         routes.MapModel(options.AuthToken);
         routes.MapModelFile(options.AuthToken);

@@ -33,13 +33,15 @@ internal sealed class TestHost : IAsyncDisposable
 
     public static async Task<TestHost> StartAsync(string? token = null, bool ready = true, long maxBodyBytes = 256 * 1024,
         ILoggerProvider? logs = null, Func<IEventStore, IChatService>? chat = null,
-        Func<KefuServerOptions, KefuServerOptions>? configure = null, ServerLimits? limits = null)
+        Func<KefuServerOptions, KefuServerOptions>? configure = null, ServerLimits? limits = null,
+        Action<IServiceCollection>? services = null)
     {
         var store = new InMemoryEventStore();
         var options = (configure ?? (o => o))(new KefuServerOptions
         {
             AuthToken = token, MaxRequestBodyBytes = maxBodyBytes, Port = 0, SessionKey = SessionKey, Limits = limits ?? new(),
         });
+        var more = services;
         var builder = KefuServer.CreateBuilder(options, services =>
         {
             services.AddSingleton<IEventStore>(store);
@@ -47,6 +49,7 @@ internal sealed class TestHost : IAsyncDisposable
                 services.AddSingleton<IChatService, EchoChatService>();
             else
                 services.AddSingleton(chat(store));
+            more?.Invoke(services);
         });
         builder.WebHost.UseTestServer();
         if (logs is not null)

@@ -35,7 +35,7 @@ internal static class ServeCommand
         };
         var corsOrigins = new Option<string[]>("--cors-origins", "--cors")
         {
-            Description = "Origins of other sites' pages that may call the server: https://shop.example.com; * for any; default none",
+            Description = "Origins of other sites' pages that may call the server and frame the web chat (embed.js): https://shop.example.com; * for any, without framing; default none",
             AllowMultipleArgumentsPerToken = true,
         };
         var defaults = new ServerLimits();

@@ -41,21 +41,29 @@ public sealed class ConversationSessions
 
     public static bool IsSessionSender(string sender) => sender.StartsWith(SenderPrefix, StringComparison.Ordinal);
 
-    /// <summary>A new conversation id, with its cookie set on the response.</summary>
-    public string Start(HttpContext context)
+    /// <summary>
+    /// A new conversation id, with its cookie set on the response. A <paramref name="framed"/> chat (embed.js's frame on
+    /// another site) cannot get a SameSite=Strict cookie back, so its cookie is SameSite=None; Secure; Partitioned
+    /// (CHIPS): kept apart per top-level site, sent only under the site that framed the chat. Browsers accept a Secure
+    /// cookie over HTTPS and from localhost only.
+    /// </summary>
+    public string Start(HttpContext context, bool framed = false)
     {
         var sender = SenderPrefix + Encode(RandomNumberGenerator.GetBytes(16));
         var request = context.Request;
-        context.Response.Cookies.Append(CookieName, Encode(Mac(sender)), new CookieOptions
+        var cookie = new CookieOptions
         {
             HttpOnly = true,
-            SameSite = SameSiteMode.Strict,
+            SameSite = framed ? SameSiteMode.None : SameSiteMode.Strict,
             Path = CookiePath,
             MaxAge = CookieLifetime,
             IsEssential = true,
             // Behind a TLS-terminating proxy the request itself is plain HTTP.
-            Secure = request.IsHttps || string.Equals(request.Headers["X-Forwarded-Proto"], "https", StringComparison.OrdinalIgnoreCase),
-        });
+            Secure = framed || request.IsHttps || string.Equals(request.Headers["X-Forwarded-Proto"], "https", StringComparison.OrdinalIgnoreCase),
+        };
+        if (framed)
+            cookie.Extensions.Add("Partitioned");
+        context.Response.Cookies.Append(CookieName, Encode(Mac(sender)), cookie);
         return sender;
     }
 

@@ -21,14 +21,17 @@ public static class SessionRoutes
             .WithDescription("""
                 The body is ignored. The answer's sender ("webchat-...") is the conversation's id for the webhook and the
                 messages route; the Set-Cookie (HttpOnly, SameSite=Strict, Path=/webhooks/rest/) is its proof of ownership:
-                without it (or the server's token) those routes answer 403 for this conversation.
+                without it (or the server's token) those routes answer 403 for this conversation. With ?embed=1 and
+                --cors-origins listing origins (the chat framed by /webchat/embed.js) the cookie is SameSite=None; Secure; Partitioned.
                 """);
         return group;
     }
 
-    private static Created<SessionResponse> Start(HttpContext context, ConversationSessions sessions)
+    private static Created<SessionResponse> Start(HttpContext context, ConversationSessions sessions, KefuServerOptions options, string? embed)
     {
-        var sender = sessions.Start(context);
+        // Only a server whose chat page other sites may frame (Http.SecurityHeaders) gives the cookie that frame needs.
+        var framed = embed == "1" && options.CorsOrigins.Any(o => o != "*");
+        var sender = sessions.Start(context, framed);
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created($"{ConversationSessions.CookiePath}conversations/{sender}/messages", new SessionResponse(sender));
     }

@@ -1,7 +1,7 @@
 // Kefu web chat: posts to the Rasa REST channel's streaming route and renders text, images, buttons (as quick
 // replies), custom payloads and citations; the pieces of a reply still being made (an LLM's answer) show in a
-// provisional bubble that the turn's messages replace. What no webhook reply carries (a human agent's messages, the bot's hand-back) is
-// polled from the channel's messages route while the page is visible. The conversation is this browser's:
+// provisional bubble that the turn's messages replace. What no webhook reply carries (a human agent's messages, the bot's hand-back)
+// comes from chat-updates.js: an event stream, or the poll where a stream is refused. The conversation is this browser's:
 // the server gives its id ("webchat-...") with an HttpOnly cookie that the webhook and the poll need (see
 // docs/server.md, Security and deployment). The sender id, the transcript and the poll cursor live in
 // localStorage, so a reload keeps the chat.
@@ -18,8 +18,6 @@
   const HISTORY_KEY = "kefu.history";
   const CURSOR_KEY = "kefu.cursor";
   const HISTORY_LIMIT = 200;
-  const POLL_MS = 2000;
-  const POLL_MAX_MS = 30000;
   const STATUS_BOT = "在线 · 通常几秒内回复";
   const GREETING = "您好！请问有什么可以帮您？";
   const EXPIRED = "之前的对话已失效，已为您开始新的对话";
@@ -68,7 +66,7 @@
   let starting = null;
   function ensureSession() {
     if (sender) return Promise.resolve(sender);
-    starting ??= fetch(SESSIONS, { method: "POST" })
+    starting ??= fetch(window.kefuOptions.embedded ? `${SESSIONS}?embed=1` : SESSIONS, { method: "POST" })
       .then((response) => {
         if (!response.ok) throw new Error(`session answered ${response.status}`);
         return response.json();
@@ -247,7 +245,7 @@
       }
       if (status.classList.contains("offline")) showOnline();
       showMessages(await readReplies(response), "bot");
-      schedulePoll(0);   // the replies' indices, for their 👍/👎
+      updates.start();   // the replies' indices, for their 👍/👎 (a stream brings them by itself)
     } catch {
       setStatus("连接中断，请稍后重试", true);
       show({ from: "error", text: "网络连接失败，请检查后重试" });
@@ -479,55 +477,24 @@
     scrollDown();
   }
 
-  // One poll at a time, chained with setTimeout: every POLL_MS while the page is visible, doubling up to
-  // POLL_MAX_MS after an error, stopped while hidden and resumed at once when the page shows again.
-  let pollTimer = 0;
-  let polling = false;
-  let pollDelay = POLL_MS;
-
-  function schedulePoll(delay) {
-    clearTimeout(pollTimer);
-    pollTimer = 0;
-    if (!document.hidden && !polling) pollTimer = setTimeout(poll, delay);
+  // A page of the channel's messages (from the event stream or the poll, chat-updates.js) of conversation `from`.
+  function receive(from, body) {
+    if (from !== sender) return; // a new conversation started meanwhile
+    for (const m of body.messages)
+      if (m.delivered_in_reply && m.sender === "bot" && shown(m)) unclaimed.push(m.index);
+    showMessages(body.messages.filter((m) => !m.delivered_in_reply), "bot");
+    cursor = body.next;
+    localStorage.setItem(CURSOR_KEY, String(cursor));
   }
 
-  async function poll() {
-    polling = true;
-    try {
-      let polled, response;
-      try {
-        polled = await ensureSession();
-        const url = `/webhooks/rest/conversations/${encodeURIComponent(polled)}/messages?after=${cursor}`;
-        response = await fetch(url, { cache: "no-store" });
-      } catch (offline) {
-        setStatus("连接中断，正在重试…", true);
-        throw offline;
-      }
-      if (status.classList.contains("offline")) showOnline();
-      if (polled !== sender) return; // a new conversation started meanwhile
-      if (response.status === 403) {
-        newConversation(EXPIRED);
-        return;
-      }
-      if (!response.ok) throw new Error(`poll answered ${response.status}`);
-      const body = await response.json();
-      if (polled !== sender) return; // a new conversation started meanwhile
-      for (const m of body.messages)
-        if (m.delivered_in_reply && m.sender === "bot" && shown(m)) unclaimed.push(m.index);
-      showMessages(body.messages.filter((m) => !m.delivered_in_reply), "bot");
-      cursor = body.next;
-      localStorage.setItem(CURSOR_KEY, String(cursor));
-      // A full page ("more": true) is followed at once by the next one.
-      pollDelay = body.more ? 0 : POLL_MS;
-    } catch {
-      pollDelay = Math.min(Math.max(pollDelay, POLL_MS) * 2, POLL_MAX_MS);
-    } finally {
-      polling = false;
-      schedulePoll(pollDelay);
-    }
-  }
-
-  document.addEventListener("visibilitychange", () => schedulePoll(0));
+  const updates = window.kefuUpdates({
+    ensureSession, receive,
+    current: () => sender,
+    cursor: () => cursor,
+    expired: () => newConversation(EXPIRED),
+    offline: () => setStatus("连接中断，正在重试…", true),
+    online: () => { if (status.classList.contains("offline")) showOnline(); },
+  });
 
   composer.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -567,8 +534,7 @@
     setQuickReplies([]);
     servingAgent = null;
     showOnline();
-    pollDelay = POLL_MS;
-    schedulePoll(0);
+    updates.restart();
     render({ from: "notice", text: notice });
   }
 
@@ -593,8 +559,8 @@
     render(entry);
     if (entry.from === "bot" && !Number.isInteger(entry.index)) unindexed.push(entry);
   }
-  if (history.length === 0) render({ from: "notice", text: GREETING });
+  if (history.length === 0) render({ from: "notice", text: window.kefuOptions.greeting ?? GREETING });
   autosize();
   input.focus();
-  schedulePoll(0);
+  updates.start();
 })();

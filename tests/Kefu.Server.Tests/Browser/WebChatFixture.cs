@@ -21,6 +21,7 @@ public sealed class WebChatFixture : IAsyncLifetime
     public ChromeDriver Driver => _driver ?? throw new InvalidOperationException("the browser is not started");
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
     public HttpClient Api { get; } = new();
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the server is not started");
 
     public async Task InitializeAsync()
     {
