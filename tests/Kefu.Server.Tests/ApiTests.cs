@@ -186,6 +186,8 @@ public class ApiTests
         Assert.Contains("/webhooks/rest/stream", await script.Content.ReadAsStringAsync());   // the web chat posts to the streaming route
         Assert.Equal("text/css", (await host.Client.GetAsync("/webchat/chat.css")).Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync("/webchat/missing.js")).StatusCode);
+        // The console's files are its own folder's, not the web chat's.
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync("/webchat/console.index.html")).StatusCode);
 
         using var conditional = new HttpRequestMessage(HttpMethod.Get, "/");
         conditional.Headers.TryAddWithoutValidation("If-None-Match", page.Headers.ETag!.ToString());
