@@ -67,7 +67,9 @@ internal sealed class ConsoleHost : IAsyncDisposable
     }
 
     /// <summary>A server on a project folder the caller prepared (and deletes).</summary>
-    public static Task<ConsoleHost> StartInAsync(string directory, ILoggerProvider? logs = null) => StartAsync(directory, ownsDirectory: false, logs);
+    /// <param name="time">The console's clock (working hours); the system's when null.</param>
+    public static Task<ConsoleHost> StartInAsync(string directory, ILoggerProvider? logs = null, TimeProvider? time = null) =>
+        StartAsync(directory, ownsDirectory: false, logs, time);
 
     public async Task<ConsoleHost> StartAgainAsync()
     {
@@ -76,11 +78,15 @@ internal sealed class ConsoleHost : IAsyncDisposable
         return await StartAsync(Directory, ownsDirectory: true);
     }
 
-    private static async Task<ConsoleHost> StartAsync(string directory, bool ownsDirectory, ILoggerProvider? logs = null)
+    private static async Task<ConsoleHost> StartAsync(string directory, bool ownsDirectory, ILoggerProvider? logs = null, TimeProvider? time = null)
     {
         var options = new KefuServerOptions { Port = 0, ProjectDirectory = directory, Durability = SqliteDurability.Normal, SessionKey = TestHost.SessionKey };
         var builder = KefuServer.CreateBuilder(options, services =>
-            services.AddSingleton<IChatService>(provider => new HandoffBot(provider.GetRequiredService<IEventStore>())));
+        {
+            services.AddSingleton<IChatService>(provider => new HandoffBot(provider.GetRequiredService<IEventStore>()));
+            if (time is not null)
+                services.AddSingleton(time);
+        });
         builder.WebHost.UseTestServer();
         if (logs is not null)
             builder.Logging.AddProvider(logs);
