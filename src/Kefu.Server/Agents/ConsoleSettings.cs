@@ -13,6 +13,7 @@ namespace Kefu.Server.Agents;
 /// unclaimed_timeout_seconds: 300   # a handoff nobody claims within this goes back to the bot; absent: it waits
 /// working_hours: {time_zone: Asia/Shanghai, days: [mon, tue, wed, thu, fri], from: "09:00", to: "18:00"}
 /// offline_message: 人工客服的工作时间是周一至周五 9:00-18:00，客服上班后会尽快回复您。
+/// confirm_handoff_below: 0.6      # action_handoff on a guess below this asks first (the engine's: ConfirmingHandoffAction)
 /// </code>
 /// <see cref="English"/> is config.yml's language (the built-in texts are Chinese unless it is set and not zh).
 /// </summary>
@@ -28,6 +29,9 @@ public sealed record ConsoleSettings(TimeSpan? UnclaimedTimeout)
 
     public bool English { get; init; }
 
+    /// <summary>Absent: action_handoff hands off whatever the confidence of the message that led to it.</summary>
+    public float? ConfirmHandoffBelow { get; init; }
+
     public static ConsoleSettings Load(string projectDirectory)
     {
         var english = IsEnglish(projectDirectory);
@@ -38,6 +42,7 @@ public sealed record ConsoleSettings(TimeSpan? UnclaimedTimeout)
         TimeSpan? timeout = null;
         WorkingHours? hours = null;
         string? offline = null;
+        float? confirmBelow = null;
         YamlNode? offlineNode = null;
         var root = YamlFiles.Root(path, errors);
         if (root is not null)
@@ -65,9 +70,16 @@ public sealed record ConsoleSettings(TimeSpan? UnclaimedTimeout)
                             else
                                 errors.Add(YamlFiles.At(path, value, "offline_message must be a text"));
                             break;
+                        case "confirm_handoff_below":
+                            if (value is YamlScalarNode { Value: { } below }
+                                && float.TryParse(below, NumberStyles.Float, CultureInfo.InvariantCulture, out var threshold) && threshold is > 0 and <= 1)
+                                confirmBelow = threshold;
+                            else
+                                errors.Add(YamlFiles.At(path, value, "confirm_handoff_below must be a confidence above 0 and at most 1, such as 0.6"));
+                            break;
                         default:
-                            errors.Add(YamlFiles.At(path, key,
-                                $"unknown key '{(key as YamlScalarNode)?.Value}'; console.yml has 'unclaimed_timeout_seconds', 'working_hours' and 'offline_message'"));
+                            errors.Add(YamlFiles.At(path, key, $"unknown key '{(key as YamlScalarNode)?.Value}'; console.yml has "
+                                + "'unclaimed_timeout_seconds', 'working_hours', 'offline_message' and 'confirm_handoff_below'"));
                             break;
                     }
             if (offlineNode is not null && root is YamlMappingNode m && !m.Children.ContainsKey(new YamlScalarNode("working_hours")))
@@ -75,7 +87,7 @@ public sealed record ConsoleSettings(TimeSpan? UnclaimedTimeout)
         }
         if (errors.Count > 0)
             throw new AgentsFileException(string.Join('\n', errors));
-        return new ConsoleSettings(timeout) { WorkingHours = hours, OfflineMessage = offline, English = english };
+        return new ConsoleSettings(timeout) { WorkingHours = hours, OfflineMessage = offline, English = english, ConfirmHandoffBelow = confirmBelow };
     }
 
     /// <summary>config.yml's language, when it reads; a config.yml with errors is the engine's to report.</summary>
