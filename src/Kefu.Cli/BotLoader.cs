@@ -35,8 +35,8 @@ internal static class BotLoader
         IAction[] generated = generator is null ? [] : [new Kefu.Generation.Nlg.GenerateResponseAction(generator, retrieve)];
         var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? []).Concat(generated)
             .Where(a => declared.Contains(a.Name)).ToList();
-        // console.yml confirm_handoff_below: action_handoff asks first on a low-confidence guess (docs/agents.md). The
-        // whole dialogue gets it, `kefu test` and `kefu shell` too; a console.yml with mistakes is reported and not used.
+        // console.yml confirm_handoff_below: action_handoff asks first on a low-confidence guess (docs/agents.md). `kefu serve`
+        // and `kefu shell` get it, with or without agents.yml; a console.yml with mistakes is reported and not used.
         try
         {
             if (Kefu.Server.Agents.ConsoleSettings.Load(bot.Project.Directory) is { ConfirmHandoffBelow: { } below } console)

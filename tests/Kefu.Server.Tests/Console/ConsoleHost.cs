@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Kefu.Dialogue;
 using Kefu.Server.Agents;
 using Kefu.Server.Storage;
@@ -119,6 +120,18 @@ internal sealed class ConsoleHost : IAsyncDisposable
         await SayAsync(sender, "我要转人工");
         // The queue is read from the store at start, in the background; the routes wait for it.
         await Services.GetRequiredService<HandoffQueue>().Loaded;
+        // The queue (or offline) notice follows the turn: waited for, so that tests see the conversation settled.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await LastMessageAsync(sender) == HandoffBot.HandoffText && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+    }
+
+    /// <summary>The text of the last message the customer's web chat polls.</summary>
+    public async Task<string?> LastMessageAsync(string sender)
+    {
+        var poll = await Client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/webhooks/rest/conversations/{sender}/messages");
+        return poll.GetProperty("messages").EnumerateArray().LastOrDefault() is { ValueKind: System.Text.Json.JsonValueKind.Object } last
+            && last.TryGetProperty("text", out var text) ? text.GetString() : null;
     }
 
     public static StringContent Empty() => new("", new MediaTypeHeaderValue("application/json"));

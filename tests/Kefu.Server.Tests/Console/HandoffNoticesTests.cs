@@ -28,8 +28,8 @@ public sealed class HandoffNoticesTests
         await host.HandOffAsync("first");
         await host.HandOffAsync("second");
 
-        Assert.Equal(HandoffNotices.QueueText(false, 0), await LastBotTextAsync(host, "first", HandoffBot.HandoffText));
-        Assert.Equal("您已进入人工客服队列，前面还有 1 位客户在等待，请稍候。", await LastBotTextAsync(host, "second", HandoffBot.HandoffText));
+        Assert.Equal(HandoffNotices.QueueText(false, 0), await host.LastMessageAsync("first"));
+        Assert.Equal("您已进入人工客服队列，前面还有 1 位客户在等待，请稍候。", await host.LastMessageAsync("second"));
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class HandoffNoticesTests
         await using (var host = await ConsoleHost.StartInAsync(directory, time: new StoppedClock(new DateTimeOffset(2026, 12, 5, 2, 0, 0, TimeSpan.Zero))))
         {
             await host.HandOffAsync("weekend");
-            Assert.Equal("客服下班了，明早九点回复您。", await LastBotTextAsync(host, "weekend", HandoffBot.HandoffText));
+            Assert.Equal("客服下班了，明早九点回复您。", await host.LastMessageAsync("weekend"));
             var alice = await host.SignInAsync("alice");
             var queue = await alice.GetFromJsonAsync<JsonElement>("/console/api/queue");
             Assert.Equal("weekend", queue.GetProperty("conversations")[0].GetProperty("conversation_id").GetString());
@@ -51,7 +51,7 @@ public sealed class HandoffNoticesTests
         await using (var host = await ConsoleHost.StartInAsync(directory, time: new StoppedClock(new DateTimeOffset(2026, 12, 7, 1, 0, 0, TimeSpan.Zero))))
         {
             await host.HandOffAsync("monday");
-            Assert.Equal(HandoffNotices.QueueText(false, 1), await LastBotTextAsync(host, "monday", HandoffBot.HandoffText));
+            Assert.Equal(HandoffNotices.QueueText(false, 1), await host.LastMessageAsync("monday"));
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(directory, recursive: true);
@@ -90,26 +90,15 @@ public sealed class HandoffNoticesTests
         Assert.Contains($"{path}:2:3: working_hours' to (09:00) must be after from (18:00)",
             Assert.Throws<AgentsFileException>(() => ConsoleSettings.Load(directory)).Message);
 
+        File.WriteAllText(path, "confirm_handoff_below: 1.5\n");
+        Assert.Contains($"{path}:1:24: confirm_handoff_below must be a confidence above 0 and at most 1",
+            Assert.Throws<AgentsFileException>(() => ConsoleSettings.Load(directory)).Message);
+        File.WriteAllText(path, "confirm_handoff_below: 0.6\n");
+        Assert.Equal(0.6f, ConsoleSettings.Load(directory).ConfirmHandoffBelow);
+
         File.WriteAllText(path, "offline_message: 下班了\n");
         Assert.Contains($"{path}:1:18: offline_message is said outside working_hours: add working_hours",
             Assert.Throws<AgentsFileException>(() => ConsoleSettings.Load(directory)).Message);
         Directory.Delete(directory, recursive: true);
-    }
-
-    /// <summary>The customer's poll, until its last bot message is not <paramref name="notYet"/> (the notice comes after the turn).</summary>
-    private static async Task<string?> LastBotTextAsync(ConsoleHost host, string sender, string notYet)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        string? text;
-        do
-        {
-            var poll = await host.Client.GetFromJsonAsync<JsonElement>($"/webhooks/rest/conversations/{sender}/messages");
-            text = poll.GetProperty("messages").EnumerateArray().LastOrDefault().GetProperty("text").GetString();
-            if (text != notYet)
-                return text;
-            await Task.Delay(50);
-        }
-        while (DateTime.UtcNow < deadline);
-        return text;
     }
 }
