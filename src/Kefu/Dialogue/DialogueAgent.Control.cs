@@ -74,6 +74,7 @@ public sealed partial class DialogueAgent : IConversationControl
         CancellationToken ct = default) =>
         AppendAsync(conversationId, t =>
         {
+            if (!t.State.Paused) return [];
             var scratch = t.Suppose(values.Select(v => new SlotSet(v.Key, System.Text.Json.JsonSerializer.SerializeToElement(v.Value))));
             return [new BotUttered(responses.Render(response, scratch, options.Channel) ?? new BotMessage(otherwise), response)];
         }, ct);

@@ -65,7 +65,8 @@ public interface IChatService
     /// A bot message outside a turn (the agent console's queue and offline notices, docs/agents.md): the domain's
     /// <paramref name="response"/> when it has one, its `{name}` placeholders filled from <paramref name="values"/> and
     /// then the slots, else <paramref name="otherwise"/>; stored as the bot's, under the conversation's lock, for the
-    /// customer's poll. Nothing is predicted.
+    /// customer's poll, only while the conversation is handed off (a notice about waiting is moot once the bot has it
+    /// back). Nothing is predicted.
     /// </summary>
     Task SayAsync(string conversationId, string response, IReadOnlyDictionary<string, string> values, string otherwise,
         CancellationToken ct = default) =>

@@ -73,11 +73,12 @@ public sealed class HandoffBot(IEventStore store) : IChatService
             return 0;
         });
 
-    /// <summary>No domain: always the built-in text.</summary>
+    /// <summary>No domain: always the built-in text; only while handed off, as the engine's.</summary>
     public Task SayAsync(string conversationId, string response, IReadOnlyDictionary<string, string> values, string otherwise, CancellationToken ct = default) =>
         Locked(conversationId, async () =>
         {
-            await store.AppendAsync(conversationId, [Event("bot", DateTimeOffset.UtcNow, new JsonObject { ["text"] = otherwise })], ct);
+            if (await PausedAsync(conversationId))
+                await store.AppendAsync(conversationId, [Event("bot", DateTimeOffset.UtcNow, new JsonObject { ["text"] = otherwise })], ct);
             return 0;
         });
 

@@ -64,8 +64,11 @@ public sealed class HandoffConfirmTests
         await agent.SayAsync("worded", "utter_handoff_queue", new Dictionary<string, string> { ["position"] = "3" }, "built-in");
         await agent.SayAsync("worded", "utter_handoff_offline", new Dictionary<string, string>(), "下班了");
 
+        await agent.HandBackAsync("worded");
+        await agent.SayAsync("worded", "utter_handoff_queue", new Dictionary<string, string> { ["position"] = "0" }, "built-in");   // moot: not said
+
         var texts = (await store.LoadAsync("worded")).Where(e => e.Type == "bot")
             .Select(e => JsonDocument.Parse(e.Utf8Json).RootElement.GetProperty("text").GetString()).ToList();
-        Assert.Equal(["前面还有 3 位", "下班了"], texts[^2..]);
+        Assert.Equal(["前面还有 3 位", "下班了", "人工客服已结束，小客继续为您服务。"], texts[^3..]);
     }
 }
