@@ -46,6 +46,18 @@ public sealed class HandoffConfirmTests
     }
 
     [Fact]
+    public void Kefu_serve_and_shell_read_the_threshold_from_console_yml()
+    {
+        using var project = new TempProject("kefu-handoff-confirm-", ("domain.yml", TinyShop.Domain), ("config.yml", TinyShop.Config),
+            ("data/rules.yml", TinyShop.Rules), ("data/stories.yml", "version: \"3.1\"\nstories: []\n"), ("console.yml", "confirm_handoff_below: 0.6\n"),
+            ("data/nlu.yml", "version: \"3.1\"\nnlu:\n- intent: request_human\n  examples: |\n    - 转人工\n    - 我要人工客服\n- intent: greet\n  examples: |\n    - 你好\n    - 您好\n"));
+        var agent = Kefu.Cli.BotLoader.CreateAgent(Kefu.Cli.BotLoader.LoadOrTrain(project.Dir, null, TextWriter.Null), new InMemoryEventStore());
+
+        new Chat(agent, "loaded").Send("/request_human@0.43").Expect(ConfirmingHandoffAction.BuiltInQuestion);
+        Assert.False(Paused(agent, "loaded"));
+    }
+
+    [Fact]
     public async Task The_domain_words_the_question_and_the_queue_notice()
     {
         var domain = TinyShop.Domain.Replace("  utter_default:",
