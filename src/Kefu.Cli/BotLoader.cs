@@ -35,6 +35,20 @@ internal static class BotLoader
         IAction[] generated = generator is null ? [] : [new Kefu.Generation.Nlg.GenerateResponseAction(generator, retrieve)];
         var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? []).Concat(generated)
             .Where(a => declared.Contains(a.Name)).ToList();
+        // console.yml confirm_handoff_below: action_handoff asks first on a low-confidence guess (docs/agents.md). `kefu serve`
+        // and `kefu shell` get it, with or without agents.yml; a console.yml with mistakes is reported and not used.
+        try
+        {
+            if (Kefu.Server.Agents.ConsoleSettings.Load(bot.Project.Directory) is { ConfirmHandoffBelow: { } below } console)
+                custom.Add(new ConfirmingHandoffAction(below, console.English));
+        }
+        catch (Kefu.Server.Agents.AgentsFileException problem)
+        {
+            if (logger is not null)
+                logger.LogWarning("console.yml is not used by the dialogue until corrected: {Problems}", problem.Message);
+            else
+                Console.Error.WriteLine($"warning: console.yml is not used by the dialogue until corrected:\n{problem.Message}");
+        }
         // A knowledge action the domain declares but nothing provides would fail at every turn: say so once, now.
         foreach (var name in new[] { KbAnswerAction.ActionName, Kefu.Knowledge.Graph.GraphQueryAction.ActionName, GroundedAnswerAction.ActionName })
             if (declared.Contains(name) && !custom.Any(a => a.Name == name))

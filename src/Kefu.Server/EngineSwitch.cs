@@ -124,6 +124,10 @@ public sealed partial class EngineSwitch : IChatService
     public Task HandBackAsync(string conversationId, CancellationToken ct = default) =>
         Run(engine => engine.HandBackAsync(conversationId, ct), ct);
 
+    public Task SayAsync(string conversationId, string response, IReadOnlyDictionary<string, string> values, string otherwise,
+        CancellationToken ct = default) =>
+        Run(engine => engine.SayAsync(conversationId, response, values, otherwise, ct), ct);
+
     public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) =>
         Run(engine => engine.RecordFeedbackAsync(conversationId, feedback, ct), ct);
 

@@ -66,6 +66,7 @@ public static class AgentConsole
         services.AddSingleton(directory);
         services.AddSingleton(settings);
         services.AddHostedService<UnclaimedTimeout>();
+        services.AddHostedService<HandoffNotices>();
         services.TryAddSingleton(TimeProvider.System);
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(options.ResolvedDatabasePath))!;

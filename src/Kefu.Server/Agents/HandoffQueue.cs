@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
+using System.Threading.Channels;
 using Kefu.Dialogue;
 
 namespace Kefu.Server.Agents;
@@ -32,6 +33,7 @@ public sealed class HandoffQueue
     private readonly Dictionary<string, Claim> _claims;
     private readonly ConsoleStore _store;
     private readonly TimeProvider _time;
+    private readonly Channel<string> _handoffs = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="meter">The server's own meter (HttpMetrics'), so that each server exports its own queue's length.</param>
@@ -99,7 +101,10 @@ public sealed class HandoffQueue
                 {
                     if (_loading)
                         _seenLive.Add(conversationId);
-                    _handedOff.TryAdd(conversationId, (e.Timestamp, Reason(e)));
+                    var reason = Reason(e);
+                    // An agent who wrote in a conversation has it already: nobody waits.
+                    if (_handedOff.TryAdd(conversationId, (e.Timestamp, reason)) && reason != "agent")
+                        _handoffs.Writer.TryWrite(conversationId);
                 }
             else if (EndTypes.Contains(e.Type))
                 lock (_gate)
@@ -123,6 +128,21 @@ public sealed class HandoffQueue
             _handedOff.Remove(conversationId);
             _claims.Remove(conversationId);
             _store.Erase(conversationId);
+        }
+    }
+
+    /// <summary>Conversations just handed off by the bot (not at load), for <see cref="HandoffNotices"/> to tell the customer.</summary>
+    internal ChannelReader<string> NewHandoffs => _handoffs.Reader;
+
+    /// <summary>How many unclaimed conversations were handed off before this one; null when it is not handed off.</summary>
+    public int? Position(string conversationId)
+    {
+        lock (_gate)
+        {
+            if (!_handedOff.TryGetValue(conversationId, out var own))
+                return null;
+            return _handedOff.Count(p => !_claims.ContainsKey(p.Key)
+                && (p.Value.At < own.At || (p.Value.At == own.At && string.CompareOrdinal(p.Key, conversationId) < 0)));
         }
     }
 

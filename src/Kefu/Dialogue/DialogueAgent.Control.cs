@@ -69,6 +69,16 @@ public sealed partial class DialogueAgent : IConversationControl
         return added.OfType<BotUttered>().Select(b => b.Message).ToList();
     }
 
+    /// <summary>IChatService.SayAsync: the values are supposed as slots for the rendering only, as the two-stage fallback's {intent} is.</summary>
+    public Task SayAsync(string conversationId, string response, IReadOnlyDictionary<string, string> values, string otherwise,
+        CancellationToken ct = default) =>
+        AppendAsync(conversationId, t =>
+        {
+            if (!t.State.Paused) return [];
+            var scratch = t.Suppose(values.Select(v => new SlotSet(v.Key, System.Text.Json.JsonSerializer.SerializeToElement(v.Value))));
+            return [new BotUttered(responses.Render(response, scratch, options.Channel) ?? new BotMessage(otherwise), response)];
+        }, ct);
+
     public async Task<ActionScores> PredictAsync(string conversationId, CancellationToken ct = default)
     {
         PolicyPrediction prediction;

@@ -62,6 +62,17 @@ public interface IChatService
     Task HandBackAsync(string conversationId, CancellationToken ct = default);
 
     /// <summary>
+    /// A bot message outside a turn (the agent console's queue and offline notices, docs/agents.md): the domain's
+    /// <paramref name="response"/> when it has one, its `{name}` placeholders filled from <paramref name="values"/> and
+    /// then the slots, else <paramref name="otherwise"/>; stored as the bot's, under the conversation's lock, for the
+    /// customer's poll, only while the conversation is handed off (a notice about waiting is moot once the bot has it
+    /// back). Nothing is predicted.
+    /// </summary>
+    Task SayAsync(string conversationId, string response, IReadOnlyDictionary<string, string> values, string otherwise,
+        CancellationToken ct = default) =>
+        throw new NotSupportedException($"{GetType().Name} cannot send a bot message outside a turn");
+
+    /// <summary>
     /// Customer feedback (a <see cref="Tracking.MessageFeedback"/> or a <see cref="Tracking.ConversationRated"/>), checked by
     /// <see cref="ConversationFeedback"/>'s rules under the conversation's lock and stored before the task completes when
     /// the outcome is <see cref="FeedbackOutcome.Stored"/>. Nothing is predicted: feedback never changes the dialogue.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Kefu.Dialogue;
 using Kefu.Server.Agents;
 using Kefu.Server.Storage;
@@ -67,7 +68,9 @@ internal sealed class ConsoleHost : IAsyncDisposable
     }
 
     /// <summary>A server on a project folder the caller prepared (and deletes).</summary>
-    public static Task<ConsoleHost> StartInAsync(string directory, ILoggerProvider? logs = null) => StartAsync(directory, ownsDirectory: false, logs);
+    /// <param name="time">The console's clock (working hours); the system's when null.</param>
+    public static Task<ConsoleHost> StartInAsync(string directory, ILoggerProvider? logs = null, TimeProvider? time = null) =>
+        StartAsync(directory, ownsDirectory: false, logs, time);
 
     public async Task<ConsoleHost> StartAgainAsync()
     {
@@ -76,11 +79,15 @@ internal sealed class ConsoleHost : IAsyncDisposable
         return await StartAsync(Directory, ownsDirectory: true);
     }
 
-    private static async Task<ConsoleHost> StartAsync(string directory, bool ownsDirectory, ILoggerProvider? logs = null)
+    private static async Task<ConsoleHost> StartAsync(string directory, bool ownsDirectory, ILoggerProvider? logs = null, TimeProvider? time = null)
     {
         var options = new KefuServerOptions { Port = 0, ProjectDirectory = directory, Durability = SqliteDurability.Normal, SessionKey = TestHost.SessionKey };
         var builder = KefuServer.CreateBuilder(options, services =>
-            services.AddSingleton<IChatService>(provider => new HandoffBot(provider.GetRequiredService<IEventStore>())));
+        {
+            services.AddSingleton<IChatService>(provider => new HandoffBot(provider.GetRequiredService<IEventStore>()));
+            if (time is not null)
+                services.AddSingleton(time);
+        });
         builder.WebHost.UseTestServer();
         if (logs is not null)
             builder.Logging.AddProvider(logs);
@@ -113,6 +120,18 @@ internal sealed class ConsoleHost : IAsyncDisposable
         await SayAsync(sender, "我要转人工");
         // The queue is read from the store at start, in the background; the routes wait for it.
         await Services.GetRequiredService<HandoffQueue>().Loaded;
+        // The queue (or offline) notice follows the turn: waited for, so that tests see the conversation settled.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await LastMessageAsync(sender) == HandoffBot.HandoffText && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+    }
+
+    /// <summary>The text of the last message the customer's web chat polls.</summary>
+    public async Task<string?> LastMessageAsync(string sender)
+    {
+        var poll = await Client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/webhooks/rest/conversations/{sender}/messages");
+        return poll.GetProperty("messages").EnumerateArray().LastOrDefault() is { ValueKind: System.Text.Json.JsonValueKind.Object } last
+            && last.TryGetProperty("text", out var text) ? text.GetString() : null;
     }
 
     public static StringContent Empty() => new("", new MediaTypeHeaderValue("application/json"));

@@ -230,6 +230,7 @@ public sealed class ConsoleRoutesTests
         Assert.Equal([
             "user|你好|chitchat|0.61", "bot|echo: 你好||",
             "user|我要转人工|request_human|0.93", $"bot|{HandoffBot.HandoffText}||", "handoff|request_human||",
+            $"bot|{HandoffNotices.QueueText(false, 0)}||",
         ], lines);
     }
 

@@ -73,6 +73,15 @@ public sealed class HandoffBot(IEventStore store) : IChatService
             return 0;
         });
 
+    /// <summary>No domain: always the built-in text; only while handed off, as the engine's.</summary>
+    public Task SayAsync(string conversationId, string response, IReadOnlyDictionary<string, string> values, string otherwise, CancellationToken ct = default) =>
+        Locked(conversationId, async () =>
+        {
+            if (await PausedAsync(conversationId))
+                await store.AppendAsync(conversationId, [Event("bot", DateTimeOffset.UtcNow, new JsonObject { ["text"] = otherwise })], ct);
+            return 0;
+        });
+
     public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, DialogueEvent feedback, CancellationToken ct = default) =>
         Locked(conversationId, async () =>
         {

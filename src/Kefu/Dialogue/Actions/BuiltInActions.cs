@@ -24,13 +24,16 @@ public static class BuiltInActions
         new DelegateAction(ActionNames.UnlikelyIntent, _ => []),
         new TwoStageFallbackAction(),
         // The latest intent (complaint, request_human...) is the reason an agent console shows.
-        new DelegateAction(ActionNames.Handoff, c =>
-        {
-            KefuMetrics.Handoffs.Add(1);
-            var reason = c.Tracker.State.LatestMessage?.Parse?.Intent.Name is { Length: > 0 } intent ? intent : "handoff";
-            return [.. c.Utter("utter_handoff"), new ConversationPaused(reason)];
-        }),
+        new DelegateAction(ActionNames.Handoff, Handoff),
     ];
+
+    /// <summary>action_handoff: utter_handoff, then the pause an agent console queues (also <see cref="ConfirmingHandoffAction"/>'s).</summary>
+    public static IReadOnlyList<DialogueEvent> Handoff(ActionContext c)
+    {
+        KefuMetrics.Handoffs.Add(1);
+        var reason = c.Tracker.State.LatestMessage?.Parse?.Intent.Name is { Length: > 0 } intent ? intent : "handoff";
+        return [.. c.Utter("utter_handoff"), new ConversationPaused(reason)];
+    }
 
     /// <summary>A new session: slots carried over (when the domain says so) are set again after SessionStarted; then the bot listens.</summary>
     private static IReadOnlyList<DialogueEvent> SessionStart(ActionContext c)
