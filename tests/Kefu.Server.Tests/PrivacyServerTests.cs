@@ -42,7 +42,7 @@ public sealed partial class PrivacyServerTests : IAsyncDisposable
           keep_slots: [phone]
         """, "endpoints.yml");
 
-    private async Task StartAsync(TimeSpan? retention = null, TimeSpan? interval = null)
+    private async Task StartAsync(TimeSpan? retention = null, TimeSpan? interval = null, bool ready = true)
     {
         var store = new SqliteEventStore(Path.Combine(_directory, "conversations.db"), exclusive: true);
         var options = new KefuServerOptions
@@ -59,7 +59,8 @@ public sealed partial class PrivacyServerTests : IAsyncDisposable
         builder.Logging.AddProvider(_logs);
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         _app = KefuServer.Build(builder);
-        _app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(null, "test", null));
+        if (ready)
+            _app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo(null, "test", null));
         await _app.StartAsync();
         _client = _app.GetTestClient();
         _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
@@ -207,11 +208,12 @@ public sealed partial class PrivacyServerTests : IAsyncDisposable
     [Fact]
     public async Task The_retention_sweep_erases_idle_conversations_only()
     {
-        await StartAsync(retention: TimeSpan.FromDays(30));
+        // Not marked ready: the background sweep waits for that, so this sweep is the only one.
+        await StartAsync(retention: TimeSpan.FromDays(30), ready: false);
         var store = _app!.Services.GetRequiredService<IEventStore>();
         var old = DateTimeOffset.UtcNow.AddDays(-40);
         await store.AppendAsync("old", [new StoredEvent("user", """{"event":"user","text":"很久以前"}""", old)]);
-        await SendAsync("recent", "你好");
+        await store.AppendAsync("recent", [new StoredEvent("user", """{"event":"user","text":"你好"}""", DateTimeOffset.UtcNow)]);
 
         var erased = await _app.Services.GetRequiredService<RetentionSweep>().SweepAsync();
 
