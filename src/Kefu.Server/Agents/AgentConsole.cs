@@ -68,6 +68,8 @@ public static class AgentConsole
         services.AddHostedService<UnclaimedTimeout>();
         services.AddHostedService<HandoffNotices>();
         services.TryAddSingleton(TimeProvider.System);
+        // Hand-back notes are stored outside the conversation's events, so the console masks them itself (docs/privacy.md).
+        services.TryAddSingleton(_ => Kefu.Privacy.PrivacySettings.Load(options.ProjectDirectory));
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(options.ResolvedDatabasePath))!;
         services.AddSingleton(_ => new ConsoleStore(Path.Combine(folder, "console.db")));

@@ -166,7 +166,8 @@ public static class ConsoleRoutes
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> HandBack(
-        string id, HttpRequest request, ClaimsPrincipal user, HandoffQueue queue, IEventStore store, IChatService chat, KefuServerOptions options, CancellationToken ct)
+        string id, HttpRequest request, ClaimsPrincipal user, HandoffQueue queue, IEventStore store, IChatService chat, KefuServerOptions options,
+        [Microsoft.AspNetCore.Mvc.FromServices] Kefu.Privacy.PrivacySettings privacy, CancellationToken ct)
     {
         if (await Refuse(id, queue, options) is { } refused)
             return refused;
@@ -183,7 +184,7 @@ public static class ConsoleRoutes
         if (await Holding(id, user, queue, store, ct) is { } notYours)
             return notYours;
         if (note is not null)
-            queue.AddNote(id, new HandBackNote(user.Identity!.Name!, note, DateTimeOffset.UtcNow));
+            queue.AddNote(id, new HandBackNote(user.Identity!.Name!, privacy.Redactor.Redact(note), DateTimeOffset.UtcNow));
         await chat.HandBackAsync(id, CancellationToken.None);
         return TypedResults.NoContent();
     }

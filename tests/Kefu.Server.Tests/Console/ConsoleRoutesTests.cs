@@ -266,6 +266,22 @@ public sealed class ConsoleRoutesTests
     }
 
     [Fact]
+    public async Task A_hand_back_note_is_stored_with_personal_data_masked_as_conversations_are()
+    {
+        await using var host = await ConsoleHost.StartAsync();
+        var alice = await host.SignInAsync("alice");
+        var id = Id();
+        await host.HandOffAsync(id);
+        Assert.Equal(HttpStatusCode.OK, (await Post(alice, $"/conversations/{id}/claim")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Post(alice, $"/conversations/{id}/handback", new { note = "客户手机13812345678，明天回电" })).StatusCode);
+
+        Assert.Equal("客户手机[phone]，明天回电", (await Get(alice, $"/conversations/{id}")).GetProperty("notes")[0].GetProperty("text").GetString());
+        foreach (var file in System.IO.Directory.GetFiles(Path.Combine(host.Directory, ".kefu"), "console.db*"))   // the database and its write-ahead log
+            Assert.DoesNotContain("13812345678", System.Text.Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file)));
+    }
+
+    [Fact]
     public async Task An_erased_conversation_leaves_the_queue_and_its_claim_and_notes_go_with_it()
     {
         await using var host = await ConsoleHost.StartAsync();
