@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Kefu.Experiments;
 using Xunit.Abstractions;
@@ -214,7 +213,7 @@ internal static class Scipy
 {
     /// <summary>The first python with scipy: python3 on PATH, else /usr/bin/python3 (PATH may hold a pyenv shim without it).</summary>
     public static readonly Lazy<string?> Python = new(() =>
-        new[] { "python3", "/usr/bin/python3" }.FirstOrDefault(p => TryRun(p, "import scipy", null, out _)));
+        new[] { "python3", "/usr/bin/python3" }.FirstOrDefault(p => PythonScript.TryRun(p, "import scipy", null, out _)));
 
     /// <summary>Runs the script with a JSON file of <paramref name="input"/> as argv[1]; its stdout is JSON.</summary>
     public static JsonDocument Run(string script, object input)
@@ -223,34 +222,12 @@ internal static class Scipy
         try
         {
             File.WriteAllText(file, JsonSerializer.Serialize(input));
-            Assert.True(TryRun(Python.Value!, script, file, out string output), output);
+            Assert.True(PythonScript.TryRun(Python.Value!, script, file, out string output), output);
             return JsonDocument.Parse(output);
         }
         finally
         {
             File.Delete(file);
-        }
-    }
-
-    static bool TryRun(string python, string script, string? argument, out string output)
-    {
-        try
-        {
-            var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(script);
-            if (argument is not null) start.ArgumentList.Add(argument);
-            using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0) output += stderr.Result;
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            output = e.Message;
-            return false;
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Kefu.Nlu.Evaluation;
 
@@ -98,7 +97,7 @@ internal static class Sklearn
 {
     /// <summary>The first python with sklearn: python3 on PATH, else Debian's /usr/bin/python3 (PATH may hold a pyenv shim without it).</summary>
     public static readonly Lazy<string?> Python = new(() =>
-        new[] { "python3", "/usr/bin/python3" }.FirstOrDefault(p => TryRun(p, "import sklearn", null, out _)));
+        new[] { "python3", "/usr/bin/python3" }.FirstOrDefault(p => PythonScript.TryRun(p, "import sklearn", null, out _)));
 
     public static string Report(IReadOnlyList<string> gold, IReadOnlyList<string> predicted, IReadOnlyList<string>? labels)
     {
@@ -115,34 +114,12 @@ internal static class Sklearn
                 print(json.dumps({"report": r, "labels": list(unique_labels(d["gold"], d["predicted"])),
                                   "matrix": confusion_matrix(d["gold"], d["predicted"]).tolist()}))
                 """;
-            Assert.True(TryRun(Python.Value!, script, file, out string output), output);
+            Assert.True(PythonScript.TryRun(Python.Value!, script, file, out string output), output);
             return output;
         }
         finally
         {
             File.Delete(file);
-        }
-    }
-
-    static bool TryRun(string python, string script, string? argument, out string output)
-    {
-        try
-        {
-            var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(script);
-            if (argument is not null) start.ArgumentList.Add(argument);
-            using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0) output += stderr.Result;
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            output = e.Message;
-            return false;
         }
     }
 }
