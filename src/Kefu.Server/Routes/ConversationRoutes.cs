@@ -100,7 +100,8 @@ public static class ConversationRoutes
     private static async Task<TrackerStream> TrackerOf(string id, string? includeEvents, IChatService chat, CancellationToken ct) =>
         new(id, await chat.GetTrackerHeadAsync(id, ct), TrackerStream.ParseVerbosity(includeEvents).Verbosity!.Value);
 
-    private static ProblemHttpResult? Refuse(string id, string? includeEvents, ServerReadiness readiness, KefuServerOptions options)
+    /// <summary>What every /conversations/{id} route checks first: readiness, the id, include_events.</summary>
+    internal static ProblemHttpResult? Refuse(string id, string? includeEvents, ServerReadiness readiness, KefuServerOptions options)
     {
         if (!readiness.IsReady)
             return Problems.NotReady(readiness);

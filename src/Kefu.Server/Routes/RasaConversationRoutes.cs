@@ -246,13 +246,9 @@ public static class RasaConversationRoutes
 
     private static ProblemHttpResult? Refuse(string id, string? includeEvents, IChatService chat, ServerReadiness readiness, KefuServerOptions options)
     {
-        if (!readiness.IsReady)
-            return Problems.NotReady(readiness);
-        if (chat is not IConversationControl)
+        if (readiness.IsReady && chat is not IConversationControl)
             return TypedResults.Problem("this server's dialogue engine does not offer Rasa's conversation API",
                 statusCode: StatusCodes.Status501NotImplemented, title: "Not implemented");
-        if (InputRules.ConversationId(id, "conversation id", options.Limits) is { } badId)
-            return Problems.BadRequest(badId);
-        return TrackerStream.ParseVerbosity(includeEvents).Problem is { } badVerbosity ? Problems.BadRequest(badVerbosity) : null;
+        return ConversationRoutes.Refuse(id, includeEvents, readiness, options);
     }
 }
