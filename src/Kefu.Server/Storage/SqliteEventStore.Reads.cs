@@ -100,6 +100,9 @@ public sealed partial class SqliteEventStore
     {
         ArgumentNullException.ThrowIfNull(conversationId);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        // Asked before every turn (the conversation-size limit): a query per webhook cost ~5 % of the server's CPU.
+        if (_committedCounts.TryGetValue(conversationId, out var known))
+            return (int)known;
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
         await using var command = connection.CreateCommand();

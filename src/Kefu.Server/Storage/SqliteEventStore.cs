@@ -58,6 +58,9 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
     private readonly string _connectionString;
     private readonly FileStream? _serverLock;
     private readonly BlockingCollection<PendingAppend> _queue = new();
+    // The writer's committed event count per recently written conversation (see BatchWriter): this process is the file's
+    // only writer (one server per file, DATABASE.lock), so a count found here is the file's.
+    private readonly ConcurrentDictionary<string, long> _committedCounts = new(StringComparer.Ordinal);
     private readonly Thread _writer;
     private bool _disposed;
 
@@ -211,7 +214,7 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
 
     private void WriteLoop(SqliteConnection connection)
     {
-        using var writer = new BatchWriter(connection);
+        using var writer = new BatchWriter(connection, _committedCounts);
         var batch = new List<PendingAppend>(MaxAppendsPerCommit);
         foreach (var first in _queue.GetConsumingEnumerable())
         {
@@ -285,13 +288,15 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
         private readonly sqlite3_stmt _insert;
         private readonly ArrayBufferWriter<byte> _row = new(16 * 1024);
         private readonly Utf8JsonWriter _json;
-        // conversation -> its next seq, as committed; spares a lookup per append for active conversations.
-        private readonly Dictionary<string, long> _nextSeqs = new(StringComparer.Ordinal);
+        // conversation -> its next seq (= its event count), as committed; spares a lookup per append for active
+        // conversations, and CountAsync's query. Written by this thread only, read by any.
+        private readonly ConcurrentDictionary<string, long> _nextSeqs;
         private readonly Dictionary<string, long> _uncommitted = new(StringComparer.Ordinal);
 
-        public BatchWriter(SqliteConnection connection)
+        public BatchWriter(SqliteConnection connection, ConcurrentDictionary<string, long> committedCounts)
         {
             _connection = connection;
+            _nextSeqs = committedCounts;
             _lastSeq = connection.CreateCommand();
             _lastSeq.CommandText = "SELECT COALESCE(MAX(first_seq + event_count), 0) FROM appends WHERE conversation_id = $id";
             _lastSeqId = _lastSeq.Parameters.Add("$id", SqliteType.Text);
