@@ -17,7 +17,7 @@ internal static class ChannelText
         if (reply.Image is { Length: > 0 } image)
             lines.Add(image);
         if (reply.Custom is not null)
-            logger.LogWarning("{Channel}: a custom payload to {Sender} is not sent (Kefu sends {Channel} text); the conversation keeps it", channel, senderId, channel);
+            logger.LogWarning("{Channel}: a custom payload to {Sender} is not sent (Kefu sends only text there); the conversation keeps it", channel, senderId);
         return string.Join("\n", lines);
     }
 }
