@@ -28,7 +28,7 @@ namespace Kefu.Server.Channels;
 /// a bad value is an error at file:line:column; channels Kefu does not serve are warned about when the project loads
 /// (ServiceFilesReader) and are not read here.
 /// </summary>
-public sealed record ChannelSettings(CallbackSettings? Callback, TelegramSettings? Telegram, SlackSettings? Slack)
+public sealed partial record ChannelSettings(CallbackSettings? Callback, TelegramSettings? Telegram, SlackSettings? Slack)
 {
     public static ChannelSettings None { get; } = new(null, null, null);
 
@@ -40,7 +40,8 @@ public sealed record ChannelSettings(CallbackSettings? Callback, TelegramSetting
     /// <summary>How many platform message ids each channel remembers to drop redelivered updates (per process).</summary>
     public int RecentIdCapacity { get; init; } = 10_000;
 
-    public bool Any => Callback is not null || Telegram is not null || Slack is not null || WeChat is not null;
+    public bool Any => Callback is not null || Telegram is not null || Slack is not null || WeChat is not null
+        || Feishu is not null || DingTalk is not null;
 
     /// <summary>Reads DIR/credentials.yml (or .yaml); <see cref="None"/> when absent.</summary>
     public static ChannelSettings Load(string projectDirectory)
@@ -98,7 +99,7 @@ public sealed record ChannelSettings(CallbackSettings? Callback, TelegramSetting
                 v.ContainsKey("api_url") ? AbsoluteUrl(v, "api_url", w, file, "wechat") : new Uri("https://api.weixin.qq.com/"),
                 RateLimit.Read(v, file, "wechat"));
         }
-        return new ChannelSettings(callback, telegram, slack) { WeChat = wechat };
+        return new ChannelSettings(callback, telegram, slack) { WeChat = wechat, Feishu = ParseFeishu(yaml, file), DingTalk = ParseDingTalk(yaml, file) };
     }
 
     private static YamlMappingNode? Section(string yaml, string file, string name) => EndpointsYaml.Section(yaml, file, name) switch

@@ -22,6 +22,8 @@ internal static class Channels
         }
         if (options.Channels.WeChat is { } wechat)
             services.AddSingleton(provider => new WeChatApi(wechat, provider.GetRequiredService<ChannelDelivery>()));
+        if (options.Channels.Feishu is { } feishu)
+            services.AddSingleton(provider => new FeishuApi(feishu, provider.GetRequiredService<ChannelDelivery>()));
         return services;
     }
 
@@ -51,5 +53,9 @@ internal static class Channels
             SlackChannel.Map(routes, slack);
         if (channels.WeChat is { } wechat)
             WeChatChannel.Map(routes, wechat);
+        if (channels.Feishu is { } feishu)
+            FeishuChannel.Map(routes, feishu);
+        if (channels.DingTalk is { } dingtalk)
+            DingTalkChannel.Map(routes, dingtalk);
     }
 }
