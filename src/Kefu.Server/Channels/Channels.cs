@@ -22,6 +22,8 @@ internal static class Channels
         }
         if (options.Channels.WeChat is { } wechat)
             services.AddSingleton(provider => new WeChatApi(wechat, provider.GetRequiredService<ChannelDelivery>()));
+        if (options.Channels.WeCom is { } wecom)
+            WeComChannel.AddServices(services, wecom);
         return services;
     }
 
@@ -51,5 +53,7 @@ internal static class Channels
             SlackChannel.Map(routes, slack);
         if (channels.WeChat is { } wechat)
             WeChatChannel.Map(routes, wechat);
+        if (channels.WeCom is { } wecom)
+            WeComChannel.Map(routes, wecom);
     }
 }
