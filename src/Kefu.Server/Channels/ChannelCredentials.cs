@@ -18,10 +18,12 @@ namespace Kefu.Server.Channels;
 ///   slack_token: "xoxb-..."
 ///   slack_signing_secret: "..."
 ///   slack_channel: "C0123"          # optional: where replies go when a request names no channel (as Rasa)
-/// wechat:                           # Kefu's channel (Rasa has none): a WeChat Official Account in plaintext mode
+/// wechat:                           # Kefu's channel (Rasa has none): a WeChat Official Account
 ///   token: ${WECHAT_TOKEN}          # the server configuration's Token
 ///   app_id: "wx..."
 ///   app_secret: ${WECHAT_APP_SECRET}
+///   encoding_aes_key: ${WECHAT_AES_KEY}  # safe or compatible mode (encryption_mode: safe, the default, or compatible)
+/// wecom: ...                        # Kefu's channel: WeCom application messages (ChannelSettings.WeCom.cs)
 /// </code>
 /// Every channel also takes Kefu's `api_url` (the platform's API base, for a proxy or a test stand-in; not callback) and
 /// `rate_limit_burst` / `rate_limit_per_minute`. `${VAR}` reads the environment. An unknown key, a missing required key or
@@ -41,7 +43,7 @@ public sealed partial record ChannelSettings(CallbackSettings? Callback, Telegra
     public int RecentIdCapacity { get; init; } = 10_000;
 
     public bool Any => Callback is not null || Telegram is not null || Slack is not null || WeChat is not null
-        || Feishu is not null || DingTalk is not null;
+        || WeCom is not null || Feishu is not null || DingTalk is not null;
 
     /// <summary>Reads DIR/credentials.yml (or .yaml); <see cref="None"/> when absent.</summary>
     public static ChannelSettings Load(string projectDirectory)
@@ -88,18 +90,18 @@ public sealed partial record ChannelSettings(CallbackSettings? Callback, Telegra
         WeChatSettings? wechat = null;
         if (Section(yaml, file, "wechat") is { } w)
         {
-            var v = Values(w, file, "wechat", ["token", "app_id", "app_secret", "encoding_aes_key", "api_url", .. RateLimit.Keys]);
-            if (Optional(v, "encoding_aes_key") is not null)
-                throw EndpointsYaml.Error(file, v["encoding_aes_key"].Node.Start,
-                    "wechat encoding_aes_key: Kefu does not decrypt WeChat's safe (AES) mode yet; set the account's message encryption to plaintext mode (明文模式) and leave the key out");
+            var v = Values(w, file, "wechat", ["token", "app_id", "app_secret", "encoding_aes_key", "encryption_mode", "api_url", .. RateLimit.Keys]);
             wechat = new WeChatSettings(
                 Required(v, "token", w, file, "wechat"),
                 Required(v, "app_id", w, file, "wechat (replies after 5 s go through the customer-service message API)"),
                 Required(v, "app_secret", w, file, "wechat (replies after 5 s go through the customer-service message API)"),
                 v.ContainsKey("api_url") ? AbsoluteUrl(v, "api_url", w, file, "wechat") : new Uri("https://api.weixin.qq.com/"),
-                RateLimit.Read(v, file, "wechat"));
+                RateLimit.Read(v, file, "wechat")) with { Encryption = WeChatEncryptionSettings(v, file) };
         }
-        return new ChannelSettings(callback, telegram, slack) { WeChat = wechat, Feishu = ParseFeishu(yaml, file), DingTalk = ParseDingTalk(yaml, file) };
+        return new ChannelSettings(callback, telegram, slack)
+        {
+            WeChat = wechat, WeCom = ParseWeCom(yaml, file), Feishu = ParseFeishu(yaml, file), DingTalk = ParseDingTalk(yaml, file),
+        };
     }
 
     private static YamlMappingNode? Section(string yaml, string file, string name) => EndpointsYaml.Section(yaml, file, name) switch
@@ -152,11 +154,14 @@ public sealed record TelegramSettings(string AccessToken, string? Verify, Uri? W
 public sealed record SlackSettings(string Token, string SigningSecret, string? Channel, Uri ApiUrl, RateLimit RateLimit);
 
 /// <summary>
-/// A WeChat Official Account in plaintext mode (https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html).
+/// A WeChat Official Account (https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html).
 /// <paramref name="ApiUrl"/> is the base of /cgi-bin/token and /cgi-bin/message/custom/send.
 /// </summary>
 public sealed record WeChatSettings(string Token, string AppId, string AppSecret, Uri ApiUrl, RateLimit RateLimit)
 {
+    /// <summary>Plaintext mode unless encoding_aes_key is given (WeChatEncryption).</summary>
+    public WeChatEncryption? Encryption { get; init; }
+
     /// <summary>How long a turn may take to be answered in the request (WeChat waits 5 s); after it, the reply goes through the API.</summary>
     public TimeSpan PassiveWindow { get; init; } = TimeSpan.FromSeconds(4.5);
 }

@@ -24,6 +24,8 @@ internal static class Channels
             services.AddSingleton(provider => new WeChatApi(wechat, provider.GetRequiredService<ChannelDelivery>()));
         if (options.Channels.Feishu is { } feishu)
             services.AddSingleton(provider => new FeishuApi(feishu, provider.GetRequiredService<ChannelDelivery>()));
+        if (options.Channels.WeCom is { } wecom)
+            WeComChannel.AddServices(services, wecom);
         return services;
     }
 
@@ -53,6 +55,8 @@ internal static class Channels
             SlackChannel.Map(routes, slack);
         if (channels.WeChat is { } wechat)
             WeChatChannel.Map(routes, wechat);
+        if (channels.WeCom is { } wecom)
+            WeComChannel.Map(routes, wecom);
         if (channels.Feishu is { } feishu)
             FeishuChannel.Map(routes, feishu);
         if (channels.DingTalk is { } dingtalk)

@@ -14,14 +14,17 @@ using Microsoft.Extensions.Logging;
 namespace Kefu.Server.Channels;
 
 /// <summary>
-/// A WeChat Official Account (微信公众号) in plaintext mode
+/// A WeChat Official Account (微信公众号) in plaintext, compatible or safe mode
 /// (https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html,
 /// https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html,
 /// https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html):
 ///   GET  ?signature&amp;timestamp&amp;nonce&amp;echostr  the server check: echostr back when signature = hex SHA1 of the sorted
 ///        token, timestamp and nonce concatenated;
 ///   POST ?signature&amp;timestamp&amp;nonce&amp;openid  &lt;xml&gt;&lt;ToUserName/&gt;&lt;FromUserName/&gt;&lt;CreateTime/&gt;&lt;MsgType&gt;text&lt;/MsgType&gt;
-///        &lt;Content/&gt;&lt;MsgId/&gt;&lt;/xml&gt;, signed the same way.
+///        &lt;Content/&gt;&lt;MsgId/&gt;&lt;/xml&gt;, signed the same way;
+///   POST ...&amp;encrypt_type=aes&amp;msg_signature  in safe and compatible mode: &lt;xml&gt;&lt;ToUserName/&gt;&lt;Encrypt/&gt;&lt;/xml&gt;, the message
+///        above encrypted (<see cref="WeChatCrypto"/>, receive id = app_id) and msg_signature signing Encrypt; the passive
+///        reply is encrypted the same way. Safe mode refuses plaintext messages: no signature covers their body.
 /// WeChat waits 5 s for an answer and then delivers the message again (three tries in all). A turn answered within
 /// <see cref="WeChatSettings.PassiveWindow"/> is the passive reply (one text message: the replies joined); a slower turn is
 /// answered "success" (WeChat's "no reply, do not retry") and its replies go through the customer-service message API
@@ -35,6 +38,7 @@ internal static class WeChatChannel
 
     public static void Map(IEndpointRouteBuilder routes, WeChatSettings settings)
     {
+        var crypto = settings.Encryption is { } encryption ? new WeChatCrypto(settings.Token, encryption.EncodingAesKey, settings.AppId) : null;
         var group = routes.MapGroup("/webhooks/wechat").WithTags("Channels");
         group.MapGet("/", () => TypedResults.Ok(new HealthResponse("ok"))).WithSummary("Rasa-style channel health check");
         group.MapGet("/webhook", (HttpRequest request) => CheckServer(request, settings))
@@ -42,21 +46,21 @@ internal static class WeChatChannel
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithSummary("WeChat's server check: echostr back when the signature is right");
         group.MapPost("/webhook", (HttpContext context, ChannelTurns turns, ChannelDelivery delivery, WeChatApi api, IChatService chat,
-                KefuServerOptions options, ILogger<WeChatSettings> logger) => Webhook(context, settings, turns, delivery, api, chat, options, logger))
+                KefuServerOptions options, ILogger<WeChatSettings> logger) => Webhook(context, settings, crypto, turns, delivery, api, chat, options, logger))
             .Produces<string>(StatusCodes.Status200OK, "application/xml")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("WeChat messages in (XML, plaintext mode); the passive reply within 5 s, later ones through the customer-service API");
+            .WithSummary("WeChat messages in (XML, plaintext or AES-encrypted); the passive reply within 5 s, later ones through the customer-service API");
     }
 
     private static Results<ContentHttpResult, ProblemHttpResult> CheckServer(HttpRequest request, WeChatSettings settings) =>
         Verify(request, settings.Token) is { } forged ? ChannelRequest.NotVerified(forged)
             : TypedResults.Text(request.Query["echostr"].ToString(), "text/plain");
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Webhook(HttpContext context, WeChatSettings settings,
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Webhook(HttpContext context, WeChatSettings settings, WeChatCrypto? crypto,
         ChannelTurns turns, ChannelDelivery delivery, WeChatApi api, IChatService chat, KefuServerOptions options, ILogger logger)
     {
         if (Verify(context.Request, settings.Token) is { } forged)
@@ -67,6 +71,15 @@ internal static class WeChatChannel
         var (message, badXml) = Parse(body!);
         if (badXml is not null)
             return Http.Problems.BadRequest(badXml);
+        var encrypted = crypto is not null && (context.Request.Query["encrypt_type"] == "aes" || message!.Element("Encrypt") is not null);
+        if (encrypted)
+        {
+            (message, var unopened) = Open(crypto!, context.Request.Query, message!, "WeChat");
+            if (unopened is not null)
+                return unopened;
+        }
+        else if (settings.Encryption is { OnlyEncrypted: true })
+            return ChannelRequest.NotVerified("the wechat account is in safe mode (encryption_mode: safe): a message must be encrypted, as only then is its body signed");
         string Field(string name) => message!.Element(name)?.Value ?? "";
         if (Field("MsgType") != "text")
             return Success();
@@ -87,7 +100,7 @@ internal static class WeChatChannel
             if (outcome is TurnOutcome.RateLimited limited)
                 return ChannelTurns.TooManyMessages(context, limited.RetryAfter);
             return outcome is TurnOutcome.Ran { Replies.Count: > 0 } ran
-                ? TypedResults.Text(PassiveReply(openId, account, Join(ran.Replies, logger, openId)), "application/xml", Encoding.UTF8)
+                ? TypedResults.Text(Sealed(crypto, encrypted, PassiveReply(openId, account, Join(ran.Replies, logger, openId))), "application/xml", Encoding.UTF8)
                 : Success();
         }
         // Acknowledged now; the replies follow through the API. A turn that fails after this keeps the user's message.
@@ -134,19 +147,48 @@ internal static class WeChatChannel
         return Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(string.Concat(parts))));
     }
 
+    private static string Sealed(WeChatCrypto? crypto, bool encrypted, string reply) => encrypted ? crypto!.EncryptedReply(reply) : reply;
+
+    /// <summary>
+    /// The message inside an encrypted request's &lt;Encrypt&gt;: the query's msg_signature must sign it with the token (401),
+    /// it must decrypt (400) for this receive id (401), and be an &lt;xml&gt; message (400).
+    /// </summary>
+    internal static (XElement? Message, ProblemHttpResult? Problem) Open(WeChatCrypto crypto, IQueryCollection query, XElement envelope, string platform)
+    {
+        if (envelope.Element("Encrypt")?.Value is not { Length: > 0 } encrypt)
+            return (null, Http.Problems.BadRequest($"an encrypted {platform} message needs its <Encrypt> element"));
+        var (signature, timestamp, nonce) = (query["msg_signature"].ToString(), query["timestamp"].ToString(), query["nonce"].ToString());
+        if (signature.Length == 0 || timestamp.Length == 0 || nonce.Length == 0)
+            return (null, ChannelRequest.NotVerified($"the request lacks {platform}'s msg_signature, timestamp and nonce query parameters"));
+        if (!crypto.SignatureMatches(signature, timestamp, nonce, encrypt))
+            return (null, ChannelRequest.NotVerified("the msg_signature does not match the token of credentials.yml and the message's Encrypt"));
+        string inner;
+        try
+        {
+            inner = crypto.Decrypt(encrypt);
+        }
+        catch (WeChatCryptoException e)
+        {
+            return (null, e.WrongReceiver ? ChannelRequest.NotVerified($"the decrypted {platform} message is not for this receiver: {e.Message}")
+                : Http.Problems.BadRequest($"the {platform} message could not be decrypted with the encoding_aes_key of credentials.yml: {e.Message}"));
+        }
+        var (message, badXml) = Parse(Encoding.UTF8.GetBytes(inner), platform);
+        return badXml is null ? (message, null) : (null, Http.Problems.BadRequest("decrypted, " + badXml));
+    }
+
     /// <summary>The &lt;xml&gt; element, read without DTDs or external entities; or why the body is not one.</summary>
-    private static (XElement? Message, string? Problem) Parse(byte[] body)
+    internal static (XElement? Message, string? Problem) Parse(byte[] body, string platform = "WeChat")
     {
         var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = body.Length + 1 };
         try
         {
             using var reader = XmlReader.Create(new MemoryStream(body), settings);
             var root = XElement.Load(reader);
-            return root.Name.LocalName == "xml" ? (root, null) : (null, $"a WeChat message is an <xml> element, not <{root.Name.LocalName}>");
+            return root.Name.LocalName == "xml" ? (root, null) : (null, $"a {platform} message is an <xml> element, not <{root.Name.LocalName}>");
         }
         catch (XmlException e)
         {
-            return (null, $"a WeChat message is not valid XML: {e.Message}");
+            return (null, $"a {platform} message is not valid XML: {e.Message}");
         }
     }
 

@@ -5,6 +5,37 @@ namespace Kefu.Server.Tests.Channels;
 
 public sealed class ChannelCredentialsTests
 {
+    private const string AesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+    [Fact]
+    public void Wechat_encryption_and_wecom_are_read()
+    {
+        var channels = ChannelSettings.Parse($"""
+            wechat:
+              token: wt
+              app_id: wx1
+              app_secret: as
+              encoding_aes_key: {AesKey}
+              encryption_mode: compatible
+            wecom:
+              corp_id: ww1
+              agent_id: 1000002
+              secret: cs
+              token: ct
+              encoding_aes_key: {AesKey}
+              api_url: http://127.0.0.1:7100/proxy
+              rate_limit_per_minute: 5
+            """, "credentials.yml");
+
+        Assert.Equal(new WeChatEncryption(AesKey, OnlyEncrypted: false), channels.WeChat!.Encryption);
+        Assert.Equal(new WeComSettings("ww1", 1000002, "cs", "ct", AesKey, new Uri("http://127.0.0.1:7100/proxy/"), new RateLimit(RateLimit.Default.Burst, 5)), channels.WeCom);
+        Assert.True(channels.Any);
+        var safe = ChannelSettings.Parse($"wechat:\n  token: t\n  app_id: wx1\n  app_secret: s\n  encoding_aes_key: {AesKey}\n", "credentials.yml");
+        Assert.Equal(new WeChatEncryption(AesKey, OnlyEncrypted: true), safe.WeChat!.Encryption);
+        Assert.Equal(new Uri("https://qyapi.weixin.qq.com/"), ChannelSettings.Parse(
+            $"wecom:\n  corp_id: c\n  agent_id: 1\n  secret: s\n  token: t\n  encoding_aes_key: {AesKey}\n", "credentials.yml").WeCom!.ApiUrl);
+    }
+
     [Fact]
     public void Rasa_keys_of_callback_telegram_and_slack_are_read_with_the_environment()
     {
@@ -55,7 +86,14 @@ public sealed class ChannelCredentialsTests
     [InlineData("telegram:\n  access_token: t\n  secret_token: \"a b\"\n", 3, 17, "secret_token must be 1-256 characters")]
     [InlineData("slack:\n  slack_token: x\n  slack_signing_secret: y\n  rate_limit_burst: 0\n", 4, 21, "rate_limit_burst '0' must be a whole number from 1")]
     [InlineData("telegram: yes\n", 1, 11, "telegram must be a mapping")]
-    [InlineData("wechat:\n  token: t\n  app_id: wx1\n  app_secret: s\n  encoding_aes_key: abc\n", 5, 21, "does not decrypt WeChat's safe (AES) mode yet")]
+    [InlineData("wechat:\n  token: t\n  app_id: wx1\n  app_secret: s\n  encoding_aes_key: abc\n", 5, 21, "wechat encoding_aes_key is 3 characters; it must be the 43 characters")]
+    [InlineData("wechat:\n  token: t\n  app_id: wx1\n  app_secret: s\n  encryption_mode: safe\n", 5, 20, "wechat encryption_mode needs `encoding_aes_key`")]
+    [InlineData("wechat:\n  token: t\n  app_id: wx1\n  app_secret: s\n  encoding_aes_key: " + AesKey + "\n  encryption_mode: strict\n", 6, 20, "encryption_mode 'strict' must be safe")]
+    [InlineData("wecom:\n  corp_id: ww1\n  agent_id: 1000002\n  secret: s\n  token: t\n  encoding_aes_key: " + AesKey + "x\n", 6, 21, "wecom encoding_aes_key is 44 characters")]
+    [InlineData("wecom:\n  corp_id: ww1\n  agent_id: one\n", 3, 13, "wecom agent_id 'one' must be a whole number")]
+    [InlineData("wecom:\n  corp_id: ww1\n  agent_id: 1\n  token: t\n", 2, 3, "wecom (replies go through the message API) needs `secret`")]
+    [InlineData("wecom:\n  corp_id: ww1\n  agent_id: 1\n  secret: s\n  token: t\n", 2, 3, "needs `encoding_aes_key`")]
+    [InlineData("wecom:\n  corpid: ww1\n", 2, 3, "wecom: key 'corpid' is not read by Kefu")]
     [InlineData("wechat:\n  token: t\n", 2, 3, "wechat (replies after 5 s go through the customer-service message API) needs `app_id`")]
     [InlineData("slack:\n  slack_token: [x\n", 3, 1, "credentials.yml is not valid YAML")]
     public void Bad_keys_are_errors_at_file_line_column(string yaml, int line, int column, string message)
