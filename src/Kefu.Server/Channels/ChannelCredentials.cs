@@ -34,13 +34,15 @@ public sealed record ChannelSettings(CallbackSettings? Callback, TelegramSetting
 
     public WeChatSettings? WeChat { get; init; }
 
+    public global::Kefu.Server.Channels.SocketIO.SocketIOSettings? SocketIO { get; init; }
+
     /// <summary>How replies are sent: per-attempt timeout and the waits before each retry (their count is the retries).</summary>
     public DeliveryPolicy Delivery { get; init; } = DeliveryPolicy.Default;
 
     /// <summary>How many platform message ids each channel remembers to drop redelivered updates (per process).</summary>
     public int RecentIdCapacity { get; init; } = 10_000;
 
-    public bool Any => Callback is not null || Telegram is not null || Slack is not null || WeChat is not null;
+    public bool Any => Callback is not null || Telegram is not null || Slack is not null || WeChat is not null || SocketIO is not null;
 
     /// <summary>Reads DIR/credentials.yml (or .yaml); <see cref="None"/> when absent.</summary>
     public static ChannelSettings Load(string projectDirectory)
@@ -98,7 +100,7 @@ public sealed record ChannelSettings(CallbackSettings? Callback, TelegramSetting
                 v.ContainsKey("api_url") ? AbsoluteUrl(v, "api_url", w, file, "wechat") : new Uri("https://api.weixin.qq.com/"),
                 RateLimit.Read(v, file, "wechat"));
         }
-        return new ChannelSettings(callback, telegram, slack) { WeChat = wechat };
+        return new ChannelSettings(callback, telegram, slack) { WeChat = wechat, SocketIO = global::Kefu.Server.Channels.SocketIO.SocketIOSettings.Parse(yaml, file) };
     }
 
     private static YamlMappingNode? Section(string yaml, string file, string name) => EndpointsYaml.Section(yaml, file, name) switch

@@ -51,5 +51,7 @@ internal static class Channels
             SlackChannel.Map(routes, slack);
         if (channels.WeChat is { } wechat)
             WeChatChannel.Map(routes, wechat);
+        if (channels.SocketIO is { } socketio)
+            SocketIO.SocketIOChannel.Map(routes, socketio);
     }
 }
