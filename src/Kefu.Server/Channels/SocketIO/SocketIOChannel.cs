@@ -44,7 +44,6 @@ internal static class SocketIOChannel
             session => new SocketIOConnection(session, settings, rooms, jwt, services, logger).RunAsync(), logger);
         services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(server.CloseAll);
         routes.Map(settings.Path, server.HandleAsync).ExcludeFromDescription();
-        routes.Map(settings.Path + "/", server.HandleAsync).ExcludeFromDescription();
         routes.MapGet("/webhooks/socketio/", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Channels").WithSummary("Rasa's channel health check");
     }
 
