@@ -85,3 +85,6 @@ start_redis() {
 # A service that cannot start leaves its tests to skip (saying why); the other tests still run.
 start_postgres || echo "ci-deps: PostgreSQL did not start; the PostgreSQL tests will skip" >&2
 start_redis || echo "ci-deps: Redis did not start; the Redis tests will skip" >&2
+
+# The npm socket.io-client for the socketio channel's end-to-end tests (outside git, under ~/.cache).
+"$(dirname "$0")/socketio-client.sh" || echo "ci-deps: socket.io-client was not installed; its tests will skip" >&2

@@ -136,6 +136,7 @@ public static class KefuServer
         app.UseStatusCodePages();
         app.UseSecurityHeaders();
         app.UseRequestGuards(options);
+        app.UseWebSockets();
 
         var routes = app.MapGroup("").AnswerHeadLikeGet();
         routes.MapOpenApi();

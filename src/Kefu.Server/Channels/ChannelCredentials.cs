@@ -36,6 +36,8 @@ public sealed partial record ChannelSettings(CallbackSettings? Callback, Telegra
 
     public WeChatSettings? WeChat { get; init; }
 
+    public global::Kefu.Server.Channels.SocketIO.SocketIOSettings? SocketIO { get; init; }
+
     /// <summary>How replies are sent: per-attempt timeout and the waits before each retry (their count is the retries).</summary>
     public DeliveryPolicy Delivery { get; init; } = DeliveryPolicy.Default;
 
@@ -43,7 +45,7 @@ public sealed partial record ChannelSettings(CallbackSettings? Callback, Telegra
     public int RecentIdCapacity { get; init; } = 10_000;
 
     public bool Any => Callback is not null || Telegram is not null || Slack is not null || WeChat is not null
-        || WeCom is not null || Feishu is not null || DingTalk is not null;
+        || WeCom is not null || Feishu is not null || DingTalk is not null || SocketIO is not null;
 
     /// <summary>Reads DIR/credentials.yml (or .yaml); <see cref="None"/> when absent.</summary>
     public static ChannelSettings Load(string projectDirectory)
@@ -101,6 +103,7 @@ public sealed partial record ChannelSettings(CallbackSettings? Callback, Telegra
         return new ChannelSettings(callback, telegram, slack)
         {
             WeChat = wechat, WeCom = ParseWeCom(yaml, file), Feishu = ParseFeishu(yaml, file), DingTalk = ParseDingTalk(yaml, file),
+            SocketIO = global::Kefu.Server.Channels.SocketIO.SocketIOSettings.Parse(yaml, file),
         };
     }
 

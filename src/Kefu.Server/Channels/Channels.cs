@@ -61,5 +61,7 @@ internal static class Channels
             FeishuChannel.Map(routes, feishu);
         if (channels.DingTalk is { } dingtalk)
             DingTalkChannel.Map(routes, dingtalk);
+        if (channels.SocketIO is { } socketio)
+            SocketIO.SocketIOChannel.Map(routes, socketio);
     }
 }

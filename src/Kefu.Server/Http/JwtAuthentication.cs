@@ -31,11 +31,12 @@ internal sealed class JwtAuthentication
     private readonly JsonWebTokenHandler handler = new();
     private readonly TokenValidationParameters parameters;
 
-    private JwtAuthentication(string secret, string method)
+    /// <summary>A validator of its own, e.g. for credentials.yml's socketio jwt_key; <see cref="Problem(string, string, string, string)"/> first.</summary>
+    internal JwtAuthentication(string secret, string method, string secretName = "--jwt-secret")
     {
         parameters = new TokenValidationParameters
         {
-            IssuerSigningKey = Key(secret, method),
+            IssuerSigningKey = Key(secret, method, secretName),
             ValidAlgorithms = [method],
             ValidateIssuer = false,
             ValidateAudience = false,
@@ -50,15 +51,17 @@ internal sealed class JwtAuthentication
         string.IsNullOrEmpty(options.JwtSecret) ? null : ByOptions.GetValue(options, o => new JwtAuthentication(o.JwtSecret!, o.JwtMethod));
 
     /// <summary>Why the options' JWT settings cannot work, or null.</summary>
-    public static string? Problem(KefuServerOptions options)
+    public static string? Problem(KefuServerOptions options) =>
+        string.IsNullOrEmpty(options.JwtSecret) ? null : Problem(options.JwtSecret, options.JwtMethod, "--jwt-secret", "--jwt-method");
+
+    /// <summary>Why this secret and method cannot work, in words that name them as <paramref name="secretName"/> and <paramref name="methodName"/>.</summary>
+    public static string? Problem(string secret, string method, string secretName, string methodName)
     {
-        if (string.IsNullOrEmpty(options.JwtSecret))
-            return null;
-        if (!Methods.Contains(options.JwtMethod))
-            return $"--jwt-method is \"{options.JwtMethod}\"; Kefu checks {string.Join(", ", Methods)}";
+        if (!Methods.Contains(method))
+            return $"{methodName} is \"{method}\"; Kefu checks {string.Join(", ", Methods)}";
         try
         {
-            _ = Key(options.JwtSecret, options.JwtMethod);
+            _ = Key(secret, method, secretName);
             return null;
         }
         catch (ArgumentException e)
@@ -82,7 +85,7 @@ internal sealed class JwtAuthentication
     private static string? Text(JsonElement o, string name) =>
         o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static SecurityKey Key(string secret, string method)
+    private static SecurityKey Key(string secret, string method, string secretName)
     {
         if (method.StartsWith("HS", StringComparison.Ordinal))
         {
@@ -90,7 +93,7 @@ internal sealed class JwtAuthentication
             // RFC 7518 3.2: a key at least as long as the hash; Microsoft.IdentityModel refuses shorter ones.
             int bits = int.Parse(method[2..], System.Globalization.CultureInfo.InvariantCulture);
             if (bytes.Length * 8 < bits)
-                throw new ArgumentException($"--jwt-secret is {bytes.Length} bytes; {method} needs at least {bits / 8} (RFC 7518, section 3.2)");
+                throw new ArgumentException($"{secretName} is {bytes.Length} bytes; {method} needs at least {bits / 8} (RFC 7518, section 3.2)");
             return new SymmetricSecurityKey(bytes);
         }
         var rsa = RSA.Create();
@@ -100,7 +103,7 @@ internal sealed class JwtAuthentication
         }
         catch (ArgumentException)
         {
-            throw new ArgumentException($"--jwt-secret is not a PEM public key (-----BEGIN PUBLIC KEY-----), which {method} needs");
+            throw new ArgumentException($"{secretName} is not a PEM public key (-----BEGIN PUBLIC KEY-----), which {method} needs");
         }
         return new RsaSecurityKey(rsa);
     }

@@ -39,7 +39,7 @@ internal static class ServiceFilesReader
     {
         if (source.Root is not { } root || YamlSource.IsNull(root)) return;
         foreach (var (key, keyNode, _) in source.Entries(root, "credentials.yml"))
-            if (key is not ("rest" or "callback" or "telegram" or "slack" or "wechat" or "wecom" or "feishu" or "dingtalk"))
-                source.Warning(keyNode, $"credentials.yml: the channel '{key}' is not served by Kefu; kefu serve has rest (and its web chat), callback, telegram, slack, wechat, wecom, feishu and dingtalk (docs/channels.md)");
+            if (key is not ("rest" or "callback" or "telegram" or "slack" or "wechat" or "wecom" or "feishu" or "dingtalk" or "socketio"))
+                source.Warning(keyNode, $"credentials.yml: the channel '{key}' is not served by Kefu; kefu serve has rest (and its web chat), callback, telegram, slack, wechat, wecom, feishu, dingtalk and socketio (docs/channels.md)");
     }
 }

@@ -61,8 +61,8 @@ public sealed class ChannelCredentialsTests
                   token: wt
                   app_id: wx1
                   app_secret: as
-                socketio:
-                  user_message_evt: user_uttered
+                facebook:
+                  verify: v
                 """, "credentials.yml");
 
             Assert.Equal(new Uri("http://localhost:5034/bot"), channels.Callback!.Url);
