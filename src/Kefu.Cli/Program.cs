@@ -19,6 +19,7 @@ root.Subcommands.Add(KbCommands.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(AgentsCommands.Create());
 root.Subcommands.Add(AbCommands.Create());
+root.Subcommands.Add(CorrectionsCommand.Create());
 var parse = EnvironmentOptions.Parse(root, args, out var environmentError);
 if (environmentError is not null)
 {

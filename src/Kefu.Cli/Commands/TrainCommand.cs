@@ -13,15 +13,42 @@ internal static class TrainCommand
         var output = new Option<string?>("--out") { Description = "Model archive to write, outside the registry (default: a new version in PROJECT/models, promoted)" };
         var candidate = new Option<bool>("--candidate") { Description = "Promote the new version only when it scores no worse than the promoted one on --test-data" };
         var testData = new Option<string?>("--test-data") { Description = "Fixed test set (Rasa nlu.yml, CSV text,intent or JSON lines): both versions' intent scores are recorded" };
+        var retrain = new Option<bool>("--retrain-from-corrections") { Description = "Export the reviewed corrections to data/corrections.yml first (as kefu corrections export), then train a candidate through the gate (needs --test-data)" };
+        var db = CorrectionsCommand.Db();
         var command = new Command("train", "Train the NLU and dialogue models of a project into one model archive, a version of PROJECT/models");
         command.Options.Add(project);
         command.Options.Add(output);
         command.Options.Add(candidate);
         command.Options.Add(testData);
-        command.SetAction(parse =>
+        command.Options.Add(retrain);
+        command.Options.Add(db);
+        command.SetAction(async (parse, ct) =>
         {
             string directory = parse.GetValue(project)!;
             var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var fromCorrections = parse.GetValue(retrain);
+            if (fromCorrections)
+            {
+                if (parse.GetValue(output) is not null || parse.GetValue(testData) is null)
+                {
+                    stderr.WriteLine("kefu train: --retrain-from-corrections trains a candidate for the registry: it needs --test-data FILE " +
+                                     "(the fixed test set the candidate and the promoted version are scored on) and does not go with --out");
+                    return 1;
+                }
+                if (await CorrectionsCommand.ExportAsync(directory, parse.GetValue(db), stdout, stderr, ct) is not { } export)
+                    return 1;
+                if (export.Written == 0)
+                {
+                    stderr.WriteLine($"kefu train: {export.Path} has no example to train on (every reviewed correction is a duplicate, a conflict " +
+                                     "or was erased); nothing trained");
+                    return 1;
+                }
+            }
+            else if (parse.GetValue(db) is not null)
+            {
+                stderr.WriteLine("kefu train: --db goes with --retrain-from-corrections");
+                return 1;
+            }
             var loaded = RasaProject.Read(directory);
             foreach (var diagnostic in loaded.Diagnostics) stderr.WriteLine(diagnostic);
             int errors = loaded.Diagnostics.Count(d => d.Severity == Severity.Error);
@@ -39,7 +66,7 @@ internal static class TrainCommand
                     Written(stdout, ProjectTrainer.Train(loaded, path, new SynchronousProgress(stderr)));
                     return 0;
                 }
-                var run = RegisteredTraining.Train(loaded, parse.GetValue(candidate), parse.GetValue(testData), new SynchronousProgress(stderr));
+                var run = RegisteredTraining.Train(loaded, parse.GetValue(candidate) || fromCorrections, parse.GetValue(testData), new SynchronousProgress(stderr));
                 Written(stdout, run.Training);
                 if (run.Version.Test is { } mine)
                 {
@@ -47,7 +74,7 @@ internal static class TrainCommand
                     if (run.PromotedScores is { } theirs) stdout.WriteLine(Score(run.ComparedWith!, theirs));
                 }
                 stdout.WriteLine(run.Decision);
-                return run.Promoted || !parse.GetValue(candidate) ? 0 : 2;
+                return run.Promoted || !(parse.GetValue(candidate) || fromCorrections) ? 0 : 2;
             }
             catch (ProjectException e)
             {

@@ -17,8 +17,6 @@ public sealed record CorrectionsPage(IReadOnlyList<InboxItem> Items, int Total, 
 /// <summary>Decision: confirm, correct (Intent required, Entities optional) or dismiss; Override replaces a stored decision.</summary>
 public sealed record DecisionRequest(string? ConversationId, int? Index, string? Decision, string? Intent, IReadOnlyList<InboxEntity>? Entities, bool Override = false);
 
-public sealed record ExportResponse(string Path, int Written, IReadOnlyList<string> Duplicates, IReadOnlyList<string> Conflicts, IReadOnlyList<string> Problems);
-
 /// <summary>
 /// The correction inbox under /console/api/corrections (docs/agents.md, "Correction inbox"), for trainers and admins:
 /// GET the items (<see cref="CorrectionInbox"/>), POST a decision, POST an export to data/corrections.yml.
@@ -112,42 +110,27 @@ public static class CorrectionRoutes
         if (!decisions.Decide(id, index, decision, body.Override))
             return TypedResults.Problem($"the message at index {index} of conversation \"{id}\" is already decided; send override: true to replace the decision",
                 statusCode: StatusCodes.Status409Conflict, title: "Already decided");
+        Kefu.Observability.KefuMetrics.Corrections.Add(1, new KeyValuePair<string, object?>("decision", body.Decision switch
+        {
+            "confirm" => "confirmed",
+            "correct" => "corrected",
+            _ => "dismissed",
+        }));
         return TypedResults.Ok(decision);
     }
 
     private static async Task<Results<Ok<ExportResponse>, ProblemHttpResult>> Export(IEventStore store, CorrectionDecisions decisions,
         KefuServerOptions options, CancellationToken ct)
     {
-        var reviewed = new List<ReviewedExample>();
-        var gone = new List<string>();
-        foreach (var ((id, index), d) in decisions.All().Where(d => d.Value.Kind != "dismiss"))
-        {
-            if (CorrectionInbox.Message(id, await store.LoadAsync(id, ct), index) is not { } message)
-            {
-                gone.Add($"conversation \"{id}\" no longer has its message {index} (erased?): left out");
-                continue;
-            }
-            var spans = d.Entities.Where(e => e.Start is not null && e.End is not null)
-                .Select(e => new EntitySpan(e.Start!.Value, e.End!.Value, e.Entity, e.Value)).ToList();
-            var verb = d.Kind == "confirm" ? "confirmed" : $"corrected from {message.Intent ?? "no intent"}";
-            reviewed.Add(new ReviewedExample(new NluExample(message.Text, d.Intent!, spans),
-                $"conversation {id}, message {index}, {message.At.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ}, {verb} by {d.DecidedBy} at {d.At.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ}"));
-        }
-        var (project, unreadable) = CorrectionsYaml.ProjectExamples(options.ProjectDirectory);
-        var export = CorrectionsYaml.Build(reviewed, project);
-        var path = Path.Combine(options.ProjectDirectory, CorrectionsYaml.RelativePath);
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temporary = $"{path}.{Guid.NewGuid():N}.tmp"; // two exports at once each write their own, the last move wins
-            await File.WriteAllTextAsync(temporary, export.Yaml, ct);
-            File.Move(temporary, path, overwrite: true);
+            return TypedResults.Ok(await CorrectionExport.WriteAsync(store, decisions.All(), options.ProjectDirectory, ct));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return TypedResults.Problem($"cannot write {path}: {e.Message}", statusCode: StatusCodes.Status500InternalServerError, title: "Export failed");
+            return TypedResults.Problem($"cannot write {Path.Combine(options.ProjectDirectory, CorrectionsYaml.RelativePath)}: {e.Message}",
+                statusCode: StatusCodes.Status500InternalServerError, title: "Export failed");
         }
-        return TypedResults.Ok(new ExportResponse(path, export.Written, export.Duplicates, export.Conflicts, [.. unreadable, .. export.Problems, .. gone]));
     }
 
     /// <summary>The trainer's entities with their spans: Start/End given must hold Value (empty Value: the span's text); without them Value is found in the text.</summary>

@@ -13,7 +13,8 @@ public sealed record ChannelMessagesResponse(IReadOnlyList<ChannelMessage> Messa
 /// One message to the customer in Rasa REST channel shape, plus who said it. Sender is "bot" or "agent" (then
 /// Agent names the human). Index is the event's position in the conversation's tracker. DeliveredInReply is
 /// true for a bot message that answered a user message, so the webhook's reply already carried it; false for
-/// what only this route delivers (agent messages, the bot's words at a hand-back).
+/// what only this route delivers (agent messages, the bot's words at a hand-back). Response names the domain response
+/// the bot message was rendered from (the bot event's metadata.utter_action, e.g. utter_goodbye), when it was one.
 /// </summary>
 public sealed record ChannelMessage(
     int Index,
@@ -25,4 +26,5 @@ public sealed record ChannelMessage(
     string? Image = null,
     IReadOnlyList<RestChannelButton>? Buttons = null,
     JsonElement? Custom = null,
-    double? Timestamp = null);
+    double? Timestamp = null,
+    string? Response = null);

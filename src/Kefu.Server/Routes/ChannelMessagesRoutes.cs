@@ -111,7 +111,8 @@ public static class ChannelMessagesRoutes
             return new ChannelMessage(index, sender, "agent", false, String(root, "agent"), String(root, "text"), Timestamp: timestamp);
         var bot = RasaEventJson.BotMessageFromJson(root);
         return new ChannelMessage(index, sender, "bot", inReply, null, bot.Text, bot.Image,
-            bot.Buttons?.Select(b => new RestChannelButton(b.Title, b.Payload)).ToArray(), bot.Custom, timestamp);
+            bot.Buttons?.Select(b => new RestChannelButton(b.Title, b.Payload)).ToArray(), bot.Custom, timestamp,
+            root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object ? String(metadata, "utter_action") : null);
     }
 
     private static string? String(JsonElement e, string name) =>

@@ -20,6 +20,10 @@ public static class KefuMetrics
     public static readonly Counter<long> FeedbackRatings = Meter.CreateCounter<long>("kefu_feedback_ratings_total",
         description: "Conversation ratings stored, tagged stars (1-5); repeats not counted, changes counted under the new stars");
 
+    /// <summary>Correction-inbox decisions stored, tagged decision "confirmed" | "corrected" | "dismissed"; an override counts again under its new decision (docs/agents.md).</summary>
+    public static readonly Counter<long> Corrections = Meter.CreateCounter<long>("kefu_corrections_total",
+        description: "Correction-inbox decisions stored, tagged decision (confirmed, corrected, dismissed); an override counts again under the new decision");
+
     /// <summary>
     /// Where a turn's time goes, tagged phase: "lock" (waiting for the conversation's earlier messages), "engine"
     /// (NLU, policies, actions) and "store" (waiting for the commit that makes the turn durable). A latency tail

@@ -10,7 +10,7 @@ namespace Kefu.Server.Tests.Fakes;
 
 /// <summary>
 /// A stand-in for the dialogue engine that keeps its contract: one turn at a time per conversation, events
-/// persisted through IEventStore before the reply. It echoes; "/buttons", "/image", "/custom", "/citations", "/stream" (three pieces streamed, then the reply) and "/boom"
+/// persisted through IEventStore before the reply. It echoes; "/buttons", "/image", "/custom", "/citations", "/stream" (three pieces streamed, then the reply), "/utter_NAME" (a reply stored as rendered from response utter_NAME) and "/boom"
 /// (throws) exercise the other reply kinds and the error path. Handoff as the engine does it: an agent's
 /// message pauses the bot ("pause", "agent" events), the hand-back resumes it with a bot message ("resume",
 /// "bot"); while paused, user messages are stored and get no reply. A recorded user message is stored with
@@ -43,7 +43,7 @@ public sealed class EchoChatService(IEventStore store) : IChatService
             replies = IsPaused(conversationId) ? [] : Reply(text);
             var now = DateTimeOffset.UtcNow;
             var events = new List<StoredEvent> { Event("user", now, new JsonObject { ["text"] = text }) };
-            events.AddRange(replies.Select(r => BotEvent(now, r)));
+            events.AddRange(replies.Select(r => BotEvent(now, r, text.StartsWith("/utter_", StringComparison.Ordinal) ? text[1..] : null)));
             await store.AppendAsync(conversationId, events, ct);
         }
         finally
@@ -179,18 +179,25 @@ public sealed class EchoChatService(IEventStore store) : IChatService
             citations = new[] { new { id = "docs/delivery.md#1", title = "配送 > 运费", source = "docs/delivery.md" }, new { id = "faq.yml#fee", title = "", source = "faq.yml" } },
         }))],
         "/stream" => [new BotMessage("查询完毕：订单已发货。")],
+        _ when text.StartsWith("/utter_", StringComparison.Ordinal) => [new BotMessage("response: " + text[1..])],
         _ => [new BotMessage("echo: " + text)],
     };
 
-    /// <summary>Rasa's bot event: text at the top, buttons under "data".</summary>
-    private static StoredEvent BotEvent(DateTimeOffset at, BotMessage message) => Event("bot", at, new JsonObject
+    /// <summary>Rasa's bot event: text at the top, buttons under "data", the response's name under metadata.utter_action.</summary>
+    private static StoredEvent BotEvent(DateTimeOffset at, BotMessage message, string? response = null)
     {
-        ["text"] = message.Text,
-        ["data"] = message.Buttons is null ? null : new JsonObject
+        var body = new JsonObject
         {
-            ["buttons"] = new JsonArray(message.Buttons.Select(b => (JsonNode)new JsonObject { ["title"] = b.Title, ["payload"] = b.Payload }).ToArray()),
-        },
-    });
+            ["text"] = message.Text,
+            ["data"] = message.Buttons is null ? null : new JsonObject
+            {
+                ["buttons"] = new JsonArray(message.Buttons.Select(b => (JsonNode)new JsonObject { ["title"] = b.Title, ["payload"] = b.Payload }).ToArray()),
+            },
+        };
+        if (response is not null)
+            body["metadata"] = new JsonObject { ["utter_action"] = response };
+        return Event("bot", at, body);
+    }
 
     private static StoredEvent Event(string type, DateTimeOffset at, JsonObject body) => new(type, body.ToJsonString(), at);
 }
