@@ -129,11 +129,7 @@ internal static class AbLiveCommands
         {
             (store as IDisposable)?.Dispose();
         }
-        var arms = outcomes.Select(o => o.Arm).ToHashSet();
-        if (experiment.Arms.FirstOrDefault(a => !arms.Contains(a.Name)) is { } empty)
-            throw new ExperimentException($"no conversation of experiment {experiment.Name} has joined arm {empty.Name} ({empty.Version}) yet: " +
-                $"{outcomes.Count} conversation(s) in all; nothing to compare");
-        return AbReport.Build(outcomes, (options ?? new AbReportOptions()) with { Baseline = experiment.Baseline.Name });
+        return StoredOutcomes.Report(experiment, outcomes, options);
     }
 
     /// <summary>The project's conversation store, read beside a running server (SQLite in WAL mode lets readers in).</summary>

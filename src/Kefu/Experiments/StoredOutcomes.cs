@@ -29,6 +29,19 @@ public static class StoredOutcomes
         return outcomes;
     }
 
+    /// <summary>
+    /// The report of a live experiment, arm A the baseline; an <see cref="ExperimentException"/> while an arm has no
+    /// conversation yet (there is nothing to compare).
+    /// </summary>
+    public static AbReport Report(LiveExperiment experiment, IReadOnlyList<Outcome> outcomes, AbReportOptions? options = null)
+    {
+        var arms = outcomes.Select(o => o.Arm).ToHashSet(StringComparer.Ordinal);
+        if (experiment.Arms.FirstOrDefault(a => !arms.Contains(a.Name)) is { } empty)
+            throw new ExperimentException($"no conversation of experiment {experiment.Name} has joined arm {empty.Name} ({empty.Version}) yet: " +
+                $"{outcomes.Count} conversation(s) in all; nothing to compare");
+        return AbReport.Build(outcomes, (options ?? new AbReportOptions()) with { Baseline = experiment.Baseline.Name });
+    }
+
     /// <summary>The outcome of one conversation's events; null when it never joined <paramref name="experiment"/>.</summary>
     public static Outcome? Of(string experiment, IReadOnlyList<StoredEvent> events)
     {
