@@ -42,7 +42,8 @@ internal static class ServeModels
         app.Services.GetRequiredService<ServerReadiness>().MarkReady(Info(bot));
         if (pinned) return null;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kefu.Models");
-        return new RegistryWatcher(models, RegistryWatcher.VersionOf(models, bot.ModelPath), reloader, logger, CheckInterval);
+        return new RegistryWatcher(models, RegistryWatcher.VersionOf(models, bot.ModelPath), reloader, logger, CheckInterval,
+            app.Services.GetRequiredService<Kefu.Dialogue.IEventStore>());
     }
 
     static ModelInfo Info(TrainedBot bot) => new(bot.ModelPath, bot.ModelId, bot.TrainedAt);

@@ -14,7 +14,7 @@ public sealed class ModelLoadException(string message, Exception? inner = null) 
 /// <see cref="Loader"/> (the CLI knows how a bot is built) and <see cref="ModelsDirectory"/>, the only folder PUT /model
 /// takes files from.
 /// </summary>
-public sealed class ModelReloader(EngineSwitch engines, ServerReadiness readiness, ILogger<ModelReloader> logger)
+public sealed partial class ModelReloader(EngineSwitch engines, ServerReadiness readiness, ILogger<ModelReloader> logger)
 {
     readonly SemaphoreSlim one = new(1, 1);
 
@@ -26,16 +26,22 @@ public sealed class ModelReloader(EngineSwitch engines, ServerReadiness readines
     /// <summary>The model id serving now, or "no model".</summary>
     public string Serving => readiness.Model?.ModelId ?? "no model";
 
-    public async Task<LoadedModel> LoadAsync(string path, string why, CancellationToken ct = default)
+    public Task<LoadedModel> LoadAsync(string path, string why, CancellationToken ct = default)
     {
         var loader = Loader ?? throw new ModelLoadException("this server loads no model files (it was not started by kefu serve with a project)");
+        return SwapInAsync(path, () => loader(path), why, ct);
+    }
+
+    /// <summary>Runs <paramref name="load"/> in the background and swaps its engine in; <paramref name="path"/> names what it loads, for the log.</summary>
+    async Task<LoadedModel> SwapInAsync(string path, Func<LoadedModel> load, string why, CancellationToken ct)
+    {
         await one.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             LoadedModel loaded;
             try
             {
-                loaded = await Task.Run(() => loader(path), ct).ConfigureAwait(false);
+                loaded = await Task.Run(load, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

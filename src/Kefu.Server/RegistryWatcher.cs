@@ -9,7 +9,7 @@ namespace Kefu.Server;
 /// containers can miss file events). A version that failed to load is not tried again until the registry changes.
 /// A damaged registry is logged once per distinct problem; the loaded model keeps serving.
 /// </summary>
-public sealed class RegistryWatcher : IAsyncDisposable
+public sealed partial class RegistryWatcher : IAsyncDisposable
 {
     readonly string models;
     readonly ModelReloader reloader;
@@ -23,9 +23,12 @@ public sealed class RegistryWatcher : IAsyncDisposable
     string? lastProblem;
 
     /// <param name="loadedVersion">The version serving now (null: none of the registry's, e.g. a legacy model.kefu).</param>
-    public RegistryWatcher(string modelsDirectory, string? loadedVersion, ModelReloader reloader, ILogger logger, TimeSpan interval)
+    /// <param name="store">The conversation store: with it, models/experiments.json is watched too (live A/B experiments).</param>
+    public RegistryWatcher(string modelsDirectory, string? loadedVersion, ModelReloader reloader, ILogger logger, TimeSpan interval,
+        Kefu.Dialogue.IEventStore? store = null)
     {
         models = modelsDirectory;
+        this.store = store;
         loaded = loadedVersion;
         this.reloader = reloader;
         this.logger = logger;
@@ -36,16 +39,18 @@ public sealed class RegistryWatcher : IAsyncDisposable
             watcher.Changed += (_, _) => Wake();
             watcher.Created += (_, _) => Wake();
             watcher.Renamed += (_, _) => Wake();
+            if (store is not null) watcher.Filters.Add(Kefu.Experiments.LiveExperiments.FileName);
             watcher.EnableRaisingEvents = true;
         }
         catch (Exception e) when (e is IOException or PlatformNotSupportedException or ArgumentException)
         {
             logger.LogWarning("Not watching {Folder} for promotions ({Error}); checking it every {Seconds} s", models, e.Message, interval.TotalSeconds);
         }
+        if (store is not null) Wake();   // a running experiment is served from the start, not after the first interval
         loop = Task.Run(() => RunAsync(interval, stop.Token));
     }
 
-    /// <summary>The version the watcher last loaded (or started with).</summary>
+    /// <summary>The version the watcher last loaded (or started with); for a live experiment, its <see cref="Kefu.Experiments.LiveExperiment.ServingKey"/>.</summary>
     public string? LoadedVersion => Volatile.Read(ref loaded);
 
     /// <summary>The version of a registry archive path (models/versions/v3.kefu is v3); null for any other file.</summary>
@@ -97,6 +102,8 @@ public sealed class RegistryWatcher : IAsyncDisposable
             lastProblem = e.Message;
             return false;
         }
+        if (store is not null && await CheckExperimentAsync(registry, store, ct).ConfigureAwait(false) is { } experimentLoaded)
+            return experimentLoaded;
         if (registry.PromotedVersion is not { } promoted || promoted.Id == loaded) return false;
         string path = ModelRegistry.ArchivePath(models, promoted);
         var written = File.GetLastWriteTimeUtc(ModelRegistry.RegistryPath(models));

@@ -5,19 +5,26 @@ using Kefu.Experiments;
 
 namespace Kefu.Cli.Commands;
 
-/// <summary>`kefu ab report`: the statistics of an A/B test from a file of per-conversation outcomes (docs/experiments.md).</summary>
+/// <summary>
+/// `kefu ab report`: the statistics of an A/B test from a file of per-conversation outcomes, or from the stored
+/// conversations of a live experiment (docs/experiments.md); `start`, `stop`, `status`, `promote` are in <see cref="AbLiveCommands"/>.
+/// </summary>
 internal static class AbCommands
 {
     public static Command Create()
     {
         var ab = new Command("ab", "A/B tests of model versions");
         ab.Subcommands.Add(Report());
+        foreach (var live in AbLiveCommands.Create()) ab.Subcommands.Add(live);
         return ab;
     }
 
     static Command Report()
     {
-        var outcomes = new Option<string>("--outcomes") { Description = "Per-conversation outcomes: JSON lines or CSV with arm, stars, thumbs_up, thumbs_down, handed_off, fallback, response_ms", Required = true };
+        var outcomes = new Option<string?>("--outcomes") { Description = "Per-conversation outcomes: JSON lines or CSV with arm, stars, thumbs_up, thumbs_down, handed_off, fallback, response_ms" };
+        var project = new Option<string?>("--project") { Description = "Report a live experiment of this project from its stored conversations (the default, with the current folder, when --outcomes is not given)" };
+        var db = AbLiveCommands.Db();
+        var experiment = new Option<string?>("--experiment") { Description = "The live experiment to report (default: the running one, else the last)" };
         var baseline = new Option<string?>("--baseline") { Description = "The arm the others are compared with (default: the first arm in the file)" };
         var arms = new Option<string?>("--arms") { Description = "Comma-separated arm names the file may use; a row naming another arm is an error" };
         var alpha = new Option<double>("--alpha") { Description = "Significance level of the tests; intervals are 1 − alpha", DefaultValueFactory = _ => 0.05 };
@@ -27,13 +34,39 @@ internal static class AbCommands
         var effectMs = new Option<double>("--effect-ms") { Description = "Smallest difference in mean response time (ms) worth detecting", DefaultValueFactory = _ => 100 };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
         var command = new Command("report", "Per-arm means and rates with confidence intervals, Welch's t-test and two-proportion z-tests against the baseline, minimum sample sizes and verdicts");
-        foreach (var o in new Option[] { outcomes, baseline, arms, alpha, power, effectStars, effectRate, effectMs, json }) command.Options.Add(o);
-        command.SetAction(parse =>
+        foreach (var o in new Option[] { outcomes, project, db, experiment, baseline, arms, alpha, power, effectStars, effectRate, effectMs, json }) command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             try
             {
+                if (parse.GetValue(outcomes) is null)
+                {
+                    if (parse.GetValue(baseline) is not null || parse.GetValue(arms) is not null)
+                        throw new ArgumentException("--baseline and --arms are for an outcomes file; a live experiment's baseline is its arm A");
+                    string dir = parse.GetValue(project) ?? ".";
+                    var live = AbLiveCommands.Experiment(dir, parse.GetValue(experiment));
+                    var liveReport = await AbLiveCommands.ReportAsync(dir, parse.GetValue(db), live, ct, new(parse.GetValue(alpha), parse.GetValue(power), null,
+                        parse.GetValue(effectStars), parse.GetValue(effectRate), parse.GetValue(effectMs)));
+                    string label = $"experiment {live.Name} ({LiveExperiments.Describe(live)}{(live.Running ? ", running" : "")})";
+                    if (parse.GetValue(json))
+                    {
+                        var document = new Dictionary<string, object?>
+                        {
+                            ["experiment"] = live.Name,
+                            ["running"] = live.Running,
+                            ["versions"] = live.Arms.ToDictionary(a => a.Name, a => a.Version),
+                            ["winner"] = LiveExperiments.Winner(liveReport, LiveExperiments.B),
+                        };
+                        foreach (var (key, value) in AbReportJson.Of(liveReport)) document[key] = value;
+                        output.WriteLine(JsonSerializer.Serialize(document, JsonOptions));
+                    }
+                    else Print(output, label, liveReport);
+                    return 0;
+                }
+                if (parse.GetValue(project) is not null || parse.GetValue(db) is not null || parse.GetValue(experiment) is not null)
+                    throw new ArgumentException("--outcomes reads a file; --project, --db and --experiment read a live experiment: give one or the other");
                 string file = parse.GetValue(outcomes)!;
                 var allowed = parse.GetValue(arms)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 var rows = OutcomeReader.Read(file, allowed, w => error.WriteLine($"warning: {w}"));
@@ -49,7 +82,7 @@ internal static class AbCommands
                 error.WriteLine($"{e.Errors.Count} error(s); no report.");
                 return 1;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or Kefu.Server.Storage.ConversationStoreException)
             {
                 error.WriteLine($"kefu: {e.Message}");
                 return 1;
@@ -64,40 +97,12 @@ internal static class AbCommands
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    static object Json(string file, AbReport report) => new Dictionary<string, object?>
+    static object Json(string file, AbReport report)
     {
-        ["outcomes"] = file,
-        ["baseline"] = report.Baseline,
-        ["alpha"] = report.Alpha,
-        ["power"] = report.Power,
-        ["arms"] = report.Arms.Select(a => new Dictionary<string, object> { ["arm"] = a.Arm, ["conversations"] = a.Conversations }),
-        ["metrics"] = report.Metrics.Select(m => new Dictionary<string, object?>
-        {
-            ["metric"] = m.Metric.Key,
-            ["kind"] = m.Metric.IsRate ? "rate" : "mean",
-            ["better"] = m.Metric.HigherIsBetter ? "higher" : "lower",
-            ["effect"] = m.Metric.Effect,
-            ["min_n_per_arm"] = m.MinimumPerArm,
-            ["arms"] = m.Arms.Select(a => new Dictionary<string, object?>
-            {
-                ["arm"] = a.Arm, ["n"] = a.N, ["value"] = a.Value, ["ci_low"] = a.Interval?.Low, ["ci_high"] = a.Interval?.High,
-            }),
-            ["comparisons"] = m.Comparisons.Select(c => new Dictionary<string, object?>
-            {
-                ["arm"] = c.Arm,
-                ["baseline"] = report.Baseline,
-                ["test"] = c.Result.Test == HypothesisTests.WelchName ? "welch_t" : "two_proportion_z",
-                ["difference"] = double.IsFinite(c.Result.Difference) ? c.Result.Difference : null,
-                ["ci_low"] = c.Result.DifferenceInterval?.Low,
-                ["ci_high"] = c.Result.DifferenceInterval?.High,
-                ["statistic"] = c.Result.Statistic,
-                ["df"] = c.Result.DegreesOfFreedom,
-                ["p_value"] = c.Result.PValue,
-                ["verdict"] = Verdicts.Json(c.Verdict),
-                ["reason"] = c.Result.NotEnoughData,
-            }),
-        }),
-    };
+        var json = new Dictionary<string, object?> { ["outcomes"] = file };
+        foreach (var (key, value) in AbReportJson.Of(report)) json[key] = value;
+        return json;
+    }
 
     static void Print(TextWriter o, string file, AbReport report)
     {

@@ -62,6 +62,7 @@ public static class ConsoleRoutes
         handle.MapPost("/handback", HandBack).WithSummary("Hands the conversation back to the bot, with an optional note kept for the next reader");
         handle.MapPost("/transfer", Transfer).WithSummary("Gives the caller's conversation to another agent (agent: a console user's name)");
         CorrectionRoutes.Map(api);
+        Experiments.ExperimentRoutes.Map(api);
         return api;
     }
 

@@ -24,6 +24,10 @@ public static class KefuMetrics
     public static readonly Counter<long> Corrections = Meter.CreateCounter<long>("kefu_corrections_total",
         description: "Correction-inbox decisions stored, tagged decision (confirmed, corrected, dismissed); an override counts again under the new decision");
 
+    /// <summary>Conversations that joined an arm of a live A/B experiment, tagged experiment and arm (docs/experiments.md).</summary>
+    public static readonly Counter<long> AbConversations = Meter.CreateCounter<long>("kefu_ab_conversations_total",
+        description: "Conversations that joined an arm of a live A/B experiment, tagged experiment and arm");
+
     /// <summary>
     /// Where a turn's time goes, tagged phase: "lock" (waiting for the conversation's earlier messages), "engine"
     /// (NLU, policies, actions) and "store" (waiting for the commit that makes the turn durable). A latency tail

@@ -67,3 +67,9 @@ public sealed record MessageFeedback(int MessageIndex, bool Up) : DialogueEvent;
 
 /// <summary>"rating": the customer's 1–5 stars for the conversation, with an optional comment (Kefu's own event; the latest counts). Folds to nothing.</summary>
 public sealed record ConversationRated(int Stars, string? Comment = null) : DialogueEvent;
+
+/// <summary>
+/// "experiment": the conversation joined arm <paramref name="Arm"/> of A/B experiment <paramref name="Experiment"/>,
+/// served by model version <paramref name="Version"/> (Kefu's own event, docs/experiments.md). Folds to nothing.
+/// </summary>
+public sealed record ExperimentJoined(string Experiment, string Arm, string Version) : DialogueEvent;

@@ -32,6 +32,7 @@ public static class RasaEventJson
         AgentUttered => "agent",
         MessageFeedback => "feedback",
         ConversationRated => "rating",
+        ExperimentJoined => "experiment",
         _ => throw new ArgumentException($"no Rasa name for event {e.GetType().Name}"),
     };
 
@@ -111,6 +112,11 @@ public static class RasaEventJson
             case ConversationRated r:
                 w.WriteNumber("stars", r.Stars);
                 if (r.Comment is not null) w.WriteString("comment", r.Comment);
+                break;
+            case ExperimentJoined x:
+                w.WriteString("experiment", x.Experiment);
+                w.WriteString("arm", x.Arm);
+                w.WriteString("version", x.Version);
                 break;
         }
         w.WriteEndObject();
@@ -227,6 +233,7 @@ public static class RasaEventJson
                 _ => throw new FormatException("event \"feedback\" needs \"value\": \"up\" or \"down\""),
             }),
             "rating" => new ConversationRated(Whole(o, "stars", 1, 5), Str(o, "comment")),
+            "experiment" => new ExperimentJoined(Required(o, "experiment"), Required(o, "arm"), Required(o, "version")),
             var other => throw new FormatException($"unknown event type \"{other}\""),
         };
         return o.TryGetProperty("timestamp", out var ts) && ts.ValueKind == JsonValueKind.Number
