@@ -70,41 +70,18 @@ public sealed class ActionServerAction(string name, ActionServerClient client, I
         return events;
     }
 
-    /// <summary>
-    /// One dispatcher message: a named response ("response", or the older "template") rendered from the domain,
-    /// its extra fields filling `{placeholders}` as Rasa's nlg.generate(**kwargs) does; then literal buttons are
-    /// appended and non-empty literal fields win. Null when it names a response the domain lacks (Rasa skips it).
-    /// </summary>
-    private BotUttered? Message(JsonElement r, ActionContext context)
-    {
-        var literal = RasaEventJson.BotMessageFromJson(r);
-        var responseName = Str(r, "response") ?? Str(r, "template");
-        BotMessage message = new();
-        if (responseName is not null)
-        {
-            var tracker = context.Tracker.Suppose(TemplateValues(r));
-            if (context.Responses.Render(responseName, tracker, context.Channel) is not { } rendered)
-            {
-                logger.LogWarning("Action {Action} asked for response {Response}, which the domain does not have; skipped", name, responseName);
-                return null;
-            }
-            message = rendered;
-        }
-        var buttons = (message.Buttons ?? []).Concat(literal.Buttons ?? []).ToList();
-        message = new BotMessage(
-            string.IsNullOrEmpty(literal.Text) ? message.Text : literal.Text,
-            string.IsNullOrEmpty(literal.Image) ? message.Image : literal.Image,
-            buttons.Count == 0 ? null : buttons,
-            literal.Custom is { } c && !(c.ValueKind == JsonValueKind.Object && !c.EnumerateObject().Any()) ? c : message.Custom);
-        return new BotUttered(message, responseName);
-    }
+    private BotUttered? Message(JsonElement r, ActionContext context) =>
+        ActionMessages.Utterance(name, Str(r, "response") ?? Str(r, "template"), RasaEventJson.BotMessageFromJson(r), TemplateValues(r), context, logger);
 
-    /// <summary>Extra fields of a message as slot values on a scratch tracker, so `{name}` in the response finds them.</summary>
+    /// <summary>
+    /// Extra fields of a message as slot values on a scratch tracker, so `{name}` in the response finds them; a null
+    /// one hides the slot's value, as Rasa's nlg.generate(**kwargs) lets a None kwarg win over the slot.
+    /// </summary>
     private static IEnumerable<SlotSet> TemplateValues(JsonElement r) =>
         r.EnumerateObject()
             .Where(p => !MessageFields.Contains(p.Name) && p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number
-                or JsonValueKind.True or JsonValueKind.False)
-            .Select(p => new SlotSet(p.Name, p.Value.Clone()));
+                or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null)
+            .Select(p => new SlotSet(p.Name, p.Value.ValueKind == JsonValueKind.Null ? null : p.Value.Clone()));
 
     private static string? Str(JsonElement o, string name) =>
         o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
