@@ -10,8 +10,13 @@ internal static class ChatPage
     // The typing indicator is a bot row too, while a reply is awaited.
     public const string BotBubbles = ".row.bot:not(.typing) .bubble";
 
-    public static T Until<T>(this IWebDriver driver, Func<IWebDriver, T> condition) =>
-        new WebDriverWait(driver, TimeSpan.FromSeconds(10)).Until(condition);
+    /// <summary>Waits for <paramref name="condition"/>; an element that a page's re-render replaced is looked up again.</summary>
+    public static T Until<T>(this IWebDriver driver, Func<IWebDriver, T> condition)
+    {
+        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(10));
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
+        return wait.Until(condition);
+    }
 
     /// <summary>
     /// The web chat at <paramref name="address"/> with nothing remembered (no sender, no cookie). Cleared from a blank

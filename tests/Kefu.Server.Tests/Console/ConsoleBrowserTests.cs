@@ -74,9 +74,16 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         agent.FindElement(By.Id("name")).SendKeys("alice");
         agent.FindElement(By.Id("password")).SendKeys(ConsoleHost.Password + Keys.Enter);
         agent.Until(d => d.FindElement(By.Id("me")).Text.Contains("小王"));
-        var item = agent.Until(d => d.FindElements(By.CssSelector($"#queue button[data-id='{sender}']")).FirstOrDefault());
-        Assert.Contains("未接入", item!.Text);
-        item.Click();
+        // The queue re-renders as it polls: the item is found and clicked in one step, again if it was replaced.
+        var itemText = agent.Until(d =>
+        {
+            var item = d.FindElements(By.CssSelector($"#queue button[data-id='{sender}']")).FirstOrDefault();
+            if (item is null) return null;
+            var text = item.Text;
+            item.Click();
+            return text;
+        });
+        Assert.Contains("未接入", itemText);
 
         // The conversation so far, with the NLU's reading of the customer's message; then the claim.
         agent.Until(d => d.Texts("#messages li.user .nlu").Contains("request_human 0.93"));
