@@ -17,7 +17,7 @@ for port in 5091 5092; do
 done
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime in clock ticks
 load() { # PORT SECONDS -> wrk's JSON line (requests, p99...)
-  KEFU_CONNECTIONS=32 wrk -t1 -c32 -d"$2"s --latency -s "$here/webhook.lua" "http://127.0.0.1:$1" | tail -1
+  wrk -t1 -c32 -d"$2"s --latency -s "$here/webhook.lua" "http://127.0.0.1:$1" | tail -1
 }
 load 5091 30 >/dev/null & w=$!; load 5092 30 >/dev/null; wait $w   # warm-up: the JIT's tiering settles
 tick=$(getconf CLK_TCK)

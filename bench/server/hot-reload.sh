@@ -55,7 +55,7 @@ for _ in $(seq 1 1200); do
 done
 
 # Warm-up at the same rate (JIT tiering, SQLite pages), unmeasured and without promotions.
-KEFU_RATE=$rate KEFU_CONNECTIONS=$connections wrk -t2 -c"$connections" -d"$warmup" -s bench/server/webhook.lua "$url" >/dev/null
+KEFU_RATE=$rate KEFU_THREADS=2 wrk -t2 -c"$connections" -d"$warmup" -s bench/server/webhook.lua "$url" >/dev/null
 
 touch "$workdir/promotions"
 if [[ "$every" != 0 ]]; then
@@ -69,7 +69,7 @@ if [[ "$every" != 0 ]]; then
   ) &
   promoter_pid=$!
 fi
-KEFU_RATE=$rate KEFU_CONNECTIONS=$connections wrk -t2 -c"$connections" -d"$duration" --latency \
+KEFU_RATE=$rate KEFU_THREADS=2 wrk -t2 -c"$connections" -d"$duration" --latency \
   -s bench/server/webhook.lua "$url" | tee "$workdir/wrk.out" >&2
 if [[ -n "$promoter_pid" ]]; then kill "$promoter_pid"; wait "$promoter_pid" 2>/dev/null || true; fi
 promoter_pid=""

@@ -68,7 +68,7 @@ fi
 
 # Warm-up (JIT tiering, connection pool, SQLite pages), then the measured run.
 KEFU_CONVERSATIONS=$conversations wrk -t"$threads" -c"$connections" -d"$warmup" -s bench/server/webhook.lua "$url" >/dev/null
-KEFU_CONVERSATIONS=$conversations KEFU_RATE=$rate KEFU_CONNECTIONS=$connections \
+KEFU_CONVERSATIONS=$conversations KEFU_RATE=$rate KEFU_THREADS=$threads \
   wrk -t"$threads" -c"$connections" -d"$duration" --latency \
   -s bench/server/webhook.lua "$url" | tee "$workdir/wrk.out"
 

@@ -1,11 +1,14 @@
 -- wrk script: POST the Rasa REST webhook across KEFU_CONVERSATIONS conversations (default 1000),
 -- cycling through a few Chinese customer-service messages. Prints one JSON line at the end.
--- KEFU_RATE (requests/s over all connections, optional) paces the load: each connection waits an exponentially
--- distributed time (mean connections / rate) before its next request, so requests arrive as a Poisson stream
--- instead of back to back. Without it wrk sends the next request the moment a reply arrives (saturation).
+-- KEFU_RATE (requests/s over all KEFU_THREADS threads, optional) paces the load as an open-loop Poisson stream: each
+-- thread draws its requests' send times ahead (exponential gaps of mean threads / rate) and a connection whose reply
+-- came waits until the next send time, so the time a reply takes does not lower the rate offered (a closed loop that
+-- waits mean connections / rate after each reply offers connections / (wait + latency), less than asked). When the
+-- server falls behind, waiting connections send at once until the schedule is caught up. Without KEFU_RATE wrk sends
+-- the next request the moment a reply arrives (saturation).
 local conversations = tonumber(os.getenv("KEFU_CONVERSATIONS") or "1000")
 local rate = tonumber(os.getenv("KEFU_RATE") or "0")
-local connections = tonumber(os.getenv("KEFU_CONNECTIONS") or "64")
+local thread_count = tonumber(os.getenv("KEFU_THREADS") or "1")
 local messages = { "你好", "我的订单到哪了", "订单号 123456789", "我要退货", "怎么开发票", "好的，谢谢" }
 local threads = {}
 
@@ -28,9 +31,23 @@ function request()
 end
 
 if rate > 0 then
-  local mean_ms = connections / rate * 1000
+  -- A monotonic clock in milliseconds, through LuaJIT's FFI (wrk's Lua has none finer than a second).
+  local ffi = require("ffi")
+  ffi.cdef[[
+    typedef struct { long tv_sec; long tv_nsec; } kefu_timespec;
+    int clock_gettime(int clock_id, kefu_timespec *tp);
+  ]]
+  local clock = ffi.new("kefu_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, clock) -- CLOCK_MONOTONIC
+    return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+  end
+  local mean_gap_ms = thread_count / rate * 1000
+  local next_send_ms = nil
   function delay()
-    return math.floor(-math.log(1 - math.random()) * mean_ms + 0.5)
+    local now = now_ms()
+    next_send_ms = (next_send_ms or now) - math.log(1 - math.random()) * mean_gap_ms
+    return math.max(0, math.floor(next_send_ms - now + 0.5))
   end
 end
 

@@ -77,7 +77,7 @@ internal static class AbLiveCommands
             output.WriteLine(current.Running
                 ? $"running: {current.Name} since {current.Started.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {LiveExperiments.Describe(current)}"
                 : $"none running; the last, {current.Name}, ran {current.Started.UtcDateTime:yyyy-MM-dd HH:mm} to {current.Stopped!.Value.UtcDateTime:yyyy-MM-dd HH:mm} UTC " +
-                  $"({LiveExperiments.Describe(current)}){(current.Promoted is { } p ? $" and promoted {p}" : "")}");
+                  $"({LiveExperiments.Describe(current)}){(current.Promoted is { } p ? $" and promoted arm {p} ({current.Arm(p)?.Version})" : "")}");
             return 0;
         }));
         return command;

@@ -14,7 +14,7 @@ namespace Kefu.Tests.Cli;
 /// <summary>`kefu train` and `kefu models list | promote | rollback` as processes; the watcher `kefu serve` runs.</summary>
 public sealed class RegistryProcessTests
 {
-    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    internal static async Task<(int Code, string Out, string Err)> Run(params string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo("dotnet", [ServeProcessTests.CliDll(), .. args])
         {
@@ -174,7 +174,7 @@ public sealed class RegistryProcessTests
         File.Move(path + ".test", path, overwrite: true);
     }
 
-    static async Task Until(Func<bool> condition, TimeSpan? within = null)
+    internal static async Task Until(Func<bool> condition, TimeSpan? within = null)
     {
         for (var clock = Stopwatch.StartNew(); clock.Elapsed < (within ?? TimeSpan.FromSeconds(30)); await Task.Delay(50))
             if (condition()) return;
