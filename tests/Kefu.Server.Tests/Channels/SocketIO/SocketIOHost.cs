@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kefu.Dialogue;
 using Kefu.Server.Channels;
@@ -28,12 +29,12 @@ internal sealed class SocketIOHost : IAsyncDisposable
     public InMemoryEventStore Store { get; }
 
     public static async Task<SocketIOHost> StartAsync(SocketIOSettings settings, long maxBodyBytes = 64 * 1024,
-        Func<IEventStore, IChatService>? chat = null)
+        Func<IEventStore, IChatService>? chat = null, string[]? corsOrigins = null)
     {
         var store = new InMemoryEventStore();
         var options = new KefuServerOptions
         {
-            Port = 0, MaxRequestBodyBytes = maxBodyBytes, SessionKey = TestHost.SessionKey,
+            Port = 0, MaxRequestBodyBytes = maxBodyBytes, SessionKey = TestHost.SessionKey, CorsOrigins = corsOrigins ?? [],
             Channels = ChannelSettings.None with { SocketIO = settings },
         };
         var builder = KefuServer.CreateBuilder(options, services =>
@@ -238,4 +239,46 @@ internal static class SocketIOPackets
 
     public static void AssertJson(string expected, JsonNode? actual) =>
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), actual), $"expected {expected}, got {actual?.ToJsonString()}");
+}
+
+/// <summary>A chat service around another that logs each turn's metadata as JSON text ("none" without).</summary>
+internal sealed class MetadataLog
+{
+    private readonly List<string> _seen = [];
+
+    public string[] Seen
+    {
+        get
+        {
+            lock (_seen)
+                return [.. _seen];
+        }
+    }
+
+    public IChatService Around(IChatService inner) => new Logging(inner, this);
+
+    private sealed class Logging(IChatService inner, MetadataLog log) : IChatService
+    {
+        public Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text, JsonElement? metadata = null, CancellationToken ct = default)
+        {
+            lock (log._seen)
+                log._seen.Add(metadata is { } m ? m.GetRawText() : "none");
+            return inner.HandleMessageAsync(conversationId, text, metadata, ct);
+        }
+
+        public Task RecordUserMessageAsync(string conversationId, string text, Kefu.Nlu.NluParse? parse = null, CancellationToken ct = default) =>
+            inner.RecordUserMessageAsync(conversationId, text, parse, ct);
+
+        public Kefu.Nlu.NluParse Parse(string text) => inner.Parse(text);
+
+        public Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default) => inner.GetTrackerAsync(conversationId, ct);
+
+        public Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) =>
+            inner.AgentMessageAsync(conversationId, agent, text, ct);
+
+        public Task HandBackAsync(string conversationId, CancellationToken ct = default) => inner.HandBackAsync(conversationId, ct);
+
+        public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) =>
+            inner.RecordFeedbackAsync(conversationId, feedback, ct);
+    }
 }

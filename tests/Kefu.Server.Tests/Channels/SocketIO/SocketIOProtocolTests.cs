@@ -305,6 +305,79 @@ public sealed class SocketIOProtocolTests
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
     }
 
+    [Fact]
+    public async Task A_session_without_a_connect_is_closed_after_the_connect_timeout()
+    {
+        await using var host = await SocketIOHost.StartAsync(SocketIOSettings.Default with { ConnectTimeout = TimeSpan.FromMilliseconds(300) });
+        using var idle = host.Polling();
+        using var connected = host.Polling();
+        await idle.HandshakeAsync();
+        await connected.HandshakeAsync();
+        await connected.PostAsync("40");
+        Assert.StartsWith("40{", await connected.NextMessageAsync());
+
+        AssertGone(await idle.PollAsync());
+        await connected.PostAsync(Emit("user_uttered", new JsonObject { ["message"] = "in time" }));
+        AssertJson("""{"text":"echo: in time"}""", Event(await connected.NextMessageAsync()).Data);
+    }
+
+    [Fact]
+    public async Task An_upgrade_that_stalls_after_its_probe_is_given_up_and_polling_goes_on()
+    {
+        await using var host = await SocketIOHost.StartAsync(SocketIOSettings.Default with { UpgradeTimeout = TimeSpan.FromMilliseconds(300) });
+        using var client = host.Polling();
+        await client.HandshakeAsync();
+        await client.PostAsync("40");
+        Assert.StartsWith("40{", await client.NextMessageAsync());
+
+        await using var socket = await host.WebSocketAsync(client.Sid);
+        await socket.SendAsync("2probe");
+        Assert.Equal("3probe", await socket.ReceiveAsync());
+        Assert.Equal(WebSocketCloseStatus.ProtocolError, await socket.ClosedAsync());
+
+        await client.PostAsync(Emit("user_uttered", new JsonObject { ["message"] = "still polling" }));
+        AssertJson("""{"text":"echo: still polling"}""", Event(await client.NextMessageAsync()).Data);
+    }
+
+    [Fact]
+    public async Task Two_polls_at_once_are_refused_and_end_the_session()
+    {
+        await using var host = await SocketIOHost.StartAsync(SocketIOSettings.Default);
+        using var client = host.Polling();
+        await client.HandshakeAsync();
+        var first = client.PollAsync();
+        await Task.Delay(300);
+
+        var second = await client.PollAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, second.Status);
+        AssertJson("""{"code":3,"message":"Bad request"}""", JsonNode.Parse(second.Body));
+        AssertGone(await first);
+    }
+
+    [Fact]
+    public async Task A_page_on_another_origin_polls_only_when_cors_origins_lists_it()
+    {
+        const string shop = "http://shop.example";
+        foreach (var listed in new[] { false, true })
+        {
+            await using var host = await SocketIOHost.StartAsync(SocketIOSettings.Default, corsOrigins: listed ? [shop] : null);
+            using var http = new HttpClient { BaseAddress = host.BaseUri };
+            http.DefaultRequestHeaders.Add("Origin", shop);
+            using var client = new PollingClient(http, "/socket.io/");
+
+            using var handshake = await http.GetAsync(client.Url);
+            Assert.Equal(HttpStatusCode.OK, handshake.StatusCode);
+            Assert.Equal(listed ? [shop] : [], handshake.Headers.TryGetValues("Access-Control-Allow-Origin", out var allowed) ? allowed : []);
+            client.Sid = JsonNode.Parse((await handshake.Content.ReadAsStringAsync())[1..])!["sid"]!.GetValue<string>();
+            // socket.io-client posts text/plain: a "simple" request, which the server refuses unless the origin is listed.
+            var (status, body) = await client.PostAsync("40");
+            Assert.Equal(listed ? HttpStatusCode.OK : HttpStatusCode.Forbidden, status);
+            if (listed)
+                Assert.Equal("ok", body);
+        }
+    }
+
     /// <summary>A session that is gone: its next poll is the close packet, or engine.io's "Session ID unknown".</summary>
     private static void AssertGone((HttpStatusCode Status, string[] Packets, string Body) poll) =>
         Assert.True(poll is (HttpStatusCode.OK, _, "1") || (poll.Status == HttpStatusCode.BadRequest && poll.Body.Contains("\"code\":1", StringComparison.Ordinal)),

@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Kefu.Dialogue;
-using Kefu.Nlu;
 using Kefu.Server.Channels;
 using Kefu.Server.Channels.SocketIO;
 using Kefu.Server.Tests.Fakes;
@@ -128,9 +124,9 @@ public sealed class SocketIOSessionTests
     [Fact]
     public async Task The_metadata_key_takes_an_object_or_a_string_holding_one()
     {
-        var chat = new MetadataRecorder();
+        var chat = new MetadataLog();
         var settings = SocketIOSettings.Default with { MetadataKey = "customData" };
-        await using var host = await SocketIOHost.StartAsync(settings, chat: store => chat.With(new EchoChatService(store)));
+        await using var host = await SocketIOHost.StartAsync(settings, chat: store => chat.Around(new EchoChatService(store)));
         var (socket, _) = await host.ConnectedWebSocketAsync();
         await using var _ = socket;
 
@@ -141,8 +137,7 @@ public sealed class SocketIOSessionTests
         await socket.SendAsync(Emit("user_uttered", new JsonObject { ["message"] = "other key", ["metadata"] = new JsonObject { ["ignored"] = true } }));
         AssertJson("""{"text":"echo: other key"}""", Event(await socket.NextMessageAsync()).Data);
 
-        Assert.Equal(["""{"language":"zh"}""", """{"language":"en","page":"/cart"}""", "none"],
-            chat.Seen.Select(m => m is { } element ? element.GetRawText() : "none"));
+        Assert.Equal(["""{"language":"zh"}""", """{"language":"en","page":"/cart"}""", "none"], chat.Seen);
 
         foreach (var (bad, problem) in new (JsonNode Value, string Problem)[] { (new JsonArray(1), "customData is a JSON array"), ("{not json", "customData is a string that is not valid JSON") })
         {
@@ -151,47 +146,12 @@ public sealed class SocketIOSessionTests
             Assert.Equal((SocketIOChannel.ErrorEvent, 400, "Bad metadata"), (name, error!["status"]!.GetValue<int>(), error["title"]!.GetValue<string>()));
             Assert.Contains(problem, error["detail"]!.GetValue<string>());
         }
-        Assert.Equal(3, chat.Seen.Count);
+        Assert.Equal(3, chat.Seen.Length);
     }
 
     private static (string Name, string Session) ConfirmedSession(string message)
     {
         var (name, data) = Event(message);
         return (name, data!.GetValue<string>());
-    }
-
-    /// <summary>The echo bot, recording each turn's metadata.</summary>
-    private sealed class MetadataRecorder : IChatService
-    {
-        private IChatService _inner = null!;
-
-        public ConcurrentQueue<JsonElement?> Seen { get; } = new();
-
-        public IChatService With(IChatService inner)
-        {
-            _inner = inner;
-            return this;
-        }
-
-        public Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text, JsonElement? metadata = null, CancellationToken ct = default)
-        {
-            Seen.Enqueue(metadata?.Clone());
-            return _inner.HandleMessageAsync(conversationId, text, metadata, ct);
-        }
-
-        public Task RecordUserMessageAsync(string conversationId, string text, NluParse? parse = null, CancellationToken ct = default) =>
-            _inner.RecordUserMessageAsync(conversationId, text, parse, ct);
-
-        public NluParse Parse(string text) => _inner.Parse(text);
-
-        public Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default) => _inner.GetTrackerAsync(conversationId, ct);
-
-        public Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) =>
-            _inner.AgentMessageAsync(conversationId, agent, text, ct);
-
-        public Task HandBackAsync(string conversationId, CancellationToken ct = default) => _inner.HandBackAsync(conversationId, ct);
-
-        public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) =>
-            _inner.RecordFeedbackAsync(conversationId, feedback, ct);
     }
 }
