@@ -26,10 +26,12 @@ internal sealed class SocketIOHost : IAsyncDisposable
 
     public Uri BaseUri { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public InMemoryEventStore Store { get; }
 
     public static async Task<SocketIOHost> StartAsync(SocketIOSettings settings, long maxBodyBytes = 64 * 1024,
-        Func<IEventStore, IChatService>? chat = null, string[]? corsOrigins = null)
+        Func<IEventStore, IChatService>? chat = null, string[]? corsOrigins = null, bool ready = true)
     {
         var store = new InMemoryEventStore();
         var options = new KefuServerOptions
@@ -43,7 +45,8 @@ internal sealed class SocketIOHost : IAsyncDisposable
             services.AddSingleton(chat?.Invoke(store) ?? new EchoChatService(store));
         });
         var app = KefuServer.Build(builder);
-        app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo("echo", null, null));
+        if (ready)
+            app.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo("echo", null, null));
         await app.StartAsync();
         return new SocketIOHost(app, store);
     }

@@ -1,7 +1,10 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Kefu.Dialogue;
 using Kefu.Server.Channels;
 using Kefu.Server.Channels.SocketIO;
 using Kefu.Server.Tests.Fakes;
+using Microsoft.Extensions.DependencyInjection;
 using static Kefu.Server.Tests.Channels.SocketIO.SocketIOPackets;
 
 namespace Kefu.Server.Tests.Channels.SocketIO;
@@ -147,6 +150,54 @@ public sealed class SocketIOSessionTests
             Assert.Contains(problem, error["detail"]!.GetValue<string>());
         }
         Assert.Equal(3, chat.Seen.Length);
+    }
+
+    [Fact]
+    public async Task A_message_that_runs_no_turn_gets_kefu_error_and_the_socket_goes_on()
+    {
+        await using var host = await SocketIOHost.StartAsync(SocketIOSettings.Default, ready: false);
+        var (socket, socketId) = await host.ConnectedWebSocketAsync();
+        await using var _ = socket;
+
+        await socket.SendAsync(Emit("user_uttered", new JsonObject { ["message"] = "too early" }));
+        AssertError(await socket.NextMessageAsync(), 503);
+        host.Services.GetRequiredService<ServerReadiness>().MarkReady(new ModelInfo("echo", null, null));
+
+        await socket.SendAsync(Emit("user_uttered", JsonValue.Create("not an object")));
+        AssertError(await socket.NextMessageAsync(), 400, "Bad message");
+        await socket.SendAsync(Emit("user_uttered", new JsonObject { ["message"] = 42 }));
+        AssertError(await socket.NextMessageAsync(), 400, "Bad message");
+        await socket.SendAsync(Emit("user_uttered", new JsonObject { ["message"] = "/boom" }));
+        AssertError(await socket.NextMessageAsync(), 500, "Turn failed");
+
+        await socket.SendAsync(Emit("user_uttered", new JsonObject { ["message"] = "ready now" }));
+        AssertJson("""{"text":"echo: ready now"}""", Event(await socket.NextMessageAsync()).Data);
+        Assert.Equal(["ready now"], await host.UserTextsAsync("socketio:" + socketId));
+    }
+
+    [Fact]
+    public void Bot_messages_take_rasas_socketio_shapes()
+    {
+        static string[] Shapes(BotMessage message) => [.. SocketIOChannel.RasaMessages(message).Select(n => n.ToJsonString())];
+
+        Assert.Equal(["""{"text":"a","quick_replies":[]}""", """{"text":"b","quick_replies":[{"content_type":"text","title":"Yes","payload":"/affirm"}]}"""],
+            Shapes(new BotMessage("  a\n\nb\n", Buttons: [new BotButton("Yes", "/affirm")])));
+        Assert.Equal(["""{"text":"","quick_replies":[{"content_type":"text","title":"Yes","payload":"/affirm"}]}"""],
+            Shapes(new BotMessage(null, Buttons: [new BotButton("Yes", "/affirm")])));
+        // Rasa emits a custom payload's "data" alone (sio.emit(event, **json_message)).
+        Assert.Equal(["""{"text":"see"}""", """{"card":1}""", """{"attachment":{"type":"image","payload":{"src":"https://example.com/x.png"}}}"""],
+            Shapes(new BotMessage("see", Image: "https://example.com/x.png", Custom: JsonSerializer.SerializeToElement(new { data = new { card = 1 } }))));
+        Assert.Empty(Shapes(new BotMessage("")));
+    }
+
+    private static void AssertError(string message, int status, string? title = null)
+    {
+        var (name, error) = Event(message);
+        Assert.Equal(SocketIOChannel.ErrorEvent, name);
+        Assert.Equal(status, error!["status"]!.GetValue<int>());
+        if (title is not null)
+            Assert.Equal(title, error["title"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(error["detail"]!.GetValue<string>()));
     }
 
     private static (string Name, string Session) ConfirmedSession(string message)
