@@ -89,6 +89,8 @@ public sealed class SocketIOSettingsTests
     [InlineData("socketio:\n  namespace: /a,b\n", 2, 14, "socketio namespace '/a,b' must start with '/'")]
     [InlineData("socketio:\n  user_message_evt: connect\n", 2, 21, "socketio user_message_evt 'connect' is an event name Socket.IO reserves")]
     [InlineData("socketio:\n  bot_message_evt: disconnect\n", 2, 20, "socketio bot_message_evt 'disconnect' is an event name Socket.IO reserves")]
+    [InlineData("socketio:\n  user_message_evt: session_request\n", 2, 21, "socketio user_message_evt 'session_request' is an event the channel itself sends or takes")]
+    [InlineData("socketio:\n  bot_message_evt: kefu_error\n", 2, 20, "socketio bot_message_evt 'kefu_error' is an event the channel itself sends or takes")]
     [InlineData("socketio:\n  jwt_key: short\n", 2, 12, "socketio jwt_key is 5 bytes; HS256 needs at least 32")]
     [InlineData("socketio:\n  jwt_key: " + HsKey + "\n  jwt_method: HS257\n", 3, 15, "socketio jwt_method is \"HS257\"")]
     [InlineData("socketio:\n  jwt_key: not-a-pem-key\n  jwt_method: RS256\n", 3, 15, "socketio jwt_key is not a PEM public key")]
