@@ -177,7 +177,12 @@ internal sealed class WebSocketClient : IAsyncDisposable
         {
             var result = await _socket.ReceiveAsync(buffer, timeout.Token);
             if (result.MessageType == WebSocketMessageType.Close)
+            {
+                // RFC 6455 5.5.1: the close frame is answered with one.
+                if (_socket.State == WebSocketState.CloseReceived)
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
                 return null;
+            }
             message.Write(buffer, 0, result.Count);
             if (result.EndOfMessage)
                 return Encoding.UTF8.GetString(message.ToArray());

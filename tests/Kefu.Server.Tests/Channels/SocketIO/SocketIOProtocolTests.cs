@@ -378,6 +378,26 @@ public sealed class SocketIOProtocolTests
         }
     }
 
+    [Fact]
+    public async Task Stopping_the_server_closes_its_sessions_at_once()
+    {
+        var host = await SocketIOHost.StartAsync(SocketIOSettings.Default);
+        var (socket, _) = await host.ConnectedWebSocketAsync();
+        await using var _socket = socket;
+        using var client = host.Polling();
+        await client.HandshakeAsync();
+        var pending = client.PollAsync();
+        await Task.Delay(200);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var stopping = host.DisposeAsync().AsTask();
+
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await socket.ClosedAsync());
+        Assert.Equal((HttpStatusCode.OK, "1"), ((await pending).Status, (await pending).Body));
+        await stopping;
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"the server took {watch.Elapsed} to stop");
+    }
+
     /// <summary>A session that is gone: its next poll is the close packet, or engine.io's "Session ID unknown".</summary>
     private static void AssertGone((HttpStatusCode Status, string[] Packets, string Body) poll) =>
         Assert.True(poll is (HttpStatusCode.OK, _, "1") || (poll.Status == HttpStatusCode.BadRequest && poll.Body.Contains("\"code\":1", StringComparison.Ordinal)),
