@@ -55,6 +55,10 @@ public sealed class SocketIOSessionTests
         var (socket, socketId) = await host.ConnectedWebSocketAsync();
         await using var _ = socket;
 
+        // A session id that cannot name a conversation ("/" is not allowed in sender ids) is refused.
+        await socket.SendAsync(Emit("session_request", new JsonObject { ["session_id"] = "a/b" }));
+        AssertError(await socket.NextMessageAsync(), 400, "Bad session id");
+
         await socket.SendAsync(Emit("session_request", new JsonObject()));
         var (_, session) = ConfirmedSession(await socket.NextMessageAsync());
         Assert.NotEqual(socketId, session);
