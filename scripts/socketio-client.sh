@@ -3,8 +3,8 @@
 # reference Socket.IO v4 client (Engine.IO v4 protocol), under node; and rasa-webchat, the Rasa chat widget, whose
 # lib/index.js is a standalone browser bundle (React and socket.io-client 3 inside) that the browser test serves to
 # Chromium: only that file is taken (npm pack), not the package's build-time dependencies. Pinned so that a test
-# failure is never a new release's. Into a folder outside git, ${KEFU_NODE_MODULES_DIR:-~/.cache/kefu/node}, which the tests read from the
-# same variable. Idempotent; without node or npm it says so and the tests that need them skip.
+# failure is never a new release's. Into a folder outside git, ${KEFU_NODE_MODULES_DIR:-~/.cache/kefu/node}, which the
+# tests read from the same variable. Idempotent; without node or npm it says so and the tests that need them skip.
 set -euo pipefail
 dir=${KEFU_NODE_MODULES_DIR:-$HOME/.cache/kefu/node}
 packages=(socket.io-client@4.8.1)
