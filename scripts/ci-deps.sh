@@ -86,5 +86,5 @@ start_redis() {
 start_postgres || echo "ci-deps: PostgreSQL did not start; the PostgreSQL tests will skip" >&2
 start_redis || echo "ci-deps: Redis did not start; the Redis tests will skip" >&2
 
-# The npm socket.io-client for the socketio channel's end-to-end tests (outside git, under ~/.cache).
+# The npm socket.io-client and the rasa-webchat bundle for the socketio channel's end-to-end and browser tests (outside git, under ~/.cache).
 "$(dirname "$0")/socketio-client.sh" || echo "ci-deps: socket.io-client was not installed; its tests will skip" >&2

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the npm packages the socket.io tests run under node (tests/Kefu.Server.Tests/Channels/SocketIO):
-# socket.io-client, the reference Socket.IO v4 client (Engine.IO v4 protocol), pinned so that a test failure is never a
-# new client's. Into a folder outside git, ${KEFU_NODE_MODULES_DIR:-~/.cache/kefu/node}, which the tests read from the
-# same variable. Idempotent; without node or npm it says so and the tests that need them skip.
+# Installs the npm packages the socket.io tests run (tests/Kefu.Server.Tests/Channels/SocketIO): socket.io-client, the
+# reference Socket.IO v4 client (Engine.IO v4 protocol), under node; and rasa-webchat, the Rasa chat widget, whose
+# lib/index.js is a standalone browser bundle (React and socket.io-client 3 inside) that the browser test serves to
+# Chromium: only that file is taken (npm pack), not the package's build-time dependencies. Pinned so that a test
+# failure is never a new release's. Into a folder outside git, ${KEFU_NODE_MODULES_DIR:-~/.cache/kefu/node}, which the
+# tests read from the same variable. Idempotent; without node or npm it says so and the tests that need them skip.
 set -euo pipefail
 dir=${KEFU_NODE_MODULES_DIR:-$HOME/.cache/kefu/node}
 packages=(socket.io-client@4.8.1)
@@ -16,4 +18,14 @@ for package in "${packages[@]}"; do
   [ "$installed" = "$version" ] && continue
   npm install --prefix "$dir" --no-audit --no-fund --silent "$package" >&2 || echo "socketio-client: npm could not install $package; the tests that need it will skip" >&2
 done
+webchat=rasa-webchat@1.0.1
+if [ ! -f "$dir/$webchat/index.js" ]; then
+  work=$(mktemp -d)
+  if (cd "$work" && npm pack --silent "$webchat" >/dev/null && tar xzf rasa-webchat-*.tgz package/lib/index.js); then
+    mkdir -p "$dir/$webchat" && mv "$work/package/lib/index.js" "$dir/$webchat/index.js"
+  else
+    echo "socketio-client: npm could not fetch $webchat; the rasa-webchat browser test will skip" >&2
+  fi
+  rm -rf "$work"
+fi
 echo "socketio-client: npm packages in $dir" >&2

@@ -224,22 +224,40 @@ internal sealed class EngineIOServer(SocketIOSettings settings, int maxPayload, 
     {
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         session.Upgrading = true;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(session.Closed, context.RequestAborted);
-        timeout.CancelAfter(settings.UpgradeTimeout);
+        // A receive is never cancelled by the timeout: .NET aborts a websocket whose receive is cancelled, and the
+        // client would see a reset instead of the close frame.
+        var deadline = Task.Delay(settings.UpgradeTimeout, session.Closed);
+        Task<Frame?>? receiving = null;
+        async Task<string?> NextTextAsync()
+        {
+            receiving = ReceiveTextAsync(socket, context.RequestAborted);
+            if (await Task.WhenAny(receiving, deadline) != receiving)
+                return null;
+            var frame = await receiving;
+            receiving = null;
+            return frame?.Text;
+        }
         try
         {
-            if (await ReceiveTextAsync(socket, timeout.Token) is not { Text: "2probe" })
-                throw new InvalidDataException("the websocket did not start with the probe \"2probe\"");
-            await socket.SendAsync("3probe"u8.ToArray(), WebSocketMessageType.Text, true, timeout.Token);
+            if (await NextTextAsync() is not "2probe")
+                throw new InvalidDataException("the websocket did not start with the probe \"2probe\" within upgradeTimeout");
+            await socket.SendAsync("3probe"u8.ToArray(), WebSocketMessageType.Text, true, context.RequestAborted);
             session.Send(EngineIOProtocol.Noop.ToString());
-            if (await ReceiveTextAsync(socket, timeout.Token) is not { Text: "5" })
-                throw new InvalidDataException("the websocket did not send the upgrade packet \"5\" after its probe");
+            if (await NextTextAsync() is not "5")
+                throw new InvalidDataException("the websocket did not send the upgrade packet \"5\" within upgradeTimeout after its probe");
         }
-        catch (Exception e) when (e is InvalidDataException or OperationCanceledException or WebSocketException)
+        catch (Exception e) when (e is InvalidDataException or OperationCanceledException or WebSocketException or IOException)
         {
             session.Upgrading = false;
             logger.LogDebug("socketio: the upgrade of session {Sid} failed: {Reason}", session.Id, e.Message);
             await CloseAsync(socket, WebSocketCloseStatus.ProtocolError, "upgrade failed");
+            if (receiving is { } pending)
+            {
+                // The pending receive takes the client's answering close frame.
+                _ = pending.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                if (await Task.WhenAny(pending, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)) != pending)
+                    socket.Abort();
+            }
             return;
         }
         session.UpgradeToWebSocket();

@@ -83,14 +83,19 @@ public sealed partial record SocketIOSettings(
             RateLimit.Read(values, file, Section));
     }
 
-    /// <summary>Socket.IO reserves these event names on the client (connect, connect_error, disconnect, ...).</summary>
+    /// <summary>
+    /// Socket.IO reserves some event names on the client (connect, connect_error, disconnect, ...); the channel's own
+    /// events (session_request, session_confirm, kefu_error) would be taken for the other.
+    /// </summary>
     private static string Event(Dictionary<string, (string? Value, YamlNode Node)> values, string key, string fallback, string file)
     {
         if (!values.TryGetValue(key, out var v) || v.Value is not { Length: > 0 } name)
             return fallback;
-        return name is "connect" or "connect_error" or "disconnect" or "disconnecting" or "newListener" or "removeListener"
-            ? throw EndpointsYaml.Error(file, v.Node.Start, $"socketio {key} '{name}' is an event name Socket.IO reserves; choose another")
-            : name;
+        if (name is "connect" or "connect_error" or "disconnect" or "disconnecting" or "newListener" or "removeListener")
+            throw EndpointsYaml.Error(file, v.Node.Start, $"socketio {key} '{name}' is an event name Socket.IO reserves; choose another");
+        if (name is "session_request" or "session_confirm" or SocketIOChannel.ErrorEvent)
+            throw EndpointsYaml.Error(file, v.Node.Start, $"socketio {key} '{name}' is an event the channel itself sends or takes (session_request, session_confirm, {SocketIOChannel.ErrorEvent}); choose another");
+        return name;
     }
 
     /// <summary>YAML 1.1 booleans, as Rasa's reader (PyYAML) takes them.</summary>
