@@ -3,8 +3,6 @@ using Kefu.Dialogue;
 using Kefu.Dialogue.Actions;
 using Kefu.Knowledge;
 using Kefu.Models;
-using Kefu.Samples.Ecommerce;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Kefu.Cli;
@@ -21,8 +19,8 @@ internal static class BotLoader
 
     /// <summary>
     /// Custom actions the domain declares come from C#: the project's own (PROJECT/actions, built and run in process,
-    /// docs/actions.md) first, then the ones registered through DI (the bundled sample actions) and the knowledge actions;
-    /// else from the action server named in endpoints.yml; anything else is an error the agent turns into a polite reply.
+    /// docs/actions.md) first, then Kefu's knowledge and generation actions; else from the action server named in
+    /// endpoints.yml; anything else is an error the agent turns into a polite reply.
     /// </summary>
     /// <param name="projectDirectory">Where PROJECT/actions is: the served project (default: the bot's own project folder,
     /// which for a model loaded from its archive alone is the archive's copy, without actions).</param>
@@ -32,16 +30,16 @@ internal static class BotLoader
     {
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
-        var services = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider();
         var llmEndpoint = Kefu.Generation.Llm.LlmEndpoint.Load(bot.Project.Directory);
         var llm = llmEndpoint is { } e ? Kefu.Generation.Llm.LlmClient.Create(e) : null;
         // with a knowledge base, the three best passages fill the generator's {passages}
         Func<string, string?>? retrieve = knowledge is null ? null
             : message => knowledge.Kb.Search(message, 3) is { Count: > 0 } found ? string.Join("\n", found.Select(p => p.Text)) : null;
         IAction[] generated = generator is null ? [] : [new Kefu.Generation.Nlg.GenerateResponseAction(generator, retrieve)];
-        // later entries win in the registry: the project's own actions over the bundled ones of the same name
+        // later entries win in the registry: the project's own actions over Kefu's of the same name
         var projectActions = ActionsProject.Load(projectDirectory ?? bot.Project.Directory).Select(a => new InProcessAction(a, logger));
-        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? []).Concat(generated)
+        IEnumerable<IAction> knowledgeActions = knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? [];
+        var custom = knowledgeActions.Concat(generated)
             .Concat(projectActions).Where(a => declared.Contains(a.Name)).ToList();
         // console.yml confirm_handoff_below: action_handoff asks first on a low-confidence guess (docs/agents.md). `kefu serve`
         // and `kefu shell` get it, with or without agents.yml; a console.yml with mistakes is reported and not used.

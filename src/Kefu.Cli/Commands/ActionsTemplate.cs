@@ -12,16 +12,31 @@ internal static class ActionsTemplate
 {
     public const string ProjectFile = "Actions.csproj";
 
-    /// <summary>The files, relative to the bot project; messages in the template's language.</summary>
+    /// <summary>
+    /// The files, relative to the bot project: the csproj, then the template's own actions when it has some (ecommerce-zh's,
+    /// embedded from samples/ecommerce-zh/actions), else the two examples, with messages in the template's language.
+    /// </summary>
     public static IReadOnlyList<(string Path, string Text)> Files(string template)
     {
+        var csproj = ($"{ActionsProject.Folder}/{ProjectFile}", Csproj(ActionsProject.SdkAssemblyPath));
+        var prefix = $"actions/{template}/";
+        var assembly = typeof(ActionsTemplate).Assembly;
+        var own = assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        if (own.Count > 0)
+            return [csproj, .. own.Select(name => ($"{ActionsProject.Folder}/{name[prefix.Length..]}", Read(assembly, name)))];
         bool chinese = template.EndsWith("-zh", StringComparison.Ordinal);
         return
         [
-            ($"{ActionsProject.Folder}/{ProjectFile}", Csproj(ActionsProject.SdkAssemblyPath)),
+            csproj,
             ($"{ActionsProject.Folder}/HelloWorldAction.cs", HelloWorld(chinese ? "你好，世界！" : "Hello World!")),
             ($"{ActionsProject.Folder}/ValidateContactForm.cs", ValidateContactForm(chinese ? "这看起来不是电话号码，请再输入一次。" : "That does not look like a phone number; please try again.")),
         ];
+    }
+
+    private static string Read(System.Reflection.Assembly assembly, string name)
+    {
+        using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+        return reader.ReadToEnd();
     }
 
     private static string Csproj(string sdkPath) => $"""

@@ -69,6 +69,19 @@ public class InitCommandTests
         Assert.Equal("13800138000", slot.GetProperty("value").GetString());
     }
 
+    [Fact]
+    public void The_ecommerce_template_carries_the_samples_own_actions_and_they_load()
+    {
+        using var folder = new TempProject("kefu-init-ecommerce-actions-");
+        var dir = folder.PathOf("bot");
+        Assert.Equal(0, InitCommand.Run(dir, "ecommerce-zh"));
+        Assert.True(File.Exists(Path.Combine(dir, "actions", "Orders", "OrderBook.cs")));
+        Assert.False(Directory.Exists(Path.Combine(dir, "actions", "tests")));
+
+        var declared = RasaProject.Load(dir).Domain.Actions.Select(a => a.Name).Order();
+        Assert.Equal(declared, ActionsProject.Load(dir).Select(a => a.Name).Order());
+    }
+
     private static async Task<JsonElement> Run(Kefu.Sdk.ActionExecutor executor, string action, string events)
     {
         var answer = await executor.RunAsync(Encoding.UTF8.GetBytes("""
