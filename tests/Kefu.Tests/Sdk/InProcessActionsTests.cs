@@ -112,6 +112,29 @@ public sealed class InProcessActionsTests
     }
 
     [Fact]
+    public async Task Changed_actions_are_built_again_and_loaded_beside_the_old_ones()
+    {
+        using var project = new TempProject("kefu-rebuilt-actions-");
+        ActionsProjects.Write(project, ActionsProjects.Greet);
+        var first = Assert.Single(Kefu.Dialogue.Actions.ActionsProject.Load(project.Dir), a => a.Name == "action_greet");
+        Assert.Same(first, Kefu.Dialogue.Actions.ActionsProject.Load(project.Dir).Single(a => a.Name == "action_greet"));   // unchanged: not built again
+
+        ActionsProjects.Write(project, ActionsProjects.Greet.Replace("你好，", "您好，"));
+        var second = Kefu.Dialogue.Actions.ActionsProject.Load(project.Dir).Single(a => a.Name == "action_greet");
+
+        Assert.Equal("您好，朋友！订单：", await Say(second));
+        Assert.Equal("你好，朋友！订单：", await Say(first));   // the first build still runs, though its file was rewritten
+    }
+
+    private static async Task<string?> Say(Kefu.Sdk.CustomAction action)
+    {
+        var executor = new Kefu.Sdk.ActionExecutor([action]);
+        var answer = await executor.RunAsync(System.Text.Encoding.UTF8.GetBytes(
+            $$$"""{"next_action": "{{{action.Name}}}", "tracker": {"sender_id": "u1", "slots": {}, "latest_message": {"text": "x"}, "events": []}, "domain": {}}"""));
+        return JsonDocument.Parse(answer.Body).RootElement.GetProperty("responses")[0].GetProperty("text").GetString();
+    }
+
+    [Fact]
     public void Kefu_train_fails_on_a_compile_error_of_the_actions_with_file_line_column()
     {
         using var project = new TempProject("kefu-train-broken-actions-", ("domain.yml", Domain), ("config.yml", Config), ("data/rules.yml", Rules),

@@ -91,7 +91,11 @@ public static partial class ActionsProject
     {
         try
         {
-            var assembly = new ActionsLoadContext(path).LoadFromAssemblyPath(path);
+            // Read, not mapped: a later build (after the sources changed, at a model swap) rewrites this file in place.
+            using var image = File.OpenRead(path);
+            var pdbPath = Path.ChangeExtension(path, ".pdb");
+            using var symbols = File.Exists(pdbPath) ? File.OpenRead(pdbPath) : null;
+            var assembly = new ActionsLoadContext(path).LoadFromStream(image, symbols);
             return Sdk.ActionDiscovery.FromAssembly(assembly, new Sdk.ActionSetup(Path.GetFullPath(projectDirectory)));
         }
         catch (Exception e) when (e is InvalidOperationException or System.Reflection.TargetInvocationException or BadImageFormatException
