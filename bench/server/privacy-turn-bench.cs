@@ -13,7 +13,6 @@ using Kefu.Dialogue.Actions;
 using Kefu.Models;
 using Kefu.Privacy;
 using Kefu.Samples.Ecommerce;
-using Microsoft.Extensions.DependencyInjection;
 
 int rounds = args.Length > 0 ? int.Parse(args[0]) : 6;
 var project = Path.Combine(AppContext.GetData("EntryPointFileDirectoryPath") as string ?? ".", "../../samples/ecommerce-zh");
@@ -21,8 +20,9 @@ var bot = TrainedBot.LoadOrTrain(project, null);
 var declared = bot.Project.Domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
 DialogueAgent Agent(PrivacySettings privacy)
 {
-    var custom = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider()
-        .GetServices<IAction>().Where(a => declared.Contains(a.Name)).ToList();
+    // the sample's C# actions as kefu serve runs them: in process (docs/actions.md)
+    var custom = EcommerceActions.Create(bot.Project.Directory).Where(a => declared.Contains(a.Name))
+        .Select(a => (IAction)new InProcessAction(a)).ToList();
     return BotFactory.CreateAgent(bot.Project.Domain, bot.Nlu, bot.Policies, new InMemoryEventStore(), custom,
         options: new AgentOptions { Privacy = privacy });
 }

@@ -10,13 +10,13 @@ using Kefu.Dialogue;
 using Kefu.Dialogue.Actions;
 using Kefu.Models;
 using Kefu.Samples.Ecommerce;
-using Microsoft.Extensions.DependencyInjection;
 
 var project = args.Length > 0 ? args[0] : Path.Combine(AppContext.GetData("EntryPointFileDirectoryPath") as string ?? ".", "../../samples/ecommerce-zh");
 var bot = TrainedBot.LoadOrTrain(project, null);
 var declared = bot.Project.Domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
-var custom = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider()
-    .GetServices<IAction>().Where(a => declared.Contains(a.Name)).ToList();
+// the sample's C# actions as kefu serve runs them: in process (docs/actions.md)
+var custom = EcommerceActions.Create(bot.Project.Directory).Where(a => declared.Contains(a.Name))
+    .Select(a => (IAction)new InProcessAction(a)).ToList();
 var agent = BotFactory.CreateAgent(bot.Project.Domain, bot.Nlu, bot.Policies, new InMemoryEventStore(), custom);
 
 string[] messages = ["你好", "我的订单到哪了", "订单号 123456789", "我要退货", "怎么开发票", "好的，谢谢"];

@@ -3,8 +3,6 @@ using Kefu.Dialogue;
 using Kefu.Dialogue.Actions;
 using Kefu.Knowledge;
 using Kefu.Models;
-using Kefu.Samples.Ecommerce;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Kefu.Cli;
@@ -12,29 +10,37 @@ namespace Kefu.Cli;
 /// <summary>How the CLI gets a running bot: the model (trained when needed) and its custom actions.</summary>
 internal static class BotLoader
 {
-    public static TrainedBot LoadOrTrain(string projectDirectory, string? modelPath, TextWriter log) =>
-        TrainedBot.LoadOrTrain(projectDirectory, modelPath, new SynchronousProgress(log));
+    /// <summary>The model, and PROJECT/actions built first (when it has a .csproj): a compile error stops here, before any training.</summary>
+    public static TrainedBot LoadOrTrain(string projectDirectory, string? modelPath, TextWriter log)
+    {
+        ActionsProject.Load(projectDirectory, log);
+        return TrainedBot.LoadOrTrain(projectDirectory, modelPath, new SynchronousProgress(log));
+    }
 
     /// <summary>
-    /// Custom actions the domain declares come from C# (registered through DI: the bundled sample actions),
-    /// else from the action server named in endpoints.yml; anything else is an error the agent turns into a
-    /// polite reply.
+    /// Custom actions the domain declares come from C#: the project's own (PROJECT/actions, built and run in process,
+    /// docs/actions.md) first, then Kefu's knowledge and generation actions; else from the action server named in
+    /// endpoints.yml; anything else is an error the agent turns into a polite reply.
     /// </summary>
+    /// <param name="projectDirectory">Where PROJECT/actions is: the served project (default: the bot's own project folder,
+    /// which for a model loaded from its archive alone is the archive's copy, without actions).</param>
     public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null, int? maxEventsInMemory = null,
         KnowledgeService? knowledge = null, IConversationLocks? locks = null, Kefu.Generation.CausalLm.ResponseRewriter? generator = null,
-        Kefu.Privacy.PrivacySettings? privacy = null)
+        Kefu.Privacy.PrivacySettings? privacy = null, string? projectDirectory = null)
     {
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
-        var services = new ServiceCollection().AddEcommerceActions(bot.Project.Directory).BuildServiceProvider();
         var llmEndpoint = Kefu.Generation.Llm.LlmEndpoint.Load(bot.Project.Directory);
         var llm = llmEndpoint is { } e ? Kefu.Generation.Llm.LlmClient.Create(e) : null;
         // with a knowledge base, the three best passages fill the generator's {passages}
         Func<string, string?>? retrieve = knowledge is null ? null
             : message => knowledge.Kb.Search(message, 3) is { Count: > 0 } found ? string.Join("\n", found.Select(p => p.Text)) : null;
         IAction[] generated = generator is null ? [] : [new Kefu.Generation.Nlg.GenerateResponseAction(generator, retrieve)];
-        var custom = services.GetServices<IAction>().Concat(knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? []).Concat(generated)
-            .Where(a => declared.Contains(a.Name)).ToList();
+        // later entries win in the registry: the project's own actions over Kefu's of the same name
+        var projectActions = ActionsProject.Load(projectDirectory ?? bot.Project.Directory).Select(a => new InProcessAction(a, logger));
+        IEnumerable<IAction> knowledgeActions = knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? [];
+        var custom = knowledgeActions.Concat(generated)
+            .Concat(projectActions).Where(a => declared.Contains(a.Name)).ToList();
         // console.yml confirm_handoff_below: action_handoff asks first on a low-confidence guess (docs/agents.md). `kefu serve`
         // and `kefu shell` get it, with or without agents.yml; a console.yml with mistakes is reported and not used.
         try

@@ -8,6 +8,7 @@ root.Subcommands.Add(InitCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ShellCommand.Create());
 root.Subcommands.Add(EnvironmentOptions.Enable(ServeCommand.Create()));
+root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(TuneCommand.Create());
 root.Subcommands.Add(NluCommands.Create());

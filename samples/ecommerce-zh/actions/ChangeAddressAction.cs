@@ -1,6 +1,5 @@
-using Kefu.Dialogue.Actions;
-using Kefu.Dialogue.Tracking;
 using Kefu.Samples.Ecommerce.Orders;
+using Kefu.Sdk;
 
 namespace Kefu.Samples.Ecommerce;
 
@@ -8,22 +7,21 @@ namespace Kefu.Samples.Ecommerce;
 /// action_change_address: records new_address as the order's address when the order has not shipped yet;
 /// otherwise says why it cannot (validate_address_form already filters; this guards against a stale file).
 /// </summary>
-public sealed class ChangeAddressAction(OrderBook orders) : IAction
+public sealed class ChangeAddressAction(OrderBook orders) : CustomAction
 {
-    public string Name => "action_change_address";
+    public override string Name => "action_change_address";
 
-    public Task<IReadOnlyList<DialogueEvent>> RunAsync(ActionContext context, CancellationToken ct)
+    public override Task<IReadOnlyList<ActionEvent>> RunAsync(CollectingDispatcher dispatcher, Tracker tracker, Domain domain)
     {
-        var state = context.Tracker.State;
-        var output = new ActionEvents(context);
-        var order = state.SlotText(Slot.OrderId) is { } raw ? orders.Find(OrderId.Normalize(raw)) : null;
+        var output = new Reply(dispatcher);
+        var order = tracker.GetSlotText(Slot.OrderId) is { } raw ? orders.Find(OrderId.Normalize(raw)) : null;
         switch (order?.Status)
         {
             case null:
                 output.Utter(Response.OrderNotFound);
                 break;
             case OrderStatus.Pending:
-                output.Set(Slot.OrderAddress, state.SlotText(Slot.NewAddress)?.Trim()).Utter(Response.AddressChanged);
+                output.Set(Slot.OrderAddress, tracker.GetSlotText(Slot.NewAddress)?.Trim()).Utter(Response.AddressChanged);
                 break;
             case OrderStatus.Shipped:
                 output.Set(Slot.Carrier, order.Carrier).Set(Slot.TrackingNumber, order.TrackingNumber).Utter(Response.AddressChangeShipped);
@@ -35,7 +33,6 @@ public sealed class ChangeAddressAction(OrderBook orders) : IAction
                 output.Utter(Response.AddressChangeCancelled);
                 break;
         }
-        output.Set(Slot.NewAddress, (string?)null);
-        return Task.FromResult(output.Events);
+        return output.Set(Slot.NewAddress, null).Done();
     }
 }

@@ -1,6 +1,5 @@
-using Kefu.Dialogue.Actions;
-using Kefu.Dialogue.Tracking;
 using Kefu.Samples.Ecommerce.Orders;
+using Kefu.Sdk;
 
 namespace Kefu.Samples.Ecommerce;
 
@@ -9,33 +8,29 @@ namespace Kefu.Samples.Ecommerce;
 /// conversation (return_id) is the newest, so it wins over data/orders.json; then an exchange filed here; then the
 /// file's return; else there is none and the bot offers to file one.
 /// </summary>
-public sealed class CheckReturnAction(OrderBook orders) : IAction
+public sealed class CheckReturnAction(OrderBook orders) : CustomAction
 {
-    public string Name => "action_check_return";
+    public override string Name => "action_check_return";
 
-    public Task<IReadOnlyList<DialogueEvent>> RunAsync(ActionContext context, CancellationToken ct)
+    public override Task<IReadOnlyList<ActionEvent>> RunAsync(CollectingDispatcher dispatcher, Tracker tracker, Domain domain)
     {
-        var state = context.Tracker.State;
-        var output = new ActionEvents(context);
-        var raw = state.SlotText(Slot.OrderId);
-        if (string.IsNullOrWhiteSpace(raw)) return Done(output.Utter(Response.AskOrderId));
+        var output = new Reply(dispatcher);
+        var raw = tracker.GetSlotText(Slot.OrderId);
+        if (string.IsNullOrWhiteSpace(raw)) return output.Utter(Response.AskOrderId).Done();
 
         var id = OrderId.Normalize(raw);
-        if (!OrderId.IsValid(id)) return Done(output.Utter(Response.OrderIdInvalid).Set(Slot.OrderId, (string?)null));
-        if (orders.Find(id) is not { } order) return Done(output.Utter(Response.OrderNotFound).Set(Slot.OrderId, (string?)null));
+        if (!OrderId.IsValid(id)) return output.Utter(Response.OrderIdInvalid).Set(Slot.OrderId, null).Done();
+        if (orders.Find(id) is not { } order) return output.Utter(Response.OrderNotFound).Set(Slot.OrderId, null).Done();
         if (id != raw) output.Set(Slot.OrderId, id);
         output.Set(Slot.OrderAmount, CheckOrderAction.FormatAmount(order.Amount));
 
         var digits = id[2..];
-        if (state.SlotText(Slot.ReturnId) == "RT" + digits)
-            return Done(output.Set(Slot.ReturnStatus, ReturnStatus.AwaitingPickup).Set(Slot.ReturnUpdated, (string?)null)
-                .Utter(Response.ReturnStatus));
-        if (state.SlotText(Slot.ExchangeId) == "EX" + digits) return Done(output.Utter(Response.ExchangeStatus));
+        if (tracker.GetSlotText(Slot.ReturnId) == "RT" + digits)
+            return output.Set(Slot.ReturnStatus, ReturnStatus.AwaitingPickup).Set(Slot.ReturnUpdated, null).Utter(Response.ReturnStatus).Done();
+        if (tracker.GetSlotText(Slot.ExchangeId) == "EX" + digits) return output.Utter(Response.ExchangeStatus).Done();
         if (order.Return is { } filed)
-            return Done(output.Set(Slot.ReturnId, filed.Id).Set(Slot.ReturnStatus, filed.Status).Set(Slot.ReturnUpdated, filed.Updated)
-                .Utter(Response.ReturnStatus));
-        return Done(output.Utter(Response.NoReturn));
+            return output.Set(Slot.ReturnId, filed.Id).Set(Slot.ReturnStatus, filed.Status).Set(Slot.ReturnUpdated, filed.Updated)
+                .Utter(Response.ReturnStatus).Done();
+        return output.Utter(Response.NoReturn).Done();
     }
-
-    private static Task<IReadOnlyList<DialogueEvent>> Done(ActionEvents output) => Task.FromResult(output.Events);
 }

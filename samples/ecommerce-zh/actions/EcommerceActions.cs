@@ -1,16 +1,16 @@
-using Kefu.Dialogue.Actions;
 using Kefu.Samples.Ecommerce.Orders;
 using Kefu.Samples.Ecommerce.Validation;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Kefu.Sdk;
 
 namespace Kefu.Samples.Ecommerce;
 
-/// <summary>The sample's custom actions, for a DI container or built directly.</summary>
-public static class EcommerceActions
+/// <summary>The sample's custom actions, sharing one order book: Kefu and `kefu run actions` create them through this provider.</summary>
+public sealed class EcommerceActions : IActionProvider
 {
+    public IEnumerable<CustomAction> CreateActions(ActionSetup setup) => Create(setup.ProjectDirectory);
+
     /// <summary>Every action of the sample, reading the project at <paramref name="projectDirectory"/>.</summary>
-    public static IReadOnlyList<IAction> Create(string projectDirectory)
+    public static IReadOnlyList<CustomAction> Create(string projectDirectory)
     {
         var orders = new OrderBook(new EcommerceOptions(projectDirectory));
         return
@@ -20,13 +20,5 @@ public static class EcommerceActions
             new SubmitExchangeAction(), new CheckReturnAction(orders),
             new ValidateExchangeFormAction(orders), new ValidateReturnProgressFormAction(orders),
         ];
-    }
-
-    /// <summary>Registers the options, the order book and every action of this assembly as IAction singletons.</summary>
-    public static IServiceCollection AddEcommerceActions(this IServiceCollection services, string projectDirectory)
-    {
-        services.TryAddSingleton(new EcommerceOptions(projectDirectory));
-        services.TryAddSingleton<OrderBook>();
-        return services.AddKefuActions(typeof(EcommerceActions).Assembly);
     }
 }

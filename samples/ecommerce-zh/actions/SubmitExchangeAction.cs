@@ -1,24 +1,21 @@
-using Kefu.Dialogue.Actions;
-using Kefu.Dialogue.Tracking;
 using Kefu.Samples.Ecommerce.Orders;
+using Kefu.Sdk;
 
 namespace Kefu.Samples.Ecommerce;
 
 /// <summary>action_submit_exchange: files the exchange when confirmed (exchange_id EX + the order's digits), else cancels it.</summary>
-public sealed class SubmitExchangeAction : IAction
+public sealed class SubmitExchangeAction : CustomAction
 {
-    public string Name => "action_submit_exchange";
+    public override string Name => "action_submit_exchange";
 
-    public Task<IReadOnlyList<DialogueEvent>> RunAsync(ActionContext context, CancellationToken ct)
+    public override Task<IReadOnlyList<ActionEvent>> RunAsync(CollectingDispatcher dispatcher, Tracker tracker, Domain domain)
     {
-        var state = context.Tracker.State;
-        var output = new ActionEvents(context);
-        var orderId = state.SlotText(Slot.OrderId) is { } raw ? OrderId.Normalize(raw) : null;
-        if (SubmitReturnAction.IsTrue(state.Slot(Slot.ExchangeConfirmed)) && orderId is not null && OrderId.IsValid(orderId))
+        var output = new Reply(dispatcher);
+        var orderId = tracker.GetSlotText(Slot.OrderId) is { } raw ? OrderId.Normalize(raw) : null;
+        if (SubmitReturnAction.IsTrue(tracker.GetSlot(Slot.ExchangeConfirmed)) && orderId is not null && OrderId.IsValid(orderId))
             output.Set(Slot.ExchangeId, "EX" + orderId[2..]).Utter(Response.ExchangeSubmitted);
         else
             output.Utter(Response.ExchangeCancelled);
-        output.Set(Slot.ExchangeReason, (string?)null).Set(Slot.ExchangeConfirmed, (string?)null);
-        return Task.FromResult(output.Events);
+        return output.Set(Slot.ExchangeReason, null).Set(Slot.ExchangeConfirmed, null).Done();
     }
 }

@@ -1,26 +1,23 @@
 using System.Text.Json;
-using Kefu.Dialogue.Actions;
-using Kefu.Dialogue.Tracking;
 using Kefu.Samples.Ecommerce.Orders;
+using Kefu.Sdk;
 
 namespace Kefu.Samples.Ecommerce;
 
 /// <summary>action_submit_return: files the return when confirmed (return_id RT + the order's digits), else cancels it.</summary>
-public sealed class SubmitReturnAction : IAction
+public sealed class SubmitReturnAction : CustomAction
 {
-    public string Name => "action_submit_return";
+    public override string Name => "action_submit_return";
 
-    public Task<IReadOnlyList<DialogueEvent>> RunAsync(ActionContext context, CancellationToken ct)
+    public override Task<IReadOnlyList<ActionEvent>> RunAsync(CollectingDispatcher dispatcher, Tracker tracker, Domain domain)
     {
-        var state = context.Tracker.State;
-        var output = new ActionEvents(context);
-        var orderId = state.SlotText(Slot.OrderId) is { } raw ? OrderId.Normalize(raw) : null;
-        if (IsTrue(state.Slot(Slot.ReturnConfirmed)) && orderId is not null && OrderId.IsValid(orderId))
+        var output = new Reply(dispatcher);
+        var orderId = tracker.GetSlotText(Slot.OrderId) is { } raw ? OrderId.Normalize(raw) : null;
+        if (IsTrue(tracker.GetSlot(Slot.ReturnConfirmed)) && orderId is not null && OrderId.IsValid(orderId))
             output.Set(Slot.ReturnId, "RT" + orderId[2..]).Utter(Response.ReturnSubmitted);
         else
             output.Utter(Response.ReturnCancelled);
-        output.Set(Slot.ReturnReason, (string?)null).Set(Slot.ReturnConfirmed, (string?)null);
-        return Task.FromResult(output.Events);
+        return output.Set(Slot.ReturnReason, null).Set(Slot.ReturnConfirmed, null).Done();
     }
 
     /// <summary>A bool slot's true, also when a client sent it as the string "true".</summary>

@@ -31,7 +31,7 @@ internal static class CliErrors
             return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or Kefu.Models.ModelArchiveException
-            or Kefu.Knowledge.KnowledgeFormatException)
+            or Kefu.Knowledge.KnowledgeFormatException or Kefu.Dialogue.Actions.ActionsProjectException)
         {
             Console.Error.WriteLine($"kefu: {e.Message}");
             return 1;

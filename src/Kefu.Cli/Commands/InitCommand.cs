@@ -3,7 +3,7 @@ using System.Reflection;
 
 namespace Kefu.Cli.Commands;
 
-/// <summary>`kefu init DIR [--template ecommerce-zh|banking-en]`: a new project from a sample bot.</summary>
+/// <summary>`kefu init DIR [--template ecommerce-zh|banking-en]`: a new project from a sample bot, with an actions/ project for C# actions.</summary>
 internal static class InitCommand
 {
     public static readonly string[] Templates = ["ecommerce-zh", "banking-en"];
@@ -42,7 +42,12 @@ internal static class InitCommand
             using var file = File.Create(path);
             source.CopyTo(file);
         }
-        Console.WriteLine($"Created {template} project in {target} ({files.Count} files).");
+        foreach (var (path, text) in ActionsTemplate.Files(template))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(target, path))!);
+            File.WriteAllText(Path.Combine(target, path), text);
+        }
+        Console.WriteLine($"Created {template} project in {target} ({files.Count} files, and C# custom actions in actions/: docs/actions.md).");
         Console.WriteLine($"Next: kefu train --project {dir}   then   kefu shell --project {dir}");
         return 0;
     }

@@ -22,7 +22,7 @@ internal static class ShellCommand
         var bot = BotLoader.LoadOrTrain(projectDir, modelPath, Console.Error);
         using var knowledge = Kefu.Knowledge.KnowledgeService.Open(projectDir, Console.Error);
         var agent = BotLoader.CreateAgent(bot, new InMemoryEventStore(), knowledge: knowledge,
-            generator: Kefu.Generation.Nlg.LocalNlgConfig.Load(bot.Project.Directory)?.CreateRewriter(Console.Error));
+            generator: Kefu.Generation.Nlg.LocalNlgConfig.Load(bot.Project.Directory)?.CreateRewriter(Console.Error), projectDirectory: projectDir);
         var id = "shell-" + Guid.NewGuid().ToString("N")[..8];
         IReadOnlyList<BotButton> buttons = [];
         Console.WriteLine("Kefu shell. Type a message; /debug toggles details, a number clicks a button, /restart starts over, /exit quits.");

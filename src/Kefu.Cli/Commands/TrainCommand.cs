@@ -57,6 +57,8 @@ internal static class TrainCommand
                 stderr.WriteLine($"kefu train: {errors} error(s) in {directory}; nothing trained");
                 return 1;
             }
+            if (!ActionsCheck.BuildAndList(loaded, stderr))
+                return 1;
             try
             {
                 if (parse.GetValue(output) is { } path)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kefu.Samples.Ecommerce.Orders;
+using Kefu.Sdk;
 
 namespace Kefu.Samples.Ecommerce.Validation;
 
@@ -10,37 +11,34 @@ public sealed class ValidateAddressFormAction(OrderBook orders) : FormValidation
 
     public override string FormName => "address_form";
 
-    protected override void Validate(string slot, JsonElement value, ActionEvents output)
+    public IReadOnlyDictionary<string, object?> validate_order_id(JsonElement? value, CollectingDispatcher dispatcher, Tracker tracker, Domain domain)
     {
-        switch (slot)
+        var output = new Reply(dispatcher);
+        if (OrderIdValidation.Validate(value, orders, output) is not { } order) return output.Slots;
+        switch (order.Status)
         {
-            case Slot.OrderId:
-                if (OrderIdValidation.Validate(Text(value), orders, output) is not { } order) return;
-                switch (order.Status)
-                {
-                    case OrderStatus.Shipped:
-                        output.Set(Slot.Carrier, order.Carrier).Set(Slot.TrackingNumber, order.TrackingNumber)
-                            .Utter(Response.AddressChangeShipped).Set(Slot.OrderId, (string?)null);
-                        break;
-                    case OrderStatus.Delivered:
-                        output.Utter(Response.AddressChangeDelivered).Set(Slot.OrderId, (string?)null);
-                        break;
-                    case OrderStatus.Cancelled:
-                        output.Utter(Response.AddressChangeCancelled).Set(Slot.OrderId, (string?)null);
-                        break;
-                    default:
-                        output.Set(Slot.OrderId, order.Id);
-                        break;
-                }
-                return;
-            case Slot.NewAddress:
-                var address = Text(value)?.Trim() ?? "";
-                if (address.Length < MinAddressLength) output.Utter(Response.AddressInvalid).Set(Slot.NewAddress, (string?)null);
-                else output.Set(Slot.NewAddress, address);
-                return;
+            case OrderStatus.Shipped:
+                output.Set(Slot.Carrier, order.Carrier).Set(Slot.TrackingNumber, order.TrackingNumber)
+                    .Utter(Response.AddressChangeShipped).Set(Slot.OrderId, null);
+                break;
+            case OrderStatus.Delivered:
+                output.Utter(Response.AddressChangeDelivered).Set(Slot.OrderId, null);
+                break;
+            case OrderStatus.Cancelled:
+                output.Utter(Response.AddressChangeCancelled).Set(Slot.OrderId, null);
+                break;
             default:
-                output.Set(slot, value);
-                return;
+                output.Set(Slot.OrderId, order.Id);
+                break;
         }
+        return output.Slots;
+    }
+
+    public IReadOnlyDictionary<string, object?> validate_new_address(JsonElement? value, CollectingDispatcher dispatcher, Tracker tracker, Domain domain)
+    {
+        var output = new Reply(dispatcher);
+        var address = JsonValues.Text(value)?.Trim() ?? "";
+        if (address.Length < MinAddressLength && value is not null) output.Utter(Response.AddressInvalid);
+        return output.Set(Slot.NewAddress, address.Length < MinAddressLength ? null : address).Slots;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kefu.Samples.Ecommerce.Orders;
+using Kefu.Sdk;
 
 namespace Kefu.Samples.Ecommerce.Validation;
 
@@ -11,26 +12,19 @@ public sealed class ValidateExchangeFormAction(OrderBook orders) : FormValidatio
 {
     public override string FormName => "exchange_form";
 
-    protected override void Validate(string slot, JsonElement value, ActionEvents output)
+    public IReadOnlyDictionary<string, object?> validate_order_id(JsonElement? value, CollectingDispatcher dispatcher, Tracker tracker, Domain domain)
     {
-        switch (slot)
-        {
-            case Slot.OrderId:
-                if (OrderIdValidation.Validate(Text(value), orders, output) is not { } order) return;
-                if (order.Status == OrderStatus.Cancelled)
-                    output.Utter(Response.ExchangeNotAllowedCancelled).Set(Slot.OrderId, (string?)null);
-                else if (order.Status != OrderStatus.Delivered)
-                    output.Utter(Response.ExchangeNotDelivered).Set(Slot.OrderId, (string?)null);
-                else
-                    output.Set(Slot.OrderId, order.Id);
-                return;
-            case Slot.ExchangeReason:
-                var reason = Text(value)?.Trim();
-                output.Set(Slot.ExchangeReason, reason is not null && Slot.ExchangeReasons.Contains(reason) ? reason : null);
-                return;
-            default:
-                output.Set(slot, value);
-                return;
-        }
+        var output = new Reply(dispatcher);
+        if (OrderIdValidation.Validate(value, orders, output) is not { } order) return output.Slots;
+        if (order.Status == OrderStatus.Cancelled)
+            output.Utter(Response.ExchangeNotAllowedCancelled).Set(Slot.OrderId, null);
+        else if (order.Status != OrderStatus.Delivered)
+            output.Utter(Response.ExchangeNotDelivered).Set(Slot.OrderId, null);
+        else
+            output.Set(Slot.OrderId, order.Id);
+        return output.Slots;
     }
+
+    public IReadOnlyDictionary<string, object?> validate_exchange_reason(JsonElement? value, CollectingDispatcher dispatcher, Tracker tracker, Domain domain) =>
+        OrderIdValidation.OneOf(Slot.ExchangeReason, value, Slot.ExchangeReasons);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kefu.Samples.Ecommerce.Orders;
+using Kefu.Sdk;
 
 namespace Kefu.Samples.Ecommerce.Validation;
 
@@ -8,24 +9,17 @@ public sealed class ValidateReturnFormAction(OrderBook orders) : FormValidationA
 {
     public override string FormName => "return_form";
 
-    protected override void Validate(string slot, JsonElement value, ActionEvents output)
+    public IReadOnlyDictionary<string, object?> validate_order_id(JsonElement? value, CollectingDispatcher dispatcher, Tracker tracker, Domain domain)
     {
-        switch (slot)
-        {
-            case Slot.OrderId:
-                if (OrderIdValidation.Validate(Text(value), orders, output) is not { } order) return;
-                if (order.Status == OrderStatus.Cancelled)
-                    output.Utter(Response.ReturnNotAllowedCancelled).Set(Slot.OrderId, (string?)null);
-                else
-                    output.Set(Slot.OrderId, order.Id);
-                return;
-            case Slot.ReturnReason:
-                var reason = Text(value)?.Trim();
-                output.Set(Slot.ReturnReason, reason is not null && Slot.ReturnReasons.Contains(reason) ? reason : null);
-                return;
-            default:
-                output.Set(slot, value);
-                return;
-        }
+        var output = new Reply(dispatcher);
+        if (OrderIdValidation.Validate(value, orders, output) is not { } order) return output.Slots;
+        if (order.Status == OrderStatus.Cancelled)
+            output.Utter(Response.ReturnNotAllowedCancelled).Set(Slot.OrderId, null);
+        else
+            output.Set(Slot.OrderId, order.Id);
+        return output.Slots;
     }
+
+    public IReadOnlyDictionary<string, object?> validate_return_reason(JsonElement? value, CollectingDispatcher dispatcher, Tracker tracker, Domain domain) =>
+        OrderIdValidation.OneOf(Slot.ReturnReason, value, Slot.ReturnReasons);
 }

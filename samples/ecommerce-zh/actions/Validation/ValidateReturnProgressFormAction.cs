@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kefu.Samples.Ecommerce.Orders;
+using Kefu.Sdk;
 
 namespace Kefu.Samples.Ecommerce.Validation;
 
@@ -8,9 +9,6 @@ public sealed class ValidateReturnProgressFormAction(OrderBook orders) : FormVal
 {
     public override string FormName => "return_progress_form";
 
-    protected override void Validate(string slot, JsonElement value, ActionEvents output)
-    {
-        if (slot != Slot.OrderId) output.Set(slot, value);
-        else if (OrderIdValidation.Validate(Text(value), orders, output) is { } order) output.Set(Slot.OrderId, order.Id);
-    }
+    public IReadOnlyDictionary<string, object?> validate_order_id(JsonElement? value, CollectingDispatcher dispatcher, Tracker tracker, Domain domain) =>
+        OrderIdValidation.AnyOrder(value, orders, dispatcher);
 }

@@ -1,8 +1,6 @@
 using Kefu.Dialogue.Actions;
-using Kefu.Dialogue.Tracking;
 using Kefu.Samples.Ecommerce.Orders;
-using Kefu.Samples.Ecommerce.Validation;
-using Microsoft.Extensions.DependencyInjection;
+using Kefu.Sdk;
 
 namespace Kefu.Samples.Ecommerce.Tests;
 
@@ -19,10 +17,10 @@ public sealed class EcommerceActionTests : IDisposable
         var events = shop.Run("action_check_order", then: [(Slot.OrderId, Shop.Shipped)]);
         Assert.Equal(
         [
+            $"bot 已发货 {Shop.Shipped} AirPods ×1、壳 ×2 顺丰速运 SF1 2024-11-10 08:12 派送中",
             "slot order_status=已发货", "slot carrier=顺丰速运", "slot tracking_number=SF1",
             "slot tracking_latest=2024-11-10 08:12 派送中", "slot order_items=AirPods ×1、壳 ×2",
             "slot order_amount=¥1,819.00", "slot order_date=2024-11-08 10:21", "slot order_address=上海",
-            $"bot 已发货 {Shop.Shipped} AirPods ×1、壳 ×2 顺丰速运 SF1 2024-11-10 08:12 派送中",
         ], Shop.Lines(events));
     }
 
@@ -30,10 +28,10 @@ public sealed class EcommerceActionTests : IDisposable
     public void Check_order_of_an_unshipped_order_clears_the_logistics_slots()
     {
         var lines = Shop.Lines(shop.Run("action_check_order", then: [(Slot.OrderId, " dd20241110456 ")]));
-        Assert.Equal($"slot order_id={Shop.Pending}", lines[0]);
+        Assert.Equal($"bot 待发货 {Shop.Pending} 羽绒服 ×1", lines[0]);
+        Assert.Equal($"slot order_id={Shop.Pending}", lines[1]);
         Assert.Contains("slot carrier=null", lines);
         Assert.Contains("slot tracking_latest=null", lines);
-        Assert.Equal($"bot 待发货 {Shop.Pending} 羽绒服 ×1", lines[^1]);
     }
 
     [Theory]
@@ -47,7 +45,7 @@ public sealed class EcommerceActionTests : IDisposable
     [Fact]
     public void Check_order_of_a_cancelled_order_shows_the_amount()
     {
-        Assert.Equal("bot 其他 已取消 ¥760.00", Shop.Lines(shop.Run("action_check_order", then: [(Slot.OrderId, Shop.Cancelled)]))[^1]);
+        Assert.Equal("bot 其他 已取消 ¥760.00", Shop.Lines(shop.Run("action_check_order", then: [(Slot.OrderId, Shop.Cancelled)]))[0]);
     }
 
     [Fact]
@@ -59,11 +57,12 @@ public sealed class EcommerceActionTests : IDisposable
     [Fact]
     public void Validation_looks_only_at_the_slot_candidates_at_the_end()
     {
-        var tracker = Tracker.Create("c1", [], [
-            new SlotSet(Slot.NewAddress, null), new UserUttered("x", null),
-            new SlotSet(Slot.OrderId, null), new SlotSet(Slot.ReturnReason, null), new SlotSet(Slot.OrderId, null)]);
-        Assert.Equal([Slot.ReturnReason, Slot.OrderId], FormValidationAction.SlotsToValidate(tracker).Select(s => s.Name));
-        Assert.Empty(FormValidationAction.SlotsToValidate(tracker.Append(new ActionExecuted("order_form"))));
+        var tracker = Kefu.Dialogue.Tracking.Tracker.Create("c1", [], [
+            new Kefu.Dialogue.Tracking.SlotSet(Slot.NewAddress, null), new Kefu.Dialogue.Tracking.UserUttered("x", null), new Kefu.Dialogue.Tracking.SlotSet(Slot.OrderId, null),
+            new Kefu.Dialogue.Tracking.SlotSet(Slot.ReturnReason, null), new Kefu.Dialogue.Tracking.SlotSet(Slot.OrderId, null)]);
+        // one candidate per slot, in rasa_sdk's dict order (the slot's first place in the trailing SlotSets)
+        Assert.Equal([Slot.OrderId, Slot.ReturnReason], SdkViews.Tracker(tracker).SlotsToValidate().Select(s => s.Name));
+        Assert.Empty(SdkViews.Tracker(tracker.Append(new Kefu.Dialogue.Tracking.ActionExecuted("order_form"))).SlotsToValidate());
     }
 
     [Fact]
@@ -89,7 +88,7 @@ public sealed class EcommerceActionTests : IDisposable
     }
 
     [Theory]
-    [InlineData(Shop.Shipped, "slot carrier=顺丰速运|slot tracking_number=SF1|bot DD20241108123已发货 顺丰速运 SF1|slot order_id=null")]
+    [InlineData(Shop.Shipped, "bot DD20241108123已发货 顺丰速运 SF1|slot order_id=null|slot carrier=顺丰速运|slot tracking_number=SF1")]
     [InlineData(Shop.Delivered, "bot DD20241111001已签收|slot order_id=null")]
     [InlineData(Shop.Cancelled, "bot DD20241111888已取消|slot order_id=null")]
     [InlineData(Shop.Pending, "slot order_id=DD20241110456")]
@@ -111,15 +110,15 @@ public sealed class EcommerceActionTests : IDisposable
     public void Submit_return_files_a_confirmed_return_then_clears_reason_and_confirmation()
     {
         Assert.Equal(
-            ["slot return_id=RT20241111001", "bot 已提交 RT20241111001 DD20241111001 尺码不合适", "slot return_reason=null", "slot return_confirmed=null"],
+            ["bot 已提交 RT20241111001 DD20241111001 尺码不合适", "slot return_id=RT20241111001", "slot return_reason=null", "slot return_confirmed=null"],
             Shop.Lines(shop.Run("action_submit_return", then: [(Slot.OrderId, Shop.Delivered), (Slot.ReturnReason, "尺码不合适"), (Slot.ReturnConfirmed, true)])));
         Assert.Equal(["bot 已取消退货", "slot return_reason=null", "slot return_confirmed=null"],
             Shop.Lines(shop.Run("action_submit_return", then: [(Slot.OrderId, Shop.Delivered), (Slot.ReturnConfirmed, false)])));
     }
 
     [Theory]
-    [InlineData(Shop.Pending, "slot order_address=北京市海淀区1号|bot DD20241110456改为北京市海淀区1号|slot new_address=null")]
-    [InlineData(Shop.Shipped, "slot carrier=顺丰速运|slot tracking_number=SF1|bot DD20241108123已发货 顺丰速运 SF1|slot new_address=null")]
+    [InlineData(Shop.Pending, "bot DD20241110456改为北京市海淀区1号|slot order_address=北京市海淀区1号|slot new_address=null")]
+    [InlineData(Shop.Shipped, "bot DD20241108123已发货 顺丰速运 SF1|slot carrier=顺丰速运|slot tracking_number=SF1|slot new_address=null")]
     [InlineData(Shop.Delivered, "bot DD20241111001已签收|slot new_address=null")]
     [InlineData("DD20240000000", "bot 没有查到DD20240000000|slot new_address=null")]
     public void Change_address_by_order_status(string orderId, string expected)
@@ -139,9 +138,8 @@ public sealed class EcommerceActionTests : IDisposable
     [Fact]
     public void Every_action_the_domain_declares_is_registered()
     {
-        var services = new ServiceCollection().AddEcommerceActions(shop.Directory);
-        var registered = services.Where(d => d.ServiceType == typeof(IAction)).Select(d => d.ImplementationType!.Name).Order().ToList();
-        Assert.Equal(shop.Actions.Select(a => a.GetType().Name).Order(), registered);
+        var discovered = ActionDiscovery.FromAssembly(typeof(EcommerceActions).Assembly, new ActionSetup(shop.Directory));
+        Assert.Equal(shop.Actions.Select(a => a.Name).Order(), discovered.Select(a => a.Name).Order());
         Assert.Equal(
             ["action_change_address", "action_check_order", "action_check_return", "action_submit_exchange", "action_submit_return",
              "validate_address_form", "validate_exchange_form", "validate_order_form", "validate_return_form",
@@ -194,7 +192,7 @@ public sealed class EcommerceActionTests : IDisposable
     public void Submit_exchange_files_a_confirmed_exchange_then_clears_reason_and_confirmation()
     {
         Assert.Equal(
-            ["slot exchange_id=EX20241111001", "bot 换货已提交 EX20241111001 DD20241111001 尺码不合适", "slot exchange_reason=null", "slot exchange_confirmed=null"],
+            ["bot 换货已提交 EX20241111001 DD20241111001 尺码不合适", "slot exchange_id=EX20241111001", "slot exchange_reason=null", "slot exchange_confirmed=null"],
             Shop.Lines(shop.Run("action_submit_exchange", then: [(Slot.OrderId, Shop.Delivered), (Slot.ExchangeReason, "尺码不合适"), (Slot.ExchangeConfirmed, true)])));
         Assert.Equal(["bot 已取消换货", "slot exchange_reason=null", "slot exchange_confirmed=null"],
             Shop.Lines(shop.Run("action_submit_exchange", then: [(Slot.OrderId, Shop.Delivered), (Slot.ExchangeConfirmed, false)])));
@@ -204,8 +202,8 @@ public sealed class EcommerceActionTests : IDisposable
     public void Check_return_shows_the_return_of_the_order_file()
     {
         Assert.Equal(
-            ["slot order_amount=¥299.00", "slot return_id=RT20241111001", "slot return_status=退款中", "slot return_updated=12-02 验收通过",
-             "bot 退货进度 DD20241111001 RT20241111001 退款中 12-02 验收通过 ¥299.00"],
+            ["bot 退货进度 DD20241111001 RT20241111001 退款中 12-02 验收通过 ¥299.00",
+             "slot order_amount=¥299.00", "slot return_id=RT20241111001", "slot return_status=退款中", "slot return_updated=12-02 验收通过"],
             Shop.Lines(shop.Run("action_check_return", then: [(Slot.OrderId, Shop.Delivered)])));
     }
 
@@ -213,8 +211,8 @@ public sealed class EcommerceActionTests : IDisposable
     public void Check_return_prefers_the_return_filed_in_this_conversation()
     {
         var lines = Shop.Lines(shop.Run("action_check_return", then: [(Slot.ReturnId, "RT20241108123"), (Slot.OrderId, Shop.Shipped)]));
-        Assert.Equal(["slot order_amount=¥1,819.00", "slot return_status=待取件", "slot return_updated=null",
-            "bot 退货进度 DD20241108123 RT20241108123 待取件 None ¥1,819.00"], lines);
+        Assert.Equal(["bot 退货进度 DD20241108123 RT20241108123 待取件 None ¥1,819.00",
+            "slot order_amount=¥1,819.00", "slot return_status=待取件", "slot return_updated=null"], lines);
     }
 
     [Theory]

@@ -21,7 +21,8 @@ public class SampleConversationTests
     private static DialogueAgent Agent()
     {
         var (domain, policies, dir) = Sample.Value;
-        return BotFactory.CreateAgent(domain, new TextIsAnAddress(), policies, new InMemoryEventStore(), EcommerceActions.Create(dir));
+        return BotFactory.CreateAgent(domain, new TextIsAnAddress(), policies, new InMemoryEventStore(),
+            EcommerceActions.Create(dir).Select(a => (Kefu.Dialogue.Actions.IAction)new Kefu.Dialogue.Actions.InProcessAction(a)).ToList());
     }
 
     private static async Task<string> Send(DialogueAgent agent, string payload) =>

@@ -10,7 +10,8 @@ namespace Kefu.Samples.Ecommerce.Tests;
 
 /// <summary>
 /// A tiny copy of the sample: four orders (one per status) in a temporary project folder, and the responses
-/// the actions utter, written with the slots they show so the tests see what was rendered when.
+/// the actions utter, written with the slots they show so the tests see what was rendered when. The actions run as
+/// Kefu runs a project's C# actions (InProcessAction): their messages first, then their events.
 /// </summary>
 public sealed class Shop : IDisposable
 {
@@ -48,7 +49,7 @@ public sealed class Shop : IDisposable
                "created": "2024-11-11 00:18", "tracking": []}
             ]}
             """);
-        Actions = EcommerceActions.Create(Directory);
+        Actions = EcommerceActions.Create(Directory).Select(a => (IAction)new InProcessAction(a)).ToList();
         Domain = Domain.Empty with
         {
             Responses =
@@ -92,7 +93,7 @@ public sealed class Shop : IDisposable
         var events = new List<DialogueEvent> { new ActionExecuted("action_listen"), new UserUttered("…", Parse(intent)) };
         events.AddRange(then.Select(s => new SlotSet(s.Slot, s.Value is null ? null : JsonSerializer.SerializeToElement(s.Value))));
         var tracker = Tracker.Create("c1", ImmutableDictionary<string, JsonElement?>.Empty, events);
-        return Action(action).RunAsync(new ActionContext(tracker, Domain, new ResponseRenderer(Domain), "rest"), default).Result;
+        return Action(action).RunAsync(new ActionContext(tracker, Domain, new ResponseRenderer(Domain), "rest"), default).GetAwaiter().GetResult();
     }
 
     /// <summary>The events as short lines: "slot name=value" and "bot text".</summary>

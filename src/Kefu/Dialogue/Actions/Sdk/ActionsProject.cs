@@ -19,6 +19,11 @@ public static partial class ActionsProject
 {
     public const string Folder = "actions";
 
+    /// <summary>The MSBuild property a build of the actions gets: the path of the Kefu.Sdk.dll the host runs.</summary>
+    public const string SdkPathProperty = "KefuSdkPath";
+
+    public static string SdkAssemblyPath => typeof(Sdk.CustomAction).Assembly.Location;
+
     /// <summary>The build output and whether this call built it (false: the sources were unchanged).</summary>
     public sealed record BuildOutput(string AssemblyPath, bool Rebuilt);
 
@@ -86,7 +91,11 @@ public static partial class ActionsProject
     {
         try
         {
-            var assembly = new ActionsLoadContext(path).LoadFromAssemblyPath(path);
+            // Read, not mapped: a later build (after the sources changed, at a model swap) rewrites this file in place.
+            using var image = File.OpenRead(path);
+            var pdbPath = Path.ChangeExtension(path, ".pdb");
+            using var symbols = File.Exists(pdbPath) ? File.OpenRead(pdbPath) : null;
+            var assembly = new ActionsLoadContext(path).LoadFromStream(image, symbols);
             return Sdk.ActionDiscovery.FromAssembly(assembly, new Sdk.ActionSetup(Path.GetFullPath(projectDirectory)));
         }
         catch (Exception e) when (e is InvalidOperationException or System.Reflection.TargetInvocationException or BadImageFormatException
@@ -106,7 +115,9 @@ public static partial class ActionsProject
             UseShellExecute = false,
         };
         // --disable-build-servers: no compiler server or MSBuild node outlives the build holding our output pipes open.
-        foreach (var a in new[] { "build", project, "-c", "Release", "-o", output, "-nologo", "-v:q", "-clp:NoSummary", "--disable-build-servers" })
+        // KefuSdkPath: the Kefu.Sdk.dll this host runs, which the actions are loaded against (kefu init's csproj references it by this property).
+        foreach (var a in new[] { "build", project, "-c", "Release", "-o", output, "-nologo", "-v:q", "-clp:NoSummary", "--disable-build-servers",
+                     $"-p:{SdkPathProperty}={SdkAssemblyPath}" })
             start.ArgumentList.Add(a);
         // A host that itself runs under MSBuild or `dotnet test` must not hand its MSBuild settings to this build.
         foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
