@@ -74,6 +74,8 @@ public sealed class PostgresGraphStore : IGraphStore, IDisposable
         GraphName = graphName;
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         Description = $"PostgreSQL at {builder.Host}:{builder.Port}/{builder.Database}, graph '{graphName}'";
+        // A query's SQL has a few shapes (filters, hops, order): prepared once per connection, each then skips parsing and planning.
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
         _dataSource = NpgsqlDataSource.Create(builder);
         try
         {
@@ -152,17 +154,10 @@ public sealed class PostgresGraphStore : IGraphStore, IDisposable
             if (t is null) copy.WriteNull(); else copy.Write(t, NpgsqlDbType.Text);
     }
 
-    public GraphEntity? Get(string id)
-    {
-        using var c = Open();
-        return Load(c, [id]).FirstOrDefault();
-    }
+    public GraphEntity? Get(string id) => Entities("SELECT $2::text", id).FirstOrDefault();
 
-    public IReadOnlyList<GraphEntity> FindByName(string name)
-    {
-        using var c = Open();
-        return Load(c, Ids(c, "SELECT id FROM kefu_graph_entity WHERE graph=$1 AND name=$2 ORDER BY id", name));
-    }
+    public IReadOnlyList<GraphEntity> FindByName(string name) =>
+        Entities("SELECT id FROM kefu_graph_entity WHERE graph=$1 AND name=$2 ORDER BY id", name);
 
     public IReadOnlyDictionary<string, int> Types()
     {
@@ -270,8 +265,7 @@ public sealed class PostgresGraphStore : IGraphStore, IDisposable
         }
         else sql.Append(" ORDER BY e.id");
         sql.Append($" LIMIT {P(Math.Max(0, query.Limit))}");
-        using var c = Open();
-        return Load(c, Ids(c, sql.ToString(), [.. args]));
+        return Entities(sql.ToString(), [.. args]);
     }
 
     private void CheckType(string type)
@@ -283,7 +277,16 @@ public sealed class PostgresGraphStore : IGraphStore, IDisposable
     /// <summary>The first column of every row; $1 is the graph's name, $2... the arguments.</summary>
     private List<string> Ids(NpgsqlConnection c, string sql, params object?[] args)
     {
-        using var cmd = new NpgsqlCommand(sql, c);
+        using var cmd = Bound(c, sql, args);
+        var ids = new List<string>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) ids.Add(r.GetString(0));
+        return ids;
+    }
+
+    private NpgsqlCommand Bound(NpgsqlConnection c, string sql, object?[] args)
+    {
+        var cmd = new NpgsqlCommand(sql, c);
         cmd.Parameters.AddWithValue(GraphName);
         foreach (var a in args)
             cmd.Parameters.Add(a switch
@@ -294,39 +297,41 @@ public sealed class PostgresGraphStore : IGraphStore, IDisposable
                 int n => new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (long)n },
                 _ => new NpgsqlParameter { Value = a },
             });
-        var ids = new List<string>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) ids.Add(r.GetString(0));
-        return ids;
+        return cmd;
     }
 
-    /// <summary>The entities in the order of <paramref name="ids"/> (absent ones left out), in one round trip; attributes by name, as SQLite's primary key returns them.</summary>
-    private List<GraphEntity> Load(NpgsqlConnection c, IReadOnlyList<string> ids)
+    /// <summary>
+    /// The entities whose ids <paramref name="idsSql"/> selects, in its order (absent ones left out), with their attributes
+    /// by name (as SQLite's primary key returns them), in one round trip: ARRAY(subquery) keeps the subquery's order.
+    /// </summary>
+    private List<GraphEntity> Entities(string idsSql, params object?[] args)
     {
-        if (ids.Count == 0) return [];
-        using var cmd = new NpgsqlCommand("""
-            SELECT e.id, e.type, e.name, a.name, a.text, a.num, a.items
-            FROM kefu_graph_entity e LEFT JOIN kefu_graph_attr a ON a.graph = e.graph AND a.entity = e.id
-            WHERE e.graph=$1 AND e.id = ANY($2) ORDER BY e.id, a.name
-            """, c);
-        cmd.Parameters.AddWithValue(GraphName);
-        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = ids.Distinct(StringComparer.Ordinal).ToArray() });
-        var found = new Dictionary<string, GraphEntity>(StringComparer.Ordinal);
-        using (var r = cmd.ExecuteReader())
-            while (r.Read())
+        using var c = Open();
+        using var cmd = Bound(c, $"""
+            SELECT h.rank, e.id, e.type, e.name, a.name, a.text, a.num, a.items
+            FROM unnest(ARRAY({idsSql})) WITH ORDINALITY AS h(id, rank)
+            JOIN kefu_graph_entity e ON e.graph=$1 AND e.id = h.id
+            LEFT JOIN kefu_graph_attr a ON a.graph=$1 AND a.entity = e.id
+            ORDER BY h.rank, a.name
+            """, args);
+        var result = new List<GraphEntity>();
+        long rank = -1;
+        Dictionary<string, AttributeValue>? attributes = null;
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            if (r.GetInt64(0) != rank)
             {
-                var id = r.GetString(0);
-                if (!found.TryGetValue(id, out var entity))
-                    found[id] = entity = new GraphEntity(id, r.GetString(1), r.GetString(2), new Dictionary<string, AttributeValue>(StringComparer.Ordinal));
-                if (r.IsDBNull(3)) continue;
-                ((Dictionary<string, AttributeValue>)entity.Attributes)[r.GetString(3)] = new AttributeValue(
-                    r.IsDBNull(4) ? null : r.GetString(4),
-                    r.IsDBNull(5) ? null : r.GetDouble(5),
-                    r.IsDBNull(6) ? null : r.GetFieldValue<string[]>(6));
+                rank = r.GetInt64(0);
+                attributes = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+                result.Add(new GraphEntity(r.GetString(1), r.GetString(2), r.GetString(3), attributes));
             }
-        var result = new List<GraphEntity>(ids.Count);
-        foreach (var id in ids)
-            if (found.TryGetValue(id, out var entity)) result.Add(entity);
+            if (r.IsDBNull(4)) continue;
+            attributes![r.GetString(4)] = new AttributeValue(
+                r.IsDBNull(5) ? null : r.GetString(5),
+                r.IsDBNull(6) ? null : r.GetDouble(6),
+                r.IsDBNull(7) ? null : r.GetFieldValue<string[]>(7));
+        }
         return result;
     }
 

@@ -34,8 +34,9 @@ public sealed class PostgresGraphStoreTests : GraphStoreContract
     [SkippableFact]
     public void Replicas_starting_and_importing_together_migrate_once_and_store_the_graph_once()
     {
+        var database = Schema.ConnectionString; // created once, before the replicas start
         var stores = Enumerable.Range(0, 4).AsParallel().WithDegreeOfParallelism(4)
-            .Select(_ => new PostgresGraphStore(Schema.ConnectionString, "test")).ToList();
+            .Select(_ => new PostgresGraphStore(database, "test")).ToList();
         try
         {
             Parallel.ForEach(stores, Fill);
