@@ -140,6 +140,19 @@ public class ProjectKnowledgeGraphTests
         }
     }
 
+    [SkippableFact]
+    public void With_a_postgresql_tracker_store_an_empty_graph_and_no_crosswoz_is_no_graph()
+    {
+        TestServices.RequirePostgres();
+        var pg = new NpgsqlConnectionStringBuilder(TestServices.PostgresConnectionString);
+        using var dir = Project($"tracker_store: {{type: sql, dialect: postgresql, url: {pg.Host}, port: {pg.Port}, db: {pg.Database}, username: {pg.Username}, password: {pg.Password}}}\n",
+            "kefu-test-empty-" + Guid.NewGuid().ToString("N")[..10]);
+        File.WriteAllText(dir.File("knowledge.yml"), "threshold: 0.3\n");
+        using var knowledge = ProjectKnowledge.Open(dir.Path)!;
+        Assert.Null(knowledge.Graph);
+        Assert.Null(knowledge.Answerer);
+    }
+
     [Fact]
     public void Without_one_the_graph_is_knowledge_ymls_sqlite_file()
     {
