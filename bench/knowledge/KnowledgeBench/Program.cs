@@ -2,8 +2,10 @@
 //   bm25 zh|en [--passages 100000] [--queries 1000]: KnowledgeBase.Search(q, 10) (query analysis included) over passages of
 //     three sentences drawn with a fixed seed from real text: CrossWOZ's dialogues and database (zh); BANKING77, CLINC150
 //     and HWU64 training sentences (en). Queries: CrossWOZ dev user turns (zh), BANKING77 test (en).
-//   graph [--queries 1000]: CrossWOZ's database imported into a fresh SQLite graph, then typed queries (IGraphStore.Query:
-//     filters with ranges, one hop, two hops) and whole questions (GraphAnswerer.Answer: linking, reading, querying).
+//   graph [--queries 1000] [--postgres CONNECTION]: CrossWOZ's database imported into a fresh SQLite graph (or, with
+//     --postgres, a PostgresGraphStore graph of its own in that database, removed afterwards), then typed queries
+//     (IGraphStore.Query: filters with ranges, one hop, two hops) and whole questions (GraphAnswerer.Answer: linking,
+//     reading, querying).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -19,6 +21,7 @@ int Option(string name, int fallback)
 }
 string datasets = Environment.GetEnvironmentVariable("KEFU_DATASETS") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../../shared/datasets"));
 int queryCount = Option("--queries", 1000);
+string? postgres = Array.IndexOf(args, "--postgres") is var pgAt and >= 0 && pgAt + 1 < args.Length ? args[pgAt + 1] : null;
 
 if (which == "bm25") Bm25(Arg(1, "zh"), Option("--passages", 100_000));
 else if (which == "graph") GraphBench();
@@ -49,9 +52,12 @@ void Bm25(string language, int passageCount)
 void GraphBench()
 {
     var file = Path.Combine(Path.GetTempPath(), $"kefu-graph-bench-{Environment.ProcessId}.db");
+    var graphName = $"kefu-graph-bench-{Environment.ProcessId}";
+    string storeKind = postgres is null ? "sqlite" : "postgresql";
     try
     {
-        using var store = new SqliteGraphStore(file);
+        using var opened = postgres is null ? (IDisposable)new SqliteGraphStore(file) : new Kefu.Server.Knowledge.PostgresGraphStore(postgres, graphName);
+        var store = (IGraphStore)opened;
         var clock = Stopwatch.StartNew();
         var report = CrossWozImporter.Import(Path.Combine(datasets, "crosswoz", "database"), store);
         double importSeconds = clock.Elapsed.TotalSeconds;
@@ -87,10 +93,10 @@ void GraphBench()
             foreach (var q in queries.Take(50)) store.Query(q);
             var times = Measure(queries, q => store.Query(q));
             all.AddRange(times);
-            Print(new { bench = "graph_query", kind, entities = report.Entities, relations = report.Relations, queries = queries.Count, p50_ms = P(times, 0.5), p99_ms = P(times, 0.99) });
+            Print(new { bench = "graph_query", store = storeKind, kind, entities = report.Entities, relations = report.Relations, queries = queries.Count, p50_ms = P(times, 0.5), p99_ms = P(times, 0.99) });
         }
         all.Sort();
-        Print(new { bench = "graph_query", kind = "all", import_seconds = Math.Round(importSeconds, 1), queries = all.Count, p50_ms = P(all, 0.5), p99_ms = P(all, 0.99) });
+        Print(new { bench = "graph_query", store = storeKind, kind = "all", import_seconds = Math.Round(importSeconds, 1), queries = all.Count, p50_ms = P(all, 0.5), p99_ms = P(all, 0.99) });
 
         var answerer = new GraphAnswerer(store, EntityLinker.From(store));
         string[] templates = ["{0}的电话是多少", "{0}附近有什么餐馆", "{0}的评分怎么样", "{0}周边评分4.5以上的酒店", "{0}的地址"];
@@ -98,12 +104,20 @@ void GraphBench()
         foreach (var q in questions.Take(50)) answerer.Answer(q);
         var answerTimes = Measure(questions, q => answerer.Answer(q));
         int answered = questions.Count(q => answerer.Answer(q).Answered);
-        Print(new { bench = "graph_question", queries = questions.Count, answered, p50_ms = P(answerTimes, 0.5), p99_ms = P(answerTimes, 0.99) });
+        Print(new { bench = "graph_question", store = storeKind, queries = questions.Count, answered, p50_ms = P(answerTimes, 0.5), p99_ms = P(answerTimes, 0.99) });
     }
     finally
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var f in new[] { file, file + "-wal", file + "-shm" }) File.Delete(f);
+        if (postgres is not null)
+        {
+            using var c = new Npgsql.NpgsqlConnection(postgres);
+            c.Open();
+            foreach (var table in new[] { "kefu_graph_entity", "kefu_graph_attr", "kefu_graph_item", "kefu_graph_relation" })
+                using (var delete = new Npgsql.NpgsqlCommand($"DELETE FROM {table} WHERE graph = $1", c) { Parameters = { new() { Value = graphName } } })
+                    delete.ExecuteNonQuery();
+        }
     }
 }
 

@@ -141,7 +141,7 @@ internal static class KbCommands
     }
 
     static KnowledgeService Open(string project) =>
-        KnowledgeService.Open(project, Console.Error) ?? throw new ArgumentException($"{Path.Combine(project, KnowledgeConfig.FileName)} is missing (docs/knowledge.md)");
+        Kefu.Server.Knowledge.ProjectKnowledge.Open(project, Console.Error) ?? throw new ArgumentException($"{Path.Combine(project, KnowledgeConfig.FileName)} is missing (docs/knowledge.md)");
 
     static object EntityJson(GraphEntity e) => new
     {
@@ -154,7 +154,8 @@ internal static class KbCommands
     static int Guard(Func<int> run)
     {
         try { return CliErrors.Guard(run); }
-        catch (Exception e) when (e is KnowledgeFormatException or GraphQueryException or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (e is KnowledgeFormatException or GraphQueryException or ArgumentException or FileNotFoundException or DirectoryNotFoundException
+            or Kefu.Server.Knowledge.GraphStoreException)
         {
             Console.Error.WriteLine(e is KnowledgeFormatException ? e.Message : $"kefu: {e.Message}");
             return 1;

@@ -141,7 +141,7 @@ internal static class ServeCommand
         // The model loads (or trains) on one core while ASP.NET starts on the other; until it is ready the
         // server is live (/healthz) and answers 503 on the chat routes.
         var loading = Task.Run(() => BotLoader.LoadOrTrain(options.ProjectDirectory, modelPath, Console.Error), ct);
-        var knowledgeLoading = Task.Run(() => KnowledgeService.Open(options.ProjectDirectory, Console.Error), ct);
+        var knowledgeLoading = Task.Run(() => Kefu.Server.Knowledge.ProjectKnowledge.Open(options.ProjectDirectory, Console.Error), ct);
         // Disposed at the end: the store then moves its write-ahead log into the .db file (docs/server.md, "Backups").
         await using var app = KefuServer.Build(options, ServeModels.AddSwappableEngine);
         // Regex entity patterns that time out on a message are logged once each (docs/project-format.md, "Limits").

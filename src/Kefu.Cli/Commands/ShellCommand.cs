@@ -20,7 +20,7 @@ internal static class ShellCommand
     private static async Task<int> RunAsync(string projectDir, string? modelPath, bool debug, CancellationToken ct)
     {
         var bot = BotLoader.LoadOrTrain(projectDir, modelPath, Console.Error);
-        using var knowledge = Kefu.Knowledge.KnowledgeService.Open(projectDir, Console.Error);
+        using var knowledge = Kefu.Server.Knowledge.ProjectKnowledge.Open(projectDir, Console.Error);
         var agent = BotLoader.CreateAgent(bot, new InMemoryEventStore(), knowledge: knowledge,
             generator: Kefu.Generation.Nlg.LocalNlgConfig.Load(bot.Project.Directory)?.CreateRewriter(Console.Error), projectDirectory: projectDir);
         var id = "shell-" + Guid.NewGuid().ToString("N")[..8];

@@ -21,7 +21,7 @@ public enum Fusion
 /// fusion: mix                    rrf | mix (with dense)      mix_weight: 0.5
 /// threshold: 0.35                confidence below it: no answer, "did you mean" buttons instead
 /// index: models/knowledge.index  where the index is kept (default beside the model)
-/// graph: models/graph.db         the knowledge graph's SQLite file
+/// graph: models/graph.db         the knowledge graph's SQLite file (not used with a PostgreSQL tracker_store)
 /// crosswoz: ../../../shared/datasets/crosswoz/database   imported into the graph when the graph is empty
 /// synonyms: {紫禁城: 故宫}       other names of graph entities, for entity linking
 /// context_passages: 4            action_llm_answer: passages the LLM sees, at most

@@ -4,7 +4,7 @@ namespace Kefu.Knowledge;
 
 /// <summary>
 /// A project's knowledge as a server or the CLI holds it: the knowledge base (loaded from its index, brought up to date,
-/// saved when anything changed; a damaged index is said on the log and rebuilt) and the knowledge graph (SQLite; imported from CrossWOZ when configured and empty).
+/// saved when anything changed; a damaged index is said on the log and rebuilt) and the knowledge graph (SQLite, or PostgreSQL when shared; imported from CrossWOZ when configured and empty).
 /// </summary>
 public sealed class KnowledgeService : IDisposable
 {
@@ -24,13 +24,17 @@ public sealed class KnowledgeService : IDisposable
     public IReadOnlyList<string> Reindexed { get; }
 
     /// <summary>The project's knowledge, or null without a knowledge.yml. Errors in its files are KnowledgeFormatExceptions.</summary>
-    public static KnowledgeService? Open(string projectDirectory, TextWriter? log = null)
+    public static KnowledgeService? Open(string projectDirectory, TextWriter? log = null, Func<IGraphStore>? sharedGraph = null)
     {
         var config = KnowledgeConfig.Load(projectDirectory);
-        return config is null ? null : Open(config, log);
+        return config is null ? null : Open(config, log, sharedGraph);
     }
 
-    public static KnowledgeService Open(KnowledgeConfig config, TextWriter? log = null)
+    /// <param name="sharedGraph">
+    /// The graph store when the graph is shared by the server's replicas (PostgreSQL beside the conversations: Kefu.Server's
+    /// ProjectKnowledge chooses it); null: knowledge.yml's `graph:` SQLite file.
+    /// </param>
+    public static KnowledgeService Open(KnowledgeConfig config, TextWriter? log = null, Func<IGraphStore>? sharedGraph = null)
     {
         var encoder = config.Encoder is { } e ? SentenceTextEncoder.Load(config.Resolve(e)) : null;
         var kb = new KnowledgeBase(encoder, config.Fusion, config.MixWeight, config.Threshold);
@@ -49,9 +53,11 @@ public sealed class KnowledgeService : IDisposable
             log?.WriteLine($"knowledge index: {indexed.Count} file(s) indexed, {removed.Count} removed -> {indexPath}");
         }
         IGraphStore? graph = null;
-        if (config.CrossWoz is not null || File.Exists(config.Resolve(config.GraphPath)))
+        IGraphStore? shared = sharedGraph?.Invoke();
+        if (shared is not null && config.CrossWoz is null && shared.EntityCount() == 0) (shared as IDisposable)?.Dispose(); // no graph, as without its file
+        else if (shared is not null || config.CrossWoz is not null || File.Exists(config.Resolve(config.GraphPath)))
         {
-            var store = new SqliteGraphStore(config.Resolve(config.GraphPath));
+            var store = shared ?? new SqliteGraphStore(config.Resolve(config.GraphPath));
             if (config.CrossWoz is { } folder && store.EntityCount() == 0)
             {
                 var full = config.Resolve(folder);

@@ -27,7 +27,7 @@ public class GraphQueryParsingTests
         Assert.Equal([new Hop("周边", "餐馆")], one.Hops);
         var two = GraphQueryText.Parse("餐馆 from:景点:故宫 via:周边/酒店 via:周边");
         Assert.Equal([new Hop("周边", "酒店"), new Hop("周边", "餐馆")], two.Hops);
-        using var store = GraphStoreTests.Tiny();
+        using var store = SqliteGraphStoreTests.TinySqlite();
         Assert.Equal(["护国寺小吃店（护国寺总店）"], store.Query(two).Select(e => e.Name));
     }
 
@@ -43,13 +43,13 @@ public class GraphQueryParsingTests
     [Fact]
     public void An_unknown_entity_type_names_the_known_ones()
     {
-        using var store = GraphStoreTests.Tiny();
+        using var store = SqliteGraphStoreTests.TinySqlite();
         var e = Assert.Throws<GraphQueryException>(() => store.Query(GraphQueryText.Parse("飞机 评分>=4")));
         Assert.Contains("飞机", e.Message);
         Assert.Contains("餐馆", e.Message);
     }
 
-    static GraphQuestion Read(string text) => GraphQuestionReader.Read(text, EntityLinker.From(GraphStoreTests.Tiny()), GraphVocabulary.CrossWoz);
+    static GraphQuestion Read(string text) => GraphQuestionReader.Read(text, EntityLinker.From(SqliteGraphStoreTests.TinySqlite()), GraphVocabulary.CrossWoz);
 
     [Theory]
     [InlineData("评分4.5以上的餐馆", "餐馆", "评分>=4.5")]

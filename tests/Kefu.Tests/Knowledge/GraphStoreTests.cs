@@ -2,14 +2,37 @@ using Kefu.Knowledge.Graph;
 
 namespace Kefu.Tests.Knowledge;
 
-/// <summary>A tiny graph shaped like CrossWOZ's: places with numbers, lists and "nearby" relations, and a station.</summary>
-public class GraphStoreTests
+/// <summary>
+/// What every <see cref="IGraphStore"/> does, run against SQLite (<see cref="SqliteGraphStoreTests"/>) and PostgreSQL
+/// (<see cref="PostgresGraphStoreTests"/>): a tiny graph shaped like CrossWOZ's (places with numbers, lists and "nearby"
+/// relations, and a station) and the queries action_kb_query asks.
+/// </summary>
+public abstract class GraphStoreContract : IDisposable
 {
-    internal static SqliteGraphStore Tiny()
+    readonly List<IGraphStore> opened = [];
+
+    /// <summary>A new, empty store (skips the test when its database is absent).</summary>
+    protected abstract IGraphStore CreateEmpty();
+
+    protected IGraphStore Empty()
     {
-        var store = new SqliteGraphStore(":memory:");
-        GraphEntity E(string type, string name, params (string, AttributeValue)[] attrs) =>
-            new(GraphEntity.MakeId(type, name), type, name, attrs.ToDictionary(a => a.Item1, a => a.Item2));
+        var store = CreateEmpty();
+        opened.Add(store);
+        return store;
+    }
+
+    protected IGraphStore Tiny()
+    {
+        var store = Empty();
+        Fill(store);
+        return store;
+    }
+
+    static GraphEntity E(string type, string name, params (string, AttributeValue)[] attrs) =>
+        new(GraphEntity.MakeId(type, name), type, name, attrs.ToDictionary(a => a.Item1, a => a.Item2));
+
+    internal static void Fill(IGraphStore store)
+    {
         var v = (double n) => AttributeValue.Of(n);
         var t = (string s) => AttributeValue.Of(s);
         store.Upsert([
@@ -25,13 +48,12 @@ public class GraphStoreTests
             new("景点:故宫", "周边", "餐馆:全聚德"), new("景点:故宫", "周边", "餐馆:四季民福"), new("景点:故宫", "周边", "酒店:北京贵都大酒店"),
             new("酒店:北京贵都大酒店", "周边", "餐馆:护国寺小吃店（护国寺总店）"), new("景点:故宫", "地铁站", "地铁站:灯市口地铁站"),
         ]);
-        return store;
     }
 
-    [Fact]
+    [SkippableFact]
     public void Filters_and_ranges_select_by_type_and_order_by_an_attribute()
     {
-        using var store = Tiny();
+        var store = Tiny();
         var cheapGood = store.Query(new EntityQuery("餐馆")
         {
             Filters = [AttributeFilter.AtLeast("评分", 4.5), AttributeFilter.AtMost("人均消费", 100)],
@@ -43,28 +65,113 @@ public class GraphStoreTests
         Assert.Equal(["北京贵都大酒店"], store.Query(new EntityQuery("酒店") { Filters = [AttributeFilter.Is("酒店类型", "高档型")] }).Select(e => e.Name));
     }
 
-    [Fact]
+    [SkippableFact]
     public void One_and_two_hops_follow_typed_relations()
     {
-        using var store = Tiny();
+        var store = Tiny();
         var near = store.Query(new EntityQuery("餐馆") { From = "景点:故宫", Hops = [new Hop("周边", "餐馆")], OrderBy = "评分", Descending = true });
         Assert.Equal(["四季民福", "全聚德"], near.Select(e => e.Name));
         // 故宫 → nearby hotel → nearby restaurant.
         var twoHops = store.Query(new EntityQuery("餐馆") { From = "景点:故宫", Hops = [new Hop("周边", "酒店"), new Hop("周边", "餐馆")] });
         Assert.Equal(["护国寺小吃店（护国寺总店）"], twoHops.Select(e => e.Name));
         Assert.Equal(["A口", "B口"], store.Neighbors("景点:故宫", new Hop("地铁站", "地铁站")).Single()["出口"]!.Items!);
+        // Any relation to any type, ordered by id (byte order: 地 < 酒 < 餐).
+        Assert.Equal(["地铁站:灯市口地铁站", "酒店:北京贵都大酒店", "餐馆:全聚德", "餐馆:四季民福"],
+            store.Neighbors("景点:故宫", new Hop(null, null)).Select(e => e.Id));
+        Assert.Equal(["餐馆:全聚德"], store.Neighbors("景点:故宫", new Hop("周边", "餐馆"), limit: 1).Select(e => e.Id));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Unknown_types_and_attributes_are_errors_that_name_what_is_known()
     {
-        using var store = Tiny();
+        var store = Tiny();
         var type = Assert.Throws<GraphQueryException>(() => store.Query(new EntityQuery("博物馆")));
         Assert.Contains("unknown entity type '博物馆'", type.Message);
         Assert.Contains("餐馆", type.Message);
         var attr = Assert.Throws<GraphQueryException>(() => store.Query(new EntityQuery("餐馆") { Filters = [AttributeFilter.AtMost("门票", 10)] }));
         Assert.Contains("'餐馆' has no attribute '门票'", attr.Message);
+        Assert.Throws<GraphQueryException>(() => store.Query(new EntityQuery("餐馆") { Hops = [new Hop("周边", "餐馆")] }));
+        Assert.Throws<GraphQueryException>(() => store.Query(new EntityQuery("餐馆") { From = "景点:故宫", Hops = [new Hop(null, null), new Hop(null, null), new Hop(null, null)] }));
     }
+
+    [SkippableFact]
+    public void Lookups_counts_and_names_are_in_byte_order()
+    {
+        var store = Tiny();
+        Assert.Equal(7, store.EntityCount());
+        Assert.Equal([("地铁站", 1), ("景点", 2), ("酒店", 1), ("餐馆", 3)], store.Types().Select(t => (t.Key, t.Value)));
+        Assert.Equal(["人均消费", "推荐菜", "营业时间", "评分"], store.Attributes("餐馆"));
+        Assert.Equal(store.Names().Select(n => n.Id).Order(StringComparer.Ordinal), store.Names().Select(n => n.Id));
+        Assert.Contains(("景点:故宫", "景点", "故宫"), store.Names());
+        var gugong = store.Get("景点:故宫")!;
+        Assert.Equal(("景点", "故宫", 60.0, "010-85007938"), (gugong.Type, gugong.Name, gugong["门票"]!.Number!.Value, gugong["电话"]!.Text));
+        Assert.Null(store.Get("景点:不存在"));
+        Assert.Equal(["餐馆:全聚德"], store.FindByName("全聚德").Select(e => e.Id));
+        Assert.Empty(store.FindByName("全聚"));
+    }
+
+    [SkippableFact]
+    public void Text_conditions_match_as_sqlite_like_does_and_missing_order_values_sort_last()
+    {
+        var store = Empty();
+        store.Upsert([
+            E("店", "a", ("标签", AttributeValue.Of(["Wi-Fi 免费", "停车"])), ("说明", AttributeValue.Of("Open 24h, ÉTÉ")), ("分", AttributeValue.Of(2))),
+            E("店", "b", ("说明", AttributeValue.Of("open late")), ("分", AttributeValue.Of(5))),
+            E("店", "c", ("说明", AttributeValue.Of("100% 好评_"))),
+        ], []);
+        string[] Names(params AttributeFilter[] filters) => [.. store.Query(new EntityQuery("店") { Filters = filters }).Select(e => e.Name)];
+        Assert.Equal(["a", "b"], Names(AttributeFilter.Has("说明", "OPEN")));               // ASCII letters ignore case
+        Assert.Equal(["a"], Names(AttributeFilter.Has("说明", "ÉTÉ")));
+        Assert.Empty(Names(AttributeFilter.Has("说明", "été")));                           // other letters do not (SQLite's LIKE)
+        Assert.Equal(["a"], Names(AttributeFilter.Has("说明", "open 24H")));               // every word, anywhere
+        Assert.Equal(["a"], Names(AttributeFilter.Has("标签", "wi-fi")));                  // a list: any item
+        Assert.Equal(["a"], Names(AttributeFilter.Is("标签", "停车")));
+        Assert.Empty(Names(AttributeFilter.Is("标签", "停")));
+        Assert.Equal(["a", "b", "c"], Names(AttributeFilter.Has("说明", "%")));            // % and _ are LIKE's wildcards, no escape
+        Assert.Equal(["c"], Names(AttributeFilter.Has("说明", "好评_")));
+        Assert.Equal(["b"], Names(new AttributeFilter("分", FilterOp.Equals, 5)));
+        Assert.Equal(["b", "a", "c"], store.Query(new EntityQuery("店") { OrderBy = "分", Descending = true }).Select(e => e.Name));
+        Assert.Equal(["a", "b", "c"], store.Query(new EntityQuery("店") { OrderBy = "分" }).Select(e => e.Name));
+        Assert.Equal(["a", "b"], store.Query(new EntityQuery("店") { Limit = 2 }).Select(e => e.Name));
+        Assert.Empty(store.Query(new EntityQuery("店") { Limit = -1 }));
+    }
+
+    [SkippableFact]
+    public void Upserting_again_replaces_an_entitys_attributes_and_adds_each_relation_once()
+    {
+        var store = Tiny();
+        store.Upsert([E("餐馆", "全聚德", ("人均消费", AttributeValue.Of(200)), ("推荐菜", AttributeValue.Of(["烤鸭"])))],
+            [new("景点:故宫", "周边", "餐馆:全聚德"), new("景点:天坛", "周边", "餐馆:全聚德"), new("景点:天坛", "周边", "餐馆:全聚德")]);
+        var quanjude = store.Get("餐馆:全聚德")!;
+        Assert.Equal(["人均消费", "推荐菜"], quanjude.Attributes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(200, quanjude["人均消费"]!.Number);
+        Assert.Equal(["全聚德"], store.Query(new EntityQuery("餐馆") { Filters = [AttributeFilter.Is("推荐菜", "烤鸭")] }).Select(e => e.Name));
+        Assert.Equal(["全聚德", "四季民福"], store.Neighbors("景点:故宫", new Hop("周边", "餐馆")).Select(e => e.Name));
+        Assert.Equal(["全聚德"], store.Neighbors("景点:天坛", new Hop("周边", null)).Select(e => e.Name));
+        Assert.Equal(7, store.EntityCount());
+        // The same id twice in one batch: the last one wins, whole.
+        store.Upsert([E("景点", "天坛", ("门票", AttributeValue.Of(15))), E("景点", "天坛", ("评分", AttributeValue.Of(4.9)))], []);
+        Assert.Equal(["评分"], store.Get("景点:天坛")!.Attributes.Keys);
+    }
+
+    public virtual void Dispose()
+    {
+        foreach (var store in opened) (store as IDisposable)?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+public class SqliteGraphStoreTests : GraphStoreContract
+{
+    /// <summary>The tiny graph in an in-memory SQLite store, for the tests of what reads the graph.</summary>
+    internal static SqliteGraphStore TinySqlite()
+    {
+        var store = new SqliteGraphStore(":memory:");
+        Fill(store);
+        return store;
+    }
+
+    protected override IGraphStore CreateEmpty() => new SqliteGraphStore(":memory:");
 
     [Fact]
     public void The_graph_survives_reopening_its_file()

@@ -11,7 +11,7 @@ namespace Kefu.Tests.Knowledge;
 
 /// <summary>
 /// action_kb_answer and action_kb_query in a conversation: a small bot whose NLU tells FAQ questions from graph questions,
-/// its FAQ in a knowledge base and <see cref="GraphStoreTests.Tiny"/> as its graph; slots remember what a follow-up is about.
+/// its FAQ in a knowledge base and <see cref="SqliteGraphStoreTests.TinySqlite"/> as its graph; slots remember what a follow-up is about.
 /// </summary>
 public class KnowledgeActionTests
 {
@@ -76,7 +76,7 @@ public class KnowledgeActionTests
             new Passage("faq.yml#invoice", "faq.yml", 5, "能开发票吗", "订单完成后可申请电子发票。", ["能开发票吗", "怎么开发票"]),
             new Passage("faq.yml#invoice_title", "faq.yml", 8, "发票抬头能改吗", "开票前可以修改抬头。", ["发票抬头能改吗", "发票抬头写错了"]),
         ]);
-        graph = GraphStoreTests.Tiny();
+        graph = SqliteGraphStoreTests.TinySqlite();
         var service = new KnowledgeService(new KnowledgeConfig { Root = "." }, kb, graph, []);
         var (project, nlu, policies) = Trained.Value;
         return new Chat(BotFactory.CreateAgent(project.Domain, nlu, policies, new InMemoryEventStore(), service.Actions("zh")));
@@ -150,7 +150,7 @@ public class KnowledgeActionRoutingTests
     [Fact]
     public async Task The_faq_action_answers_a_graph_question_from_the_graph_and_the_graph_action_a_faq_question_from_the_faq()
     {
-        using var graph = GraphStoreTests.Tiny();
+        using var graph = SqliteGraphStoreTests.TinySqlite();
         var answerer = new Kefu.Knowledge.Graph.GraphAnswerer(graph, Kefu.Knowledge.Graph.EntityLinker.From(graph));
         Assert.Equal("故宫的门票是60元。", await Say(new KbAnswerAction(Faq(), "zh", answerer), "故宫的门票多少钱", "faq"));
         Assert.Equal("退款1-7个工作日到账。", await Say(new Kefu.Knowledge.Graph.GraphQueryAction(answerer, Faq()), "退款多久到账呀", "ask_kb"));

@@ -58,7 +58,7 @@ public sealed record EntityQuery(string Type)
 public sealed class GraphQueryException(string message) : Exception(message);
 
 /// <summary>
-/// The knowledge graph's storage. SQLite by default (<see cref="SqliteGraphStore"/>); a PostgreSQL store implements the
+/// The knowledge graph's storage. SQLite by default (<see cref="SqliteGraphStore"/>); Kefu.Server's PostgresGraphStore implements the
 /// same interface with the same tests. Reads are thread-safe.
 /// </summary>
 public interface IGraphStore
