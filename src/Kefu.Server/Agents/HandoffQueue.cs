@@ -31,6 +31,8 @@ public sealed class HandoffQueue
     private readonly HashSet<string> _seenLive = new(StringComparer.Ordinal);
     private bool _loading = true;
     private readonly Dictionary<string, Claim> _claims;
+    // Handoff-to-first-claim waits of the last WaitEstimate.ClaimsKept claims, oldest first.
+    private readonly Queue<TimeSpan> _waits;
     private readonly ConsoleStore _store;
     private readonly TimeProvider _time;
     private readonly Channel<string> _handoffs = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -42,6 +44,7 @@ public sealed class HandoffQueue
         _store = store;
         _time = time;
         _claims = store.LoadClaims();
+        _waits = new Queue<TimeSpan>(store.LoadClaimWaits().TakeLast(WaitEstimate.ClaimsKept));
         // Exact name: alerts are written against it.
         meter.CreateObservableGauge("kefu_handoff_queue_length", () => UnclaimedCount,
             description: "Handed-off conversations no agent has claimed");
@@ -146,6 +149,13 @@ public sealed class HandoffQueue
         }
     }
 
+    /// <summary>The wait in minutes <see cref="WaitEstimate"/> gives a customer at <paramref name="position"/>; null before any claim.</summary>
+    public int? WaitMinutes(int position)
+    {
+        lock (_gate)
+            return WaitEstimate.Minutes(_waits, position);
+    }
+
     /// <summary>Oldest handoff first.</summary>
     public IReadOnlyList<QueueEntry> Snapshot()
     {
@@ -181,6 +191,9 @@ public sealed class HandoffQueue
             {
                 _store.SetClaim(conversationId, claim);
                 _claims[conversationId] = claim;
+                // A customer's wait: not a transfer, not a conversation an agent joined by writing first.
+                if (current is null && h.Reason != "agent")
+                    RecordWait(claim.At - h.At);
             }
             return (ClaimOutcome.Claimed, new QueueEntry(conversationId, h.At, h.Reason, claim));
         }
@@ -193,6 +206,14 @@ public sealed class HandoffQueue
     }
 
     public IReadOnlyList<HandBackNote> Notes(string conversationId) => _store.Notes(conversationId);
+
+    private void RecordWait(TimeSpan wait)
+    {
+        _store.AddClaimWait(wait, WaitEstimate.ClaimsKept);
+        _waits.Enqueue(wait);
+        while (_waits.Count > WaitEstimate.ClaimsKept)
+            _waits.Dequeue();
+    }
 
     private void RemoveClaim(string conversationId)
     {
