@@ -80,6 +80,29 @@ public sealed class WebChatClosingBrowserTests(GreeterChatFixture fixture) : ICl
         Driver.Until(d => d.FindElements(By.CssSelector(Card)).Count == 1);
     }
 
+    [BrowserFact]
+    public void The_embed_passes_data_rate_after_to_the_chat_and_leaves_a_bad_one_out()
+    {
+        string FrameSource(string rateAfter)
+        {
+            fixture.OpenFreshPage();
+            ((IJavaScriptExecutor)Driver).ExecuteScript("""
+                const script = document.createElement("script");
+                script.src = "/webchat/embed.js";
+                script.dataset.rateAfter = arguments[0];
+                document.body.append(script);
+                """, rateAfter);
+            Driver.Until(d => d.FindElements(By.Id("kefu-embed-launcher")).FirstOrDefault())!.Click();
+            return Driver.Until(d => d.FindElements(By.Id("kefu-embed-frame")).FirstOrDefault())!.GetAttribute("src")!;
+        }
+
+        Assert.Contains("rate_after=utter_bye%2Cutter_thanks", FrameSource("utter_bye, utter_thanks"), StringComparison.Ordinal);
+        Assert.Contains("rate_after=off", FrameSource("off"), StringComparison.Ordinal);
+        Assert.DoesNotContain("rate_after", FrameSource("utter_bye\"><b>"), StringComparison.Ordinal);
+        // The chat page refuses to be framed by itself (no --cors-origins): the frames' only errors.
+        Assert.All(fixture.ConsoleErrors(), e => Assert.Contains("Framing", e, StringComparison.Ordinal));
+    }
+
     /// <summary>Until the poll or stream has given the index of the <paramref name="count"/> bot messages (their 👍 enabled): the page has seen all there is.</summary>
     private void WaitForThePoll(int count) =>
         Driver.Until(d => d.FindElements(By.CssSelector(".row.bot .thumb.up")) is { } ups && ups.Count == count && ups.All(b => b.Enabled));
