@@ -33,6 +33,11 @@ public sealed class HandoffQueue
     private readonly Dictionary<string, Claim> _claims;
     // Handoff-to-first-claim waits of the last WaitEstimate.ClaimsKept claims, oldest first.
     private readonly Queue<TimeSpan> _waits;
+    // When each agent's console last read the queue (it polls every 2 s while open).
+    private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
+
+    /// <summary>How recently an agent's console must have read the queue for the agent to count as online.</summary>
+    public static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(30);
     private readonly ConsoleStore _store;
     private readonly TimeProvider _time;
     private readonly Channel<string> _handoffs = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -102,11 +107,14 @@ public sealed class HandoffQueue
             if (e.Type == "pause")
                 lock (_gate)
                 {
+                    // The store's read may have found this very handoff first (appended before the read, reported after):
+                    // it is new all the same.
+                    var readFirst = _loading && !_seenLive.Contains(conversationId) && _handedOff.ContainsKey(conversationId);
                     if (_loading)
                         _seenLive.Add(conversationId);
                     var reason = Reason(e);
                     // An agent who wrote in a conversation has it already: nobody waits.
-                    if (_handedOff.TryAdd(conversationId, (e.Timestamp, reason)) && reason != "agent")
+                    if ((_handedOff.TryAdd(conversationId, (e.Timestamp, reason)) || readFirst) && reason != "agent")
                         _handoffs.Writer.TryWrite(conversationId);
                 }
             else if (EndTypes.Contains(e.Type))
@@ -152,8 +160,27 @@ public sealed class HandoffQueue
     /// <summary>The wait in minutes <see cref="WaitEstimate"/> gives a customer at <paramref name="position"/>; null before any claim.</summary>
     public int? WaitMinutes(int position)
     {
+        var online = AgentsOnline;
         lock (_gate)
-            return WaitEstimate.Minutes(_waits, position);
+            return WaitEstimate.Minutes(_waits, position, online);
+    }
+
+    /// <summary>An agent's (or admin's) console just read the queue.</summary>
+    public void Seen(string agent)
+    {
+        lock (_gate)
+            _lastSeen[agent] = _time.GetUtcNow();
+    }
+
+    /// <summary>Agents whose console read the queue within <see cref="OnlineWindow"/>.</summary>
+    public int AgentsOnline
+    {
+        get
+        {
+            var since = _time.GetUtcNow() - OnlineWindow;
+            lock (_gate)
+                return _lastSeen.Values.Count(at => at >= since);
+        }
     }
 
     /// <summary>Oldest handoff first.</summary>

@@ -29,6 +29,45 @@ public sealed class WaitEstimateTests
     public void The_median_wait_times_the_place_in_line(int position, int expected) =>
         Assert.Equal(expected, WaitEstimate.Minutes([Minutes(30), Minutes(2), Minutes(4)], position));
 
+    [Theory]
+    [InlineData(0, 2, 4)]   // served in the first round of two agents
+    [InlineData(1, 2, 4)]
+    [InlineData(2, 2, 8)]
+    [InlineData(4, 3, 8)]
+    [InlineData(1, 0, 8)]   // nobody online: counted as one agent
+    public void Agents_online_serve_the_conversations_ahead_side_by_side(int position, int agents, int expected) =>
+        Assert.Equal(expected, WaitEstimate.Minutes([Minutes(30), Minutes(2), Minutes(4)], position, agents));
+
+    /// <summary>A clock the test moves.</summary>
+    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public void An_agent_is_online_for_thirty_seconds_after_their_console_last_read_the_queue()
+    {
+        var directory = Directory.CreateTempSubdirectory("kefu-console-online-").FullName;
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        using var meter = new System.Diagnostics.Metrics.Meter("test");
+        var queue = new HandoffQueue(new ConsoleStore(Path.Combine(directory, "console.db")), clock, meter);
+        Assert.Equal(0, queue.AgentsOnline);
+
+        queue.Seen("alice");
+        clock.Now += TimeSpan.FromSeconds(20);
+        queue.Seen("bob");
+        queue.Seen("bob");
+        Assert.Equal(2, queue.AgentsOnline);
+        clock.Now += TimeSpan.FromSeconds(11);
+        Assert.Equal(1, queue.AgentsOnline);
+        clock.Now += TimeSpan.FromSeconds(20);
+        Assert.Equal(0, queue.AgentsOnline);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+    }
+
     [Fact]
     public void An_even_count_takes_the_middle_two_and_the_estimate_is_rounded_to_at_least_a_minute()
     {
@@ -89,8 +128,17 @@ public sealed class WaitEstimateTests
         await host.HandOffAsync("first");
         await host.HandOffAsync("second");
 
+        // Nobody has the console's queue open: counted as one agent, serving those ahead one by one.
         Assert.Equal("您已进入人工客服队列，前面还有 0 位客户在等待，预计等待约 6 分钟，请稍候。", await host.LastMessageAsync("first"));
         Assert.Equal(HandoffNotices.QueueText(false, 1, 12), await host.LastMessageAsync("second"));
+
+        // Two agents read the queue (a trainer does not count): two conversations ahead take one round.
+        var bob = await host.SignInAsync("bob");
+        var tina = await host.SignInAsync("tina");
+        foreach (var client in new[] { alice, bob, tina })
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/console/api/queue")).StatusCode);
+        await host.HandOffAsync("third");
+        Assert.Equal(HandoffNotices.QueueText(false, 2, 12), await host.LastMessageAsync("third"));
     }
 
     [Fact]
