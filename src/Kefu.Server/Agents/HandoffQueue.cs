@@ -30,6 +30,9 @@ public sealed class HandoffQueue
     // Conversations whose handoff state an append set while the store was being read: the read's older answer loses.
     private readonly HashSet<string> _seenLive = new(StringComparer.Ordinal);
     private bool _loading = true;
+    // Handoffs the store's read found and no append has reported yet: the first "pause" reported for one may be the very
+    // event the read saw (appended before the read, reported during or after it), so it is announced all the same.
+    private readonly HashSet<string> _loadedUnreported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Claim> _claims;
     // Handoff-to-first-claim waits of the last WaitEstimate.ClaimsKept claims, oldest first.
     private readonly Queue<TimeSpan> _waits;
@@ -81,7 +84,10 @@ public sealed class HandoffQueue
                 var e = await store.ReadAsync(id, last, ct).FirstAsync(ct);
                 lock (_gate)
                     if (!_seenLive.Contains(id) && e.Type == "pause")
+                    {
                         _handedOff[id] = (e.Timestamp, Reason(e));
+                        _loadedUnreported.Add(id);
+                    }
             }
             lock (_gate)
             {
@@ -107,9 +113,7 @@ public sealed class HandoffQueue
             if (e.Type == "pause")
                 lock (_gate)
                 {
-                    // The store's read may have found this very handoff first (appended before the read, reported after):
-                    // it is new all the same.
-                    var readFirst = _loading && !_seenLive.Contains(conversationId) && _handedOff.ContainsKey(conversationId);
+                    var readFirst = _loadedUnreported.Remove(conversationId);
                     if (_loading)
                         _seenLive.Add(conversationId);
                     var reason = Reason(e);
@@ -123,6 +127,7 @@ public sealed class HandoffQueue
                     if (_loading)
                         _seenLive.Add(conversationId);
                     _handedOff.Remove(conversationId);
+                    _loadedUnreported.Remove(conversationId);
                     if (_claims.ContainsKey(conversationId))
                         RemoveClaim(conversationId);
                 }
@@ -137,6 +142,7 @@ public sealed class HandoffQueue
             if (_loading)
                 _seenLive.Add(conversationId);
             _handedOff.Remove(conversationId);
+            _loadedUnreported.Remove(conversationId);
             _claims.Remove(conversationId);
             _store.Erase(conversationId);
         }

@@ -27,7 +27,7 @@ public sealed class HandoffQueueTests
     }
 
     [Fact]
-    public async Task A_handoff_the_store_read_found_before_its_append_was_reported_is_still_announced()
+    public async Task A_handoff_the_store_read_found_before_its_append_was_reported_is_announced_all_the_same()
     {
         var directory = Directory.CreateTempSubdirectory("kefu-console-queue-").FullName;
         var inner = new Kefu.Dialogue.InMemoryEventStore();
@@ -44,6 +44,17 @@ public sealed class HandoffQueueTests
         Assert.True(queue.NewHandoffs.TryRead(out var announced));
         Assert.Equal("new-handoff", announced);
         Assert.False(queue.NewHandoffs.TryRead(out _));
+
+        // Reported after the read has finished: the same.
+        await inner.AppendAsync("late-report", [pause]);
+        var again = new HandoffQueue(new ConsoleStore(Path.Combine(directory, "console.db")), TimeProvider.System, meter);
+        await again.LoadAsync(inner, CancellationToken.None);
+        again.Appended("late-report", [pause]);
+        Assert.True(again.NewHandoffs.TryRead(out announced));
+        Assert.Equal("late-report", announced);
+        // Only once; and a handoff from before the start that no append reports is not announced.
+        again.Appended("late-report", [pause]);
+        Assert.False(again.NewHandoffs.TryRead(out _));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(directory, recursive: true);
     }

@@ -110,7 +110,8 @@ public sealed class WaitEstimateTests
     [Fact]
     public async Task The_customer_hears_the_wait_once_an_agent_has_claimed_a_conversation()
     {
-        await using var host = await ConsoleHost.StartAsync();
+        var logs = new Kefu.Server.Tests.Fakes.RecordingLoggerProvider();
+        await using var host = await ConsoleHost.StartAsync(logs: logs);
         // A conversation handed off six minutes ago, written as the engine stores a handoff.
         var store = host.Services.GetRequiredService<IEventStore>();
         var sixMinutesAgo = DateTimeOffset.UtcNow.AddMinutes(-6);
@@ -121,7 +122,7 @@ public sealed class WaitEstimateTests
         ]);
         await host.Services.GetRequiredService<HandoffQueue>().Loaded;
         // No claim yet: the position only.
-        await WaitForAsync(host, "early", HandoffNotices.QueueText(false, 0));
+        await WaitForAsync(host, "early", HandoffNotices.QueueText(false, 0), logs);
 
         var alice = await host.SignInAsync("alice");
         Assert.Equal(HttpStatusCode.OK, (await alice.PostAsync("/console/api/conversations/early/claim", null)).StatusCode);
@@ -161,13 +162,17 @@ public sealed class WaitEstimateTests
         Directory.Delete(directory, recursive: true);
     }
 
-    private static async Task WaitForAsync(ConsoleHost host, string sender, string expected)
+    private static async Task WaitForAsync(ConsoleHost host, string sender, string expected, Kefu.Server.Tests.Fakes.RecordingLoggerProvider? logs = null)
     {
         // Said in the background after the turn; generous, for a loaded machine.
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (await host.LastMessageAsync(sender) != expected && DateTime.UtcNow < deadline)
             await Task.Delay(20);
-        Assert.Equal(expected, await host.LastMessageAsync(sender));
+        var last = await host.LastMessageAsync(sender);
+        if (last != expected && logs is not null)
+            Assert.Fail($"last message \"{last}\"; the server's warnings and errors:\n" + string.Join("\n",
+                logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Select(e => $"{e.Category}: {e.Message} {e.Exception}")));
+        Assert.Equal(expected, last);
     }
 
     /// <summary>The real dialogue engine: action_handoff for /request_human, utter_greet otherwise; the domain words the queue messages.</summary>
