@@ -100,6 +100,9 @@ public static class ConsoleRoutes
     {
         if (await NotLoaded(queue) is { } notLoaded)
             return notLoaded;
+        // The agents online, for the queue message's wait estimate: trainers handle no conversations.
+        if (context.User.IsInRole("agent") || context.User.IsInRole("admin"))
+            queue.Seen(context.User.Identity!.Name!);
         var now = DateTimeOffset.UtcNow;
         var items = queue.Snapshot().Select(e => Item(e, now)).ToList();
         context.Response.Headers.CacheControl = "no-store";

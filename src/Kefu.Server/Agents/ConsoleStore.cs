@@ -11,7 +11,7 @@ public sealed record HandBackNote(string Agent, string Text, DateTimeOffset At);
 
 /// <summary>
 /// What the console adds to the conversations, in its own SQLite file beside the event store's (.kefu/console.db):
-/// claims, which end with their handoff, and hand-back notes, kept. Small and written rarely, so each call opens a
+/// claims, which end with their handoff, hand-back notes, kept, and how long the last claims waited (<see cref="WaitEstimate"/>). Small and written rarely, so each call opens a
 /// pooled connection; <see cref="HandoffQueue"/> serializes the writes.
 /// </summary>
 public sealed class ConsoleStore
@@ -27,6 +27,7 @@ public sealed class ConsoleStore
             CREATE TABLE IF NOT EXISTS claims (conversation_id TEXT PRIMARY KEY, agent TEXT NOT NULL, claimed_at TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, agent TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS notes_by_conversation ON notes (conversation_id);
+            CREATE TABLE IF NOT EXISTS claim_waits (id INTEGER PRIMARY KEY, seconds REAL NOT NULL);
             """ + CorrectionDecisions.Schema);
     }
 
@@ -48,6 +49,33 @@ public sealed class ConsoleStore
 
     public void RemoveClaim(string conversationId) =>
         Execute("DELETE FROM claims WHERE conversation_id = $id", ("$id", conversationId));
+
+    /// <summary>How long a conversation waited from its handoff to its first claim; only the last <paramref name="kept"/> are kept.</summary>
+    public void AddClaimWait(TimeSpan wait, int kept)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO claim_waits (seconds) VALUES ($seconds);
+            DELETE FROM claim_waits WHERE id <= (SELECT MAX(id) FROM claim_waits) - $kept;
+            """;
+        command.Parameters.AddWithValue("$seconds", wait.TotalSeconds);
+        command.Parameters.AddWithValue("$kept", kept);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The waits <see cref="AddClaimWait"/> kept, oldest first.</summary>
+    public List<TimeSpan> LoadClaimWaits()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seconds FROM claim_waits ORDER BY id";
+        using var reader = command.ExecuteReader();
+        var waits = new List<TimeSpan>();
+        while (reader.Read())
+            waits.Add(TimeSpan.FromSeconds(reader.GetDouble(0)));
+        return waits;
+    }
 
     public void AddNote(string conversationId, HandBackNote note) =>
         Execute("INSERT INTO notes (conversation_id, agent, text, at) VALUES ($id, $agent, $text, $at)",

@@ -30,7 +30,17 @@ public sealed class HandoffQueue
     // Conversations whose handoff state an append set while the store was being read: the read's older answer loses.
     private readonly HashSet<string> _seenLive = new(StringComparer.Ordinal);
     private bool _loading = true;
+    // Handoffs the store's read found and no append has reported yet: the first "pause" reported for one may be the very
+    // event the read saw (appended before the read, reported during or after it), so it is announced all the same.
+    private readonly HashSet<string> _loadedUnreported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Claim> _claims;
+    // Handoff-to-first-claim waits of the last WaitEstimate.ClaimsKept claims, oldest first.
+    private readonly Queue<TimeSpan> _waits;
+    // When each agent's console last read the queue (it polls every 2 s while open).
+    private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
+
+    /// <summary>How recently an agent's console must have read the queue for the agent to count as online.</summary>
+    public static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(30);
     private readonly ConsoleStore _store;
     private readonly TimeProvider _time;
     private readonly Channel<string> _handoffs = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -42,6 +52,7 @@ public sealed class HandoffQueue
         _store = store;
         _time = time;
         _claims = store.LoadClaims();
+        _waits = new Queue<TimeSpan>(store.LoadClaimWaits().TakeLast(WaitEstimate.ClaimsKept));
         // Exact name: alerts are written against it.
         meter.CreateObservableGauge("kefu_handoff_queue_length", () => UnclaimedCount,
             description: "Handed-off conversations no agent has claimed");
@@ -73,7 +84,10 @@ public sealed class HandoffQueue
                 var e = await store.ReadAsync(id, last, ct).FirstAsync(ct);
                 lock (_gate)
                     if (!_seenLive.Contains(id) && e.Type == "pause")
+                    {
                         _handedOff[id] = (e.Timestamp, Reason(e));
+                        _loadedUnreported.Add(id);
+                    }
             }
             lock (_gate)
             {
@@ -99,11 +113,12 @@ public sealed class HandoffQueue
             if (e.Type == "pause")
                 lock (_gate)
                 {
+                    var readFirst = _loadedUnreported.Remove(conversationId);
                     if (_loading)
                         _seenLive.Add(conversationId);
                     var reason = Reason(e);
                     // An agent who wrote in a conversation has it already: nobody waits.
-                    if (_handedOff.TryAdd(conversationId, (e.Timestamp, reason)) && reason != "agent")
+                    if ((_handedOff.TryAdd(conversationId, (e.Timestamp, reason)) || readFirst) && reason != "agent")
                         _handoffs.Writer.TryWrite(conversationId);
                 }
             else if (EndTypes.Contains(e.Type))
@@ -112,6 +127,7 @@ public sealed class HandoffQueue
                     if (_loading)
                         _seenLive.Add(conversationId);
                     _handedOff.Remove(conversationId);
+                    _loadedUnreported.Remove(conversationId);
                     if (_claims.ContainsKey(conversationId))
                         RemoveClaim(conversationId);
                 }
@@ -126,6 +142,7 @@ public sealed class HandoffQueue
             if (_loading)
                 _seenLive.Add(conversationId);
             _handedOff.Remove(conversationId);
+            _loadedUnreported.Remove(conversationId);
             _claims.Remove(conversationId);
             _store.Erase(conversationId);
         }
@@ -143,6 +160,32 @@ public sealed class HandoffQueue
                 return null;
             return _handedOff.Count(p => !_claims.ContainsKey(p.Key)
                 && (p.Value.At < own.At || (p.Value.At == own.At && string.CompareOrdinal(p.Key, conversationId) < 0)));
+        }
+    }
+
+    /// <summary>The wait in minutes <see cref="WaitEstimate"/> gives a customer at <paramref name="position"/>; null before any claim.</summary>
+    public int? WaitMinutes(int position)
+    {
+        var online = AgentsOnline;
+        lock (_gate)
+            return WaitEstimate.Minutes(_waits, position, online);
+    }
+
+    /// <summary>An agent's (or admin's) console just read the queue.</summary>
+    public void Seen(string agent)
+    {
+        lock (_gate)
+            _lastSeen[agent] = _time.GetUtcNow();
+    }
+
+    /// <summary>Agents whose console read the queue within <see cref="OnlineWindow"/>.</summary>
+    public int AgentsOnline
+    {
+        get
+        {
+            var since = _time.GetUtcNow() - OnlineWindow;
+            lock (_gate)
+                return _lastSeen.Values.Count(at => at >= since);
         }
     }
 
@@ -181,6 +224,9 @@ public sealed class HandoffQueue
             {
                 _store.SetClaim(conversationId, claim);
                 _claims[conversationId] = claim;
+                // A customer's wait: not a transfer, not a conversation an agent joined by writing first.
+                if (current is null && h.Reason != "agent")
+                    RecordWait(claim.At - h.At);
             }
             return (ClaimOutcome.Claimed, new QueueEntry(conversationId, h.At, h.Reason, claim));
         }
@@ -193,6 +239,14 @@ public sealed class HandoffQueue
     }
 
     public IReadOnlyList<HandBackNote> Notes(string conversationId) => _store.Notes(conversationId);
+
+    private void RecordWait(TimeSpan wait)
+    {
+        _store.AddClaimWait(wait, WaitEstimate.ClaimsKept);
+        _waits.Enqueue(wait);
+        while (_waits.Count > WaitEstimate.ClaimsKept)
+            _waits.Dequeue();
+    }
 
     private void RemoveClaim(string conversationId)
     {

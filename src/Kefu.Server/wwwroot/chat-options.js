@@ -1,7 +1,9 @@
 // The chat page's options, from its query string (embed.js passes its data- attributes; anyone may type them, so
 // each is checked and a bad one left out): embed=1 (framed on another site: the session cookie is made for that),
 // title (up to 60 characters), color (#rgb or #rrggbb: the brand colour), initial (the greeting, up to 500 characters),
-// lang (zh or en: the page's lang, which picks the feedback controls' strings). Text goes in by textContent only.
+// lang (zh or en: the page's lang, which picks the feedback controls' strings), rate_after (the responses whose bot
+// message ends the conversation, so that the rating card follows it: names separated by commas, at most 20, each
+// letters, digits and _ / -; "off" for none; utter_goodbye when absent or bad). Text goes in by textContent only.
 window.kefuOptions = (() => {
   "use strict";
 
@@ -21,5 +23,11 @@ window.kefuOptions = (() => {
     document.title = title;
     document.querySelector(".chat-header h1").textContent = title;
   }
-  return { embedded: query.get("embed") === "1", greeting: text("initial", 500) };
+  const rateAfter = (value) => {
+    if (value === "off") return [];
+    const names = (value || "").split(",").map((name) => name.trim()).filter(Boolean);
+    const good = names.length > 0 && names.length <= 20 && names.every((name) => /^[A-Za-z0-9_/-]{1,100}$/.test(name));
+    return good ? names : ["utter_goodbye"];
+  };
+  return { embedded: query.get("embed") === "1", greeting: text("initial", 500), rateAfter: rateAfter(query.get("rate_after")) };
 })();

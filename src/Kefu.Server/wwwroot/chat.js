@@ -5,7 +5,8 @@
 // the server gives its id ("webchat-...") with an HttpOnly cookie that the webhook and the poll need (see
 // docs/server.md, Security and deployment). The sender id, the transcript and the poll cursor live in
 // localStorage, so a reload keeps the chat.
-// Feedback (docs/feedback.md): 👍/👎 under each bot message and a 1–5 star rating asked for by "结束对话". A vote names
+// Feedback (docs/feedback.md): 👍/👎 under each bot message and a 1–5 star rating asked for by "结束对话", or by itself
+// once per conversation after a bot message of a response that ends it (kefuOptions.rateAfter). A vote names
 // the message by its event index, which only the poll gives: each bot message of a reply is matched, in order, with
 // the poll's next message that was delivered in a reply (entries waiting for an index, indices waiting for an entry).
 (() => {
@@ -17,6 +18,7 @@
   const SENDER_KEY = "kefu.sender";
   const HISTORY_KEY = "kefu.history";
   const CURSOR_KEY = "kefu.cursor";
+  const ASKED_KEY = "kefu.rating-asked";   // the sender whose conversation was asked for its rating
   const HISTORY_LIMIT = 200;
   const STATUS_BOT = "在线 · 通常几秒内回复";
   const GREETING = "您好！请问有什么可以帮您？";
@@ -51,7 +53,7 @@
   let sender = localStorage.getItem(SENDER_KEY);
   if (!sender || !sender.startsWith(SESSION_PREFIX)) {
     sender = null;
-    for (const key of [SENDER_KEY, HISTORY_KEY, CURSOR_KEY]) localStorage.removeItem(key);
+    for (const key of [SENDER_KEY, HISTORY_KEY, CURSOR_KEY, ASKED_KEY]) localStorage.removeItem(key);
   }
   let history = loadHistory();
   let cursor = Number(localStorage.getItem(CURSOR_KEY)) || 0;
@@ -307,11 +309,14 @@
   }
 
   // messages: Rasa REST outputs, with sender "bot"|"agent" (and agent) when they come from the poll.
+  // A bot message names its response (`response`, e.g. utter_goodbye) on every path: the webhook's answer and the poll's.
   function showMessages(list, defaultSender) {
     const buttons = [];
+    let ending = false;
     for (const m of list) {
       if (shown(m)) {
         const from = (m.sender || defaultSender) === "agent" ? "agent" : "bot";
+        if (from === "bot" && window.kefuOptions.rateAfter.includes(m.response)) ending = true;
         const entry = { from, agent: m.agent, text: m.text, image: m.image, custom: m.custom };
         if (from === "bot" && Number.isInteger(m.index)) entry.index = m.index;
         else if (from === "bot") unindexed.push(entry);
@@ -321,6 +326,17 @@
     }
     if (list.length > 0) setQuickReplies(buttons);
     claimIndices();
+    if (ending && !ratingAsked()) askRating();
+  }
+
+  // Once per conversation: not after a card was shown (by 结束对话 too) or the conversation rated, reloads included.
+  function ratingAsked() {
+    return localStorage.getItem(ASKED_KEY) === sender || history.some((e) => e.from === "rating");
+  }
+
+  function askRating() {
+    show({ from: "rating" });
+    if (sender) localStorage.setItem(ASKED_KEY, sender);
   }
 
   function shown(m) { return Boolean(m.text || m.image || m.custom !== undefined); }
@@ -525,7 +541,7 @@
   // A new conversation: its id (and cookie) is asked for by the poll that starts at once, or by the next send.
   function newConversation(notice) {
     sender = null;
-    for (const key of [SENDER_KEY, HISTORY_KEY, CURSOR_KEY]) localStorage.removeItem(key);
+    for (const key of [SENDER_KEY, HISTORY_KEY, CURSOR_KEY, ASKED_KEY]) localStorage.removeItem(key);
     history = [];
     cursor = 0;
     unindexed = [];
@@ -544,7 +560,7 @@
     const last = history[history.length - 1];
     if (!sender || !history.some((e) => e.from === "user")) render({ from: "notice", text: T.nothingToRate });
     else {
-      if (!last || last.from !== "rating") show({ from: "rating" });
+      if (!last || last.from !== "rating") askRating();
       const cards = messages.querySelectorAll(".row.rating");
       cards[cards.length - 1].querySelector(".star").focus();
     }

@@ -1,10 +1,11 @@
 // One line puts the web chat on any page (docs/server.md, "Embedding the web chat"):
 //   <script src="https://bot.example.com/webchat/embed.js" data-title="小店客服" data-color="#1677ff"
-//           data-initial-message="您好，有什么可以帮您？" data-lang="zh" async></script>
+//           data-initial-message="您好，有什么可以帮您？" data-lang="zh" data-rate-after="utter_goodbye" async></script>
 // It adds a launcher button; its first click opens an iframe of this server's chat page with the options in the
 // query (chat-options.js checks them again). The server lets the frame show only on the origins of its
 // --cors-origins (frame-ancestors). Options: data-color #rgb or #rrggbb; data-title up to 60 and
-// data-initial-message up to 500 characters, shown as text; data-lang zh or en. Others are left out.
+// data-initial-message up to 500 characters, shown as text; data-lang zh or en; data-rate-after the responses after
+// which the chat asks for a rating (names separated by commas, or "off"; chat-options.js). Others are left out.
 (() => {
   "use strict";
 
@@ -16,6 +17,7 @@
   if (data.title && data.title.trim()) query.set("title", data.title.trim().slice(0, 60));
   if (data.initialMessage && data.initialMessage.trim()) query.set("initial", data.initialMessage.trim().slice(0, 500));
   if (data.lang === "zh" || data.lang === "en") query.set("lang", data.lang);
+  if (data.rateAfter && /^[A-Za-z0-9_/,\s-]{1,2000}$/.test(data.rateAfter)) query.set("rate_after", data.rateAfter.replace(/\s+/g, ""));
   const english = data.lang === "en";
   const title = query.get("title") || (english ? "Customer service" : "在线客服");
   const chatUrl = `${new URL(script.src).origin}/?${query}`;

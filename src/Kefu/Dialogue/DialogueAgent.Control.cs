@@ -66,7 +66,7 @@ public sealed partial class DialogueAgent : IConversationControl
         // The policy is logged as given; Rasa logs None when the request has none.
         tracker = await RunActionAsync(tracker, new PolicyPrediction(action, confidence ?? 1f, policy!, 0), ct).ConfigureAwait(false);
         var added = await SaveAsync(conversationId, before, tracker, ct).ConfigureAwait(false);
-        return added.OfType<BotUttered>().Select(b => b.Message).ToList();
+        return Replies(added);
     }
 
     /// <summary>IChatService.SayAsync: the values are supposed as slots for the rendering only, as the two-stage fallback's {intent} is.</summary>

@@ -105,8 +105,12 @@ public sealed partial class DialogueAgent : IChatService
         KefuMetrics.RecordTurnPhase("engine", locked, decided);
         KefuMetrics.RecordTurnPhase("store", decided, Stopwatch.GetTimestamp());
         TurnLog.Write(logger, conversationId, tracker, added, arrived);
-        return added.OfType<BotUttered>().Select(b => b.Message).ToList();
+        return Replies(added);
     }
+
+    /// <summary>A turn's bot messages, each with the name of the response it was rendered from.</summary>
+    private static List<BotMessage> Replies(IEnumerable<DialogueEvent> added) =>
+        added.OfType<BotUttered>().Select(b => b.Response is null ? b.Message : b.Message with { Response = b.Response }).ToList();
 
     /// <summary>Rasa's MessageProcessor.log_message: the session update and the UserUttered event, nothing predicted.</summary>
     public async Task RecordUserMessageAsync(string conversationId, string text, NluParse? parse = null, CancellationToken ct = default)

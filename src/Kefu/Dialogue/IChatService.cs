@@ -3,12 +3,17 @@ using Kefu.Nlu;
 
 namespace Kefu.Dialogue;
 
-/// <summary>A message from the bot in the shape of Rasa's REST channel (text, image, buttons or custom).</summary>
+/// <summary>
+/// A message from the bot in the shape of Rasa's REST channel (text, image, buttons or custom). Response names the domain
+/// response it was rendered from (its BotUttered event's Response, stored as metadata.utter_action): set on the replies a
+/// turn returns, so that a channel can pass it on (the REST channel's `response`); null inside events.
+/// </summary>
 public sealed record BotMessage(
     string? Text = null,
     string? Image = null,
     IReadOnlyList<BotButton>? Buttons = null,
-    JsonElement? Custom = null);
+    JsonElement? Custom = null,
+    string? Response = null);
 
 public sealed record BotButton(string Title, string Payload);
 

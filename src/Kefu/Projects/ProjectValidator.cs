@@ -86,7 +86,7 @@ internal sealed class ProjectValidator(Domain domain, DiagnosticBag diagnostics)
     /// reads "选择新的None". An error when the dialogue utters the response itself (a story, rule or test step, a form's
     /// utter_ask_*, or one Kefu utters on its own such as utter_default); a warning otherwise, since a custom action may send
     /// the response with that value. `{intent}` in utter_ask_affirmation is filled by the two-stage fallback, `{position}` in
-    /// utter_handoff_queue by the agent console.
+    /// utter_handoff_queue (and utter_handoff_queue_no_estimate) and `{wait_minutes}` in utter_handoff_queue by the agent console.
     /// </summary>
     public void CheckPlaceholders(IReadOnlyList<PlaceholderUse> uses, IEnumerable<StoryStep> steps)
     {
@@ -103,7 +103,8 @@ internal sealed class ProjectValidator(Domain domain, DiagnosticBag diagnostics)
         foreach (var use in uses)
         {
             if (domain.FindSlot(use.Name) is not null || (use.Response == "utter_ask_affirmation" && use.Name == "intent")
-                || (use.Response == "utter_handoff_queue" && use.Name == "position")) continue;
+                || (use.Response == "utter_handoff_queue" && use.Name is "position" or "wait_minutes")
+                || (use.Response == "utter_handoff_queue_no_estimate" && use.Name == "position")) continue;
             string message = $"response '{use.Response}' uses '{{{use.Name}}}', but there is no slot '{use.Name}' in the domain: the customer would read 'None' in its place";
             if (uttered.Contains(use.Response) || uttered.Contains(use.Response.Split('/')[0]))
                 diagnostics.Error(use.Location, $"{message}; add the slot or correct the name");

@@ -69,8 +69,10 @@ internal sealed class ConsoleHost : IAsyncDisposable
 
     /// <summary>A server on a project folder the caller prepared (and deletes).</summary>
     /// <param name="time">The console's clock (working hours); the system's when null.</param>
-    public static Task<ConsoleHost> StartInAsync(string directory, ILoggerProvider? logs = null, TimeProvider? time = null) =>
-        StartAsync(directory, ownsDirectory: false, logs, time);
+    /// <param name="chat">The engine; <see cref="HandoffBot"/> when null.</param>
+    public static Task<ConsoleHost> StartInAsync(string directory, ILoggerProvider? logs = null, TimeProvider? time = null,
+        Func<IEventStore, IChatService>? chat = null) =>
+        StartAsync(directory, ownsDirectory: false, logs, time, chat);
 
     public async Task<ConsoleHost> StartAgainAsync()
     {
@@ -79,12 +81,14 @@ internal sealed class ConsoleHost : IAsyncDisposable
         return await StartAsync(Directory, ownsDirectory: true);
     }
 
-    private static async Task<ConsoleHost> StartAsync(string directory, bool ownsDirectory, ILoggerProvider? logs = null, TimeProvider? time = null)
+    private static async Task<ConsoleHost> StartAsync(string directory, bool ownsDirectory, ILoggerProvider? logs = null, TimeProvider? time = null,
+        Func<IEventStore, IChatService>? chat = null)
     {
         var options = new KefuServerOptions { Port = 0, ProjectDirectory = directory, Durability = SqliteDurability.Normal, SessionKey = TestHost.SessionKey };
         var builder = KefuServer.CreateBuilder(options, services =>
         {
-            services.AddSingleton<IChatService>(provider => new HandoffBot(provider.GetRequiredService<IEventStore>()));
+            chat ??= store => new HandoffBot(store);
+            services.AddSingleton(provider => chat(provider.GetRequiredService<IEventStore>()));
             if (time is not null)
                 services.AddSingleton(time);
         });

@@ -179,7 +179,7 @@ public sealed class EchoChatService(IEventStore store) : IChatService
             citations = new[] { new { id = "docs/delivery.md#1", title = "配送 > 运费", source = "docs/delivery.md" }, new { id = "faq.yml#fee", title = "", source = "faq.yml" } },
         }))],
         "/stream" => [new BotMessage("查询完毕：订单已发货。")],
-        _ when text.StartsWith("/utter_", StringComparison.Ordinal) => [new BotMessage("response: " + text[1..])],
+        _ when text.StartsWith("/utter_", StringComparison.Ordinal) => [new BotMessage("response: " + text[1..], Response: text[1..])],
         _ => [new BotMessage("echo: " + text)],
     };
 

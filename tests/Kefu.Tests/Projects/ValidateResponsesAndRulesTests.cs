@@ -67,6 +67,28 @@ public class ValidateResponsesAndRulesTests
     }
 
     [Fact]
+    public void The_wait_estimate_in_the_queue_notice_is_the_consoles_not_a_slot()
+    {
+        var domain = SampleProject.Domain.Replace("""
+              utter_goodbye:
+                - text: 再见
+            """, """
+              utter_goodbye:
+                - text: 再见
+              utter_handoff_queue:
+                - text: "前面还有 {position} 位，约 {wait_minutes} 分钟"
+              utter_handoff_queue_no_estimate:
+                - text: "前面还有 {position} 位"
+              utter_handoff_offline:
+                - text: "约 {wait_minutes} 分钟"
+            """);
+        using var temp = TempProject.Valid(("domain.yml", domain));
+        var diagnostics = temp.Diagnose();
+        Assert.DoesNotContain(diagnostics, d => d.Contains("utter_handoff_queue"));
+        Assert.Contains(diagnostics, d => d.Contains("response 'utter_handoff_offline' uses '{wait_minutes}'"));
+    }
+
+    [Fact]
     public void The_runtime_shows_None_exactly_where_the_validator_reports()
     {
         using var temp = TempProject.Valid(("domain.yml", Domain), ("data/more.yml", StoryUsingIt));
