@@ -9,7 +9,8 @@ namespace Kefu.Cli.Commands;
 
 /// <summary>
 /// `kefu generate finetune --model M --train FILE|PROJECT [--val FILE] --out DIR [training options] [--lora-rank R ...]`:
-/// fine-tunes a GPT-2 or Qwen2 checkpoint on (context, response) pairs (JSON lines, or a Rasa project's stories); saves
+/// fine-tunes a GPT-2 or Qwen2 checkpoint on (context, response) pairs (JSON lines, a Rasa project's stories, or the
+/// conversations of a SQLite store that kefu serve wrote); saves
 /// a Hugging Face folder, or with --lora-rank PEFT adapters.
 /// </summary>
 internal static class GenerateFinetuneCommand
@@ -19,7 +20,7 @@ internal static class GenerateFinetuneCommand
         var d = new GenerationFineTuneOptions();
         var model = new Option<string>("--model") { Description = "A Hugging Face folder or hub id (GPT-2, DialoGPT, Qwen2 families)", Required = true };
         var revision = new Option<string?>("--revision") { Description = "Hub branch, tag or commit (with a hub id)" };
-        var train = new Option<string>("--train") { Description = "JSON lines {\"context\", \"response\"}, or a Rasa project folder (pairs from its stories)", Required = true };
+        var train = new Option<string>("--train") { Description = "JSON lines {\"context\", \"response\"}, a Rasa project folder (pairs from its stories), or a SQLite conversation store (.db: pairs from what customers wrote and the bot and agents answered)", Required = true };
         var val = new Option<string?>("--val") { Description = "Validation pairs (JSON lines): the loss after each epoch, the best epoch kept" };
         var outFolder = new Option<string>("--out") { Description = "Folder to save into (Hugging Face format, or PEFT adapters with --lora-rank)", Required = true };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs };
@@ -57,7 +58,9 @@ internal static class GenerateFinetuneCommand
                 parse.GetValue(patience), parse.GetValue(seed), parse.GetValue(maxLength), parse.GetValue(chat), lora);
             options.Validate();
             string trainPath = parse.GetValue(train)!;
-            var trainPairs = Directory.Exists(trainPath) ? StoryPairs.From(RasaProject.Load(trainPath)) : ResponsePairs.Load(trainPath);
+            var trainPairs = Directory.Exists(trainPath) ? StoryPairs.From(RasaProject.Load(trainPath))
+                : trainPath.EndsWith(".db", StringComparison.OrdinalIgnoreCase) ? StoredPairs(trainPath)
+                : ResponsePairs.Load(trainPath);
             var valPairs = parse.GetValue(val) is { } v ? ResponsePairs.Load(v) : null;
             if (options.EarlyStoppingPatience > 0 && valPairs is null)
                 throw new ArgumentException("--early-stopping needs --val: it stops when the validation loss no longer falls");
@@ -97,5 +100,14 @@ internal static class GenerateFinetuneCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The pairs of a conversation store's conversations (it may be the file a running kefu serve writes: WAL mode lets readers in).</summary>
+    static IReadOnlyList<ResponsePair> StoredPairs(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: no such conversation database.", path);
+        using var store = new Kefu.Server.Storage.SqliteEventStore(Path.GetFullPath(path));
+        return ConversationPairs.ReadAsync(store, path).GetAwaiter().GetResult();
     }
 }
