@@ -214,9 +214,13 @@ public sealed class CorrectionsTests
         var page = await host.Client.GetStringAsync("/console/");
         Assert.Contains("/console/assets/corrections.js", page);
         Assert.Contains("/console/assets/corrections.css", page);
+        Assert.True(page.IndexOf("/console/assets/trainer-view.js") < page.IndexOf("/console/assets/corrections.js"), "the shared helpers load first");
         var script = await host.Client.GetStringAsync("/console/assets/corrections.js");
-        Assert.Contains("/console/api/corrections", script);
+        var shared = await host.Client.GetStringAsync("/console/assets/trainer-view.js");
+        Assert.Contains("api(\"corrections\")", script);
+        Assert.Contains("/console/api/${group}", shared);
         Assert.DoesNotContain("innerHTML", script);
+        Assert.DoesNotContain("innerHTML", shared);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/console/assets/corrections.css")).StatusCode);
     }
 

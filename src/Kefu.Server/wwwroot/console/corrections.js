@@ -4,30 +4,9 @@
 "use strict";
 
 (() => {
-  const get = (id) => document.getElementById(id);
-  const inbox = { items: [], intents: [], at: 0, view: null };
-
-  async function call(method, path, body) {
-    const init = { method, credentials: "same-origin", headers: {} };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    const response = await fetch("/console/api/corrections" + path, init);
-    const text = await response.text();
-    const data = text ? JSON.parse(text) : null;
-    if (!response.ok) throw new Error((data && (data.detail || data.title)) || response.statusText);
-    return data;
-  }
-
-  function node(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-
-  function tell(message) { get("status").textContent = message || ""; }
+  const { get, node, tell } = window.KefuTrainerView;
+  const call = window.KefuTrainerView.api("corrections");
+  const inbox = { items: [], intents: [], at: 0, shown: () => false };
 
   function build() {
     const view = node("section", "corrections");
@@ -96,7 +75,7 @@
   }
 
   function onKey(event) {
-    if (!inbox.view || inbox.view.hidden || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!inbox.shown() || event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
     if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) return;
     if (target instanceof HTMLSelectElement && event.key !== "Enter") return;
@@ -117,40 +96,9 @@
     action().then(render, (e) => tell(e.message));
   }
 
-  // The toggle shows for trainers and admins only; who is signed in is asked every few seconds, since console.js
-  // signs in and out without reloading the page.
-  async function sync() {
-    try {
-      const response = await fetch("/console/api/me", { credentials: "same-origin" });
-      const me = response.status === 200 ? await response.json() : null;
-      const trains = !!me && (me.role === "trainer" || me.role === "admin");
-      const toggle = get("corrections-toggle");
-      if (toggle) toggle.hidden = !trains;
-      if (!trains && inbox.view && !inbox.view.hidden) {
-        inbox.view.hidden = true;
-        document.querySelector(".desk").hidden = false;
-      }
-    } catch {
-      // the server is away for a moment: ask again
-    } finally {
-      setTimeout(sync, 3000);
-    }
-  }
-
   function start() {
-    const toggle = node("button", null, "纠错 / Corrections");
-    toggle.type = "button";
-    toggle.id = "corrections-toggle";
-    toggle.hidden = true;
-    toggle.addEventListener("click", async () => {
-      if (!inbox.view) inbox.view = build();
-      inbox.view.hidden = !inbox.view.hidden;
-      document.querySelector(".desk").hidden = !inbox.view.hidden;
-      if (!inbox.view.hidden) await load().catch((e) => tell(e.message));
-    });
-    get("signout").before(toggle);
+    inbox.shown = window.KefuTrainerView.mount({ id: "corrections-toggle", label: "纠错 / Corrections", build, load }).shown;
     document.addEventListener("keydown", onKey);
-    sync();
   }
 
   document.addEventListener("DOMContentLoaded", start);

@@ -4,31 +4,9 @@
 "use strict";
 
 (() => {
-  const get = (id) => document.getElementById(id);
-  const state = { view: null };
+  const { get, node, tell } = window.KefuTrainerView;
+  const call = window.KefuTrainerView.api("experiment");
   const verdicts = { b_better: "B 更好 / B better", b_worse: "B 更差 / B worse", no_difference_yet: "暂无差异 / no difference yet", not_enough_data: "数据不足 / not enough data" };
-
-  async function call(method, path, body) {
-    const init = { method, credentials: "same-origin", headers: {} };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    const response = await fetch("/console/api/experiment" + path, init);
-    const text = await response.text();
-    const data = text ? JSON.parse(text) : null;
-    if (!response.ok) throw new Error((data && (data.detail || data.title)) || response.statusText);
-    return data;
-  }
-
-  function node(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-
-  function tell(message) { get("status").textContent = message || ""; }
 
   function build() {
     const view = node("section", "experiment");
@@ -109,38 +87,8 @@
     await load();
   }
 
-  // The toggle shows for trainers and admins only (console.js signs in and out without reloading the page).
-  async function sync() {
-    try {
-      const response = await fetch("/console/api/me", { credentials: "same-origin" });
-      const me = response.status === 200 ? await response.json() : null;
-      const allowed = !!me && (me.role === "trainer" || me.role === "admin");
-      const toggle = get("experiment-toggle");
-      if (toggle) toggle.hidden = !allowed;
-      if (!allowed && state.view && !state.view.hidden) {
-        state.view.hidden = true;
-        document.querySelector(".desk").hidden = false;
-      }
-    } catch {
-      // the server is away for a moment: ask again
-    } finally {
-      setTimeout(sync, 3000);
-    }
-  }
-
   function start() {
-    const toggle = node("button", null, "A/B 实验 / Experiment");
-    toggle.type = "button";
-    toggle.id = "experiment-toggle";
-    toggle.hidden = true;
-    toggle.addEventListener("click", async () => {
-      if (!state.view) state.view = build();
-      state.view.hidden = !state.view.hidden;
-      document.querySelector(".desk").hidden = !state.view.hidden;
-      if (!state.view.hidden) await load().catch((e) => tell(e.message));
-    });
-    get("signout").before(toggle);
-    sync();
+    window.KefuTrainerView.mount({ id: "experiment-toggle", label: "A/B 实验 / Experiment", build, load });
   }
 
   document.addEventListener("DOMContentLoaded", start);
