@@ -14,15 +14,22 @@ namespace Kefu.Server.Channels;
 /// Errors come as {"code","msg"}: a token the platform calls invalid or missing (99991663, 99991661) is dropped and the
 /// send retried with a new one; the rate limit (99991400, with HTTP 429) is retried; other codes are refusals.
 /// </summary>
-internal sealed class FeishuApi(FeishuSettings settings, ChannelDelivery delivery)
+internal sealed class FeishuApi
 {
-    private static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private (string Token, DateTimeOffset Until)? _token;
+    private readonly FeishuSettings settings;
+    private readonly ChannelDelivery delivery;
+    private readonly PlatformAccessToken _token;
+
+    public FeishuApi(FeishuSettings settings, ChannelDelivery delivery)
+    {
+        this.settings = settings;
+        this.delivery = delivery;
+        _token = new PlatformAccessToken(FetchTenantTokenAsync);
+    }
 
     public PlatformCall SendText(string chatId, string text) => new(async () =>
     {
-        var token = await TenantTokenAsync();
+        var token = await _token.GetAsync();
         var payload = new JsonObject
         {
             ["receive_id"] = chatId,
@@ -37,40 +44,27 @@ internal sealed class FeishuApi(FeishuSettings settings, ChannelDelivery deliver
         return request;
     }, ReadSendFailure);
 
-    private async Task<string> TenantTokenAsync()
+    private async Task<(string, int)> FetchTenantTokenAsync(CancellationToken ct)
     {
-        await _gate.WaitAsync();
+        var url = new Uri(settings.ApiUrl, "open-apis/auth/v3/tenant_access_token/internal");
+        JsonElement answer;
         try
         {
-            if (_token is { } cached && cached.Until > DateTimeOffset.UtcNow)
-                return cached.Token;
-            var url = new Uri(settings.ApiUrl, "open-apis/auth/v3/tenant_access_token/internal");
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            JsonElement answer;
-            try
-            {
-                using var response = await delivery.Http.PostAsync(url,
-                    JsonContent.Create(new JsonObject { ["app_id"] = settings.AppId, ["app_secret"] = settings.AppSecret }), timeout.Token);
-                var status = (int)response.StatusCode;
-                if (status == 429 || status >= 500)
-                    throw new PlatformCallException($"tenant access token: HTTP {status}", retry: true);
-                answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token)).RootElement;
-            }
-            catch (Exception e) when (e is OperationCanceledException or JsonException or HttpRequestException)
-            {
-                var why = e switch { JsonException => "the answer is not the open platform's JSON", HttpRequestException => e.Message, _ => "no answer within 10 s" };
-                throw new PlatformCallException($"tenant access token: {why}", retry: e is not JsonException);
-            }
-            if (Code(answer) != 0 || answer.String("tenant_access_token") is not { Length: > 0 } token)
-                throw new PlatformCallException($"tenant access token: code {Code(answer)}: {answer.String("msg")} (check feishu app_id and app_secret, and api_url: open.feishu.cn or open.larksuite.com)", retry: false);
-            var seconds = answer.TryGetProperty("expire", out var e2) && e2.TryGetInt32(out var s) ? s : 7200;
-            _token = (token, DateTimeOffset.UtcNow + TimeSpan.FromSeconds(seconds) - Margin);
-            return token;
+            using var response = await delivery.Http.PostAsync(url,
+                JsonContent.Create(new JsonObject { ["app_id"] = settings.AppId, ["app_secret"] = settings.AppSecret }), ct);
+            var status = (int)response.StatusCode;
+            if (status == 429 || status >= 500)
+                throw new PlatformCallException($"tenant access token: HTTP {status}", retry: true);
+            answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
         }
-        finally
+        catch (Exception e) when (e is OperationCanceledException or JsonException or HttpRequestException)
         {
-            _gate.Release();
+            var why = e switch { JsonException => "the answer is not the open platform's JSON", HttpRequestException => e.Message, _ => "no answer within 10 s" };
+            throw new PlatformCallException($"tenant access token: {why}", retry: e is not JsonException);
         }
+        if (Code(answer) != 0 || answer.String("tenant_access_token") is not { Length: > 0 } token)
+            throw new PlatformCallException($"tenant access token: code {Code(answer)}: {answer.String("msg")} (check feishu app_id and app_secret, and api_url: open.feishu.cn or open.larksuite.com)", retry: false);
+        return (token, answer.TryGetProperty("expire", out var e2) && e2.TryGetInt32(out var s) ? s : 7200);
     }
 
     private async Task<PlatformFailure?> ReadSendFailure(HttpResponseMessage response)
@@ -83,7 +77,7 @@ internal sealed class FeishuApi(FeishuSettings settings, ChannelDelivery deliver
                 return null;
             var badToken = code is 99991663 or 99991661;
             if (badToken)
-                _token = null;
+                _token.Drop();
             return new PlatformFailure($"HTTP {(int)response.StatusCode}: code {code}: {answer.String("msg")}", badToken || code == 99991400);
         }
         catch (JsonException)

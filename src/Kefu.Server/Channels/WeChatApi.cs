@@ -16,13 +16,13 @@ namespace Kefu.Server.Channels;
 /// </summary>
 internal sealed class WeChatApi(WeChatSettings settings, ChannelDelivery delivery)
 {
-    private static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private (string Token, DateTimeOffset Until)? _token;
+    private readonly PlatformAccessToken _token = new(ct => PlatformAccessToken.FetchTencentAsync(delivery.Http,
+        new Uri(settings.ApiUrl, $"cgi-bin/token?grant_type=client_credential&appid={Uri.EscapeDataString(settings.AppId)}&secret={Uri.EscapeDataString(settings.AppSecret)}"),
+        "WeChat", "check wechat app_id and app_secret, and the account's IP whitelist", ct));
 
     public PlatformCall SendText(string openId, string content) => new(async () =>
     {
-        var token = await AccessTokenAsync();
+        var token = await _token.GetAsync();
         var payload = new JsonObject { ["touser"] = openId, ["msgtype"] = "text", ["text"] = new JsonObject { ["content"] = content } };
         return new HttpRequestMessage(HttpMethod.Post, new Uri(settings.ApiUrl, $"cgi-bin/message/custom/send?access_token={Uri.EscapeDataString(token)}"))
         {
@@ -30,54 +30,17 @@ internal sealed class WeChatApi(WeChatSettings settings, ChannelDelivery deliver
         };
     }, ReadSendFailure);
 
-    private async Task<string> AccessTokenAsync()
-    {
-        await _gate.WaitAsync();
-        try
-        {
-            if (_token is { } cached && cached.Until > DateTimeOffset.UtcNow)
-                return cached.Token;
-            var url = new Uri(settings.ApiUrl,
-                $"cgi-bin/token?grant_type=client_credential&appid={Uri.EscapeDataString(settings.AppId)}&secret={Uri.EscapeDataString(settings.AppSecret)}");
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            JsonElement answer;
-            try
-            {
-                using var response = await delivery.Http.GetAsync(url, timeout.Token);
-                if (!response.IsSuccessStatusCode)
-                    throw new PlatformCallException($"access token: HTTP {(int)response.StatusCode}", retry: true);
-                answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token)).RootElement;
-            }
-            catch (Exception e) when (e is OperationCanceledException or JsonException)
-            {
-                throw new PlatformCallException($"access token: {(e is JsonException ? "the answer is not WeChat's JSON" : "no answer within 10 s")}", retry: true);
-            }
-            if (answer.String("access_token") is not { Length: > 0 } token)
-            {
-                var code = answer.TryGetProperty("errcode", out var c) && c.TryGetInt32(out var n) ? n : 0;
-                throw new PlatformCallException($"access token: errcode {code}: {answer.String("errmsg")} (check wechat app_id and app_secret, and the account's IP whitelist)", retry: code == -1);
-            }
-            var seconds = answer.TryGetProperty("expires_in", out var e2) && e2.TryGetInt32(out var s) ? s : 7200;
-            _token = (token, DateTimeOffset.UtcNow + TimeSpan.FromSeconds(seconds) - Margin);
-            return token;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     private async Task<PlatformFailure?> ReadSendFailure(HttpResponseMessage response)
     {
         try
         {
             var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-            var code = answer.TryGetProperty("errcode", out var c) && c.TryGetInt32(out var n) ? n : 0;
+            var code = PlatformAccessToken.TencentErrCode(answer);
             if (code == 0 && response.IsSuccessStatusCode)
                 return null;
             var expired = code is 40001 or 40014 or 42001;
             if (expired)
-                _token = null;
+                _token.Drop();
             return new PlatformFailure($"errcode {code}: {answer.String("errmsg")}", code == -1 || expired);
         }
         catch (JsonException)

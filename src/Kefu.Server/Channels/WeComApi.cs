@@ -18,13 +18,13 @@ internal sealed class WeComApi(WeComSettings settings, ChannelDelivery delivery)
     /// <summary>A text message's content limit in UTF-8 bytes (WeCom cuts longer ones); longer replies go in parts.</summary>
     public const int MaxTextBytes = 2048;
 
-    private static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private (string Token, DateTimeOffset Until)? _token;
+    private readonly PlatformAccessToken _token = new(ct => PlatformAccessToken.FetchTencentAsync(delivery.Http,
+        new Uri(settings.ApiUrl, $"cgi-bin/gettoken?corpid={Uri.EscapeDataString(settings.CorpId)}&corpsecret={Uri.EscapeDataString(settings.Secret)}"),
+        "WeCom", "check wecom corp_id and secret, and the application's trusted IPs", ct));
 
     public PlatformCall SendText(string userId, string content) => new(async () =>
     {
-        var token = await AccessTokenAsync();
+        var token = await _token.GetAsync();
         var payload = new JsonObject
         {
             ["touser"] = userId,
@@ -38,54 +38,17 @@ internal sealed class WeComApi(WeComSettings settings, ChannelDelivery delivery)
         };
     }, ReadSendFailure);
 
-    private async Task<string> AccessTokenAsync()
-    {
-        await _gate.WaitAsync();
-        try
-        {
-            if (_token is { } cached && cached.Until > DateTimeOffset.UtcNow)
-                return cached.Token;
-            var url = new Uri(settings.ApiUrl,
-                $"cgi-bin/gettoken?corpid={Uri.EscapeDataString(settings.CorpId)}&corpsecret={Uri.EscapeDataString(settings.Secret)}");
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            JsonElement answer;
-            try
-            {
-                using var response = await delivery.Http.GetAsync(url, timeout.Token);
-                if (!response.IsSuccessStatusCode)
-                    throw new PlatformCallException($"access token: HTTP {(int)response.StatusCode}", retry: true);
-                answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token)).RootElement;
-            }
-            catch (Exception e) when (e is OperationCanceledException or JsonException)
-            {
-                throw new PlatformCallException($"access token: {(e is JsonException ? "the answer is not WeCom's JSON" : "no answer within 10 s")}", retry: true);
-            }
-            if (answer.String("access_token") is not { Length: > 0 } token)
-            {
-                var code = ErrCode(answer);
-                throw new PlatformCallException($"access token: errcode {code}: {answer.String("errmsg")} (check wecom corp_id and secret, and the application's trusted IPs)", retry: code == -1);
-            }
-            var seconds = answer.TryGetProperty("expires_in", out var e2) && e2.TryGetInt32(out var s) ? s : 7200;
-            _token = (token, DateTimeOffset.UtcNow + TimeSpan.FromSeconds(seconds) - Margin);
-            return token;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     private async Task<PlatformFailure?> ReadSendFailure(HttpResponseMessage response)
     {
         try
         {
             var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-            var code = ErrCode(answer);
+            var code = PlatformAccessToken.TencentErrCode(answer);
             if (code == 0 && response.IsSuccessStatusCode)
                 return null;
             var expired = code is 40014 or 42001;
             if (expired)
-                _token = null;
+                _token.Drop();
             return new PlatformFailure($"errcode {code}: {answer.String("errmsg")}", code == -1 || expired);
         }
         catch (JsonException)
@@ -93,7 +56,4 @@ internal sealed class WeComApi(WeComSettings settings, ChannelDelivery delivery)
             return new PlatformFailure($"HTTP {(int)response.StatusCode}: the answer is not WeCom's JSON", false);
         }
     }
-
-    private static int ErrCode(JsonElement answer) =>
-        answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("errcode", out var c) && c.TryGetInt32(out var n) ? n : 0;
 }
