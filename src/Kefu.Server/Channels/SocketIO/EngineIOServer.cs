@@ -277,10 +277,13 @@ internal sealed class EngineIOServer(SocketIOSettings settings, int maxPayload, 
             {
                 while (await ReceiveTextAsync(socket, aborted) is { } frame)
                 {
+                    // Receive closes the session itself on a packet that breaks the protocol (BrokeProtocol, read below):
+                    // the writer may finish before this task goes on.
                     var problem = frame.Problem ?? session.Receive(frame.Text!);
                     if (problem is null)
                         continue;
-                    status = frame.Problem is null ? WebSocketCloseStatus.ProtocolError : frame.Status;
+                    if (frame.Problem is not null)
+                        status = frame.Status;
                     logger.LogDebug("socketio: session {Sid} sent {Problem}; closed", session.Id, problem);
                     session.Close("protocol error: " + problem);
                     return;
@@ -293,7 +296,7 @@ internal sealed class EngineIOServer(SocketIOSettings settings, int maxPayload, 
             }
         }, CancellationToken.None);
         await session.WriteToAsync(socket);
-        await CloseAsync(socket, status, session.CloseReason ?? "closed");
+        await CloseAsync(socket, session.BrokeProtocol ? WebSocketCloseStatus.ProtocolError : status, session.CloseReason ?? "closed");
         if (await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)) != reading)
             socket.Abort();
     }

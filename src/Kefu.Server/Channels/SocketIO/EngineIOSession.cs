@@ -39,6 +39,9 @@ internal sealed class EngineIOSession
 
     public string? CloseReason { get; private set; }
 
+    /// <summary>Whether the session was closed for a packet that broke Engine.IO's protocol (a websocket closes with 1002).</summary>
+    public bool BrokeProtocol { get; private set; }
+
     public CancellationToken Closed => _closed.Token;
 
     /// <summary>Socket.IO packets from the client (Engine.IO message data), in arrival order.</summary>
@@ -60,6 +63,7 @@ internal sealed class EngineIOSession
             return null;
         if (EngineIOProtocol.Check(packet) is { } problem)
         {
+            BrokeProtocol = true;
             Close("parse error: " + problem);
             return problem;
         }
@@ -71,6 +75,7 @@ internal sealed class EngineIOSession
             case EngineIOProtocol.Message:
                 if (_incoming.Writer.TryWrite(packet[1..]))
                     return null;
+                BrokeProtocol = true;
                 Close("the client sent more messages than it waited for");
                 return "too many messages at once";
             case EngineIOProtocol.Close:
@@ -82,6 +87,7 @@ internal sealed class EngineIOSession
                 // Engine.IO v4: only the server pings (the client's "2probe" is answered before the upgrade); open and
                 // upgrade are not the client's to send here.
                 var unexpected = $"an Engine.IO packet of type '{packet[0]}' that the client may not send here";
+                BrokeProtocol = true;
                 Close("protocol error: " + unexpected);
                 return unexpected;
         }
