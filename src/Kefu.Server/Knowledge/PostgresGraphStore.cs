@@ -1,6 +1,6 @@
-using System.Net.Sockets;
 using System.Text;
 using Kefu.Knowledge.Graph;
+using Kefu.Server.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -52,9 +52,6 @@ public sealed class PostgresGraphStore : IGraphStore, IDisposable
     public static int SchemaVersion => Migrations.Length;
 
     private const long SchemaLock = 7460516756; // the event store's is 7460516755
-
-    private static readonly TimeSpan[] ConnectBackoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300),
-        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
     private readonly NpgsqlDataSource _dataSource;
     private Dictionary<string, int>? _types;
@@ -337,49 +334,13 @@ public sealed class PostgresGraphStore : IGraphStore, IDisposable
 
     public void Dispose() => _dataSource.Dispose();
 
-    /// <summary>A pooled connection; opening is retried with back-off while the server cannot be reached.</summary>
-    private NpgsqlConnection Open()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return _dataSource.OpenConnection();
-            }
-            catch (Exception e) when (Unreachable(e))
-            {
-                if (attempt == ConnectBackoff.Length)
-                    throw new GraphStoreException(
-                        $"the knowledge graph store ({Description}) cannot be reached after {attempt + 1} tries: {e.Message.ReplaceLineEndings(" ")}", e);
-                // The pool may hold connections to a server that has restarted; they would fail the next try too.
-                NpgsqlConnection.ClearAllPools();
-                Thread.Sleep(ConnectBackoff[attempt]);
-            }
-        }
-    }
+    private NpgsqlConnection Open() => PostgresDatabase.Open(_dataSource, (why, e) => new GraphStoreException($"the knowledge graph store ({Description}) {why}", e));
 
-    private static bool Unreachable(Exception e) => e is NpgsqlException { IsTransient: true } or SocketException or TimeoutException
-        || e is PostgresException { SqlState: "57P03" or "53300" }; // the database is starting up; too many connections
-
-    /// <summary>Brings the schema to <see cref="SchemaVersion"/> in one transaction, under an advisory lock so that replicas starting together migrate once.</summary>
     private void Migrate()
     {
         using var connection = Open();
-        using var transaction = connection.BeginTransaction();
-        Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({SchemaLock})");
-        Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS kefu_graph_schema_version (version int NOT NULL)");
-        using var read = new NpgsqlCommand("SELECT MAX(version) FROM kefu_graph_schema_version", connection, transaction);
-        var found = read.ExecuteScalar() is int v ? v : 0;
-        if (found > SchemaVersion)
-            throw new GraphStoreException($"the knowledge graph store ({Description}) has schema version {found}; this Kefu knows up to {SchemaVersion}");
-        for (var version = found; version < SchemaVersion; version++)
-            Execute(connection, transaction, Migrations[version]);
-        if (found < SchemaVersion)
-        {
-            Execute(connection, transaction, "DELETE FROM kefu_graph_schema_version");
-            Execute(connection, transaction, $"INSERT INTO kefu_graph_schema_version VALUES ({SchemaVersion})");
-        }
-        transaction.Commit();
+        PostgresDatabase.Migrate(connection, SchemaLock, "kefu_graph_schema_version", Migrations, found =>
+            new GraphStoreException($"the knowledge graph store ({Description}) has schema version {found}; this Kefu knows up to {SchemaVersion}"));
     }
 
     private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params object[] args)

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Kefu.Dialogue;
 using Npgsql;
@@ -32,9 +31,6 @@ public sealed class PostgresEventStore : IEventStore, IDisposable
     ];
 
     public static int SchemaVersion => Migrations.Length;
-
-    private static readonly TimeSpan[] ConnectBackoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300),
-        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
     private const int MaxAppendsPerCommit = 256;
 
@@ -289,76 +285,15 @@ public sealed class PostgresEventStore : IEventStore, IDisposable
         _dataSource.Dispose();
     }
 
-    /// <summary>A pooled connection; opening is retried with back-off while the server cannot be reached.</summary>
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (Unreachable(e))
-            {
-                if (attempt == ConnectBackoff.Length)
-                    throw new ConversationStoreUnavailableException(
-                        $"the conversation store ({Description}) cannot be reached after {attempt + 1} tries: {e.Message.ReplaceLineEndings(" ")}", e);
-                // The pool may hold connections to a server that has restarted; they would fail the next try too.
-                NpgsqlConnection.ClearAllPools();
-                await Task.Delay(ConnectBackoff[attempt], ct).ConfigureAwait(false);
-            }
-        }
-    }
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => PostgresDatabase.OpenAsync(_dataSource, Unreachable, ct);
 
-    /// <summary>The same, synchronously, for the start-up migration: blocking there must not hold a thread-pool thread in a wait.</summary>
-    private NpgsqlConnection Open()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return _dataSource.OpenConnection();
-            }
-            catch (Exception e) when (Unreachable(e))
-            {
-                if (attempt == ConnectBackoff.Length)
-                    throw new ConversationStoreUnavailableException(
-                        $"the conversation store ({Description}) cannot be reached after {attempt + 1} tries: {e.Message.ReplaceLineEndings(" ")}", e);
-                NpgsqlConnection.ClearAllPools();
-                Thread.Sleep(ConnectBackoff[attempt]);
-            }
-        }
-    }
+    private Exception Unreachable(string why, Exception e) => new ConversationStoreUnavailableException($"the conversation store ({Description}) {why}", e);
 
-    private static bool Unreachable(Exception e) => e is NpgsqlException { IsTransient: true } or SocketException or TimeoutException
-        || e is PostgresException { SqlState: "57P03" or "53300" }; // the database is starting up; too many connections
-
-    /// <summary>Brings the schema to <see cref="SchemaVersion"/>, all in one transaction (a migration cut short leaves the schema as it was), under an advisory lock so that replicas starting together migrate once.</summary>
     private void Migrate()
     {
-        using var connection = Open();
-        using var transaction = connection.BeginTransaction();
-        Execute(connection, transaction, "SELECT pg_advisory_xact_lock(7460516755)"); // "kefu" schema lock
-        Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS kefu_schema_version (version int NOT NULL)");
-        using var read = new NpgsqlCommand("SELECT MAX(version) FROM kefu_schema_version", connection, transaction);
-        var found = read.ExecuteScalar() is int v ? v : 0;
-        if (found > SchemaVersion)
-            throw new ConversationStoreException(
-                $"the conversation store ({Description}) has schema version {found}; this Kefu knows up to {SchemaVersion}");
-        for (var version = found; version < SchemaVersion; version++)
-            Execute(connection, transaction, Migrations[version]);
-        if (found < SchemaVersion)
-        {
-            Execute(connection, transaction, "DELETE FROM kefu_schema_version");
-            Execute(connection, transaction, $"INSERT INTO kefu_schema_version VALUES ({SchemaVersion})");
-        }
-        transaction.Commit();
-    }
-
-    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
+        using var connection = PostgresDatabase.Open(_dataSource, Unreachable);
+        PostgresDatabase.Migrate(connection, lockKey: 7460516755, "kefu_schema_version", Migrations, found =>
+            new ConversationStoreException($"the conversation store ({Description}) has schema version {found}; this Kefu knows up to {SchemaVersion}"));
     }
 }
 
