@@ -34,7 +34,7 @@ public sealed record LiveExperiment(string Name, IReadOnlyList<ExperimentArm> Ar
 /// <summary>models/experiments.json: every experiment, at most one running, oldest first.</summary>
 public sealed record ExperimentsContents(
     [property: JsonPropertyName("format_version")] int FormatVersion,
-    IReadOnlyList<LiveExperiment> Experiments)
+    IReadOnlyList<LiveExperiment> Experiments) : IFormatVersioned
 {
     public static readonly ExperimentsContents Empty = new(LiveExperiments.FormatVersion, []);
 
@@ -78,19 +78,8 @@ public static class LiveExperiments
     public static ExperimentsContents Read(string modelsDirectory)
     {
         string path = PathIn(modelsDirectory);
-        if (!File.Exists(path)) return ExperimentsContents.Empty;
-        ExperimentsContents? contents;
-        try
-        {
-            contents = JsonSerializer.Deserialize<ExperimentsContents>(File.ReadAllBytes(path), Json);
-        }
-        catch (JsonException e)
-        {
-            throw Damaged(path, $"line {(e.LineNumber ?? 0) + 1}: {e.Message}", e);
-        }
-        if (contents is null) throw Damaged(path, "it holds null");
-        if (contents.FormatVersion != FormatVersion)
-            throw Damaged(path, $"format_version {contents.FormatVersion} is not {FormatVersion}, the one this Kefu reads");
+        var contents = JsonStateFile.Read<ExperimentsContents>(path, Json, FormatVersion, (why, e) => Damaged(path, why, e));
+        if (contents is null) return ExperimentsContents.Empty;
         if (contents.Experiments.GroupBy(e => e.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw Damaged(path, $"experiment {twice.Key} is listed twice");
         if (contents.Experiments.Count(e => e.Running) > 1)
@@ -182,13 +171,7 @@ public static class LiveExperiments
         $"no version {id} in {ModelRegistry.RegistryPath(registry.Directory)}; the versions are " +
         (registry.Contents.Versions.Count == 0 ? "none yet: run kefu train" : string.Join(", ", registry.Contents.Versions.Select(v => v.Id))));
 
-    static void Write(string modelsDirectory, ExperimentsContents contents)
-    {
-        string path = PathIn(modelsDirectory);
-        string temp = path + ".tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(contents, Json));
-        File.Move(temp, path, overwrite: true);
-    }
+    static void Write(string modelsDirectory, ExperimentsContents contents) => JsonStateFile.Write(PathIn(modelsDirectory), contents, Json);
 
     /// <summary>
     /// The arm a report says to promote: A when B is worse on any metric, else B when it is better on any, else none

@@ -28,7 +28,7 @@ public sealed record RegistryContents(
     [property: JsonPropertyName("format_version")] int FormatVersion,
     string? Promoted,
     IReadOnlyList<ModelVersion> Versions,
-    IReadOnlyList<Promotion> History)
+    IReadOnlyList<Promotion> History) : IFormatVersioned
 {
     public static readonly RegistryContents Empty = new(ModelRegistry.FormatVersion, null, [], []);
 
@@ -111,19 +111,8 @@ public sealed class ModelRegistry : IDisposable
     public static RegistryContents Read(string modelsDirectory)
     {
         string path = RegistryPath(modelsDirectory);
-        if (!File.Exists(path)) return RegistryContents.Empty;
-        RegistryContents? contents;
-        try
-        {
-            contents = JsonSerializer.Deserialize<RegistryContents>(File.ReadAllBytes(path), Json);
-        }
-        catch (JsonException e)
-        {
-            throw Damaged(path, $"line {(e.LineNumber ?? 0) + 1}: {e.Message}", e);
-        }
-        if (contents is null) throw Damaged(path, "it holds null");
-        if (contents.FormatVersion != FormatVersion)
-            throw Damaged(path, $"format_version {contents.FormatVersion} is not {FormatVersion}, the one this Kefu reads");
+        var contents = JsonStateFile.Read<RegistryContents>(path, Json, FormatVersion, (why, e) => Damaged(path, why, e));
+        if (contents is null) return RegistryContents.Empty;
         if (contents.Versions.GroupBy(v => v.Id).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw Damaged(path, $"version {twice.Key} is listed twice");
         if (contents.Versions.FirstOrDefault(v => !IsSafeFile(v.File)) is { } outside)
@@ -243,9 +232,7 @@ public sealed class ModelRegistry : IDisposable
             File.Move(copy, served, overwrite: true);
         }
         if (File.Exists(registry)) File.Copy(registry, registry + ".bak", overwrite: true);
-        string temp = registry + ".tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(Contents, Json));
-        File.Move(temp, registry, overwrite: true);
+        JsonStateFile.Write(registry, Contents, Json);
     }
 
     public void Dispose() => lockFile.Dispose();
