@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Kefu.Server.Channels;
 
-/// <summary>A bot message as one plain text, for the channels whose replies Kefu sends as text (Feishu, DingTalk).</summary>
+/// <summary>A bot message as one plain text, for the channels whose replies Kefu sends as text (WeChat, WeCom, Feishu, DingTalk).</summary>
 internal static class ChannelText
 {
     /// <summary>Its text, a line "· title" per button (the user sends the title back, which the NLU reads), the image's URL; "" when none.</summary>

@@ -193,25 +193,8 @@ internal static class WeChatChannel
     }
 
     /// <summary>The replies as one text: WeChat's text messages carry no buttons, so a button is a line with its title (which the NLU reads when the user sends it back).</summary>
-    private static string Join(IReadOnlyList<BotMessage> replies, ILogger logger, string openId)
-    {
-        var parts = new List<string>();
-        foreach (var reply in replies)
-        {
-            var lines = new List<string>();
-            if (reply.Text is { Length: > 0 } text)
-                lines.Add(text);
-            if (reply.Buttons is { Count: > 0 } buttons)
-                lines.AddRange(buttons.Select(b => "· " + b.Title));
-            if (reply.Image is { Length: > 0 } image)
-                lines.Add(image);
-            if (reply.Custom is not null)
-                logger.LogWarning("wechat: a custom payload to wechat:{OpenId} is not sent (Kefu sends WeChat text); the conversation keeps it", openId);
-            if (lines.Count > 0)
-                parts.Add(string.Join("\n", lines));
-        }
-        return string.Join("\n\n", parts);
-    }
+    private static string Join(IReadOnlyList<BotMessage> replies, ILogger logger, string openId) =>
+        string.Join("\n\n", replies.Select(reply => ChannelText.Of(reply, logger, Name, $"{Name}:{openId}")).Where(text => text.Length > 0));
 
     /// <summary>The passive text reply: &lt;xml&gt;&lt;ToUserName/&gt;&lt;FromUserName/&gt;&lt;CreateTime/&gt;&lt;MsgType&gt;text&lt;/MsgType&gt;&lt;Content/&gt;&lt;/xml&gt;.</summary>
     private static string PassiveReply(string openId, string account, string content)

@@ -105,19 +105,8 @@ internal static class WeComChannel
     private static ContentHttpResult Acknowledged() => TypedResults.Text("", "text/plain");
 
     /// <summary>A reply as text messages: a button is a line with its title (which the NLU reads when sent back), an image its URL; in parts of 2048 bytes.</summary>
-    private static IEnumerable<string> Texts(BotMessage reply, string userId, ILogger logger)
-    {
-        var lines = new List<string>();
-        if (reply.Text is { Length: > 0 } text)
-            lines.Add(text);
-        if (reply.Buttons is { Count: > 0 } buttons)
-            lines.AddRange(buttons.Select(b => "· " + b.Title));
-        if (reply.Image is { Length: > 0 } image)
-            lines.Add(image);
-        if (reply.Custom is not null)
-            logger.LogWarning("wecom: a custom payload to wecom:{UserId} is not sent (Kefu sends WeCom text); the conversation keeps it", userId);
-        return lines.Count == 0 ? [] : Parts(string.Join("\n", lines));
-    }
+    private static IEnumerable<string> Texts(BotMessage reply, string userId, ILogger logger) =>
+        ChannelText.Of(reply, logger, Name, $"{Name}:{userId}") is { Length: > 0 } text ? Parts(text) : [];
 
     private static IEnumerable<string> Parts(string text)
     {
