@@ -98,9 +98,11 @@ public sealed class AbProcessTests
             {
                 try
                 {
+                    // /status answers before the model is loaded, without model_id (nulls are left out).
                     var status = http.GetAsync("/status").GetAwaiter().GetResult();
                     return status.IsSuccessStatusCode
-                        ? JsonDocument.Parse(status.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("model_id").GetString()
+                        && JsonDocument.Parse(status.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.TryGetProperty("model_id", out var id)
+                        ? id.GetString()
                         : null;
                 }
                 catch (HttpRequestException)
