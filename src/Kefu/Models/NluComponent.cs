@@ -20,6 +20,8 @@ public static class NluComponent
     public const string Name = "nlu";
     public const string Type = "nlu.v1";
     public const string DenseType = "nlu.dense.v1";
+    /// <summary>Multi-intent labels learnt part by part (<see cref="IntentParts"/>): an older Kefu would read the parts as labels.</summary>
+    public const string PartsType = "nlu.parts.v1";
     const string IntentWeights = "nlu/intents.safetensors";
     const string IntentKeys = "nlu/intents.keys.u64";
     const string EntityWeights = "nlu/entities.safetensors";
@@ -35,7 +37,11 @@ public static class NluComponent
         int FeatureCount,
         EntityComponentConfig? Entities,
         PatternConfig? IntentPatterns = null,
-        DenseComponentConfig? Dense = null);
+        DenseComponentConfig? Dense = null,
+        PartsComponentConfig? Parts = null);
+
+    /// <summary>With multi-intent parts: <see cref="NluComponentConfig.Intents"/> are the parts; these are the whole labels.</summary>
+    public sealed record PartsComponentConfig(string Separator, IReadOnlyList<string> Labels, float Scale, float Offset);
 
     /// <summary>
     /// The dense block: the language model as config.yml named it (model_weights, revision), its <paramref name="Dimension"/>
@@ -102,9 +108,11 @@ public static class NluComponent
             entries.Add(EntityKeys);
             entityConfig = new EntityComponentConfig(e.EntityTypes, e.Keys.Length, e.Synonyms, e.Patterns.Regexes, e.Patterns.Lookups);
         }
-        writer.AddComponent(Name, denseConfig is null ? Type : DenseType, new NluComponentConfig(model.Config, intents.Labels,
+        var partsConfig = sparse.Parts is { } parts ? new PartsComponentConfig(parts.Separator, parts.Labels, parts.Scale, parts.Offset) : null;
+        string type = partsConfig is not null ? PartsType : denseConfig is null ? Type : DenseType;
+        writer.AddComponent(Name, type, new NluComponentConfig(model.Config, intents.Labels,
             intents.Temperature, model.FallbackThreshold, f, entityConfig,
-            vectorizer.Patterns is { } p ? new PatternConfig(p.Regexes, p.Lookups) : null, denseConfig), entries);
+            vectorizer.Patterns is { } p ? new PatternConfig(p.Regexes, p.Lookups) : null, denseConfig, partsConfig), entries);
     }
 
     public static NluModel Read(ModelArchiveReader reader)
@@ -114,9 +122,11 @@ public static class NluComponent
             return TransformerComponent.Read(reader);
         if (type == DietComponent.Type)
             return DietComponent.Read(reader);
-        var component = reader.Component(Name, type == DenseType ? DenseType : Type);
+        var component = reader.Component(Name, type is DenseType or PartsType ? type : Type);
         var config = reader.Config<NluComponentConfig>(component);
-        if ((type == DenseType) != (config.Dense is not null))
+        if ((type == PartsType) != (config.Parts is not null))
+            throw new ModelArchiveException($"{reader.Path}: component '{Name}' of type '{type}' {(config.Parts is null ? "lacks" : "has")} intent parts");
+        if (type != PartsType && (type == DenseType) != (config.Dense is not null))
             throw new ModelArchiveException($"{reader.Path}: component '{Name}' of type '{type}' {(config.Dense is null ? "lacks" : "has")} a dense block");
         int c = config.Intents.Count, f = config.FeatureCount, d = config.Dense?.Dimension ?? 0;
         var keys = ReadKeys(reader, IntentKeys, f);
@@ -138,7 +148,10 @@ public static class NluComponent
                 Tensor(reader, et, EntityWeights, "start", k), Tensor(reader, et, EntityWeights, "end", k),
                 new EntityPatterns(ec.Regexes, ec.Lookups), ec.Synonyms);
         }
-        return new NluModel(config.Config, vectorizer, classifier, entities, config.FallbackThreshold, dense);
+        var parts = config.Parts is { } pc ? new IntentParts(pc.Separator, pc.Labels, pc.Scale, pc.Offset) : null;
+        if (parts is not null && !parts.Parts.SequenceEqual(config.Intents))
+            throw new ModelArchiveException($"{reader.Path}: the intent parts of component '{Name}' do not match its labels");
+        return new NluModel(config.Config, vectorizer, classifier, entities, config.FallbackThreshold, dense, parts);
     }
 
     static LanguageModel ReadLanguageModel(ModelArchiveReader reader, ComponentManifest component, DenseComponentConfig config)

@@ -18,6 +18,8 @@ namespace Kefu.Nlu;
 /// <paramref name="DenseWeight"/>: with a language model's embeddings as features (LanguageModelFeaturizer), the norm of
 /// that dense block against the sparse block's ≈1.7; null: chosen on held-out folds (see <see cref="NluTrainer"/>).
 /// <paramref name="Duckling"/>: config.yml's DucklingEntityExtractor, whose entities join the trained ones at parse time.
+/// <paramref name="IntentSplitSymbol"/>: the tokenizer's `intent_split_symbol` when its `intent_tokenization_flag` is on: the
+/// linear model then learns each part of a multi-intent label on its own (<see cref="Intents.IntentParts"/>); null: whole labels.
 /// </summary>
 public sealed record NluConfig(
     SparseFeatureConfig Features,
@@ -31,7 +33,8 @@ public sealed record NluConfig(
     int Seed = 1,
     float AmbiguityThreshold = 0f,
     float? DenseWeight = null,
-    DucklingConfig? Duckling = null)
+    DucklingConfig? Duckling = null,
+    string? IntentSplitSymbol = null)
 {
     public const string FallbackIntent = "nlu_fallback";
     public const float DefaultFallbackThreshold = 0.3f;

@@ -23,8 +23,8 @@ public sealed class NluModel : IMessageParser
     public DucklingEntityExtractor? Duckling { get; }
 
     public NluModel(NluConfig config, SparseVectorizer vectorizer, IntentClassifier intents,
-        EntityExtractor? entities, float fallbackThreshold, DenseFeatures? dense = null)
-        : this(config, new SparseIntentModel(vectorizer, intents, dense), entities, fallbackThreshold)
+        EntityExtractor? entities, float fallbackThreshold, DenseFeatures? dense = null, IntentParts? parts = null)
+        : this(config, new SparseIntentModel(vectorizer, intents, dense, parts), entities, fallbackThreshold)
     {
     }
 
@@ -153,28 +153,56 @@ public interface IEntityModel
 
 /// <summary>
 /// Kefu's own intent model: hashed n-gram features [F] and, with <paramref name="dense"/>, a language model's sentence
-/// embedding [D] as columns F.., scored by one-vs-rest linear SVMs with a calibrated softmax.
+/// embedding [D] as columns F.., scored by one-vs-rest linear SVMs with a calibrated softmax; with
+/// <paramref name="parts"/>, the SVMs' classes are the parts of multi-intent labels, and the labels are scored from them.
 /// </summary>
-public sealed class SparseIntentModel(SparseVectorizer vectorizer, IntentClassifier classifier, DenseFeatures? dense = null) : IIntentModel
+public sealed class SparseIntentModel(SparseVectorizer vectorizer, IntentClassifier classifier, DenseFeatures? dense = null,
+    IntentParts? parts = null) : IIntentModel
 {
     [ThreadStatic] static VectorizerScratch? scratch;
+    [ThreadStatic] static float[]? partScores;
 
     public SparseVectorizer Vectorizer { get; } = vectorizer;
     public IntentClassifier Classifier { get; } = classifier;
     public DenseFeatures? Dense { get; } = dense;
-    public IReadOnlyList<string> Labels => Classifier.Labels;
+    public IntentParts? Parts { get; } = parts;
+    public IReadOnlyList<string> Labels => Parts?.Labels ?? Classifier.Labels;
 
     public void Probabilities(string text, Span<float> probabilities)
     {
-        var s = scratch ??= new VectorizerScratch();
-        int n = Vectorizer.Transform(text, s);
-        if (Dense is null)
+        if (Parts is null)
         {
-            Classifier.Probabilities(s.Columns.AsSpan(0, n), s.Values.AsSpan(0, n), probabilities);
+            Scores(text, probabilities);
+            IntentClassifier.Softmax(probabilities, Classifier.Temperature);
             return;
         }
-        Classifier.Scores(s.Columns.AsSpan(0, n), s.Values.AsSpan(0, n), probabilities);
-        Classifier.AddDenseScores(Vectorizer.FeatureCount, Dense.Features(text), probabilities);
-        IntentClassifier.Softmax(probabilities, Classifier.Temperature);
+        var scores = PartScores(text);
+        Parts.LabelProbabilities(scores, probabilities);
+    }
+
+    /// <summary>p [P] of each part of multi-intent labels (<see cref="Parts"/> must be set).</summary>
+    public void PartProbabilities(string text, Span<float> probabilities)
+    {
+        if (Parts is null) throw new InvalidOperationException("the model learnt whole labels, not their parts");
+        Parts.PartProbabilities(PartScores(text), probabilities);
+    }
+
+    Span<float> PartScores(string text)
+    {
+        int p = Classifier.Labels.Count;
+        if (partScores is null || partScores.Length < p) partScores = new float[p];
+        var scores = partScores.AsSpan(0, p);
+        Scores(text, scores);
+        return scores;
+    }
+
+    /// <summary>The SVMs' margins [C] (C: labels, or parts).</summary>
+    void Scores(string text, Span<float> scores)
+    {
+        var s = scratch ??= new VectorizerScratch();
+        int n = Vectorizer.Transform(text, s);
+        Classifier.Scores(s.Columns.AsSpan(0, n), s.Values.AsSpan(0, n), scores);
+        if (Dense is not null)
+            Classifier.AddDenseScores(Vectorizer.FeatureCount, Dense.Features(text), scores);
     }
 }

@@ -32,15 +32,24 @@ public static class NluTrainer
         var labelIndex = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
         var texts = data.Examples.Select(e => e.Text).ToArray();
         var y = data.Examples.Select(e => labelIndex[e.Intent]).ToArray();
+        // multi-intent labels learnt part by part: the SVMs' classes are the parts, a row positive for each of its own
+        var parts = config.IntentSplitSymbol is { } separator ? new IntentParts(separator, labels) : null;
+        var classes = parts?.Parts ?? labels;
+        int[][] positives = [.. y.Select(l => parts is null ? [l] : parts.PartsOf(l).ToArray())];
+        if (parts is not null)
+            progress?.Report($"multi-intent labels split on '{parts.Separator}': {labels.Length} labels, {classes.Count} parts");
 
         var vectorizer = SparseVectorizer.Fit(texts, config.Features, EntityPatterns.Of(data));
         var x = vectorizer.TransformAll(texts);
         progress?.Report($"features: {vectorizer.FeatureCount} columns, {x.Values.Length} non-zeros ({Elapsed(clock)})");
 
         int oosIndex = config.OosLabel is { } oos && labelIndex.TryGetValue(oos, out int o) ? o : -1;
-        bool fitThreshold = config.FallbackThreshold is null && oosIndex >= 0;
+        bool fitThreshold = config.FallbackThreshold is null && oosIndex >= 0 && parts is null;
+        if (parts is not null && config.FallbackThreshold is null && oosIndex >= 0)
+            progress?.Report($"the fallback threshold is not fitted on '{config.OosLabel}' when labels are split into parts: " +
+                $"{NluConfig.DefaultFallbackThreshold} applies (set FallbackClassifier's threshold to choose another)");
         var folds = StratifiedFolds(y, labels.Length, Math.Max(2, config.CalibrationFolds), config.Seed);
-        var fold = new FoldRun(y, labels, folds, config.Svm);
+        var fold = new FoldRun(y, positives, classes, parts, folds, config.Svm);
         int foldsToRun = fitThreshold ? fold.Count : 1, foldsDone = 0;
 
         DenseFeatures? dense = null;
@@ -62,7 +71,15 @@ public static class NluTrainer
             progress?.Report($"calibration fold {f + 1}/{foldsToRun}: held-out accuracy {fold.Accuracy(f, f + 1):F4} ({Elapsed(clock)})");
         }
         var scored = Enumerable.Range(0, y.Length).Where(i => fold.Scores[i] is not null).ToArray();
-        float temperature = Calibration.FitTemperature(scored.Select(i => fold.Scores[i]!).ToArray(), scored.Select(i => y[i]).ToArray());
+        float temperature = 1f;
+        if (parts is null)
+            temperature = Calibration.FitTemperature(scored.Select(i => fold.Scores[i]!).ToArray(), scored.Select(i => y[i]).ToArray());
+        else
+        {
+            var (scale, offset) = IntentParts.FitPlatt(scored.Select(i => fold.Scores[i]!).ToArray(), scored.Select(i => (IReadOnlyList<int>)positives[i]).ToArray());
+            parts = parts.WithPlatt(scale, offset);
+            progress?.Report($"part probabilities σ({scale:F3}·s + {offset:F3}) fitted on held-out margins");
+        }
 
         float threshold = config.FallbackThreshold ?? NluConfig.DefaultFallbackThreshold;
         if (fitThreshold)
@@ -79,8 +96,8 @@ public static class NluTrainer
         }
 
         var warmStart = ScatterRows(fold.Alphas[0]!, fold.TrainRows(0), y.Length);
-        var (finalRows, _) = LinearSvmTrainer.Train(x, y, labels.Length, config.Svm, warmStart);
-        var classifier = IntentClassifier.FromClassRows(labels, finalRows, temperature);
+        var (finalRows, _) = LinearSvmTrainer.Train(x, positives, classes.Count, config.Svm, warmStart);
+        var classifier = IntentClassifier.FromClassRows(classes, finalRows, temperature);
         progress?.Report($"intents: {labels.Length}, temperature {temperature:F3}, fallback threshold {threshold:F3} ({Elapsed(clock)})");
 
         EntityExtractor? entities = null;
@@ -89,7 +106,7 @@ public static class NluTrainer
             entities = EntityTrainer.Train(data, config.Entities, config.Seed);
             progress?.Report($"entities: {string.Join(", ", entities.EntityTypes.Select(EntityExtractor.Describe))} ({Elapsed(clock)})");
         }
-        return new NluModel(config, vectorizer, classifier, entities, threshold, dense);
+        return new NluModel(config, vectorizer, classifier, entities, threshold, dense, parts);
     }
 
     /// <summary>
@@ -118,7 +135,8 @@ public static class NluTrainer
             var scored = Enumerable.Range(0, fold.Y.Length).Where(i => candidate.Scores[i] is not null).ToArray();
             var scores = scored.Select(i => candidate.Scores[i]!).ToArray();
             var gold = scored.Select(i => fold.Y[i]).ToArray();
-            double logLoss = Calibration.NegativeLogLikelihood(scores, gold, Calibration.FitTemperature(scores, gold));
+            // with parts, the scores are the parts' margins and held-out accuracy alone decides
+            double logLoss = fold.Parts is null ? Calibration.NegativeLogLikelihood(scores, gold, Calibration.FitTemperature(scores, gold)) : 0;
             progress?.Report($"dense weight {weight:0.##}: held-out accuracy {accuracy:F4}, log-loss {logLoss:F4} " +
                 $"({scored.Length} examples, {run} of {fold.Count} folds; {Elapsed(clock)})");
             if (accuracy > best.Accuracy || (accuracy == best.Accuracy && logLoss < best.LogLoss))
@@ -132,17 +150,19 @@ public static class NluTrainer
 
     /// <summary>
     /// The calibration folds' state: each run fold's duals [C][its training rows] and the held-out scores [N][C] of the
-    /// rows it held out (null for rows of folds not run).
+    /// rows it held out (null for rows of folds not run). C: the labels, or their parts (<paramref name="parts"/>), of
+    /// which row i is positive for <paramref name="positives"/>[i].
     /// </summary>
-    sealed class FoldRun(int[] y, string[] labels, int[] folds, SvmOptions svm)
+    sealed class FoldRun(int[] y, int[][] positives, IReadOnlyList<string> classes, IntentParts? parts, int[] folds, SvmOptions svm)
     {
         public int[] Y { get; } = y;
+        public IntentParts? Parts { get; } = parts;
         public int[] Folds { get; } = folds;
         public int Count { get; } = folds.Max() + 1;
         public float[]?[] Scores { get; private set; } = new float[y.Length][];
         public float[][]?[] Alphas { get; private set; } = new float[folds.Max() + 1][][];
 
-        public FoldRun Fresh() => new(Y, labels, Folds, svm);
+        public FoldRun Fresh() => new(Y, positives, classes, Parts, Folds, svm);
 
         public void CopyFrom(FoldRun other)
         {
@@ -156,14 +176,14 @@ public static class NluTrainer
         public void Train(SparseMatrix x, int fold, float[][]? warmStart)
         {
             var trainRows = TrainRows(fold);
-            var (rows, alphas) = LinearSvmTrainer.Train(x.SelectRows(trainRows), trainRows.Select(i => Y[i]).ToArray(),
-                labels.Length, svm, warmStart);
+            var (rows, alphas) = LinearSvmTrainer.Train(x.SelectRows(trainRows), trainRows.Select(i => positives[i]).ToArray(),
+                classes.Count, svm, warmStart);
             Alphas[fold] = alphas;
-            var model = IntentClassifier.FromClassRows(labels, rows, 1f);
+            var model = IntentClassifier.FromClassRows(classes, rows, 1f);
             for (int i = 0; i < Y.Length; i++)
             {
                 if (Folds[i] != fold) continue;
-                Scores[i] = new float[labels.Length];
+                Scores[i] = new float[classes.Count];
                 model.Scores(x.RowColumns(i), x.RowValues(i), Scores[i]);
             }
         }
@@ -176,9 +196,18 @@ public static class NluTrainer
             {
                 if (Folds[i] < from || Folds[i] >= to) continue;
                 heldOut++;
-                if (TensorPrimitives.IndexOfMax(Scores[i]!) == Y[i]) correct++;
+                if (Predicted(Scores[i]!) == Y[i]) correct++;
             }
             return correct / (double)Math.Max(1, heldOut);
+        }
+
+        /// <summary>The label of held-out scores: the best class, or with parts the best label at σ(s) (Platt not yet fitted).</summary>
+        int Predicted(float[] scores)
+        {
+            if (Parts is null) return TensorPrimitives.IndexOfMax(scores);
+            var probabilities = new float[Parts.Labels.Count];
+            Parts.LabelProbabilities(scores, probabilities);
+            return TensorPrimitives.IndexOfMax(probabilities);
         }
     }
 

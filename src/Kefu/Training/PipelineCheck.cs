@@ -15,8 +15,9 @@ public static class PipelineCheck
 
     public static IReadOnlyDictionary<string, Behaviour> Catalog { get; } = new Dictionary<string, Behaviour>
     {
-        ["WhitespaceTokenizer"] = new("Kefu's tokenizer: Unicode words and numbers, one token per CJK character and per emoji", [],
-            "Kefu's tokenizer has no options"),
+        ["WhitespaceTokenizer"] = new("Kefu's tokenizer: Unicode words and numbers, one token per CJK character and per emoji",
+            ["intent_tokenization_flag", "intent_split_symbol"],
+            "Kefu's tokenizer has no options but the multi-intent ones (intent_tokenization_flag, intent_split_symbol)"),
         ["CountVectorsFeaturizer"] = new("Kefu's TF-IDF n-grams: word 1–3-grams, character 2–5-grams inside words, CJK 1–3-grams", [],
             "the n-grams are fixed (docs/nlu.md); several CountVectorsFeaturizers are one"),
         ["LexicalSyntacticFeaturizer"] = new("the token features of the entity CRF and DIET: text, shape, prefixes, suffixes, neighbours", [],

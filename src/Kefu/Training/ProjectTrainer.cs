@@ -43,7 +43,31 @@ public static class ProjectTrainer
             config = config with { Svm = config.Svm with { C = LogisticRegressionC(c) } };
         if (projectConfig.FindComponent("JiebaTokenizer") is { } jieba)
             config = config with { Features = config.Features with { ChineseWords = true, UserWords = JiebaUserWords(jieba) } };
+        if (projectConfig.Pipeline.FirstOrDefault(c => c.Name is "WhitespaceTokenizer" or "JiebaTokenizer") is { } tokenizer)
+            config = config with { IntentSplitSymbol = IntentSplitSymbol(tokenizer) };
         return config;
+    }
+
+    /// <summary>
+    /// Rasa's multi-intent switch: `intent_tokenization_flag: true` splits labels on `intent_split_symbol` (Rasa's default
+    /// "_"); null when the flag is off.
+    /// </summary>
+    static string? IntentSplitSymbol(ComponentConfig tokenizer)
+    {
+        bool split = tokenizer.Options.Find("intent_tokenization_flag") is { } flag && (flag.Value.ValueKind switch
+        {
+            System.Text.Json.JsonValueKind.True => true,
+            System.Text.Json.JsonValueKind.False => false,
+            System.Text.Json.JsonValueKind.String when bool.TryParse(flag.Value.GetString(), out bool b) => b,
+            _ => throw new ProjectException([new Diagnostic(Severity.Error, flag.Location,
+                $"{tokenizer.Name} intent_tokenization_flag must be true or false, got {flag.Value}")]),
+        });
+        var symbol = tokenizer.Options.Find("intent_split_symbol");
+        if (symbol is null) return split ? "_" : null;
+        if (symbol.Value is not { ValueKind: System.Text.Json.JsonValueKind.String } value || value.GetString() is not { Length: > 0 } text)
+            throw new ProjectException([new Diagnostic(Severity.Error, symbol.Location,
+                $"{tokenizer.Name} intent_split_symbol must be a non-empty string, got {symbol.Value}")]);
+        return split ? text : null;
     }
 
     static float LogisticRegressionC(ComponentOption option) =>
@@ -77,6 +101,10 @@ public static class ProjectTrainer
     /// </summary>
     public static Func<NluTrainingData, NluModel> NluTrainerFor(ProjectConfig projectConfig, NluConfig config, IProgress<string>? progress)
     {
+        if (config.IntentSplitSymbol is not null && (projectConfig.FindComponent(TransformerClassifierConfig.ComponentName) ??
+                projectConfig.FindComponent(DietClassifierConfig.ComponentName)) is { } own)
+            progress?.Report($"{own.Location}: warning: intent_tokenization_flag is honoured by Kefu's linear intent model only: {own.Name} " +
+                "learns whole labels (DIETClassifier's similarity head embeds the '+'-separated parts of a label)");
         var featurizer = projectConfig.FindComponent(LanguageModelFeaturizerConfig.ComponentName);
         if (projectConfig.FindComponent(TransformerClassifierConfig.ComponentName) is { } component)
         {

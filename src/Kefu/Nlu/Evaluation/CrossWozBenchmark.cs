@@ -55,7 +55,9 @@ public static class CrossWozBenchmark
 
     /// <summary>Converts the turns (<see cref="CrossWozCodec"/>), trains, predicts each test turn and scores the acts.</summary>
     /// <param name="trainer">The NLU training (a pipeline or a config.yml's); its intent probabilities are read with no fallback.</param>
-    /// <param name="partThreshold">Null: the top label's parts; a number: the parts whose marginal probability reaches it.</param>
+    /// <param name="partThreshold">Null: the top label's parts; a number: the parts whose marginal probability reaches it.
+    /// A model that learnt the parts themselves (config.yml's intent_tokenization_flag with intent_split_symbol "+") answers
+    /// its parts of probability ≥ this threshold, 0.5 when null.</param>
     public static (CrossWozBenchResult Result, IReadOnlyList<TurnResult> Turns) Run(IReadOnlyList<CrossWozTurn> train,
         IReadOnlyList<CrossWozTurn> test, Func<NluTrainingData, NluModel> trainer, IProgress<string>? progress = null,
         double? partThreshold = null)
@@ -76,6 +78,8 @@ public static class CrossWozBenchmark
         var turns = new List<TurnResult>(test.Count);
         var names = model.Intents.Labels;
         var probabilities = new float[names.Count];
+        var partModel = model.Intents is SparseIntentModel { Parts: { Separator: "+" } } sparse ? sparse : null;
+        var partProbabilities = new float[partModel?.Parts!.Parts.Count ?? 0];
         foreach (var turn in test)
         {
             model.Intents.Probabilities(turn.Text, probabilities);
@@ -84,7 +88,16 @@ public static class CrossWozBenchmark
                     "(see the loss in its progress; a lower learning rate may help)");
             var ranking = Enumerable.Range(0, names.Count).OrderByDescending(k => probabilities[k]).Take(10)
                 .Select(k => new IntentPrediction(names[k], probabilities[k])).ToList();
-            string intent = partThreshold is { } threshold ? CrossWozCodec.PartsAbove(names, probabilities, threshold) : ranking[0].Name;
+            string intent;
+            if (partModel is not null)
+            {
+                partModel.PartProbabilities(turn.Text, partProbabilities);
+                // "None" (a turn of spans only) is a part like the others here; beside real parts it says nothing
+                string composed = partModel.Parts!.Compose(partProbabilities, partThreshold ?? 0.5) ?? CrossWozCodec.NoActs;
+                intent = string.Join('+', composed.Split('+').Where(p => p != CrossWozCodec.NoActs).DefaultIfEmpty(CrossWozCodec.NoActs));
+            }
+            else
+                intent = partThreshold is { } threshold ? CrossWozCodec.PartsAbove(names, probabilities, threshold) : ranking[0].Name;
             var entities = model.Entities?.Extract(turn.Text) ?? [];
             turns.Add(new TurnResult(turn, intent, codec.ToActs(intent, entities, turn.Text), ranking));
         }

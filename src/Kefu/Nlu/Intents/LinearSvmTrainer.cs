@@ -21,8 +21,19 @@ public static class LinearSvmTrainer
     public static (float[][] Weights, float[][] Alphas) Train(SparseMatrix x, ReadOnlySpan<int> labels, int classCount,
         SvmOptions options, float[][]? warmStart = null)
     {
-        if (labels.Length != x.Rows) throw new ArgumentException("one label per row is required");
-        var labelArray = labels.ToArray();
+        var positives = new int[labels.Length][];
+        for (int i = 0; i < labels.Length; i++) positives[i] = [labels[i]];
+        return Train(x, positives, classCount, options, warmStart);
+    }
+
+    /// <summary>
+    /// <see cref="Train(SparseMatrix, ReadOnlySpan{int}, int, SvmOptions, float[][])"/> for multi-label rows: row i is a
+    /// positive example of each class in <paramref name="positives"/>[i] (see <see cref="IntentParts"/>).
+    /// </summary>
+    public static (float[][] Weights, float[][] Alphas) Train(SparseMatrix x, IReadOnlyList<int[]> positives, int classCount,
+        SvmOptions options, float[][]? warmStart = null)
+    {
+        if (positives.Count != x.Rows) throw new ArgumentException("one label per row is required");
         var squaredNorms = new float[x.Rows];
         for (int i = 0; i < x.Rows; i++)
         {
@@ -36,12 +47,12 @@ public static class LinearSvmTrainer
         Parallel.For(0, classCount, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
         {
             alphas[c] = warmStart is null ? new float[x.Rows] : (float[])warmStart[c].Clone();
-            weights[c] = TrainBinary(x, labelArray, c, squaredNorms, options, alphas[c]);
+            weights[c] = TrainBinary(x, positives, c, squaredNorms, options, alphas[c]);
         });
         return (weights, alphas);
     }
 
-    static float[] TrainBinary(SparseMatrix x, int[] labels, int positive, float[] squaredNorms, SvmOptions options, float[] alpha)
+    static float[] TrainBinary(SparseMatrix x, IReadOnlyList<int[]> positives, int positive, float[] squaredNorms, SvmOptions options, float[] alpha)
     {
         int n = x.Rows, f = x.ColumnCount;
         var w = new float[f + 1];
@@ -50,7 +61,7 @@ public static class LinearSvmTrainer
         float diag = 0.5f / options.C;
         for (int i = 0; i < n; i++)
         {
-            y[i] = labels[i] == positive ? (sbyte)1 : (sbyte)-1;
+            y[i] = Array.IndexOf(positives[i], positive) >= 0 ? (sbyte)1 : (sbyte)-1;
             index[i] = i;
             if (alpha[i] == 0f) continue;
             float d = alpha[i] * y[i];
