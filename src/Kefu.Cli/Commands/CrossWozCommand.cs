@@ -16,7 +16,7 @@ internal static class CrossWozCommand
 {
     internal sealed record Settings(string Train, string Test, DialogueRange TrainDialogues, DialogueRange TestDialogues,
         string Role, string Pipeline, string? Config, bool Json, string? Predictions = null,
-        double? PartThreshold = null);
+        double? PartThreshold = null, string? Database = null);
 
     public static Command Create()
     {
@@ -30,9 +30,10 @@ internal static class CrossWozCommand
         var config = new Option<string?>("--config") { Description = "A config.yml whose pipeline is benchmarked (e.g. a DIETClassifier with options); overrides --pipeline" };
         var json = new Option<bool>("--json") { Description = "Print the figures as one line of JSON" };
         var partThreshold = new Option<double?>("--part-threshold") { Description = "Read the label parts whose marginal probability (summed over the labels holding them) reaches this, instead of the top label's parts" };
+        var database = new Option<string?>("--database") { Description = "A CrossWOZ database folder whose place names become lookup tables (景点名称, 餐馆名称, 酒店名称), as a project's `lookup:` would" };
         var predictions = new Option<string?>("--predictions") { Description = "Write each test message's gold and predicted acts to this file (JSON lines)" };
         var command = new Command("crosswoz", "Train on CrossWOZ dialogues, test on others: precision, recall and F1 of (intent, domain, slot, value) dialog acts");
-        foreach (var o in new Option[] { train, test, trainDialogues, testDialogues, role, pipeline, config, json, partThreshold, predictions }) command.Options.Add(o);
+        foreach (var o in new Option[] { train, test, trainDialogues, testDialogues, role, pipeline, config, json, partThreshold, predictions, database }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             try
@@ -40,7 +41,7 @@ internal static class CrossWozCommand
                 var settings = new Settings(parse.GetValue(train)!, parse.GetValue(test)!,
                     DialogueRange.Parse(parse.GetValue(trainDialogues)!), DialogueRange.Parse(parse.GetValue(testDialogues)!),
                     parse.GetValue(role)!, parse.GetValue(pipeline)!, parse.GetValue(config), parse.GetValue(json),
-                    parse.GetValue(predictions), parse.GetValue(partThreshold));
+                    parse.GetValue(predictions), parse.GetValue(partThreshold), parse.GetValue(database));
                 return Run(settings, Console.Out, Console.Error);
             }
             catch (ProjectException e)
@@ -71,7 +72,10 @@ internal static class CrossWozCommand
         var testTurns = CrossWozReader.Turns(s.TestDialogues.Of(testFile), s.Role);
         log.WriteLine($"[kefu] training on dialogues {s.TrainDialogues} of {s.Train}, testing on dialogues {s.TestDialogues} of {s.Test} " +
             $"({s.Role} messages: {trainTurns.Count} and {testTurns.Count})");
-        var (result, turns) = CrossWozBenchmark.Run(trainTurns, testTurns, trainer, progress, s.PartThreshold);
+        var lookups = s.Database is { } folder ? CrossWozReader.PlaceNameLookups(folder) : null;
+        if (lookups is not null)
+            log.WriteLine($"[kefu] lookup tables from {s.Database}: {string.Join(", ", lookups.Select(l => $"{l.Name} ({l.Elements.Count})"))}");
+        var (result, turns) = CrossWozBenchmark.Run(trainTurns, testTurns, trainer, progress, s.PartThreshold, lookups);
         if (s.Predictions is { } path) WritePredictions(turns, path);
         if (s.Json) WriteJson(result, s.PartThreshold, output);
         else WriteTable(result, output);

@@ -127,10 +127,22 @@ public sealed partial class DialogueAgent : IChatService
         if (NeedsNewSession(tracker))
             tracker = await RunActionAsync(tracker, new PolicyPrediction(ActionNames.SessionStart, 1f, "session", 0), ct).ConfigureAwait(false);
 
-        var parse = given ?? Parse(text);
+        var parse = given ?? IntentPayload.TryParse(text) ?? bot.Nlu.Parse(text, DateTimeOffset.UtcNow, PreviousBotMessage(tracker));
         KefuMetrics.Messages.Add(1);
         if (given is null) KefuMetrics.Intents.Add(1, new KeyValuePair<string, object?>("intent", parse.Intent.Name));
         return tracker.Append(new UserUttered(text, parse, options.Channel));
+    }
+
+    /// <summary>
+    /// The bot's last message as NLU context (<see cref="Nlu.NluExample.Context"/>): the response it was rendered from and
+    /// its text, one per line; null before the bot has said anything.
+    /// </summary>
+    internal static string? PreviousBotMessage(Tracker tracker)
+    {
+        for (int i = tracker.Events.Count - 1; i >= 0; i--)
+            if (tracker.Events[i] is BotUttered said)
+                return said.Response is { } response ? $"{response}\n{said.Message.Text}" : said.Message.Text;
+        return null;
     }
 
     /// <summary>Stores the events added since <paramref name="before"/>, then caches the tracker; returns those events.</summary>

@@ -10,4 +10,10 @@ public interface IMessageParser
     /// message time, POST /model/parse's reference_time). Parsers without time entities ignore it.
     /// </summary>
     NluParse Parse(string text, DateTimeOffset referenceTime) => Parse(text);
+
+    /// <summary>
+    /// A parse that knows what the bot said before the message (<paramref name="previousBotMessage"/>), for models trained
+    /// with context features; others ignore it.
+    /// </summary>
+    NluParse Parse(string text, DateTimeOffset referenceTime, string? previousBotMessage) => Parse(text, referenceTime);
 }

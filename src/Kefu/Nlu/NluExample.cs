@@ -26,6 +26,12 @@ public sealed record NluExample(string Text, string Intent, IReadOnlyList<Entity
     /// null for a real one. Augmented examples train but never test: splits and cross-validation folds keep them out of test parts.
     /// </summary>
     public string? Augmentation { get; init; }
+
+    /// <summary>
+    /// What the bot said just before this message (a conversation's previous bot message), for a model with context
+    /// features (<see cref="Features.SparseFeatureConfig.ContextWeight"/>); null when unknown.
+    /// </summary>
+    public string? Context { get; init; }
 }
 
 /// <summary>Everything the NLU trains on besides the examples: Rasa's synonym, regex and lookup sections.</summary>

@@ -58,7 +58,7 @@ public sealed class NluModel : IMessageParser
     {
         var s = scratch ??= new ParseScratch();
         var probabilities = s.Probabilities(Intents.Labels.Count);
-        Classify(text, s, probabilities);
+        Intents.Probabilities(text, probabilities);
         int best = 0;
         for (int k = 1; k < probabilities.Length; k++)
             if (probabilities[k] > probabilities[best]) best = k;
@@ -69,11 +69,17 @@ public sealed class NluModel : IMessageParser
     public NluParse Parse(string text) => Parse(text, DateTimeOffset.UtcNow);
 
     /// <summary><see cref="Parse(string)"/> with Duckling's relative times counted from <paramref name="referenceTime"/>.</summary>
-    public NluParse Parse(string text, DateTimeOffset referenceTime)
+    public NluParse Parse(string text, DateTimeOffset referenceTime) => Parse(text, referenceTime, null);
+
+    /// <summary>
+    /// <see cref="Parse(string, DateTimeOffset)"/> knowing the bot's previous message, which a model trained with context
+    /// features reads (<see cref="NluExample.Context"/>).
+    /// </summary>
+    public NluParse Parse(string text, DateTimeOffset referenceTime, string? context)
     {
         var s = scratch ??= new ParseScratch();
         Span<float> probabilities = s.Probabilities(Intents.Labels.Count);
-        Classify(text, s, probabilities);
+        Intents.Probabilities(text, context, probabilities);
         IReadOnlyList<string> labels = Intents.Labels;
         IntentPrediction? retrieval = null;
         if (baseOf is not null)
@@ -112,8 +118,6 @@ public sealed class NluModel : IMessageParser
         return new NluParse(text, top, ranking, entities, retrieval);
     }
 
-    void Classify(string text, ParseScratch s, Span<float> probabilities) => Intents.Probabilities(text, probabilities);
-
     sealed class ParseScratch
     {
         float[] probabilities = [];
@@ -140,6 +144,12 @@ public interface IIntentModel
 
     /// <summary>Writes a probability per label (summing to 1) into <paramref name="probabilities"/> [K].</summary>
     void Probabilities(string text, Span<float> probabilities);
+
+    /// <summary>
+    /// <see cref="Probabilities(string, Span{float})"/> knowing what the bot said before (<see cref="NluExample.Context"/>);
+    /// models without context features ignore it.
+    /// </summary>
+    void Probabilities(string text, string? context, Span<float> probabilities) => Probabilities(text, probabilities);
 }
 
 /// <summary>Entities of a text, with synonyms mapped. Thread-safe.</summary>
@@ -168,39 +178,41 @@ public sealed class SparseIntentModel(SparseVectorizer vectorizer, IntentClassif
     public IntentParts? Parts { get; } = parts;
     public IReadOnlyList<string> Labels => Parts?.Labels ?? Classifier.Labels;
 
-    public void Probabilities(string text, Span<float> probabilities)
+    public void Probabilities(string text, Span<float> probabilities) => Probabilities(text, null, probabilities);
+
+    public void Probabilities(string text, string? context, Span<float> probabilities)
     {
         if (Parts is null)
         {
-            Scores(text, probabilities);
+            Scores(text, context, probabilities);
             IntentClassifier.Softmax(probabilities, Classifier.Temperature);
             return;
         }
-        var scores = PartScores(text);
+        var scores = PartScores(text, context);
         Parts.LabelProbabilities(scores, probabilities);
     }
 
     /// <summary>p [P] of each part of multi-intent labels (<see cref="Parts"/> must be set).</summary>
-    public void PartProbabilities(string text, Span<float> probabilities)
+    public void PartProbabilities(string text, string? context, Span<float> probabilities)
     {
         if (Parts is null) throw new InvalidOperationException("the model learnt whole labels, not their parts");
-        Parts.PartProbabilities(PartScores(text), probabilities);
+        Parts.PartProbabilities(PartScores(text, context), probabilities);
     }
 
-    Span<float> PartScores(string text)
+    Span<float> PartScores(string text, string? context)
     {
         int p = Classifier.Labels.Count;
         if (partScores is null || partScores.Length < p) partScores = new float[p];
         var scores = partScores.AsSpan(0, p);
-        Scores(text, scores);
+        Scores(text, context, scores);
         return scores;
     }
 
     /// <summary>The SVMs' margins [C] (C: labels, or parts).</summary>
-    void Scores(string text, Span<float> scores)
+    void Scores(string text, string? context, Span<float> scores)
     {
         var s = scratch ??= new VectorizerScratch();
-        int n = Vectorizer.Transform(text, s);
+        int n = Vectorizer.Transform(text, context, s);
         Classifier.Scores(s.Columns.AsSpan(0, n), s.Values.AsSpan(0, n), scores);
         if (Dense is not null)
             Classifier.AddDenseScores(Vectorizer.FeatureCount, Dense.Features(text), scores);

@@ -39,8 +39,11 @@ public static class NluTrainer
         if (parts is not null)
             progress?.Report($"multi-intent labels split on '{parts.Separator}': {labels.Length} labels, {classes.Count} parts");
 
-        var vectorizer = SparseVectorizer.Fit(texts, config.Features, EntityPatterns.Of(data));
-        var x = vectorizer.TransformAll(texts);
+        string?[]? contexts = config.Features.ContextWeight > 0 ? [.. data.Examples.Select(e => e.Context)] : null;
+        var vectorizer = SparseVectorizer.Fit(texts, config.Features, EntityPatterns.Of(data), contexts);
+        var x = vectorizer.TransformAll(texts, contexts);
+        if (contexts is not null)
+            progress?.Report($"context features (weight {config.Features.ContextWeight}): {contexts.Count(c => !string.IsNullOrEmpty(c))} of {texts.Length} examples have a previous bot message");
         progress?.Report($"features: {vectorizer.FeatureCount} columns, {x.Values.Length} non-zeros ({Elapsed(clock)})");
 
         int oosIndex = config.OosLabel is { } oos && labelIndex.TryGetValue(oos, out int o) ? o : -1;

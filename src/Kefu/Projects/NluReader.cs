@@ -55,7 +55,7 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
         if (source.String(intentNode, "the intent name") is not { } intent) return;
         string? augmentation = YamlSource.Get(entry, "metadata") is YamlMappingNode metadata &&
             YamlSource.Get(metadata, "augmented") is YamlScalarNode { Value: { Length: > 0 } method } ? method : null;
-        foreach (var (raw, at) in ExampleLines(source, entry, $"intent '{intent}'"))
+        foreach (var (raw, at, context) in ExampleLines(source, entry, $"intent '{intent}'"))
         {
             var parsed = EntityAnnotations.Parse(raw);
             foreach (var problem in parsed.Problems)
@@ -65,7 +65,7 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
                 else diagnostics.Warning(where, problem.Message);
             }
             if (parsed.HasErrors) continue;
-            _examples.Add(new(new NluExample(parsed.Text, intent, parsed.Entities) { Augmentation = augmentation }, at));
+            _examples.Add(new(new NluExample(parsed.Text, intent, parsed.Entities) { Augmentation = augmentation, Context = context }, at));
             foreach (var span in parsed.Entities)
             {
                 string surface = parsed.Text[span.Start..span.End];
@@ -79,7 +79,7 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
         source.WarnUnknownKeys(entry, "an nlu synonym", "synonym", "examples");
         if (source.String(nameNode, "the synonym's value") is not { } canonical) return;
         var surfaces = new List<string>();
-        foreach (var (text, at) in ExampleLines(source, entry, $"synonym '{canonical}'"))
+        foreach (var (text, at, _) in ExampleLines(source, entry, $"synonym '{canonical}'"))
         {
             _synonyms.Add((text, canonical, at));
             surfaces.Add(text);
@@ -92,7 +92,7 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
         source.WarnUnknownKeys(entry, "an nlu regex", "regex", "examples");
         if (source.String(nameNode, "the regex name") is not { } name) return;
         var patterns = new List<string>();
-        foreach (var (pattern, at) in ExampleLines(source, entry, $"regex '{name}'"))
+        foreach (var (pattern, at, _) in ExampleLines(source, entry, $"regex '{name}'"))
         {
             if (!CountRegex(at)) break;
             switch (PatternRegex.Check(pattern))
@@ -133,9 +133,10 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
 
     /// <summary>
     /// The `examples:` of an item with the position of each example's first character. Rasa writes them as a
-    /// block string of "- example" lines; a list of {text, metadata} mappings is accepted too.
+    /// block string of "- example" lines; a list of {text, metadata} mappings is accepted too, whose
+    /// `metadata: {context: ...}` is the bot's message before the example (<see cref="NluExample.Context"/>; Kefu's own key).
     /// </summary>
-    private List<(string Text, SourceLocation At)> ExampleLines(YamlSource source, YamlMappingNode entry, string owner)
+    private List<(string Text, SourceLocation At, string? Context)> ExampleLines(YamlSource source, YamlMappingNode entry, string owner)
     {
         var lines = AllExampleLines(source, entry, owner);
         if (_overLimit) return [];
@@ -151,9 +152,9 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
         return lines;
     }
 
-    private static List<(string Text, SourceLocation At)> AllExampleLines(YamlSource source, YamlMappingNode entry, string owner)
+    private static List<(string Text, SourceLocation At, string? Context)> AllExampleLines(YamlSource source, YamlMappingNode entry, string owner)
     {
-        var result = new List<(string, SourceLocation)>();
+        var result = new List<(string, SourceLocation, string?)>();
         var node = YamlSource.Get(entry, "examples");
         if (node is null || YamlSource.IsNull(node))
         {
@@ -170,7 +171,9 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
                 if (source.String(textNode, "an example") is not { } text) continue;
                 int quote = textNode is YamlScalarNode { Style: ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted } ? 1 : 0;
                 var at = source.At(textNode);
-                result.Add((text.Trim(), at with { Column = at.Column + quote }));
+                string? context = item is YamlMappingNode withMetadata && YamlSource.Get(withMetadata, "metadata") is YamlMappingNode metadata &&
+                    YamlSource.Get(metadata, "context") is YamlScalarNode { Value: { Length: > 0 } said } ? said : null;
+                result.Add((text.Trim(), at with { Column = at.Column + quote }, context));
             }
             return result;
         }
@@ -201,7 +204,7 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
                 source.Diagnostics.Warning(source.At(lineNumber, indent + p + 1), $"{owner}: an empty example is skipped");
                 continue;
             }
-            result.Add((text, source.At(lineNumber, indent + p + 1)));
+            result.Add((text, source.At(lineNumber, indent + p + 1), null));
         }
         return result;
     }

@@ -41,6 +41,9 @@ public static class ProjectTrainer
         // Rasa's LogisticRegressionClassifier C (inverse regularisation strength) is the linear SVMs' C
         if (projectConfig.FindComponent("LogisticRegressionClassifier")?.Options.Find("C") is { } c)
             config = config with { Svm = config.Svm with { C = LogisticRegressionC(c) } };
+        // Kefu's own option: the weight of the bot's previous message as features (NluExample.Context)
+        if (projectConfig.FindComponent("LogisticRegressionClassifier")?.Options.Find("context_weight") is { } context)
+            config = config with { Features = config.Features with { ContextWeight = ContextWeight(context) } };
         if (projectConfig.FindComponent("JiebaTokenizer") is { } jieba)
             config = config with { Features = config.Features with { ChineseWords = true, UserWords = JiebaUserWords(jieba) } };
         if (projectConfig.Pipeline.FirstOrDefault(c => c.Name is "WhitespaceTokenizer" or "JiebaTokenizer") is { } tokenizer)
@@ -69,6 +72,12 @@ public static class ProjectTrainer
                 $"{tokenizer.Name} intent_split_symbol must be a non-empty string, got {symbol.Value}")]);
         return split ? text : null;
     }
+
+    static float ContextWeight(ComponentOption option) =>
+        option.Value is { ValueKind: System.Text.Json.JsonValueKind.Number } v && v.GetDouble() is >= 0 and var w && double.IsFinite(w)
+            ? (float)w
+            : throw new ProjectException([new Diagnostic(Severity.Error, option.Location,
+                $"LogisticRegressionClassifier context_weight must be a number ≥ 0, got {option.Value}")]);
 
     static float LogisticRegressionC(ComponentOption option) =>
         option.Value is { ValueKind: System.Text.Json.JsonValueKind.Number } v && v.GetDouble() is > 0 and var c && double.IsFinite(c)

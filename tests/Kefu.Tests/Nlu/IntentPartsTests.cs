@@ -37,8 +37,8 @@ public class IntentPartsTests
         // greet+ask_delivery was never a label: the ranking cannot hold it, the parts can (on so little data at a lower threshold)
         var with = new float[3];
         var without = new float[3];
-        intents.PartProbabilities("hello, when will it arrive", with);
-        intents.PartProbabilities("when will it arrive", without);
+        intents.PartProbabilities("hello, when will it arrive", null, with);
+        intents.PartProbabilities("when will it arrive", null, without);
         Assert.True(with[2] > without[2] + 0.2f, $"greet: {with[2]} with hello, {without[2]} without");
         Assert.Equal("ask_delivery+greet", intents.Parts.Compose(with, 0.3));
         Assert.Equal("ask_delivery", intents.Parts.Compose(without, 0.3));

@@ -54,13 +54,14 @@ public static class CrossWozBenchmark
         IReadOnlyList<IntentPrediction> Ranking);
 
     /// <summary>Converts the turns (<see cref="CrossWozCodec"/>), trains, predicts each test turn and scores the acts.</summary>
+    /// <param name="lookups">Lookup tables for the NLU's features (e.g. <see cref="CrossWozReader.PlaceNameLookups"/>).</param>
     /// <param name="trainer">The NLU training (a pipeline or a config.yml's); its intent probabilities are read with no fallback.</param>
     /// <param name="partThreshold">Null: the top label's parts; a number: the parts whose marginal probability reaches it.
     /// A model that learnt the parts themselves (config.yml's intent_tokenization_flag with intent_split_symbol "+") answers
     /// its parts of probability ≥ this threshold, 0.5 when null.</param>
     public static (CrossWozBenchResult Result, IReadOnlyList<TurnResult> Turns) Run(IReadOnlyList<CrossWozTurn> train,
         IReadOnlyList<CrossWozTurn> test, Func<NluTrainingData, NluModel> trainer, IProgress<string>? progress = null,
-        double? partThreshold = null)
+        double? partThreshold = null, IReadOnlyList<LookupTable>? lookups = null)
     {
         if (train.Count == 0) throw new ArgumentException("no training turns");
         var codec = new CrossWozCodec();
@@ -71,7 +72,7 @@ public static class CrossWozBenchmark
             $"{examples.Sum(e => e.Entities.Count)} spans");
 
         var clock = Stopwatch.StartNew();
-        var model = trainer(NluTrainingData.FromExamples(examples));
+        var model = trainer(NluTrainingData.FromExamples(examples) with { Lookups = lookups ?? [] });
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
@@ -82,7 +83,7 @@ public static class CrossWozBenchmark
         var partProbabilities = new float[partModel?.Parts!.Parts.Count ?? 0];
         foreach (var turn in test)
         {
-            model.Intents.Probabilities(turn.Text, probabilities);
+            model.Intents.Probabilities(turn.Text, turn.Previous, probabilities);
             if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(probabilities)))
                 throw new InvalidDataException($"the model's intent probabilities for \"{turn.Text}\" are not finite: training diverged " +
                     "(see the loss in its progress; a lower learning rate may help)");
@@ -91,7 +92,7 @@ public static class CrossWozBenchmark
             string intent;
             if (partModel is not null)
             {
-                partModel.PartProbabilities(turn.Text, partProbabilities);
+                partModel.PartProbabilities(turn.Text, turn.Previous, partProbabilities);
                 // "None" (a turn of spans only) is a part like the others here; beside real parts it says nothing
                 string composed = partModel.Parts!.Compose(partProbabilities, partThreshold ?? 0.5) ?? CrossWozCodec.NoActs;
                 intent = string.Join('+', composed.Split('+').Where(p => p != CrossWozCodec.NoActs).DefaultIfEmpty(CrossWozCodec.NoActs));

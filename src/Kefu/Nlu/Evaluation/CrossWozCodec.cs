@@ -53,7 +53,7 @@ public sealed class CrossWozCodec
         }
         spans.Sort((a, b) => a.Start.CompareTo(b.Start));
         string intent = labelParts.Count == 0 ? NoActs : string.Join(PartSeparator, labelParts);
-        return new NluExample(turn.Text, intent, spans);
+        return new NluExample(turn.Text, intent, spans) { Context = turn.Previous };
     }
 
     /// <summary>

@@ -13,7 +13,11 @@ public readonly record struct DialogAct(string Intent, string Domain, string Slo
 }
 
 /// <summary>One message of a dialogue: its role ("usr" or "sys"), text and dialog acts.</summary>
-public sealed record CrossWozTurn(string Role, string Text, IReadOnlyList<DialogAct> Acts);
+/// <summary>
+/// A message and its acts; <paramref name="Previous"/>: what the other side said just before (null for the first message):
+/// its acts without values ("Inform-酒店-电话 Recommend-酒店-名称", the analogue of the response a bot chose) and its text.
+/// </summary>
+public sealed record CrossWozTurn(string Role, string Text, IReadOnlyList<DialogAct> Acts, string? Previous = null);
 
 public sealed record CrossWozDialogue(string Id, string Type, IReadOnlyList<CrossWozTurn> Turns);
 
@@ -57,13 +61,39 @@ public static class CrossWozReader
                             throw new InvalidDataException($"{source}: dialogue {dialogue.Name}: a dialog act is not [intent, domain, slot, value]: {act}");
                         acts.Add(new DialogAct(act[0].GetString()!, act[1].GetString()!, act[2].GetString()!, act[3].GetString() ?? ""));
                     }
-                turns.Add(new CrossWozTurn(message.GetProperty("role").GetString()!, message.GetProperty("content").GetString()!, acts));
+                turns.Add(new CrossWozTurn(message.GetProperty("role").GetString()!, message.GetProperty("content").GetString()!, acts,
+                    turns.Count > 0 ? Said(turns[^1]) : null));
             }
             string type = dialogue.Value.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
             dialogues.Add(new CrossWozDialogue(dialogue.Name, type, turns));
         }
         return dialogues;
     }
+
+    /// <summary>
+    /// The place names of a CrossWOZ database folder as lookup tables "景点名称", "餐馆名称", "酒店名称" (attraction_db.json,
+    /// restaurant_db.json, hotel_db.json: arrays of [name, record]) — what a Rasa project lists under `lookup:`.
+    /// </summary>
+    public static IReadOnlyList<LookupTable> PlaceNameLookups(string databaseFolder)
+    {
+        var tables = new List<LookupTable>();
+        foreach (var (file, domain) in new[] { ("attraction_db.json", "景点"), ("restaurant_db.json", "餐馆"), ("hotel_db.json", "酒店") })
+        {
+            string path = Path.Combine(databaseFolder, file);
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            if (json.RootElement.ValueKind != JsonValueKind.Array)
+                throw new InvalidDataException($"{path}: expected an array of [name, record] pairs");
+            var names = json.RootElement.EnumerateArray()
+                .Select(row => row.ValueKind == JsonValueKind.Array && row.GetArrayLength() > 0 && row[0].ValueKind == JsonValueKind.String
+                    ? row[0].GetString()! : throw new InvalidDataException($"{path}: a row is not [name, record]: {row}"))
+                .Distinct().ToList();
+            tables.Add(new LookupTable(domain + "名称", names));
+        }
+        return tables;
+    }
+
+    static string Said(CrossWozTurn turn) =>
+        string.Join(' ', turn.Acts.Select(a => $"{a.Intent}-{a.Domain}-{a.Slot}").Distinct()) + "\n" + turn.Text;
 
     /// <summary>The turns of <paramref name="role"/> ("usr", "sys" or "all") in the dialogues, in order.</summary>
     public static IReadOnlyList<CrossWozTurn> Turns(IEnumerable<CrossWozDialogue> dialogues, string role) =>

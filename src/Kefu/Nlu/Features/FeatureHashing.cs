@@ -13,6 +13,8 @@ namespace Kefu.Nlu.Features;
 /// <paramref name="ChineseWords"/>: Jieba's words of two or more characters (<see cref="Text.ChineseWords"/>; Rasa's
 /// JiebaTokenizer) are word features beside the CJK character n-grams; <paramref name="UserWords"/> join Jieba's
 /// dictionary first (Rasa's dictionary_path), and are kept with the model.
+/// <paramref name="ContextWeight"/>: the norm of the context block (the bot's previous message; <see cref="SparseVectorizer"/>)
+/// against the message's word block's 1; 0: no context features.
 /// </summary>
 public sealed record SparseFeatureConfig(
     bool WordBigrams = true,
@@ -26,7 +28,8 @@ public sealed record SparseFeatureConfig(
     int MinDocumentFrequency = 2,
     bool NumberShapes = true,
     bool ChineseWords = false,
-    IReadOnlyList<string>? UserWords = null);
+    IReadOnlyList<string>? UserWords = null,
+    float ContextWeight = 0f);
 
 internal static class FeatureHashing
 {
@@ -40,6 +43,7 @@ internal static class FeatureHashing
     const ulong PatternSeed = 0x85EBCA77C2B2AE63UL;
     const ulong ChineseWordSeed = 0x7FB5D329728EA185UL;
     const ulong PlaceholderWord = 0x94D049BB133111EBUL;
+    const ulong ContextSeed = 0x5851F42D4C957F2DUL;
     const char Boundary = '\u0001';
 
     public static ulong Hash(ReadOnlySpan<char> chars, ulong seed)
@@ -60,6 +64,9 @@ internal static class FeatureHashing
     static ulong CharKey(ulong h) => Mix(h) | 1UL;
 
     public static bool IsCharBlock(ulong key) => (key & 1UL) != 0;
+
+    /// <summary>A key of the context text: re-mixed with its own seed, so it never equals a key of the message.</summary>
+    public static ulong ContextKey(ulong key) => Mix(key ^ ContextSeed);
 
     /// <summary>
     /// Appends the feature keys of <paramref name="analyzer"/>'s current text to <paramref name="keys"/>. A token

@@ -8,6 +8,8 @@ namespace Kefu.Nlu.Features;
 /// block (words, characters), as scikit-learn's TfidfVectorizer(sublinear_tf=True) in a FeatureUnion.
 /// Keys never seen in training are dropped: they would have zero weight in every linear model.
 /// With <see cref="Patterns"/>, each regex or lookup table that matches the text adds one word-block key.
+/// With <see cref="SparseFeatureConfig.ContextWeight"/> &gt; 0, a context text (the bot's previous message) adds its own
+/// keys, salted apart from the message's, as a third block L2-normalized to that weight.
 /// </summary>
 public sealed class SparseVectorizer
 {
@@ -36,16 +38,19 @@ public sealed class SparseVectorizer
         for (int i = 0; i < keys.Length; i++) columns[keys[i]] = i;
     }
 
-    /// <summary>Builds the vocabulary and document frequencies of <paramref name="texts"/>.</summary>
-    public static SparseVectorizer Fit(IReadOnlyList<string> texts, SparseFeatureConfig config, EntityPatterns? patterns = null)
+    /// <summary>Builds the vocabulary and document frequencies of <paramref name="texts"/> (and their <paramref name="contexts"/> [N]).</summary>
+    public static SparseVectorizer Fit(IReadOnlyList<string> texts, SparseFeatureConfig config, EntityPatterns? patterns = null,
+        IReadOnlyList<string?>? contexts = null)
     {
         var df = new Dictionary<ulong, int>();
         var unfitted = new SparseVectorizer(config, [], [], patterns);
         var scratch = new VectorizerScratch();
         var buffer = scratch.Keys;
-        foreach (var text in texts)
+        for (int t = 0; t < texts.Count; t++)
         {
-            unfitted.EmitKeys(text, scratch);
+            unfitted.EmitKeys(texts[t], scratch);
+            if (config.ContextWeight > 0 && contexts?[t] is { Length: > 0 } context)
+                unfitted.EmitContextKeys(context, scratch, append: true);
             buffer.Sort();
             for (int i = 0; i < buffer.Count; i++)
                 if (i == 0 || buffer[i] != buffer[i - 1])
@@ -84,19 +89,50 @@ public sealed class SparseVectorizer
             if (matched[i]) scratch.Keys.Add(patternKeys[i]);
     }
 
+    /// <summary>The context's keys (its words and characters, salted so they never meet the message's own).</summary>
+    void EmitContextKeys(string context, VectorizerScratch scratch, bool append)
+    {
+        var own = scratch.Keys;
+        var saved = append ? own.ToArray() : [];
+        EmitKeys(context, scratch);
+        for (int i = 0; i < own.Count; i++) own[i] = FeatureHashing.ContextKey(own[i]);
+        own.AddRange(saved);
+    }
+
     /// <summary>
     /// Writes the sparse vector of <paramref name="text"/> into the buffers; returns the non-zero count.
-    /// Allocates nothing once <paramref name="scratch"/>'s buffers have grown.
+    /// Allocates nothing once <paramref name="scratch"/>'s buffers have grown (without a context).
     /// </summary>
-    public int Transform(string text, VectorizerScratch scratch)
+    public int Transform(string text, VectorizerScratch scratch) => Transform(text, null, scratch);
+
+    /// <summary>
+    /// <see cref="Transform(string, VectorizerScratch)"/> with the context block after the message's columns
+    /// (nothing when <see cref="SparseFeatureConfig.ContextWeight"/> is 0 or the context is empty).
+    /// </summary>
+    public int Transform(string text, string? context, VectorizerScratch scratch)
     {
-        EmitKeys(text, scratch);
+        int count = TransformBlocks(text, scratch, 0, isContext: false);
+        if (Config.ContextWeight > 0 && context is { Length: > 0 })
+        {
+            EmitContextKeys(context, scratch, append: false);
+            count = TransformBlocks(null, scratch, count, isContext: true);
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// The (1 + ln tf) · idf weights of scratch.Keys (of <paramref name="text"/> when given) written from
+    /// <paramref name="first"/> on, normalized per block; returns the new non-zero count.
+    /// </summary>
+    int TransformBlocks(string? text, VectorizerScratch scratch, int first, bool isContext)
+    {
+        if (text is not null) EmitKeys(text, scratch);
         var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(scratch.Keys);
         sorted.Sort();
-        scratch.Ensure(sorted.Length);
+        scratch.Ensure(first + sorted.Length);
         var cols = scratch.Columns;
         var vals = scratch.Values;
-        int count = 0;
+        int count = first;
         float wordNorm = 0, charNorm = 0;
         for (int i = 0; i < sorted.Length;)
         {
@@ -113,15 +149,22 @@ public sealed class SparseVectorizer
             }
             i = j;
         }
+        if (isContext)
+        {
+            // one block: the context says which topic the message answers, not how it is worded
+            float scale = wordNorm + charNorm > 0 ? Config.ContextWeight / MathF.Sqrt(wordNorm + charNorm) : 0f;
+            for (int i = first; i < count; i++) vals[i] *= scale;
+            return count;
+        }
         float wordScale = wordNorm > 0 ? 1f / MathF.Sqrt(wordNorm) : 0f;
         float charScale = charNorm > 0 ? Config.CharBlockWeight / MathF.Sqrt(charNorm) : 0f;
-        for (int i = 0; i < count; i++)
+        for (int i = first; i < count; i++)
             vals[i] *= FeatureHashing.IsCharBlock(keys[cols[i]]) ? charScale : wordScale;
         return count;
     }
 
-    /// <summary>All texts as one compressed sparse row matrix [N, F].</summary>
-    public SparseMatrix TransformAll(IReadOnlyList<string> texts)
+    /// <summary>All texts (with their <paramref name="contexts"/> [N]) as one compressed sparse row matrix [N, F].</summary>
+    public SparseMatrix TransformAll(IReadOnlyList<string> texts, IReadOnlyList<string?>? contexts = null)
     {
         var scratch = new VectorizerScratch();
         var rowStart = new int[texts.Count + 1];
@@ -129,7 +172,7 @@ public sealed class SparseVectorizer
         var vals = new List<float>(texts.Count * 64);
         for (int r = 0; r < texts.Count; r++)
         {
-            int n = Transform(texts[r], scratch);
+            int n = Transform(texts[r], contexts?[r], scratch);
             for (int i = 0; i < n; i++)
             {
                 cols.Add(scratch.Columns[i]);
