@@ -57,7 +57,8 @@ public static class NluComponent
         int FeatureCount,
         IReadOnlyDictionary<string, string> Synonyms,
         IReadOnlyList<RegexFeature> Regexes,
-        IReadOnlyList<LookupTable> Lookups);
+        IReadOnlyList<LookupTable> Lookups,
+        bool SentenceFeatures = false);
 
     public static void Write(ModelArchiveWriter writer, NluModel model)
     {
@@ -106,7 +107,8 @@ public static class NluComponent
             writer.AddBytes(EntityKeys, KeyBytes(e.Keys));
             entries.Add(EntityWeights);
             entries.Add(EntityKeys);
-            entityConfig = new EntityComponentConfig(e.EntityTypes, e.Keys.Length, e.Synonyms, e.Patterns.Regexes, e.Patterns.Lookups);
+            entityConfig = new EntityComponentConfig(e.EntityTypes, e.Keys.Length, e.Synonyms, e.Patterns.Regexes, e.Patterns.Lookups,
+                e.SentenceFeatures);
         }
         var partsConfig = sparse.Parts is { } parts ? new PartsComponentConfig(parts.Separator, parts.Labels, parts.Scale, parts.Offset) : null;
         string type = partsConfig is not null ? PartsType : denseConfig is null ? Type : DenseType;
@@ -146,7 +148,7 @@ public static class NluComponent
                 Tensor(reader, et, EntityWeights, "emissions", ec.FeatureCount * k),
                 Tensor(reader, et, EntityWeights, "transitions", k * k),
                 Tensor(reader, et, EntityWeights, "start", k), Tensor(reader, et, EntityWeights, "end", k),
-                new EntityPatterns(ec.Regexes, ec.Lookups), ec.Synonyms);
+                new EntityPatterns(ec.Regexes, ec.Lookups), ec.Synonyms, ec.SentenceFeatures);
         }
         var parts = config.Parts is { } pc ? new IntentParts(pc.Separator, pc.Labels, pc.Scale, pc.Offset) : null;
         if (parts is not null && !parts.Parts.SequenceEqual(config.Intents))

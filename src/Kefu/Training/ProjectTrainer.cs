@@ -41,6 +41,15 @@ public static class ProjectTrainer
         // Rasa's LogisticRegressionClassifier C (inverse regularisation strength) is the linear SVMs' C
         if (projectConfig.FindComponent("LogisticRegressionClassifier")?.Options.Find("C") is { } c)
             config = config with { Svm = config.Svm with { C = LogisticRegressionC(c) } };
+        // Kefu's own option: the message's words as features of every token of the entity CRF
+        if (projectConfig.FindComponent("CRFEntityExtractor")?.Options.Find("sentence_features") is { } sentence)
+            config = config with { Entities = config.Entities with { SentenceFeatures = sentence.Value.ValueKind switch
+            {
+                System.Text.Json.JsonValueKind.True => true,
+                System.Text.Json.JsonValueKind.False => false,
+                _ => throw new ProjectException([new Diagnostic(Severity.Error, sentence.Location,
+                    $"CRFEntityExtractor sentence_features must be true or false, got {sentence.Value}")]),
+            } } };
         // Kefu's own option: the weight of the bot's previous message as features (NluExample.Context)
         if (projectConfig.FindComponent("LogisticRegressionClassifier")?.Options.Find("context_weight") is { } context)
             config = config with { Features = config.Features with { ContextWeight = ContextWeight(context) } };

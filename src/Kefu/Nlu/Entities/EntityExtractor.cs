@@ -4,7 +4,12 @@ using Kefu.Text;
 namespace Kefu.Nlu.Entities;
 
 /// <summary>CRF training: at most <paramref name="Epochs"/> passes, fewer once the mean loss per sequence changes by less than <paramref name="Tolerance"/>.</summary>
-public sealed record CrfOptions(int Epochs = 30, float LearningRate = 0.1f, float L2 = 1e-6f, float Tolerance = 1e-3f);
+/// <summary>
+/// The CRF's training settings. <paramref name="SentenceFeatures"/>: every token also gets the message's words and CJK
+/// bigrams (<see cref="EntityFeatures.EmitSentence"/>; CRFEntityExtractor's Kefu option sentence_features).
+/// </summary>
+public sealed record CrfOptions(int Epochs = 30, float LearningRate = 0.1f, float L2 = 1e-6f, float Tolerance = 1e-3f,
+    bool SentenceFeatures = false);
 
 /// <summary>
 /// Entities of a message: a linear-chain CRF over tokens with BILOU tags, plus matches of regexes and
@@ -33,6 +38,8 @@ public sealed class EntityExtractor : IEntityModel
     public ReadOnlySpan<float> Transitions => transitions;
     public ReadOnlySpan<float> Start => start;
     public ReadOnlySpan<float> End => end;
+    /// <summary>Every token also has the message's words and bigrams as features (<see cref="CrfOptions.SentenceFeatures"/>).</summary>
+    public bool SentenceFeatures { get; }
 
     /// <summary>
     /// The CRF's entity types are the annotated (entity, role, group) triples, as <see cref="TypeKey"/> writes them: a
@@ -65,8 +72,9 @@ public sealed class EntityExtractor : IEntityModel
     readonly HashSet<string> entityNames;
 
     public EntityExtractor(IReadOnlyList<string> entityTypes, ulong[] keys, float[] emissions, float[] transitions,
-        float[] start, float[] end, EntityPatterns patterns, IReadOnlyDictionary<string, string> synonyms)
+        float[] start, float[] end, EntityPatterns patterns, IReadOnlyDictionary<string, string> synonyms, bool sentenceFeatures = false)
     {
+        SentenceFeatures = sentenceFeatures;
         EntityTypes = entityTypes;
         types = [.. entityTypes.Select(ParseTypeKey)];
         entityNames = [.. types.Select(t => t.Entity)];
@@ -96,10 +104,12 @@ public sealed class EntityExtractor : IEntityModel
         {
             var scores = s.Emissions(length * k);
             scores.Clear();
+            if (SentenceFeatures) EntityFeatures.EmitSentence(analyzer, s.SentenceKeys);
             for (int t = 0; t < length; t++)
             {
                 s.Keys.Clear();
                 EntityFeatures.Emit(analyzer, text, t, matches, s.Keys);
+                if (SentenceFeatures) s.Keys.AddRange(s.SentenceKeys);
                 var row = scores.Slice(t * k, k);
                 foreach (ulong key in s.Keys)
                     if (columns.TryGetValue(key, out int col))
@@ -146,6 +156,7 @@ public sealed class EntityExtractor : IEntityModel
         int[] path = new int[64];
         public TextAnalyzer Analyzer { get; } = new();
         public List<ulong> Keys { get; } = new(64);
+        public List<ulong> SentenceKeys { get; } = new(64);
         public Span<float> Emissions(int n) { if (emissions.Length < n) emissions = new float[n * 2]; return emissions.AsSpan(0, n); }
         public Span<int> Path(int n) { if (path.Length < n) path = new int[n * 2]; return path.AsSpan(0, n); }
     }

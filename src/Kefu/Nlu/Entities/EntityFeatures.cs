@@ -10,7 +10,7 @@ namespace Kefu.Nlu.Entities;
 internal static class EntityFeatures
 {
     const ulong Prime = 1099511628211UL;
-    enum Template : byte { Bias, Word, Prefix, Suffix, Shape, Kind, Left, Right, Left2, Right2, BigramLeft, BigramRight, Pattern, Length }
+    enum Template : byte { Bias, Word, Prefix, Suffix, Shape, Kind, Left, Right, Left2, Right2, BigramLeft, BigramRight, Pattern, Length, Sentence }
 
     static ulong Key(Template template, int variant, ReadOnlySpan<char> text, ReadOnlySpan<char> second = default)
     {
@@ -56,6 +56,32 @@ internal static class EntityFeatures
             int position = token.Start <= start ? 0 : token.End >= end ? 2 : 1; // begins, ends or inside a match
             keys.Add(Key(Template.Pattern, position, name));
         }
+    }
+
+    /// <summary>
+    /// The message's own words as features every token shares (<see cref="CrfOptions.SentenceFeatures"/>): its Latin words and
+    /// numbers, and its CJK character bigrams (酒店 in a message about hotels), so a tag can depend on what the whole message
+    /// is about, not only on a window of two tokens each side. Written to <paramref name="keys"/>, distinct.
+    /// </summary>
+    public static void EmitSentence(TextAnalyzer analyzer, List<ulong> keys)
+    {
+        keys.Clear();
+        var tokens = analyzer.Tokens;
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            var text = analyzer.TokenText(tokens[t]);
+            bool cjk = text.Length == 1 && TextAnalyzer.IsCjk(text[0]);
+            if (!cjk)
+                keys.Add(Key(Template.Sentence, 0, text));
+            else if (t + 1 < tokens.Length && analyzer.TokenText(tokens[t + 1]) is [var next] && TextAnalyzer.IsCjk(next) &&
+                     tokens[t + 1].Start == tokens[t].End)
+                keys.Add(Key(Template.Sentence, 1, text, [next]));
+        }
+        keys.Sort();
+        int n = 0;
+        for (int i = 0; i < keys.Count; i++)
+            if (i == 0 || keys[i] != keys[i - 1]) keys[n++] = keys[i];
+        keys.RemoveRange(n, keys.Count - n);
     }
 
     /// <summary>Word shape with runs collapsed: "iPhone15" → "xXxd", "ABC-12" → "X-d", "退" → "C".</summary>

@@ -29,6 +29,7 @@ public static class EntityTrainer
         var sequences = new List<Sequence>();
         var analyzer = new TextAnalyzer();
         var keyBuffer = new List<ulong>();
+        var sentenceKeys = new List<ulong>();
         foreach (var example in data.Examples)
         {
             analyzer.Analyze(example.Text);
@@ -36,10 +37,12 @@ public static class EntityTrainer
             var matches = patterns.Matches(example.Text);
             var starts = new int[analyzer.TokenCount + 1];
             var cols = new List<int>();
+            if (options.SentenceFeatures) EntityFeatures.EmitSentence(analyzer, sentenceKeys);
             for (int t = 0; t < analyzer.TokenCount; t++)
             {
                 keyBuffer.Clear();
                 EntityFeatures.Emit(analyzer, example.Text, t, matches, keyBuffer);
+                if (options.SentenceFeatures) keyBuffer.AddRange(sentenceKeys);
                 foreach (ulong key in keyBuffer)
                 {
                     if (!vocabulary.TryGetValue(key, out int col)) vocabulary[key] = col = vocabulary.Count;
@@ -58,7 +61,7 @@ public static class EntityTrainer
         var endScores = new float[k];
         if (types.Length > 0)
             Fit(sequences, k, w, trans, startScores, endScores, options, seed);
-        return new EntityExtractor(types, keys, w, trans, startScores, endScores, patterns, synonyms);
+        return new EntityExtractor(types, keys, w, trans, startScores, endScores, patterns, synonyms, options.SentenceFeatures);
     }
 
     /// <summary>BILOU tag per token: tokens overlapping an entity span take its tags, the first span winning.</summary>
