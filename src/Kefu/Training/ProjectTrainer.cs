@@ -42,14 +42,8 @@ public static class ProjectTrainer
         if (projectConfig.FindComponent("LogisticRegressionClassifier")?.Options.Find("C") is { } c)
             config = config with { Svm = config.Svm with { C = LogisticRegressionC(c) } };
         // Kefu's own option: the message's words as features of every token of the entity CRF
-        if (projectConfig.FindComponent("CRFEntityExtractor")?.Options.Find("sentence_features") is { } sentence)
-            config = config with { Entities = config.Entities with { SentenceFeatures = sentence.Value.ValueKind switch
-            {
-                System.Text.Json.JsonValueKind.True => true,
-                System.Text.Json.JsonValueKind.False => false,
-                _ => throw new ProjectException([new Diagnostic(Severity.Error, sentence.Location,
-                    $"CRFEntityExtractor sentence_features must be true or false, got {sentence.Value}")]),
-            } } };
+        if (projectConfig.FindComponent("CRFEntityExtractor") is { } crf && Flag(crf, "sentence_features") is { } sentence)
+            config = config with { Entities = config.Entities with { SentenceFeatures = sentence } };
         // Kefu's own option: the weight of the bot's previous message as features (NluExample.Context)
         if (projectConfig.FindComponent("LogisticRegressionClassifier")?.Options.Find("context_weight") is { } context)
             config = config with { Features = config.Features with { ContextWeight = ContextWeight(context) } };
@@ -66,14 +60,7 @@ public static class ProjectTrainer
     /// </summary>
     static string? IntentSplitSymbol(ComponentConfig tokenizer)
     {
-        bool split = tokenizer.Options.Find("intent_tokenization_flag") is { } flag && (flag.Value.ValueKind switch
-        {
-            System.Text.Json.JsonValueKind.True => true,
-            System.Text.Json.JsonValueKind.False => false,
-            System.Text.Json.JsonValueKind.String when bool.TryParse(flag.Value.GetString(), out bool b) => b,
-            _ => throw new ProjectException([new Diagnostic(Severity.Error, flag.Location,
-                $"{tokenizer.Name} intent_tokenization_flag must be true or false, got {flag.Value}")]),
-        });
+        bool split = Flag(tokenizer, "intent_tokenization_flag") ?? false;
         var symbol = tokenizer.Options.Find("intent_split_symbol");
         if (symbol is null) return split ? "_" : null;
         if (symbol.Value is not { ValueKind: System.Text.Json.JsonValueKind.String } value || value.GetString() is not { Length: > 0 } text)
@@ -81,6 +68,17 @@ public static class ProjectTrainer
                 $"{tokenizer.Name} intent_split_symbol must be a non-empty string, got {symbol.Value}")]);
         return split ? text : null;
     }
+
+    /// <summary>A true/false option of a component (null when absent); anything else is an error at its line.</summary>
+    static bool? Flag(ComponentConfig component, string name) =>
+        component.Options.Find(name) is not { } option ? null : option.Value.ValueKind switch
+        {
+            System.Text.Json.JsonValueKind.True => true,
+            System.Text.Json.JsonValueKind.False => false,
+            System.Text.Json.JsonValueKind.String when bool.TryParse(option.Value.GetString(), out bool b) => b,
+            _ => throw new ProjectException([new Diagnostic(Severity.Error, option.Location,
+                $"{component.Name} {name} must be true or false, got {option.Value}")]),
+        };
 
     static float ContextWeight(ComponentOption option) =>
         option.Value is { ValueKind: System.Text.Json.JsonValueKind.Number } v && v.GetDouble() is >= 0 and var w && double.IsFinite(w)
