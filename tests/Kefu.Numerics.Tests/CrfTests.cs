@@ -110,6 +110,28 @@ public class CrfTests
     }
 
     [Fact]
+    public void Transitions_too_unlikely_for_float_fall_back_to_log_space()
+    {
+        // every transition but 0 → 0 is e^-150 below it: 0 in float once scaled, so the scaled recursion loses all mass
+        const int k = 3, t = 4;
+        var transitions = Enumerable.Repeat(-150f, k * k).ToArray();
+        transitions[0] = 0f;
+        var emissions = new float[t * k];
+        for (int i = 0; i < t; i++) emissions[i * k + 1 + i % 2] = 40f;
+        var (start, end) = (new float[k], new float[k]);
+        int[] tags = [1, 2, 1, 2];
+        var fast = new[] { new float[t * k], new float[k * k], new float[k], new float[k] };
+        var slow = new[] { new float[t * k], new float[k * k], new float[k], new float[k] };
+        float a = LinearChainCrf.NegativeLogLikelihood(emissions, transitions, start, end, tags, k, fast[0], fast[1], fast[2], fast[3]);
+        float b = LinearChainCrfReference.NegativeLogLikelihood(emissions, transitions, start, end, tags, k, slow[0], slow[1], slow[2], slow[3]);
+        Assert.True(float.IsFinite(a));
+        Assert.Equal(b, a, 2);
+        for (int which = 0; which < 4; which++)
+            for (int i = 0; i < fast[which].Length; i++)
+                Assert.True(Math.Abs(fast[which][i] - slow[which][i]) < 1e-4, $"gradient {which}[{i}]: {fast[which][i]} vs {slow[which][i]}");
+    }
+
+    [Fact]
     public void Bad_shapes_and_tags_are_rejected()
     {
         var p = RandomProblem(3, 2, 15);

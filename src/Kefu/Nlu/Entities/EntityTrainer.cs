@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Kefu.Numerics.Ops;
 using Kefu.Text;
 
@@ -116,7 +117,8 @@ public static class EntityTrainer
                     for (int f = seq.TokenFeatureStart[t]; f < seq.TokenFeatureStart[t + 1]; f++)
                     {
                         int col = seq.Columns[f];
-                        for (int j = 0; j < k; j++) emissions[t * k + j] += w[col * k + j];
+                        var row = emissions.AsSpan(t * k, k);
+                        TensorPrimitives.Add(row, w.AsSpan(col * k, k), row);
                     }
                 var gradEmissions = new float[length * k];
                 loss += LinearChainCrf.NegativeLogLikelihood(emissions, trans, start, end, seq.Tags, k,
@@ -128,7 +130,8 @@ public static class EntityTrainer
                     {
                         int col = seq.Columns[f];
                         touched.Add(col);
-                        for (int j = 0; j < k; j++) gradW[col * k + j] += gradEmissions[t * k + j];
+                        var row = gradW.AsSpan(col * k, k);
+                        TensorPrimitives.Add(row, gradEmissions.AsSpan(t * k, k), row);
                     }
                 foreach (int col in touched)
                     AdaGrad(w.AsSpan(col * k, k), gradW.AsSpan(col * k, k), g2W.AsSpan(col * k, k), options, epsilon);
@@ -143,9 +146,18 @@ public static class EntityTrainer
         }
     }
 
-    /// <summary>One AdaGrad step with L2 decay on <paramref name="weights"/>; clears the gradient.</summary>
+    /// <summary>
+    /// One AdaGrad step with L2 decay on <paramref name="weights"/>; clears the gradient. Per element:
+    ///   g = gradient + L2·w;  squares += g²;  w −= lr·g / (√squares + ε)
+    /// (the loop below is the scalar reference; <see cref="AdaGradVectorized"/> runs it for rows of more than a few tags).
+    /// </summary>
     static void AdaGrad(Span<float> weights, Span<float> gradient, Span<float> squares, CrfOptions options, float epsilon)
     {
+        if (weights.Length >= 16)
+        {
+            AdaGradVectorized(weights, gradient, squares, options, epsilon);
+            return;
+        }
         for (int i = 0; i < weights.Length; i++)
         {
             float g = gradient[i] + options.L2 * weights[i];
@@ -153,5 +165,21 @@ public static class EntityTrainer
             weights[i] -= options.LearningRate * g / (MathF.Sqrt(squares[i]) + epsilon);
             gradient[i] = 0f;
         }
+    }
+
+    [ThreadStatic] static float[]? adaGradScratch;
+
+    static void AdaGradVectorized(Span<float> weights, Span<float> gradient, Span<float> squares, CrfOptions options, float epsilon)
+    {
+        int n = weights.Length;
+        if (adaGradScratch is null || adaGradScratch.Length < n) adaGradScratch = new float[Math.Max(n, 256)];
+        var step = adaGradScratch.AsSpan(0, n);
+        TensorPrimitives.MultiplyAdd(weights, options.L2, gradient, gradient);   // g
+        TensorPrimitives.MultiplyAdd(gradient, gradient, squares, squares);      // squares += g²
+        TensorPrimitives.Sqrt(squares, step);
+        TensorPrimitives.Add(step, epsilon, step);
+        TensorPrimitives.Divide(gradient, step, step);
+        TensorPrimitives.MultiplyAdd(step, -options.LearningRate, weights, weights);
+        gradient.Clear();
     }
 }
