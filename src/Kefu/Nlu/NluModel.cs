@@ -53,12 +53,12 @@ public sealed class NluModel : IMessageParser
 
     private static string BaseIntent(string label) => label.IndexOf('/') is > 0 and var slash ? label[..slash] : label;
 
-    /// <summary>The top intent's index and calibrated confidence, before any fallback.</summary>
-    public (int Label, float Confidence) PredictIntent(string text)
+    /// <summary>The top intent's index and calibrated confidence, before any fallback (<paramref name="context"/>: the bot's previous message).</summary>
+    public (int Label, float Confidence) PredictIntent(string text, string? context = null)
     {
         var s = scratch ??= new ParseScratch();
         var probabilities = s.Probabilities(Intents.Labels.Count);
-        Intents.Probabilities(text, probabilities);
+        Intents.Probabilities(text, context, probabilities);
         int best = 0;
         for (int k = 1; k < probabilities.Length; k++)
             if (probabilities[k] > probabilities[best]) best = k;

@@ -31,7 +31,7 @@ public static class NluBenchmark
         var labels = model.Intents.Labels;
         for (int i = 0; i < gold.Length; i++)
         {
-            var (label, confidence) = model.PredictIntent(test.Examples[i].Text);
+            var (label, confidence) = model.PredictIntent(test.Examples[i].Text, test.Examples[i].Context);
             bool rejected = config.OosLabel is not null && confidence < model.FallbackThreshold;
             predicted[i] = rejected ? config.OosLabel! : labels[label];
         }

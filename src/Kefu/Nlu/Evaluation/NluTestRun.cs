@@ -218,7 +218,7 @@ public static class NluTestRun
         for (int i = 0; i < examples.Count; i++)
         {
             var example = examples[i];
-            var parse = model.Parse(example.Text, reference);
+            var parse = model.Parse(example.Text, reference, example.Context);
             string gold = example.Intent.IndexOf('/') is > 0 and var slash ? example.Intent[..slash] : example.Intent;
             intents[i] = new IntentResult(example.Text, gold, parse.Intent.Name, parse.Intent.Confidence);
             if (entities)
