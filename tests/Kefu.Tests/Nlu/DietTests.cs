@@ -166,4 +166,41 @@ public sealed class PipelineCheckTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public void Kefus_own_options_are_read_and_the_multi_intent_flag_is_named_where_it_does_nothing()
+    {
+        string folder = Directory.CreateTempSubdirectory("kefu-pipeline-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "config.yml");
+            File.WriteAllText(path, """
+                pipeline:
+                  - name: WhitespaceTokenizer
+                    intent_tokenization_flag: true
+                    intent_split_symbol: "+"
+                  - name: LogisticRegressionClassifier
+                    context_weight: 0.5
+                  - name: CRFEntityExtractor
+                    sentence_features: true
+                """);
+            var (warnings, errors) = Kefu.Training.PipelineCheck.Check(ProjectConfig.Load(path));
+            Assert.Empty(errors);
+            Assert.Empty(warnings);
+
+            File.WriteAllText(path, """
+                pipeline:
+                  - name: WhitespaceTokenizer
+                    intent_tokenization_flag: true
+                  - name: DIETClassifier
+                """);
+            (warnings, errors) = Kefu.Training.PipelineCheck.Check(ProjectConfig.Load(path));
+            Assert.Empty(errors);
+            Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("honoured by Kefu's linear intent model only"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
