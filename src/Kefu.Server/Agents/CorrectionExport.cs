@@ -30,7 +30,8 @@ public static class CorrectionExport
         var gone = new List<string>();
         foreach (var ((id, index), d) in decisions.Where(d => d.Value.Kind != "dismiss"))
         {
-            if (CorrectionInbox.Message(id, await store.LoadAsync(id, ct), index) is not { } message)
+            var events = await store.LoadAsync(id, ct);
+            if (CorrectionInbox.Message(id, events, index) is not { } message)
             {
                 gone.Add($"conversation \"{id}\" no longer has its message {index} (erased?): left out");
                 continue;
@@ -38,7 +39,7 @@ public static class CorrectionExport
             var spans = d.Entities.Where(e => e.Start is not null && e.End is not null)
                 .Select(e => new EntitySpan(e.Start!.Value, e.End!.Value, e.Entity, e.Value)).ToList();
             var verb = d.Kind == "confirm" ? "confirmed" : $"corrected from {message.Intent ?? "no intent"}";
-            reviewed.Add(new ReviewedExample(new NluExample(message.Text, d.Intent!, spans),
+            reviewed.Add(new ReviewedExample(new NluExample(message.Text, d.Intent!, spans) { Context = CorrectionInbox.PreviousBotMessage(events, index) },
                 $"conversation {id}, message {index}, {message.At.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ}, {verb} by {d.DecidedBy} at {d.At.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ}"));
         }
         var (project, unreadable) = CorrectionsYaml.ProjectExamples(projectDirectory);

@@ -103,6 +103,24 @@ public static class CorrectionInbox
             : new InboxItem(conversationId, index, user.Text, events[index].Timestamp, user.Intent, user.Confidence, user.Entities, [], null, null, null);
     }
 
+    /// <summary>
+    /// The bot's last message before the event at <paramref name="index"/> as NLU context (<see cref="Kefu.Nlu.NluExample.ContextOf"/>:
+    /// its response, utter_action, and its text); null when the bot had said nothing.
+    /// </summary>
+    public static string? PreviousBotMessage(IReadOnlyList<StoredEvent> events, int index)
+    {
+        for (int j = Math.Min(index, events.Count) - 1; j >= 0; j--)
+        {
+            if (events[j].Type != "bot") continue;
+            using var json = JsonDocument.Parse(events[j].Utf8Json);
+            var root = json.RootElement;
+            string? response = root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
+                ? String(metadata, "utter_action") : null;
+            return Kefu.Nlu.NluExample.ContextOf(response, String(root, "text"));
+        }
+        return null;
+    }
+
     private sealed record Fields(string? Text, string? Name, string? Intent, double? Confidence, IReadOnlyList<InboxEntity> Entities);
 
     private static Fields Read(StoredEvent e)

@@ -23,7 +23,10 @@ public sealed record CorrectionsExport(string Yaml, int Written, IReadOnlyList<s
 ///   examples: |
 ///     - 这个多少钱
 /// </code>
-/// The file is rewritten whole from every reviewed decision, so it is never compared with itself.
+/// The file is rewritten whole from every reviewed decision, so it is never compared with itself. An example whose
+/// conversation shows what the bot said before it is written as a mapping with `metadata: {context: ...}`
+/// (<see cref="NluExample.Context"/>). A text is one key whatever its context: the same words labelled with two intents
+/// are a conflict even after different questions.
 /// </summary>
 public static class CorrectionsYaml
 {
@@ -69,9 +72,15 @@ public static class CorrectionsYaml
                 continue;
             }
             yaml.Append("# ").AppendLine(OneLine(r.Provenance))
-                .Append("- intent: ").AppendLine(NluYamlWriter.Scalar(intent))
-                .AppendLine("  examples: |")
-                .Append("    - ").AppendLine(line);
+                .Append("- intent: ").AppendLine(NluYamlWriter.Scalar(intent));
+            if (r.Example.Context is { } context)   // what the bot said before, for models with context features (docs/nlu.md)
+                yaml.AppendLine("  examples:")
+                    .Append("  - text: ").AppendLine(NluYamlWriter.Scalar(line!))
+                    .AppendLine("    metadata:")
+                    .Append("      context: ").AppendLine(NluYamlWriter.Scalar(context));
+            else
+                yaml.AppendLine("  examples: |")
+                    .Append("    - ").AppendLine(line);
         }
         var file = new StringBuilder().AppendLine("# Reviewed corrections from the console's correction inbox: rewritten whole by each export.")
             .AppendLine($"version: \"{NluYamlWriter.Version}\"").AppendLine()

@@ -141,7 +141,7 @@ public sealed partial class DialogueAgent : IChatService
     {
         for (int i = tracker.Events.Count - 1; i >= 0; i--)
             if (tracker.Events[i] is BotUttered said)
-                return said.Response is { } response ? $"{response}\n{said.Message.Text}" : said.Message.Text;
+                return NluExample.ContextOf(said.Response, said.Message.Text);
         return null;
     }
 

@@ -32,6 +32,10 @@ public sealed record NluExample(string Text, string Intent, IReadOnlyList<Entity
     /// features (<see cref="Features.SparseFeatureConfig.ContextWeight"/>); null when unknown.
     /// </summary>
     public string? Context { get; init; }
+
+    /// <summary>A bot message as a <see cref="Context"/>: the response it was rendered from and its text, one per line.</summary>
+    public static string? ContextOf(string? response, string? text) =>
+        response is null ? text : $"{response}\n{text}";
 }
 
 /// <summary>Everything the NLU trains on besides the examples: Rasa's synonym, regex and lookup sections.</summary>

@@ -244,4 +244,42 @@ public sealed class CorrectionsTests
         Assert.Equal(0, empty.Written);
         Assert.Contains("nlu: []", empty.Yaml);
     }
+
+    [Fact]
+    public void A_correction_keeps_what_the_bot_said_before_it_as_context()
+    {
+        static StoredEvent Event(string type, string json) => new(type, System.Text.Encoding.UTF8.GetBytes(json), DateTimeOffset.UtcNow);
+        IReadOnlyList<StoredEvent> events =
+        [
+            Event("bot", """{"event":"bot","text":"您好","metadata":{"utter_action":"utter_greet"}}"""),
+            Event("bot", """{"event":"bot","text":"要帮您办理退款吗？","metadata":{"utter_action":"utter_ask_refund"}}"""),
+            Event("user", """{"event":"user","text":"好的"}"""),
+            Event("bot", """{"event":"bot","text":"没有模板的话"}"""),
+            Event("user", """{"event":"user","text":"嗯"}"""),
+        ];
+        Assert.Null(Kefu.Server.Agents.CorrectionInbox.PreviousBotMessage(events, 0));
+        Assert.Equal("utter_ask_refund\n要帮您办理退款吗？", Kefu.Server.Agents.CorrectionInbox.PreviousBotMessage(events, 2));
+        Assert.Equal("没有模板的话", Kefu.Server.Agents.CorrectionInbox.PreviousBotMessage(events, 4));
+
+        var export = CorrectionsYaml.Build(
+        [
+            new(new("好的", "confirm_refund", []) { Context = "utter_ask_refund\n要帮您办理退款吗？" }, "conversation x, message 2"),
+            new(new("发货了吗", "ask_shipping", []), "conversation z, message 0"),
+        ], []);
+        Assert.Equal(2, export.Written);
+        string folder = Directory.CreateTempSubdirectory("kefu-corrections-context-").FullName;
+        try
+        {
+            string file = Path.Combine(folder, "corrections.yml");
+            File.WriteAllText(file, export.Yaml);
+            var (document, diagnostics) = NluDocuments.Read(file);
+            Assert.DoesNotContain(diagnostics, d => d.Severity == Severity.Error);
+            Assert.Equal("utter_ask_refund\n要帮您办理退款吗？", document.Examples.Single(e => e.Text == "好的").Context);
+            Assert.Null(document.Examples.Single(e => e.Text == "发货了吗").Context);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
