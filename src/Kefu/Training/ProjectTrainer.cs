@@ -117,10 +117,18 @@ public static class ProjectTrainer
     /// </summary>
     public static Func<NluTrainingData, NluModel> NluTrainerFor(ProjectConfig projectConfig, NluConfig config, IProgress<string>? progress)
     {
-        if (config.IntentSplitSymbol is not null && (projectConfig.FindComponent(TransformerClassifierConfig.ComponentName) ??
+        if ((projectConfig.FindComponent(TransformerClassifierConfig.ComponentName) ??
                 projectConfig.FindComponent(DietClassifierConfig.ComponentName)) is { } own)
-            progress?.Report($"{own.Location}: warning: intent_tokenization_flag is honoured by Kefu's linear intent model only: {own.Name} " +
-                "learns whole labels (DIETClassifier's similarity head embeds the '+'-separated parts of a label)");
+        {
+            if (config.IntentSplitSymbol is not null)
+                progress?.Report($"{own.Location}: warning: intent_tokenization_flag is honoured by Kefu's linear intent model only: {own.Name} " +
+                    "learns whole labels (DIETClassifier's similarity head embeds the '+'-separated parts of a label)");
+            if (config.Features.ContextWeight > 0)
+                progress?.Report($"{own.Location}: warning: context_weight is honoured by Kefu's linear intent model only: {own.Name} " +
+                    "reads the message alone");
+            // what these models (and DIET's linear blend) learn: whole labels, no context
+            config = config with { IntentSplitSymbol = null, Features = config.Features with { ContextWeight = 0 } };
+        }
         var featurizer = projectConfig.FindComponent(LanguageModelFeaturizerConfig.ComponentName);
         if (projectConfig.FindComponent(TransformerClassifierConfig.ComponentName) is { } component)
         {

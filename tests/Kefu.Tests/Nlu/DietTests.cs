@@ -51,6 +51,36 @@ public sealed class DietTests : IDisposable
     }
 
     [Fact]
+    public void The_linear_blend_inside_diet_learns_whole_labels_whatever_the_linear_models_options()
+    {
+        // intent_tokenization_flag and context_weight are the linear model's; DIET's blend must not learn parts or contexts
+        string path = Path.Combine(folder, "config.yml");
+        File.WriteAllText(path, """
+            pipeline:
+              - name: WhitespaceTokenizer
+                intent_tokenization_flag: true
+                intent_split_symbol: "+"
+              - name: DIETClassifier
+                epochs: 3
+                linear_weight: 0.5
+              - name: LogisticRegressionClassifier
+                context_weight: 1
+            """);
+        var config = ProjectConfig.Load(path);
+        var trainer = ProjectTrainer.NluTrainerFor(config, ProjectTrainer.NluConfigFor(config), null);
+        var examples = NluTestData.Intentions().Examples
+            .Select((e, i) => i % 3 == 0 ? e with { Intent = e.Intent + "+greet" } with { Context = "utter_ask\n问一下" } : e).ToList();
+        var model = trainer(NluTrainingData.FromExamples(examples));
+        var diet = Assert.IsType<DietModel>(model.Intents);
+        Assert.Equal(diet.Labels, diet.Linear!.Classifier.Labels);
+        string archive = Path.Combine(folder, "flagged.kefu");
+        ModelArchive.Save(archive, model);
+        var loaded = ModelArchive.Load(archive).Nlu;
+        foreach (var text in new[] { "hello there", "我想退款", "where is my parcel" })
+            Assert.Equal(NluParseJson.Serialize(model.Parse(text)), NluParseJson.Serialize(loaded.Parse(text)));
+    }
+
+    [Fact]
     public void A_blend_with_the_linear_model_reloads_to_the_same_parses()
     {
         var blended = DietNluTrainer.Train(NluTestData.WithEntities(), NluTestData.FastConfig(), Fast with { Epochs = 3, LinearWeight = 0.5f });
@@ -193,10 +223,13 @@ public sealed class PipelineCheckTests
                   - name: WhitespaceTokenizer
                     intent_tokenization_flag: true
                   - name: DIETClassifier
+                  - name: LogisticRegressionClassifier
+                    context_weight: 1
                 """);
             (warnings, errors) = Kefu.Training.PipelineCheck.Check(ProjectConfig.Load(path));
             Assert.Empty(errors);
-            Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("honoured by Kefu's linear intent model only"));
+            Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("intent_tokenization_flag is honoured by Kefu's linear intent model only"));
+            Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("context_weight is honoured by Kefu's linear intent model only"));
         }
         finally
         {
