@@ -171,8 +171,13 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
                 if (source.String(textNode, "an example") is not { } text) continue;
                 int quote = textNode is YamlScalarNode { Style: ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted } ? 1 : 0;
                 var at = source.At(textNode);
-                string? context = item is YamlMappingNode withMetadata && YamlSource.Get(withMetadata, "metadata") is YamlMappingNode metadata &&
-                    YamlSource.Get(metadata, "context") is YamlScalarNode { Value: { Length: > 0 } said } ? said : null;
+                string? context = null;
+                if (item is YamlMappingNode withMetadata && YamlSource.Get(withMetadata, "metadata") is YamlMappingNode metadata &&
+                    YamlSource.Get(metadata, "context") is { } contextNode)
+                {
+                    if (contextNode is YamlScalarNode { Value: { Length: > 0 } said }) context = said;
+                    else source.Warning(contextNode, $"{owner}: an example's metadata context must be the bot's message as text; it is ignored");
+                }
                 result.Add((text.Trim(), at with { Column = at.Column + quote }, context));
             }
             return result;

@@ -81,6 +81,23 @@ public class NluFileTests
         Assert.StartsWith("nlu.yml:5:5: warning: intent 'greet': the line '在吗' does not start with '- '", Assert.Single(project.Lines(diagnostics)));
     }
 
+    [Fact]
+    public void A_context_that_is_not_text_is_ignored_with_a_warning()
+    {
+        using var project = new TempProject(("nlu.yml", """
+            nlu:
+            - intent: confirm
+              examples:
+              - text: 好的
+                metadata:
+                  context: {response: utter_ask}
+            """));
+        var (data, diagnostics) = NluFile.Read(project.PathOf("nlu.yml"));
+        Assert.Null(Assert.Single(data.Examples).Context);
+        Assert.StartsWith("nlu.yml:6:16: warning: intent 'confirm': an example's metadata context must be the bot's message as text",
+            Assert.Single(project.Lines(diagnostics)));
+    }
+
     private sealed class ExampleComparer : IEqualityComparer<NluExample>
     {
         public bool Equals(NluExample? x, NluExample? y) =>
