@@ -105,7 +105,7 @@ public static class CorrectionInbox
 
     /// <summary>
     /// The bot's last message before the event at <paramref name="index"/> as NLU context (<see cref="Kefu.Nlu.NluExample.ContextOf"/>:
-    /// its response, utter_action, and its text); null when the bot had said nothing.
+    /// its response, utter_action, or its text); null when the bot had said nothing.
     /// </summary>
     public static string? PreviousBotMessage(IReadOnlyList<StoredEvent> events, int index)
     {

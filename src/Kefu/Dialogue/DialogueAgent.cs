@@ -134,8 +134,8 @@ public sealed partial class DialogueAgent : IChatService
     }
 
     /// <summary>
-    /// The bot's last message as NLU context (<see cref="Nlu.NluExample.Context"/>): the response it was rendered from and
-    /// its text, one per line; null before the bot has said anything.
+    /// The bot's last message as NLU context (<see cref="Nlu.NluExample.ContextOf"/>): the response it was rendered from, or
+    /// its text; null before the bot has said anything.
     /// </summary>
     internal static string? PreviousBotMessage(Tracker tracker)
     {

@@ -258,12 +258,12 @@ public sealed class CorrectionsTests
             Event("user", """{"event":"user","text":"嗯"}"""),
         ];
         Assert.Null(Kefu.Server.Agents.CorrectionInbox.PreviousBotMessage(events, 0));
-        Assert.Equal("utter_ask_refund\n要帮您办理退款吗？", Kefu.Server.Agents.CorrectionInbox.PreviousBotMessage(events, 2));
+        Assert.Equal("utter_ask_refund", Kefu.Server.Agents.CorrectionInbox.PreviousBotMessage(events, 2));
         Assert.Equal("没有模板的话", Kefu.Server.Agents.CorrectionInbox.PreviousBotMessage(events, 4));
 
         var export = CorrectionsYaml.Build(
         [
-            new(new("好的", "confirm_refund", []) { Context = "utter_ask_refund\n要帮您办理退款吗？" }, "conversation x, message 2"),
+            new(new("好的", "confirm_refund", []) { Context = "utter_ask_refund" }, "conversation x, message 2"),
             new(new("发货了吗", "ask_shipping", []), "conversation z, message 0"),
         ], []);
         Assert.Equal(2, export.Written);
@@ -274,7 +274,7 @@ public sealed class CorrectionsTests
             File.WriteAllText(file, export.Yaml);
             var (document, diagnostics) = NluDocuments.Read(file);
             Assert.DoesNotContain(diagnostics, d => d.Severity == Severity.Error);
-            Assert.Equal("utter_ask_refund\n要帮您办理退款吗？", document.Examples.Single(e => e.Text == "好的").Context);
+            Assert.Equal("utter_ask_refund", document.Examples.Single(e => e.Text == "好的").Context);
             Assert.Null(document.Examples.Single(e => e.Text == "发货了吗").Context);
         }
         finally

@@ -13,17 +13,17 @@ namespace Kefu.Tests.Nlu;
 /// <summary>The bot's previous message as features of the linear intent model (LogisticRegressionClassifier's context_weight).</summary>
 public class ContextFeatureTests
 {
-    const string AskRefund = "utter_ask_refund\n要帮您办理退款吗？";
-    const string AskExchange = "utter_ask_exchange\n要帮您换一件吗？";
+    const string AskRefund = "utter_ask_refund";
+    const string AskExchange = "utter_ask_exchange";
 
     /// <summary>"好的" (yes) means a refund or an exchange by what the bot asked: only the context tells them apart.</summary>
-    static NluTrainingData Answers()
+    static NluTrainingData Answers(string askRefund = AskRefund, string askExchange = AskExchange)
     {
         var examples = new List<NluExample>();
         foreach (var yes in new[] { "好的", "可以", "嗯嗯好", "行", "好呀", "没问题", "好的谢谢", "可以的" })
         {
-            examples.Add(new NluExample(yes, "confirm_refund", []) { Context = AskRefund });
-            examples.Add(new NluExample(yes, "confirm_exchange", []) { Context = AskExchange });
+            examples.Add(new NluExample(yes, "confirm_refund", []) { Context = askRefund });
+            examples.Add(new NluExample(yes, "confirm_exchange", []) { Context = askExchange });
         }
         return NluTrainingData.FromExamples(examples);
     }
@@ -37,8 +37,15 @@ public class ContextFeatureTests
         var model = NluTrainer.Train(Answers(), Config(1f));
         Assert.Equal("confirm_refund", model.Parse("好的", DateTimeOffset.UtcNow, AskRefund).Intent.Name);
         Assert.Equal("confirm_exchange", model.Parse("好的", DateTimeOffset.UtcNow, AskExchange).Intent.Name);
+    }
+
+    [Fact]
+    public void A_bot_message_without_a_response_name_is_read_by_its_words()
+    {
+        var model = NluTrainer.Train(Answers("要帮您办理退款吗？", "要帮您换一件吗？"), Config(1f));
         // words of the bot's message the model never saw in a context still say which question it was
-        Assert.Equal("confirm_exchange", model.Parse("行吧", DateTimeOffset.UtcNow, "utter_ask_exchange\n尺码不合适的话要换吗？").Intent.Name);
+        Assert.Equal("confirm_exchange", model.Parse("行吧", DateTimeOffset.UtcNow, "尺码不合适的话要换吗？").Intent.Name);
+        Assert.Equal("confirm_refund", model.Parse("行吧", DateTimeOffset.UtcNow, "这单给您退款可以吗？").Intent.Name);
     }
 
     [Fact]
@@ -103,7 +110,7 @@ public class ContextFeatureTests
     }
 
     [Fact]
-    public void The_conversation_gives_the_bots_last_response_and_text()
+    public void The_conversation_gives_the_bots_last_response_or_its_text()
     {
         var slots = ImmutableDictionary<string, JsonElement?>.Empty;
         Assert.Null(DialogueAgent.PreviousBotMessage(Tracker.Create("c", slots)));
@@ -114,5 +121,6 @@ public class ContextFeatureTests
             new ActionExecuted("action_listen"),
         ]);
         Assert.Equal(AskRefund, DialogueAgent.PreviousBotMessage(tracker));
+        Assert.Equal("人工客服为您服务", DialogueAgent.PreviousBotMessage(tracker.Append(new BotUttered(new BotMessage("人工客服为您服务")))));
     }
 }

@@ -15,7 +15,8 @@ public readonly record struct DialogAct(string Intent, string Domain, string Slo
 /// <summary>One message of a dialogue: its role ("usr" or "sys"), text and dialog acts.</summary>
 /// <summary>
 /// A message and its acts; <paramref name="Previous"/>: what the other side said just before (null for the first message):
-/// its acts without values ("Inform-酒店-电话 Recommend-酒店-名称", the analogue of the response a bot chose) and its text.
+/// its acts without values ("Inform-酒店-电话 Recommend-酒店-名称"), the analogue of the response a bot chose
+/// (<see cref="NluExample.ContextOf"/>).
 /// </summary>
 public sealed record CrossWozTurn(string Role, string Text, IReadOnlyList<DialogAct> Acts, string? Previous = null);
 
@@ -92,8 +93,7 @@ public static class CrossWozReader
         return tables;
     }
 
-    static string Said(CrossWozTurn turn) =>
-        string.Join(' ', turn.Acts.Select(a => $"{a.Intent}-{a.Domain}-{a.Slot}").Distinct()) + "\n" + turn.Text;
+    static string Said(CrossWozTurn turn) => string.Join(' ', turn.Acts.Select(a => $"{a.Intent}-{a.Domain}-{a.Slot}").Distinct());
 
     /// <summary>The turns of <paramref name="role"/> ("usr", "sys" or "all") in the dialogues, in order.</summary>
     public static IReadOnlyList<CrossWozTurn> Turns(IEnumerable<CrossWozDialogue> dialogues, string role) =>
