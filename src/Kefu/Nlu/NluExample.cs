@@ -36,7 +36,7 @@ public sealed record NluExample(string Text, string Intent, IReadOnlyList<Entity
     /// <summary>
     /// A bot message as a <see cref="Context"/>: the name of the response it was rendered from (utter_ask_refund), or its text
     /// when it had none (a custom action's or an agent's message). The name says what was asked whatever variation worded
-    /// it; on CrossWOZ the system's acts alone were worth 1.6 points of F1 over acts and text together (docs/benchmarks.md).
+    /// it; on CrossWOZ the system's acts alone were worth 1.2 points of F1 over acts and text together (docs/benchmarks.md).
     /// </summary>
     public static string? ContextOf(string? response, string? text) => response ?? text;
 }
