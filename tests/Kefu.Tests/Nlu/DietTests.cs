@@ -163,77 +163,62 @@ public sealed class DietTests : IDisposable
 
 public sealed class PipelineCheckTests
 {
+    static (List<string> Warnings, IReadOnlyList<Diagnostic> Errors) Check(string configYml)
+    {
+        using var project = new Kefu.Tests.Projects.TempProject("kefu-pipeline-", ("config.yml", configYml));
+        return Kefu.Training.PipelineCheck.Check(ProjectConfig.Load(project.PathOf("config.yml")));
+    }
+
     [Fact]
     public void Every_option_Kefu_does_not_honour_is_a_warning_at_its_line()
     {
-        string folder = Directory.CreateTempSubdirectory("kefu-pipeline-").FullName;
-        try
-        {
-            string path = Path.Combine(folder, "config.yml");
-            File.WriteAllText(path, """
-                pipeline:
-                  - name: WhitespaceTokenizer
-                  - name: CountVectorsFeaturizer
-                    analyzer: char_wb
-                  - name: DIETClassifier
-                    epochs: 5
-                    constrain_similarities: true
-                  - name: CRFEntityExtractor
-                  - name: FallbackClassifier
-                    threshold: 0.4
-                    bogus: 1
-                """);
-            var (warnings, errors) = Kefu.Training.PipelineCheck.Check(ProjectConfig.Load(path));
-            Assert.Empty(errors);
-            Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("'analyzer' is ignored"));
-            Assert.Contains(warnings, w => w.Contains("config.yml:7:") && w.Contains("constrain_similarities"));
-            Assert.Contains(warnings, w => w.Contains("config.yml:8:") && w.Contains("CRFEntityExtractor is not used"));
-            Assert.Contains(warnings, w => w.Contains("config.yml:11:") && w.Contains("'bogus'"));
-            Assert.DoesNotContain(warnings, w => w.Contains("'threshold'") || w.Contains("'epochs'"));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        var (warnings, errors) = Check("""
+            pipeline:
+              - name: WhitespaceTokenizer
+              - name: CountVectorsFeaturizer
+                analyzer: char_wb
+              - name: DIETClassifier
+                epochs: 5
+                constrain_similarities: true
+              - name: CRFEntityExtractor
+              - name: FallbackClassifier
+                threshold: 0.4
+                bogus: 1
+            """);
+        Assert.Empty(errors);
+        Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("'analyzer' is ignored"));
+        Assert.Contains(warnings, w => w.Contains("config.yml:7:") && w.Contains("constrain_similarities"));
+        Assert.Contains(warnings, w => w.Contains("config.yml:8:") && w.Contains("CRFEntityExtractor is not used"));
+        Assert.Contains(warnings, w => w.Contains("config.yml:11:") && w.Contains("'bogus'"));
+        Assert.DoesNotContain(warnings, w => w.Contains("'threshold'") || w.Contains("'epochs'"));
     }
 
     [Fact]
     public void Kefus_own_options_are_read_and_the_multi_intent_flag_is_named_where_it_does_nothing()
     {
-        string folder = Directory.CreateTempSubdirectory("kefu-pipeline-").FullName;
-        try
-        {
-            string path = Path.Combine(folder, "config.yml");
-            File.WriteAllText(path, """
-                pipeline:
-                  - name: WhitespaceTokenizer
-                    intent_tokenization_flag: true
-                    intent_split_symbol: "+"
-                  - name: LogisticRegressionClassifier
-                    context_weight: 0.5
-                  - name: CRFEntityExtractor
-                    sentence_features: true
-                """);
-            var (warnings, errors) = Kefu.Training.PipelineCheck.Check(ProjectConfig.Load(path));
-            Assert.Empty(errors);
-            Assert.Empty(warnings);
+        var (warnings, errors) = Check("""
+            pipeline:
+              - name: WhitespaceTokenizer
+                intent_tokenization_flag: true
+                intent_split_symbol: "+"
+              - name: LogisticRegressionClassifier
+                context_weight: 0.5
+              - name: CRFEntityExtractor
+                sentence_features: true
+            """);
+        Assert.Empty(errors);
+        Assert.Empty(warnings);
 
-            File.WriteAllText(path, """
-                pipeline:
-                  - name: WhitespaceTokenizer
-                    intent_tokenization_flag: true
-                  - name: DIETClassifier
-                  - name: LogisticRegressionClassifier
-                    context_weight: 1
-                """);
-            (warnings, errors) = Kefu.Training.PipelineCheck.Check(ProjectConfig.Load(path));
-            Assert.Empty(errors);
-            Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("intent_tokenization_flag is honoured by Kefu's linear intent model only"));
-            Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("context_weight is honoured by Kefu's linear intent model only"));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        (warnings, errors) = Check("""
+            pipeline:
+              - name: WhitespaceTokenizer
+                intent_tokenization_flag: true
+              - name: DIETClassifier
+              - name: LogisticRegressionClassifier
+                context_weight: 1
+            """);
+        Assert.Empty(errors);
+        Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("intent_tokenization_flag is honoured by Kefu's linear intent model only"));
+        Assert.Contains(warnings, w => w.Contains("config.yml:4:") && w.Contains("context_weight is honoured by Kefu's linear intent model only"));
     }
 }
