@@ -20,8 +20,10 @@ string datasets = Environment.GetEnvironmentVariable("KEFU_DATASETS") ?? "../sha
 bool test = args.Length > 0 && args[0] == "--test";
 string[][] variants = test
     ? [[], args.Skip(1).ToArray()]
-    : [[], ["typos"], ["words"], ["zh-noise"], ["entities"], ["synonyms"], ["typos", "words"], ["entities", "synonyms"],
-       ["entities", "synonyms", "words"], ["entities", "synonyms", "typos", "words", "zh-noise"]];
+    : Environment.GetEnvironmentVariable("VARIANTS") is { } chosen   // e.g. VARIANTS="labels;labels typos"
+        ? [[], .. chosen.Split(';').Select(v => v.Split(' ', StringSplitOptions.RemoveEmptyEntries))]
+        : [[], ["typos"], ["words"], ["zh-noise"], ["entities"], ["synonyms"], ["typos", "words"], ["entities", "synonyms"],
+           ["entities", "synonyms", "words"], ["entities", "synonyms", "typos", "words", "zh-noise"], ["labels"]];
 int[] perExample = test ? [int.Parse(Environment.GetEnvironmentVariable("PER_EXAMPLE") ?? "2")] : [1, 2, 4];
 
 var banking = NluDataReader.Load(Path.Combine(datasets, "banking77", "train.csv")).Examples;

@@ -116,6 +116,7 @@ internal static class DataAugmentCommand
         "synonyms" => " (no synonyms in the data, or none appears in an example)",
         "typos" => " (no Latin text)",
         "zh-noise" => " (no Chinese characters from the confusion table)",
+        "labels" => " (the examples are Chinese, or no intent name is written in words)",
         _ => "",
     };
 }

@@ -64,6 +64,26 @@ public class AugmentationTests
     }
 
     [Fact]
+    public void Intent_names_written_in_words_become_one_example_each_except_for_chinese_data()
+    {
+        var english = NluTrainingData.FromExamples(
+        [
+            new NluExample("my card has not come yet", "card_arrival", []),
+            new NluExample("when will the card get here", "card_arrival", []),
+            new NluExample("how much is it", "faq/ask_price", []),
+            new NluExample("hello", "greet", []),
+            new NluExample("call me back", "intent_2b!", []),
+        ]);
+        var made = Augmenter.Run(english, [Augmenter.Find("labels")!], perExample: 3, seed: 1);
+        // one per intent however many examples it has; "intent_2b!" is not written in words
+        Assert.Equal(["card arrival", "ask price", "greet"], made.Select(m => m.Example.Text).ToArray());
+        Assert.All(made, m => Assert.Equal("labels", m.Example.Augmentation));
+        Assert.Equal(["card_arrival", "faq/ask_price", "greet"], made.Select(m => m.Example.Intent).ToArray());
+
+        Assert.Empty(Augmenter.Run(Shop, [Augmenter.Find("labels")!], perExample: 3, seed: 1));   // three of five are Chinese
+    }
+
+    [Fact]
     public void Substitutions_draw_from_the_projects_own_values_and_synonyms()
     {
         var entities = Augmenter.Run(Shop, [new EntitySubstitution()], 10, 1);

@@ -5,12 +5,14 @@ namespace Kefu.Data.Augmentation;
 /// <summary>
 /// What the substitution methods draw from, gathered once from the project's training data: every value seen for
 /// each entity type (annotated examples plus the lookup table of the same name) and the synonym groups
-/// (canonical value -> every surface form that maps to it, the canonical one included).
+/// (canonical value -> every surface form that maps to it, the canonical one included); and whether the examples are
+/// written in Chinese (a tenth or more hold CJK characters), whose bots' intent names are not their language.
 /// </summary>
 public sealed class AugmentationContext
 {
     public IReadOnlyDictionary<string, string[]> EntityValues { get; }
     public IReadOnlyList<string[]> SynonymGroups { get; }
+    public bool Chinese { get; }
 
     public AugmentationContext(NluTrainingData data)
     {
@@ -28,6 +30,7 @@ public sealed class AugmentationContext
             .Select(g => g.Select(kv => kv.Key).Append(g.Key).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToArray())
             .Where(g => g.Length > 1)
             .ToList();
+        Chinese = data.Examples.Count(e => e.Text.Any(c => Kefu.Text.TextAnalyzer.IsCjk(c))) * 10 >= data.Examples.Count && data.Examples.Count > 0;
     }
 
     private static void Add(Dictionary<string, HashSet<string>> values, string entity, string value)

@@ -12,13 +12,14 @@ public sealed record AugmentedExample(NluExample Example, string Method, string 
 public static class Augmenter
 {
     public static IReadOnlyList<IAugmentationMethod> Methods { get; } =
-        [new EntitySubstitution(), new SynonymSubstitution(), new KeyboardNoise(), new ChineseCharacterNoise(), new WordEdits()];
+        [new EntitySubstitution(), new SynonymSubstitution(), new KeyboardNoise(), new ChineseCharacterNoise(), new WordEdits(),
+         new LabelNames()];
 
     /// <summary>
     /// What `kefu data augment` runs without --methods: the ones that helped on held-out data (docs/benchmarks.md,
     /// "Data augmentation"). Substitutions only make examples where the project has entities or synonyms to vary.
     /// </summary>
-    public static IReadOnlyList<string> DefaultMethods { get; } = ["entities", "synonyms"];
+    public static IReadOnlyList<string> DefaultMethods { get; } = ["entities", "synonyms", "labels"];
 
     public static IAugmentationMethod? Find(string name) =>
         Methods.FirstOrDefault(m => m.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
