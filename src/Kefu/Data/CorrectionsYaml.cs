@@ -25,8 +25,9 @@ public sealed record CorrectionsExport(string Yaml, int Written, IReadOnlyList<s
 /// </code>
 /// The file is rewritten whole from every reviewed decision, so it is never compared with itself. An example whose
 /// conversation shows what the bot said before it is written as a mapping with `metadata: {context: ...}`
-/// (<see cref="NluExample.Context"/>). A text is one key whatever its context: the same words labelled with two intents
-/// are a conflict even after different questions.
+/// (<see cref="NluExample.Context"/>). An example is its text and its context: the same words after two different
+/// questions may carry two intents, so only the same context makes a conflict; the same words with the same intent are a
+/// duplicate whatever the context.
 /// </summary>
 public static class CorrectionsYaml
 {
@@ -35,11 +36,15 @@ public static class CorrectionsYaml
     public static CorrectionsExport Build(IReadOnlyList<ReviewedExample> reviewed, IReadOnlyList<NluExample> project)
     {
         var known = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var knownText = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);   // whatever the context
         foreach (var example in project)
-            Intents(known, Key(example.Text)).Add(example.Intent);
+        {
+            Intents(known, Key(example)).Add(example.Intent);
+            Intents(knownText, example.Text.Trim()).Add(example.Intent);
+        }
         var corrected = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var r in reviewed)
-            Intents(corrected, Key(r.Example.Text)).Add(r.Example.Intent);
+            Intents(corrected, Key(r.Example)).Add(r.Example.Intent);
 
         var yaml = new StringBuilder();
         var duplicates = new List<string>();
@@ -48,8 +53,8 @@ public static class CorrectionsYaml
         var written = new HashSet<(string, string)>();
         foreach (var r in reviewed)
         {
-            var (text, intent) = (Key(r.Example.Text), r.Example.Intent);
-            var quoted = Snippets.Quote(text);
+            var (text, intent) = (Key(r.Example), r.Example.Intent);
+            var quoted = Snippets.Quote(r.Example.Text.Trim()) + (r.Example.Context is { } said ? $"' after '{Snippets.Quote(said)}" : "");
             if (corrected[text].Count > 1)
             {
                 conflicts.Add($"'{quoted}' ({r.Provenance}) is labelled {intent} here and {string.Join(", ", corrected[text].Where(i => i != intent).Order(StringComparer.Ordinal))} by another correction");
@@ -61,6 +66,12 @@ public static class CorrectionsYaml
                     conflicts.Add($"'{quoted}' ({r.Provenance}) is labelled {intent} here and {string.Join(", ", there.Where(i => i != intent).Order(StringComparer.Ordinal))} in the project's NLU data");
                 else
                     duplicates.Add($"'{quoted}' ({r.Provenance}) is already an example of {intent}");
+                continue;
+            }
+            // the same words of the same intent teach a model without context features nothing new
+            if (knownText.TryGetValue(r.Example.Text.Trim(), out var sameWords) && sameWords.Contains(intent))
+            {
+                duplicates.Add($"'{quoted}' ({r.Provenance}) is already an example of {intent}");
                 continue;
             }
             if (!written.Add((text, intent)))
@@ -114,7 +125,8 @@ public static class CorrectionsYaml
         return intents;
     }
 
-    private static string Key(string text) => text.Trim();
+    /// <summary>An example's identity: its text and what the bot said before it (the same words after two questions are two examples).</summary>
+    private static string Key(NluExample example) => example.Context is { } context ? $"{example.Text.Trim()}\u0000{context}" : example.Text.Trim();
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 }

@@ -230,12 +230,13 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
     /// <summary>Checks across all files and builds the training data; call once, after every Read.</summary>
     public NluTrainingData Build()
     {
-        var firstIntent = new Dictionary<string, LocatedExample>(StringComparer.Ordinal);
+        // one example per text and context: the same words after different questions of the bot may mean different intents
+        var firstIntent = new Dictionary<(string Text, string? Context), LocatedExample>();
         var examples = new List<NluExample>();
         foreach (var located in _examples)
         {
             var example = located.Example;
-            if (firstIntent.TryGetValue(example.Text, out var first))
+            if (firstIntent.TryGetValue((example.Text, example.Context), out var first))
             {
                 // A warning, as in Rasa's validator (which only fails on it with --fail-on-warnings); the first one is kept.
                 if (first.Example.Intent != example.Intent)
@@ -246,7 +247,7 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
                         $"the example '{Snippets.Quote(example.Text)}' of intent '{example.Intent}' is repeated (first at {first.Location})");
                 continue;
             }
-            firstIntent[example.Text] = located;
+            firstIntent[(example.Text, example.Context)] = located;
             examples.Add(example);
         }
 

@@ -161,7 +161,7 @@ public sealed class CorrectionsTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var export = await response.ReadJsonAsync();
         Assert.Equal(2, export.GetProperty("written").GetInt32());
-        Assert.Contains("'我要转人工' (conversation a, message 3", export.GetProperty("duplicates")[0].GetString());
+        Assert.Contains("'我要转人工' after 'echo: 价格多少' (conversation a, message 3", export.GetProperty("duplicates")[0].GetString());
         Assert.Contains("'好的' (conversation c, message 0", export.GetProperty("conflicts")[0].GetString());
         Assert.Contains("labelled chitchat here and greet in the project's NLU data", export.GetProperty("conflicts")[0].GetString());
 
