@@ -170,7 +170,7 @@ public sealed class PostgresGraphStore : IGraphStore, IDisposable
 
     public IReadOnlyList<string> Attributes(string type)
     {
-        CheckType(type);
+        GraphQueryChecks.CheckType(this, type);
         return _attributes.GetOrAdd(type, t =>
         {
             using var c = Open();
@@ -200,14 +200,7 @@ public sealed class PostgresGraphStore : IGraphStore, IDisposable
     /// <summary>SqliteGraphStore.Query's SQL, statement for statement, with every table scoped to the graph ($1).</summary>
     public IReadOnlyList<GraphEntity> Query(EntityQuery query)
     {
-        if (query.Type.Length > 0) CheckType(query.Type);
-        if (query.Hops.Count > 2) throw new GraphQueryException("a query follows at most two hops");
-        if (query.Hops.Count > 0 && query.From is null) throw new GraphQueryException("hops need the entity they start from");
-        foreach (var hop in query.Hops) if (hop.TargetType is { } t) CheckType(t);
-        var known = query.Type.Length > 0 ? Attributes(query.Type).ToHashSet() : null;
-        foreach (var name in query.Filters.Select(f => f.Attribute).Append(query.OrderBy).OfType<string>())
-            if (known is not null && !known.Contains(name))
-                throw new GraphQueryException($"'{query.Type}' has no attribute '{name}'; it has: {string.Join(", ", known)}");
+        GraphQueryChecks.Check(this, query);
 
         const string g = "$1";
         const string Attr = "SELECT 1 FROM kefu_graph_attr a WHERE a.graph=$1 AND a.entity=e.id";
@@ -265,11 +258,6 @@ public sealed class PostgresGraphStore : IGraphStore, IDisposable
         return Entities(sql.ToString(), [.. args]);
     }
 
-    private void CheckType(string type)
-    {
-        if (!Types().ContainsKey(type))
-            throw new GraphQueryException($"unknown entity type '{type}'; known types: {string.Join(", ", Types().Keys)}");
-    }
 
     /// <summary>The first column of every row; $1 is the graph's name, $2... the arguments.</summary>
     private List<string> Ids(NpgsqlConnection c, string sql, params object?[] args)

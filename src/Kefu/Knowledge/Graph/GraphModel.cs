@@ -57,6 +57,29 @@ public sealed record EntityQuery(string Type)
 /// <summary>A query the graph cannot answer as asked (an unknown entity type or attribute): the message says what is known.</summary>
 public sealed class GraphQueryException(string message) : Exception(message);
 
+/// <summary>What every <see cref="IGraphStore"/> refuses before it runs a query, with the same words.</summary>
+public static class GraphQueryChecks
+{
+    public static void Check(IGraphStore store, EntityQuery query)
+    {
+        if (query.Type.Length > 0) CheckType(store, query.Type);
+        if (query.Hops.Count > 2) throw new GraphQueryException("a query follows at most two hops");
+        if (query.Hops.Count > 0 && query.From is null) throw new GraphQueryException("hops need the entity they start from");
+        foreach (var hop in query.Hops) if (hop.TargetType is { } t) CheckType(store, t);
+        var known = query.Type.Length > 0 ? store.Attributes(query.Type).ToHashSet() : null;
+        foreach (var name in query.Filters.Select(f => f.Attribute).Append(query.OrderBy).OfType<string>())
+            if (known is not null && !known.Contains(name))
+                throw new GraphQueryException($"'{query.Type}' has no attribute '{name}'; it has: {string.Join(", ", known)}");
+    }
+
+    public static void CheckType(IGraphStore store, string type)
+    {
+        var types = store.Types();
+        if (!types.ContainsKey(type))
+            throw new GraphQueryException($"unknown entity type '{type}'; known types: {string.Join(", ", types.Keys)}");
+    }
+}
+
 /// <summary>
 /// The knowledge graph's storage. SQLite by default (<see cref="SqliteGraphStore"/>); Kefu.Server's PostgresGraphStore implements the
 /// same interface with the same tests. Reads are thread-safe.

@@ -125,7 +125,7 @@ public sealed class SqliteGraphStore : IGraphStore, IDisposable
 
     public IReadOnlyList<string> Attributes(string type)
     {
-        CheckType(type);
+        GraphQueryChecks.CheckType(this, type);
         return attributes.GetOrAdd(type, t =>
         {
             using var c = Open();
@@ -151,14 +151,7 @@ public sealed class SqliteGraphStore : IGraphStore, IDisposable
 
     public IReadOnlyList<GraphEntity> Query(EntityQuery query)
     {
-        if (query.Type.Length > 0) CheckType(query.Type);
-        if (query.Hops.Count > 2) throw new GraphQueryException("a query follows at most two hops");
-        if (query.Hops.Count > 0 && query.From is null) throw new GraphQueryException("hops need the entity they start from");
-        foreach (var hop in query.Hops) if (hop.TargetType is { } t) CheckType(t);
-        var known = query.Type.Length > 0 ? Attributes(query.Type).ToHashSet() : null;
-        foreach (var name in query.Filters.Select(f => f.Attribute).Append(query.OrderBy).OfType<string>())
-            if (known is not null && !known.Contains(name))
-                throw new GraphQueryException($"'{query.Type}' has no attribute '{name}'; it has: {string.Join(", ", known)}");
+        GraphQueryChecks.Check(this, query);
 
         var sql = new StringBuilder("SELECT e.id FROM entity e WHERE 1=1");
         var args = new List<object?>();
@@ -213,11 +206,6 @@ public sealed class SqliteGraphStore : IGraphStore, IDisposable
         return Load(c, Ids(c, sql.ToString(), [.. args]));
     }
 
-    void CheckType(string type)
-    {
-        if (!Types().ContainsKey(type))
-            throw new GraphQueryException($"unknown entity type '{type}'; known types: {string.Join(", ", Types().Keys)}");
-    }
 
     static List<string> Ids(SqliteConnection c, string sql, params object?[] args)
     {
