@@ -80,17 +80,8 @@ public sealed class AbProcessTests
         for (int i = 0; i < 2; i++) Assert.Equal(0, (await Run("train", "--project", project.Dir)).Code);
         string db = project.PathOf("c.db");
         int port = ServeProcessTests.FreePort();
-        using var server = Process.Start(new ProcessStartInfo("dotnet",
-            [ServeProcessTests.CliDll(), "serve", "--project", project.Dir, "--port", port.ToString(), "--db", db])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        server.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        server.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
+        var (server, log) = ServeProcessTests.ServeLogged(project.Dir, port, db);
+        using var _ = server;
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };

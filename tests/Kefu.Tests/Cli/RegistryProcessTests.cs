@@ -75,17 +75,8 @@ public sealed class RegistryProcessTests
         using var project = TempProject.Valid();
         for (int i = 0; i < 2; i++) Assert.Equal(0, (await Run("train", "--project", project.Dir)).Code);
         int port = ServeProcessTests.FreePort();
-        using var server = Process.Start(new ProcessStartInfo("dotnet",
-            [ServeProcessTests.CliDll(), "serve", "--project", project.Dir, "--port", port.ToString(), "--db", project.PathOf("c.db")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        server.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        server.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
+        var (server, log) = ServeProcessTests.ServeLogged(project.Dir, port, project.PathOf("c.db"));
+        using var _ = server;
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };

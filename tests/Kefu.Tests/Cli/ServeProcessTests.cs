@@ -23,6 +23,22 @@ public class ServeProcessTests
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>`kefu serve` on a project and database, its stdout and stderr lines collected in Log (for assertion messages).</summary>
+    internal static (Process Server, System.Collections.Concurrent.ConcurrentQueue<string> Log) ServeLogged(string project, int port, string db)
+    {
+        var server = Process.Start(new ProcessStartInfo("dotnet", [CliDll(), "serve", "--project", project, "--port", port.ToString(), "--db", db])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        server.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        server.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        return (server, log);
+    }
+
     private static Process Serve(string project, int port)
     {
         var server = Process.Start(new ProcessStartInfo("dotnet", [CliDll(), "serve", "--project", project, "--port", port.ToString()])
