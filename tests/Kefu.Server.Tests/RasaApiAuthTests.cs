@@ -120,29 +120,14 @@ public class RasaApiAuthTests
     }
 
     /// <summary>The echo bot, its turns (but those saying "/fast") slowed by <paramref name="delay"/> before they run.</summary>
-    private sealed class SlowChat(IChatService inner, TimeSpan delay) : IChatService
+    private sealed class SlowChat(IChatService inner, TimeSpan delay) : Fakes.DelegatingChatService(inner)
     {
-        public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text, JsonElement? metadata = null,
+        public override async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text, JsonElement? metadata = null,
             CancellationToken ct = default)
         {
             if (text != "/fast")
                 await Task.Delay(delay, ct);
-            return await inner.HandleMessageAsync(conversationId, text, metadata, ct);
+            return await base.HandleMessageAsync(conversationId, text, metadata, ct);
         }
-
-        public Task RecordUserMessageAsync(string conversationId, string text, NluParse? parse = null, CancellationToken ct = default) =>
-            inner.RecordUserMessageAsync(conversationId, text, parse, ct);
-
-        public NluParse Parse(string text) => inner.Parse(text);
-
-        public Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default) => inner.GetTrackerAsync(conversationId, ct);
-
-        public Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) =>
-            inner.AgentMessageAsync(conversationId, agent, text, ct);
-
-        public Task HandBackAsync(string conversationId, CancellationToken ct = default) => inner.HandBackAsync(conversationId, ct);
-
-        public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) =>
-            inner.RecordFeedbackAsync(conversationId, feedback, ct);
     }
 }

@@ -265,28 +265,13 @@ internal sealed class MetadataLog
 
     public IChatService Around(IChatService inner) => new Logging(inner, this);
 
-    private sealed class Logging(IChatService inner, MetadataLog log) : IChatService
+    private sealed class Logging(IChatService inner, MetadataLog log) : Fakes.DelegatingChatService(inner)
     {
-        public Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text, JsonElement? metadata = null, CancellationToken ct = default)
+        public override Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text, JsonElement? metadata = null, CancellationToken ct = default)
         {
             lock (log._seen)
                 log._seen.Add(metadata is { } m ? m.GetRawText() : "none");
-            return inner.HandleMessageAsync(conversationId, text, metadata, ct);
+            return base.HandleMessageAsync(conversationId, text, metadata, ct);
         }
-
-        public Task RecordUserMessageAsync(string conversationId, string text, Kefu.Nlu.NluParse? parse = null, CancellationToken ct = default) =>
-            inner.RecordUserMessageAsync(conversationId, text, parse, ct);
-
-        public Kefu.Nlu.NluParse Parse(string text) => inner.Parse(text);
-
-        public Task<JsonElement> GetTrackerAsync(string conversationId, CancellationToken ct = default) => inner.GetTrackerAsync(conversationId, ct);
-
-        public Task AgentMessageAsync(string conversationId, string agent, string text, CancellationToken ct = default) =>
-            inner.AgentMessageAsync(conversationId, agent, text, ct);
-
-        public Task HandBackAsync(string conversationId, CancellationToken ct = default) => inner.HandBackAsync(conversationId, ct);
-
-        public Task<FeedbackOutcome> RecordFeedbackAsync(string conversationId, Kefu.Dialogue.Tracking.DialogueEvent feedback, CancellationToken ct = default) =>
-            inner.RecordFeedbackAsync(conversationId, feedback, ct);
     }
 }
