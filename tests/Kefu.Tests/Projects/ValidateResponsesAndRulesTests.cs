@@ -46,22 +46,26 @@ public class ValidateResponsesAndRulesTests
         Assert.Contains(diagnostics, d => d.Contains("warning: response 'utter_by_action' uses '{points}'") && d.Contains("unless a custom action"));
     }
 
+    /// <summary>The sample project's diagnostics with <paramref name="responses"/> added after utter_goodbye.</summary>
+    private static IReadOnlyList<string> DiagnoseWithResponses(string responses)
+    {
+        const string goodbye = """
+              utter_goodbye:
+                - text: 再见
+            """;
+        using var temp = TempProject.Valid(("domain.yml", SampleProject.Domain.Replace(goodbye, goodbye + "\n" + responses)));
+        return temp.Diagnose();
+    }
+
     [Fact]
     public void Position_in_the_queue_notice_is_the_consoles_not_a_slot()
     {
-        var domain = SampleProject.Domain.Replace("""
-              utter_goodbye:
-                - text: 再见
-            """, """
-              utter_goodbye:
-                - text: 再见
+        var diagnostics = DiagnoseWithResponses("""
               utter_handoff_queue:
                 - text: "前面还有 {position} 位"
               utter_handoff_offline:
                 - text: "第 {position} 位"
             """);
-        using var temp = TempProject.Valid(("domain.yml", domain));
-        var diagnostics = temp.Diagnose();
         Assert.DoesNotContain(diagnostics, d => d.Contains("utter_handoff_queue"));
         Assert.Contains(diagnostics, d => d.Contains("response 'utter_handoff_offline' uses '{position}'"));
     }
@@ -69,12 +73,7 @@ public class ValidateResponsesAndRulesTests
     [Fact]
     public void The_wait_estimate_in_the_queue_notice_is_the_consoles_not_a_slot()
     {
-        var domain = SampleProject.Domain.Replace("""
-              utter_goodbye:
-                - text: 再见
-            """, """
-              utter_goodbye:
-                - text: 再见
+        var diagnostics = DiagnoseWithResponses("""
               utter_handoff_queue:
                 - text: "前面还有 {position} 位，约 {wait_minutes} 分钟"
               utter_handoff_queue_no_estimate:
@@ -82,8 +81,6 @@ public class ValidateResponsesAndRulesTests
               utter_handoff_offline:
                 - text: "约 {wait_minutes} 分钟"
             """);
-        using var temp = TempProject.Valid(("domain.yml", domain));
-        var diagnostics = temp.Diagnose();
         Assert.DoesNotContain(diagnostics, d => d.Contains("utter_handoff_queue"));
         Assert.Contains(diagnostics, d => d.Contains("response 'utter_handoff_offline' uses '{wait_minutes}'"));
     }
