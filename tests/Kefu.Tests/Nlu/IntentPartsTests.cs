@@ -116,5 +116,9 @@ public class IntentPartsTests
         var e = Assert.Throws<ProjectException>(() => ConfigOf("pipeline:\n  - name: WhitespaceTokenizer\n    intent_tokenization_flag: 3\n"));
         Assert.Contains("intent_tokenization_flag must be true or false", e.Diagnostics[0].Message);
         Assert.Equal(3, e.Diagnostics[0].Location.Line);
+        var empty = Assert.Throws<ProjectException>(() =>
+            ConfigOf("pipeline:\n  - name: WhitespaceTokenizer\n    intent_tokenization_flag: true\n    intent_split_symbol: \"\"\n"));
+        Assert.Contains("intent_split_symbol must be a non-empty string", empty.Diagnostics[0].Message);
+        Assert.Equal(4, empty.Diagnostics[0].Location.Line);
     }
 }
