@@ -6,6 +6,9 @@
 // `--test` then scores the chosen ones once on banking77/test.csv with the same draws.
 // ecommerce-zh (the Chinese sample): every 5th example of each intent in data/ is validation, the rest trains;
 // `--test` scores on tests/nlu_heldout.yml.
+// PSEUDO="ROUNDS,MIN_CONFIDENCE;..." scores self-training (pseudo-labels, after the default methods) instead: banking77's unlabelled messages
+// are the rest of its pool, stripped of their intents; ecommerce-zh keeps every other training example's label and
+// strips the others', so its baseline is the labelled half alone.
 // Run with bench/nlu/augment.sh [--test METHODS...].
 using System.Diagnostics;
 using System.Globalization;
@@ -34,6 +37,33 @@ var (zhTrain, zhVal) = EveryKth(zh.Examples.Where(e => e.Augmentation is null).T
 var zhTest = test ? NluFile.Load("samples/ecommerce-zh/tests/nlu_heldout.yml").Examples : null;
 
 double baseBanking = double.NaN, baseZh = double.NaN;
+if (Environment.GetEnvironmentVariable("PSEUDO") is { } pseudo)
+{
+    var settings = pseudo.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(v => v.Split(',')).Select(v =>
+        new PseudoLabelOptions(int.Parse(v[0]), double.Parse(v[1]))).ToList();
+    var zhEven = zhTrain.Where((_, i) => i % 2 == 0).ToList();
+    var zhOdd = zhTrain.Where((_, i) => i % 2 == 1).Select(e => e.Text).ToList();
+    Console.WriteLine($"| data | methods | added | accuracy ({(test ? "test" : "validation")}) | gain | seconds |");
+    Console.WriteLine("|---|---|---|---|---|---|");
+    foreach (var (defaults, setting) in new (bool, PseudoLabelOptions?)[] { (false, null), (true, null) }.Concat(settings.Select(o => (true, (PseudoLabelOptions?)o))))
+    {
+        var clock = Stopwatch.StartNew();
+        double sum = 0; int added = 0;
+        for (int seed = 1; seed <= 5; seed++)
+        {
+            var few = bankingPool.GroupBy(e => e.Intent).SelectMany(g => Shuffle(g.ToList(), seed).Take(10)).ToList();
+            var taken = few.ToHashSet();
+            var (acc, count) = SelfTrain(NluTrainingData.FromExamples(few), bankingPool.Where(e => !taken.Contains(e)).Select(e => e.Text),
+                defaults, setting, bankingTest ?? bankingVal);
+            sum += acc; added += count;
+        }
+        PseudoRow("banking77 10/intent", defaults, setting, added / 5, sum / 5, ref baseBanking, clock.Elapsed.TotalSeconds);
+        clock.Restart();
+        var (zhAcc, zhAdded) = SelfTrain(zh with { Examples = zhEven }, zhOdd, defaults, setting, zhTest ?? zhVal);
+        PseudoRow("ecommerce-zh, half labelled", defaults, setting, zhAdded, zhAcc, ref baseZh, clock.Elapsed.TotalSeconds);
+    }
+    return;
+}
 Console.WriteLine($"| data | methods | per example | added | accuracy ({(test ? "test" : "validation")}) | gain | seconds |");
 Console.WriteLine("|---|---|---|---|---|---|---|");
 foreach (var methods in variants)
@@ -63,6 +93,26 @@ foreach (var methods in variants)
     var model = NluTrainer.Train(data, NluConfig.Default);
     int right = eval.Count(e => model.Intents.Labels[model.PredictIntent(e.Text).Label] == e.Intent);
     return (right / (double)eval.Count, made.Count);
+}
+
+static (double Accuracy, int Added) SelfTrain(NluTrainingData train, IEnumerable<string> unlabelled, bool defaults, PseudoLabelOptions? options,
+    IReadOnlyList<NluExample> eval)
+{
+    Func<NluTrainingData, NluModel> fit = d => NluTrainer.Train(d, NluConfig.Default);
+    // as `kefu data augment` runs them: the per-example methods first, then self-training over their output too
+    var first = defaults ? Augmenter.Run(train, Augmenter.DefaultMethods.Select(n => Augmenter.Find(n)!).ToList(), 2, 1) : [];
+    train = train with { Examples = [.. train.Examples, .. first.Select(a => a.Example)] };
+    var made = options is null ? [] : PseudoLabeling.Run(train, unlabelled, fit, options);
+    var model = fit(train with { Examples = [.. train.Examples, .. made.Select(m => m.Example)] });
+    int right = eval.Count(e => model.Intents.Labels[model.PredictIntent(e.Text).Label] == e.Intent);
+    return (right / (double)eval.Count, first.Count + made.Count);
+}
+
+static void PseudoRow(string data, bool defaults, PseudoLabelOptions? options, int added, double accuracy, ref double baseline, double seconds)
+{
+    if (!defaults) baseline = accuracy;
+    string name = (defaults ? "defaults" : "none") + (options is null ? "" : $" + pseudo-labels ({options.Rounds} rounds, confidence ≥ {options.MinConfidence})");
+    Console.WriteLine($"| {data} | {name} | {added} | {accuracy:F4} | {(accuracy - baseline) * 100:+0.00;-0.00;0.00} pt | {seconds:F0} |");
 }
 
 static (List<NluExample> Others, List<NluExample> Kth) EveryKth(IReadOnlyList<NluExample> examples, int k)

@@ -61,7 +61,7 @@ public static class NluDataReader
     }
 
     /// <summary>One RFC 4180 record (quoted fields may span lines); null at end of file.</summary>
-    static List<string>? ReadRecord(StreamReader reader, string path, ref int line)
+    internal static List<string>? ReadRecord(StreamReader reader, string path, ref int line)
     {
         string? text = reader.ReadLine();
         if (text is null) return null;
