@@ -56,11 +56,8 @@ internal static class CorrectionsCommand
             var decisions = new CorrectionDecisions(new ConsoleStore(consoleDb), consoleDb).All();
             if (CorrectionExport.ReviewedCount(decisions) == 0)
                 return Fail(stderr, $"no reviewed corrections in {consoleDb}: confirm or correct items in the console's correction inbox first; nothing exported");
-            if (options.Stores.PostgresConnectionString is null && !File.Exists(conversations))
+            if (OpenStore(options) is not { } store)
                 return Fail(stderr, $"the conversation database {conversations} does not exist; give --db as kefu serve was given it; nothing exported");
-            // Not exclusive: a running kefu serve holds the server lock; reading beside it is safe (WAL).
-            IEventStore store = options.Stores.PostgresConnectionString is { } postgres
-                ? new PostgresEventStore(postgres) : new SqliteEventStore(conversations);
             ExportResponse export;
             try
             {
@@ -86,6 +83,14 @@ internal static class CorrectionsCommand
             return Fail(stderr, e.Message);
         }
     }
+
+    /// <summary>
+    /// The conversation store `kefu serve` would use with these options (PostgreSQL from endpoints.yml, else the SQLite file);
+    /// null when that SQLite file does not exist. Not exclusive: reading beside a running server is safe (WAL).
+    /// </summary>
+    public static IEventStore? OpenStore(KefuServerOptions options) =>
+        options.Stores.PostgresConnectionString is { } postgres ? new PostgresEventStore(postgres)
+        : File.Exists(options.ResolvedDatabasePath) ? new SqliteEventStore(Path.GetFullPath(options.ResolvedDatabasePath)) : null;
 
     private static ExportResponse? Fail(TextWriter stderr, string message)
     {

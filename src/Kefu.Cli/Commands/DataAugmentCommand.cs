@@ -8,7 +8,11 @@ using Kefu.Projects;
 
 namespace Kefu.Cli.Commands;
 
-/// <summary>`kefu data augment [--project DIR | --nlu FILE] [--per-example N] [--methods ...] [--seed S] [--out FILE] [--json]`.</summary>
+/// <summary>
+/// `kefu data augment [--project DIR | --nlu FILE] [--per-example N] [--methods ...] [--unlabelled FILE...]
+/// [--from-conversations [--db FILE]] [--seed S] [--out FILE] [--json]`. The per-example methods run first; self-training
+/// (pseudo-labels) then reads the unlabelled messages with a model trained on the data and their output.
+/// </summary>
 internal static class DataAugmentCommand
 {
     public static Command Create()
@@ -25,14 +29,31 @@ internal static class DataAugmentCommand
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same file", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "The nlu.yml to write (default: DIR/data/nlu_augmented.yml, or FILE.augmented.yml beside --nlu)" };
         var json = new Option<bool>("--json") { Description = "Print the counts as JSON" };
-        var command = new Command("augment", "Make new training examples from the project's own: entity and synonym substitution, typing noise, Chinese homophones, word edits")
-            { project, nlu, perExample, methods, seed, output, json };
+        var unlabelled = new Option<string[]>("--unlabelled")
+        {
+            Description = "Messages without intents to self-train on (pseudo-labels): .txt one a line, .csv with a text column, .jsonl, nlu.yml",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var fromConversations = new Option<bool>("--from-conversations")
+            { Description = "Self-train on the customers' messages in the project's conversation store (as kefu serve finds it)" };
+        var db = CorrectionsCommand.Db();
+        var command = new Command("augment", "Make new training examples: entity and synonym substitution, intent names, typing noise, " +
+            "Chinese homophones, word edits, LLM paraphrases, and pseudo-labels for unlabelled messages")
+            { project, nlu, perExample, methods, unlabelled, fromConversations, db, seed, output, json };
         command.SetAction(parse => CliErrors.Guard(() => Run(parse.GetValue(project)!, parse.GetValue(nlu), parse.GetValue(perExample),
-            parse.GetValue(methods), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json))));
+            parse.GetValue(methods), new Unlabelled(parse.GetValue(unlabelled) ?? [], parse.GetValue(fromConversations), parse.GetValue(db)),
+            parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json))));
         return command;
     }
 
-    private static int Run(string projectDir, string? nluPath, int perExample, string[]? methodNames, int seed, string? outPath, bool json)
+    /// <summary>Where the unlabelled messages come from; none given, no self-training.</summary>
+    private sealed record Unlabelled(string[] Files, bool FromConversations, string? Db)
+    {
+        public bool Any => Files.Length > 0 || FromConversations;
+    }
+
+    private static int Run(string projectDir, string? nluPath, int perExample, string[]? methodNames, Unlabelled unlabelled, int seed,
+        string? outPath, bool json)
     {
         if (perExample < 1)
         {
@@ -40,9 +61,19 @@ internal static class DataAugmentCommand
             return 1;
         }
         var methods = new List<IAugmentationMethod>();
+        bool selfTrain = unlabelled.Any;
         foreach (var name in methodNames is { Length: > 0 } ? methodNames : Augmenter.DefaultMethods)
         {
             if (Augmenter.Find(name) is { } method) { methods.Add(method); continue; }
+            if (name == PseudoLabeling.MethodName)
+            {
+                if (!unlabelled.Any)
+                {
+                    Console.Error.WriteLine($"kefu data augment: {name} needs messages without intents: give --unlabelled FILE or --from-conversations");
+                    return 1;
+                }
+                continue;
+            }
             if (name is "paraphrase" or "back-translation")
             {
                 // the LLM endpoint of the project folder (--project, also with --nlu)
@@ -73,6 +104,13 @@ internal static class DataAugmentCommand
             outPath ??= Path.Combine(projectDir, "data", "nlu_augmented.yml");
         }
 
+        IReadOnlyList<string> messages = [];
+        if (selfTrain)
+        {
+            if (ReadUnlabelled(projectDir, unlabelled) is not { } read) return 1;
+            messages = read;
+        }
+
         List<AugmentedExample> made;
         try
         {
@@ -85,30 +123,84 @@ internal static class DataAugmentCommand
             return 1;
         }
         Console.Error.WriteLine();
+        if (selfTrain)
+        {
+            var progress = new SynchronousProgress(Console.Error);
+            var train = TrainerFor(projectDir, progress);
+            // an earlier run's output (data/nlu_augmented.yml) is replaced, never learnt from
+            var labelled = data.Examples.Where(e => e.Augmentation is null).Concat(made.Select(m => m.Example)).ToList();
+            made.AddRange(PseudoLabeling.Run(data with { Examples = labelled }, messages, train,
+                new PseudoLabelOptions(), progress));
+        }
+        string[] methodsRun = [.. methods.Select(m => m.Name), .. selfTrain ? [PseudoLabeling.MethodName] : Array.Empty<string>()];
         // write beside, then move: an interrupted run never leaves half a file where training will read it
         string temp = outPath + ".tmp";
         int unwritable;
         using (var writer = new StreamWriter(temp, false, new System.Text.UTF8Encoding(false)))
             unwritable = AugmentedNluWriter.Write(writer, made,
-                $"Made by `kefu data augment` (methods {string.Join(", ", methods.Select(m => m.Name))}, {perExample} per example, seed {seed}).\n" +
+                $"Made by `kefu data augment` (methods {string.Join(", ", methodsRun)}, {perExample} per example, seed {seed}).\n" +
                 "Each intent entry's metadata names its method; Kefu trains on these and keeps them out of test splits.");
         File.Move(temp, outPath, overwrite: true);
         if (unwritable > 0)
             Console.Error.WriteLine($"kefu data augment: {unwritable} new example(s) were left out: Rasa's annotation syntax cannot write them back exactly");
 
-        var counts = methods.ToDictionary(m => m.Name, m => made.Count(e => e.Method == m.Name));
+        var counts = methodsRun.ToDictionary(m => m, m => made.Count(e => e.Method == m));
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new { file = outPath, originals = data.Examples.Count(e => e.Augmentation is null), added = made.Count, by_method = counts }));
         else
         {
             foreach (var (name, count) in counts)
-                Console.WriteLine($"{name,-10} {count,6} new examples{(count == 0 ? NoneBecause(name) : "")}");
+                Console.WriteLine($"{name,-13} {count,6} new examples{(count == 0 ? NoneBecause(name) : "")}");
             Console.WriteLine($"{made.Count} examples written to {outPath}");
         }
         return 0;
     }
 
-    private static IEnumerable<string> AllMethodNames => Augmenter.Methods.Select(m => m.Name).Concat(["paraphrase", "back-translation"]);
+    private static IEnumerable<string> AllMethodNames =>
+        Augmenter.Methods.Select(m => m.Name).Concat(["paraphrase", "back-translation", PseudoLabeling.MethodName]);
+
+    /// <summary>The messages of the --unlabelled files and the conversation store; null, with the reason on stderr, when one cannot be read.</summary>
+    private static List<string>? ReadUnlabelled(string projectDir, Unlabelled unlabelled)
+    {
+        var messages = new List<string>();
+        foreach (var file in unlabelled.Files)
+        {
+            try { messages.AddRange(UnlabelledMessages.Read(file)); }
+            catch (Exception e) when (e is NluDataException or FileNotFoundException)
+            {
+                Console.Error.WriteLine($"kefu data augment: {e.Message}");
+                return null;
+            }
+        }
+        if (unlabelled.FromConversations)
+        {
+            var options = new Kefu.Server.KefuServerOptions
+                { ProjectDirectory = Path.GetFullPath(projectDir), DatabasePath = unlabelled.Db, Stores = Kefu.Server.Storage.StoreEndpoints.Load(projectDir) };
+            if (CorrectionsCommand.OpenStore(options) is not { } store)
+            {
+                Console.Error.WriteLine($"kefu data augment: the conversation database {Path.GetFullPath(options.ResolvedDatabasePath)} does not exist; " +
+                    "give --db as kefu serve was given it");
+                return null;
+            }
+            try
+            {
+                var texts = Kefu.Server.Agents.CorrectionInbox.UserTextsAsync(store, CancellationToken.None).GetAwaiter().GetResult();
+                Console.Error.WriteLine($"{texts.Count} customer messages read from the conversation store");
+                messages.AddRange(texts);
+            }
+            finally { (store as IDisposable)?.Dispose(); }
+        }
+        return messages;
+    }
+
+    /// <summary>What `kefu train` trains for the project's config.yml, or Kefu's default linear NLU where there is none.</summary>
+    private static Func<NluTrainingData, NluModel> TrainerFor(string projectDir, SynchronousProgress progress)
+    {
+        string configPath = Path.Combine(projectDir, "config.yml");
+        if (!File.Exists(configPath)) return data => NluTrainer.Train(data, NluConfig.Default);
+        var config = ProjectConfig.Load(configPath, w => progress.Report(w.ToString()));
+        return Kefu.Training.ProjectTrainer.NluTrainerFor(config, Kefu.Training.ProjectTrainer.NluConfigFor(config, progress), null);
+    }
 
     private static string NoneBecause(string method) => method switch
     {
@@ -117,6 +209,7 @@ internal static class DataAugmentCommand
         "typos" => " (no Latin text)",
         "zh-noise" => " (no Chinese characters from the confusion table)",
         "labels" => " (the examples are Chinese, or no intent name is written in words)",
+        PseudoLabeling.MethodName => " (no unlabelled message is new, or none was read with enough confidence)",
         _ => "",
     };
 }

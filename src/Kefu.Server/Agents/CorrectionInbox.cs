@@ -93,6 +93,22 @@ public static class CorrectionInbox
         return items;
     }
 
+    /// <summary>
+    /// The text of every user message in the store, conversation by conversation, for self-training
+    /// (`kefu data augment --from-conversations`); intent triggers (/greet, Rasa's payloads of buttons) are not what customers typed and are left out.
+    /// </summary>
+    public static async Task<List<string>> UserTextsAsync(IEventStore store, CancellationToken ct)
+    {
+        var texts = new List<string>();
+        foreach (var id in await store.ListConversationsAsync(ct))
+        {
+            var events = await store.LoadAsync(id, ct);
+            for (int i = 0; i < events.Count; i++)
+                if (Message(id, events, i) is { } message && !message.Text.TrimStart().StartsWith('/')) texts.Add(message.Text);
+        }
+        return texts;
+    }
+
     /// <summary>The user message at <paramref name="index"/> as the inbox shows it; null when that event is not a user message with text.</summary>
     public static InboxItem? Message(string conversationId, IReadOnlyList<StoredEvent> events, int index)
     {
