@@ -106,13 +106,16 @@ internal static class KbCommands
         var fusion = new Option<string>("--fusion") { Description = "rrf or mix (with --encoder)", DefaultValueFactory = _ => "mix" };
         fusion.AcceptOnlyFromAmong("rrf", "mix");
         var weight = new Option<float>("--mix-weight") { Description = "Weight of the cosine in mix", DefaultValueFactory = _ => 0.5f };
+        var classifierWeight = new Option<float?>("--classifier-weight")
+            { Description = $"Weight of the FAQ classifier's probability (default {KnowledgeBase.DefaultClassifierWeight} without --encoder, 0 with it)" };
         var asJson = new Option<bool>("--json") { Description = "Print the figures as one line of JSON" };
         var command = new Command("eval", "FAQ retrieval on held-out paraphrases: top-1, top-3, MRR, latency, and the misses");
-        foreach (var o in new Option[] { faq, heldOut, encoder, fusion, weight, asJson }) command.Options.Add(o);
+        foreach (var o in new Option[] { faq, heldOut, encoder, fusion, weight, classifierWeight, asJson }) command.Options.Add(o);
         command.SetAction(parse => Guard(() =>
         {
             var enc = parse.GetValue(encoder) is { } folder ? SentenceTextEncoder.Load(folder) : null;
-            var kb = new KnowledgeBase(enc, Enum.Parse<Fusion>(parse.GetValue(fusion)!, true), parse.GetValue(weight));
+            var kb = new KnowledgeBase(enc, Enum.Parse<Fusion>(parse.GetValue(fusion)!, true), parse.GetValue(weight),
+                classifierWeight: parse.GetValue(classifierWeight));
             var path = parse.GetValue(faq)!;
             kb.AddFile(path, Path.GetFileName(path), isFaq: true);
             var questions = KbEvaluation.ReadHeldOut(parse.GetValue(heldOut)!);
@@ -124,11 +127,12 @@ internal static class KbCommands
                 {
                     top1 = Math.Round(r.Top1, 4), top3 = Math.Round(r.Top3, 4), mrr = Math.Round(r.Mrr, 4), n_test = r.Total,
                     n_entries = kb.Passages.Count(), latency_p50_ms = Math.Round(r.LatencyP50Ms, 3), latency_p99_ms = Math.Round(r.LatencyP99Ms, 3),
-                    ranking = enc is null ? "bm25" : $"hybrid-{parse.GetValue(fusion)}",
+                    ranking = enc is null ? "bm25" : $"hybrid-{parse.GetValue(fusion)}", classifier_weight = kb.ClassifierWeight,
                 }, json));
                 return 0;
             }
-            Console.WriteLine($"ranking   {(enc is null ? "BM25" : "BM25 + " + enc.Id + ", " + parse.GetValue(fusion))}");
+            Console.WriteLine($"ranking   {(enc is null ? "BM25" : "BM25 + " + enc.Id + ", " + parse.GetValue(fusion))}" +
+                (kb.ClassifierWeight > 0 ? $", FAQ classifier weight {kb.ClassifierWeight.ToString(CultureInfo.InvariantCulture)}" : ""));
             Console.WriteLine($"entries   {kb.Passages.Count()}   held-out questions {r.Total}");
             Console.WriteLine($"top-1     {r.Top1:F3}");
             Console.WriteLine($"top-3     {r.Top3:F3}");

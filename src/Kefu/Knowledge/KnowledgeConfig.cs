@@ -19,6 +19,7 @@ public enum Fusion
 /// documents: [docs]              files or folders of .md .txt .html
 /// encoder: ../models/all-MiniLM-L6-v2   optional sentence encoder folder: dense and hybrid ranking
 /// fusion: mix                    rrf | mix (with dense)      mix_weight: 0.5
+/// classifier_weight: 0.5         an FAQ classifier's share of an entry's rank score (default 0.5 without an encoder, 0 with one)
 /// threshold: 0.35                confidence below it: no answer, "did you mean" buttons instead
 /// index: models/knowledge.index  where the index is kept (default beside the model)
 /// graph: models/graph.db         the knowledge graph's SQLite file (not used with a PostgreSQL tracker_store)
@@ -39,6 +40,8 @@ public sealed record KnowledgeConfig
     public string? Encoder { get; init; }
     public Fusion Fusion { get; init; } = Fusion.Mix;
     public float MixWeight { get; init; } = 0.5f;
+    /// <summary>Null: <see cref="KnowledgeBase"/>'s default for the encoder (or its absence).</summary>
+    public float? ClassifierWeight { get; init; }
     public float Threshold { get; init; } = 0.35f;
     public string IndexPath { get; init; } = Path.Combine("models", "knowledge.index");
     public string GraphPath { get; init; } = Path.Combine("models", "graph.db");
@@ -87,6 +90,7 @@ public sealed record KnowledgeConfig
                 },
                 "mix_weight" => config with { MixWeight = Number() },
                 "threshold" => config with { Threshold = Number() },
+                "classifier_weight" => config with { ClassifierWeight = Number() },
                 "index" => config with { IndexPath = Scalar() },
                 "graph" => config with { GraphPath = Scalar() },
                 "crosswoz" => config with { CrossWoz = Scalar() },
@@ -99,7 +103,7 @@ public sealed record KnowledgeConfig
                         ? pairs.Children.Select(p => (((YamlScalarNode)p.Key).Value ?? "", (p.Value as YamlScalarNode)?.Value ?? "")).ToList()
                         : throw new KnowledgeFormatException(file, line, "synonyms is a mapping ALIAS: NAME"),
                 },
-                _ => throw new KnowledgeFormatException(file, line, $"unknown key '{key}' (faq, documents, encoder, fusion, mix_weight, threshold, index, graph, crosswoz, synonyms, context_passages, context_budget, context_min_confidence)"),
+                _ => throw new KnowledgeFormatException(file, line, $"unknown key '{key}' (faq, documents, encoder, fusion, mix_weight, classifier_weight, threshold, index, graph, crosswoz, synonyms, context_passages, context_budget, context_min_confidence)"),
             };
         }
         return config;

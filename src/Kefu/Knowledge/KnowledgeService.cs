@@ -37,14 +37,14 @@ public sealed class KnowledgeService : IDisposable
     public static KnowledgeService Open(KnowledgeConfig config, TextWriter? log = null, Func<IGraphStore>? sharedGraph = null)
     {
         var encoder = config.Encoder is { } e ? SentenceTextEncoder.Load(config.Resolve(e)) : null;
-        var kb = new KnowledgeBase(encoder, config.Fusion, config.MixWeight, config.Threshold);
+        var kb = new KnowledgeBase(encoder, config.Fusion, config.MixWeight, config.Threshold, config.ClassifierWeight);
         var indexPath = config.Resolve(config.IndexPath);
         try { KnowledgeIndexFile.Load(kb, indexPath); }
         catch (InvalidDataException damaged)
         {
             // The index is derived from knowledge.yml's files: nothing is lost by analyzing them again.
             log?.WriteLine($"knowledge index: {damaged.Message}; rebuilding it from {KnowledgeConfig.FileName}'s files");
-            kb = new KnowledgeBase(encoder, config.Fusion, config.MixWeight, config.Threshold);
+            kb = new KnowledgeBase(encoder, config.Fusion, config.MixWeight, config.Threshold, config.ClassifierWeight);
         }
         var (indexed, removed) = kb.Update(config);
         if (indexed.Count > 0 || removed.Count > 0 || !File.Exists(indexPath))
