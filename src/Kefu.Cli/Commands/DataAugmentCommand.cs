@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Kefu.Data.Augmentation;
+using Kefu.Dialogue;
 using Kefu.Generation.Llm;
 using Kefu.Nlu;
 using Kefu.Nlu.Data;
@@ -176,17 +177,24 @@ internal static class DataAugmentCommand
         {
             var options = new Kefu.Server.KefuServerOptions
                 { ProjectDirectory = Path.GetFullPath(projectDir), DatabasePath = unlabelled.Db, Stores = Kefu.Server.Storage.StoreEndpoints.Load(projectDir) };
-            if (CorrectionsCommand.OpenStore(options) is not { } store)
-            {
-                Console.Error.WriteLine($"kefu data augment: the conversation database {Path.GetFullPath(options.ResolvedDatabasePath)} does not exist; " +
-                    "give --db as kefu serve was given it");
-                return null;
-            }
+            IEventStore? store = null;
             try
             {
+                if ((store = CorrectionsCommand.OpenStore(options)) is null)
+                {
+                    Console.Error.WriteLine($"kefu data augment: the conversation database {Path.GetFullPath(options.ResolvedDatabasePath)} does not exist; " +
+                        "give --db as kefu serve was given it");
+                    return null;
+                }
                 var texts = Kefu.Server.Agents.CorrectionInbox.UserTextsAsync(store, CancellationToken.None).GetAwaiter().GetResult();
                 Console.Error.WriteLine($"{texts.Count} customer messages read from the conversation store");
                 messages.AddRange(texts);
+            }
+            catch (Exception e) when (e is Kefu.Server.Storage.ConversationStoreException or Microsoft.Data.Sqlite.SqliteException
+                or Npgsql.NpgsqlException)
+            {
+                Console.Error.WriteLine($"kefu data augment: cannot read the conversation store: {e.Message.ReplaceLineEndings(" ")}");
+                return null;
             }
             finally { (store as IDisposable)?.Dispose(); }
         }

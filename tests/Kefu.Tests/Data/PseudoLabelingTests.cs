@@ -88,6 +88,9 @@ public class PseudoLabelingTests
         // pseudo-labels without messages is an error, and nothing is written
         Assert.Equal(1, augment.Parse(["--project", project.Dir, "--methods", "pseudo-labels"]).Invoke());
         Assert.Equal(1, augment.Parse(["--project", project.Dir, "--unlabelled", project.PathOf("none.txt")]).Invoke());
+        Assert.Equal(1, augment.Parse(["--project", project.Dir, "--from-conversations"]).Invoke());          // no store yet
+        project.Write("broken.db", "not a database");
+        Assert.Equal(1, augment.Parse(["--project", project.Dir, "--from-conversations", "--db", project.PathOf("broken.db")]).Invoke());
         Assert.False(File.Exists(project.PathOf("data/nlu_augmented.yml")));
 
         project.Write("logs.txt", "你好呀\n");
