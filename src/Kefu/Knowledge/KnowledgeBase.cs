@@ -24,9 +24,9 @@ public sealed record KbAnswer(RetrievedPassage? Best, IReadOnlyList<RetrievedPas
 
 /// <summary>
 /// FAQ entries and document passages, searched with BM25 and, when an encoder is configured, dense similarity fused
-/// with it; an FAQ entry's score also counts the probability an intent classifier trained on the FAQ gives it
-/// (<see cref="FaqClassifier"/>, <see cref="ClassifierWeight"/>). Incremental: <see cref="Update"/> re-analyzes only files whose content hash changed and rebuilds the
-/// inverted index from the stored term vectors; <see cref="KnowledgeIndexFile"/> keeps everything beside the model, so
+/// with it; the order of FAQ entries also counts the probability an intent classifier trained on the FAQ gives them
+/// (<see cref="FaqClassifier"/>, <see cref="ClassifierWeight"/>). Incremental: <see cref="Update"/> re-analyzes only
+/// files whose content hash changed and rebuilds the inverted index from the stored term vectors; <see cref="KnowledgeIndexFile"/> keeps everything beside the model, so
 /// a server loads it without analyzing any text. Search is thread-safe; Update and Search must not overlap.
 /// </summary>
 public sealed class KnowledgeBase
@@ -46,8 +46,7 @@ public sealed class KnowledgeBase
 
     /// <param name="classifierWeight">
     /// The weight of <see cref="FaqClassifier"/>'s probability in an FAQ entry's score, which orders the results, not in its
-    /// confidence (0: none); null: the
-    /// default, <see cref="DefaultClassifierWeight"/> without an encoder and none with one.
+    /// confidence (0: none); null: <see cref="DefaultClassifierWeight"/> without an encoder, none with one.
     /// </param>
     public KnowledgeBase(ITextEncoder? encoder = null, Fusion fusion = Fusion.Mix, float mixWeight = 0.5f, float threshold = 0.35f,
         float? classifierWeight = null)
@@ -185,12 +184,12 @@ public sealed class KnowledgeBase
             var (dConf, dRank, dUnit) = dense.GetValueOrDefault(p, (0f, -1, ""));
             float mix = vectors.Length == 0 ? lConf : MixWeight * Math.Max(0, dConf) + (1 - MixWeight) * lConf;
             float score = Fusion == Fusion.Rrf && vectors.Length > 0 ? Rrf(lRank) + Rrf(dRank) : mix;
-            string unit = dRank >= 0 && (lRank < 0 || dConf >= lConf) ? dUnit : lRank >= 0 ? lUnit : p.Questions.FirstOrDefault() ?? p.Title;
+            string unit = dRank >= 0 && (lRank < 0 || dConf >= lConf) ? dUnit : lUnit;
             if (classifier is not null && p.IsFaq)
             {
-                // The order only: a classifier trained on a few phrasings per entry is sure of itself far beyond what it
-                // knows (an FAQ of three entries gives 发票 to one of the two invoice entries at 0.99), so the
-                // confidence a threshold reads stays the retrieval's. Documents keep their score: the classifier knows FAQ entries only.
+                // The order only: a classifier trained on a few phrasings per entry is far surer than it should be (an FAQ
+                // of three entries gives 发票 to one of its two invoice entries at 0.99), so the confidence a threshold
+                // reads stays retrieval's. Documents keep their score: the classifier knows FAQ entries only.
                 var (probability, rank) = entries.GetValueOrDefault(p, (0f, -1));
                 score = Fusion == Fusion.Rrf && vectors.Length > 0 ? score + Rrf(rank) : (1 - ClassifierWeight) * score + ClassifierWeight * probability;
             }
