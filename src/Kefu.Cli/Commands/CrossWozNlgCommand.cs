@@ -29,21 +29,24 @@ internal static class CrossWozNlgCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
         var unconstrained = new Option<bool>("--unconstrained") { Description = "Let the decoder write placeholders the turn's acts do not license (by default they are suppressed)" };
         var model = new Option<string?>("--model") { Description = "Fine-tune this checkpoint (a Hugging Face folder or hub id, GPT-2 or Qwen2 family) instead of training from scratch" };
+        var beams = new Option<int>("--beams") { Description = "Beam search with N beams per turn, the hypothesis with the fewest slot errors kept; 1: greedy", DefaultValueFactory = _ => 1 };
         var mbr = new Option<int>("--mbr-samples") { Description = "Also draw N samples per turn (temperature 0.8, top-p 0.95) and keep the consensus reply (minimum Bayes risk); 0: greedy only" };
         var predictions = new Option<string?>("--predictions") { Description = "Write each test turn's acts, gold and generated reply to this file (JSON lines)" };
         var json = new Option<bool>("--json") { Description = "Print the figures as one line of JSON" };
         var command = new Command("crosswoz-nlg", "Train a reply generator from scratch on CrossWOZ system turns (acts → text) and score it as ConvLab-2 does: BLEU-4, ROUGE-L, slot error rate");
-        foreach (var o in new Option[] { train, test, trainDialogues, testDialogues, layers, hidden, heads, epochs, batchSize, learningRate, seed, unconstrained, mbr, model, predictions, json })
+        foreach (var o in new Option[] { train, test, trainDialogues, testDialogues, layers, hidden, heads, epochs, batchSize, learningRate, seed, unconstrained, mbr, beams, model, predictions, json })
             command.Options.Add(o);
         command.SetAction(parse => GenerateCommand.Guard(parse, (output, error) =>
         {
             var options = new CrossWozNlgOptions(parse.GetValue(layers), parse.GetValue(hidden), parse.GetValue(heads), parse.GetValue(epochs),
-                parse.GetValue(batchSize), parse.GetValue(learningRate), Seed: parse.GetValue(seed), ConstrainPlaceholders: !parse.GetValue(unconstrained), MbrSamples: parse.GetValue(mbr));
+                parse.GetValue(batchSize), parse.GetValue(learningRate), Seed: parse.GetValue(seed), ConstrainPlaceholders: !parse.GetValue(unconstrained), MbrSamples: parse.GetValue(mbr), Beams: parse.GetValue(beams));
             if (options.MbrSamples < 0)
                 throw new ArgumentException($"--mbr-samples must be 0 or more, got {options.MbrSamples}");
+            if (options.Beams < 1 || options.Beams > 1 && options.MbrSamples > 0)
+                throw new ArgumentException($"--beams must be 1 or more, and --mbr-samples needs --beams 1 (got --beams {options.Beams})");
             if (options.Layers < 1 || options.Hidden < 2 || options.Heads < 1 || options.Hidden % options.Heads != 0 || options.Hidden / options.Heads % 2 != 0)
                 throw new ArgumentException($"--hidden {options.Hidden} must split into --heads {options.Heads} heads of an even size, with --layers ≥ 1");
-            if (parse.GetValue(model) is not null && new Option[] { layers, hidden, heads, unconstrained, mbr }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } shaping)
+            if (parse.GetValue(model) is not null && new Option[] { layers, hidden, heads, unconstrained, mbr, beams }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } shaping)
                 throw new ArgumentException($"{shaping.Name} shapes the model trained from scratch; with --model the checkpoint's own shape and greedy decoding are used");
             var trainRange = DialogueRange.Parse(parse.GetValue(trainDialogues)!);
             var testRange = DialogueRange.Parse(parse.GetValue(testDialogues)!);

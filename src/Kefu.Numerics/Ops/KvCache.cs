@@ -58,6 +58,25 @@ public sealed class KvCache
         lengths[slot] += count;
     }
 
+    /// <summary>
+    /// Copies the filled positions of slot <paramref name="from"/> into slot <paramref name="to"/> of <paramref name="target"/>
+    /// (a cache of the same shape, or this one with another slot), which then holds as many: how beam search moves a
+    /// hypothesis's keys and values to the slot of each continuation.
+    /// </summary>
+    public void CopySlot(int from, KvCache target, int to)
+    {
+        if (target.Layers != Layers || target.KvHeads != KvHeads || target.HeadDim != HeadDim || target.Capacity != Capacity)
+            throw new ArgumentException("The target cache has another shape.", nameof(target));
+        int filled = lengths[from] * HeadDim;
+        for (int l = 0; l < Layers; l++)
+            for (int h = 0; h < KvHeads; h++)
+            {
+                keys[l].AsSpan(Offset(from, h), filled).CopyTo(target.keys[l].AsSpan(target.Offset(to, h), filled));
+                values[l].AsSpan(Offset(from, h), filled).CopyTo(target.values[l].AsSpan(target.Offset(to, h), filled));
+            }
+        target.lengths[to] = lengths[from];
+    }
+
     /// <summary>Forgets a slot's positions (a new sequence starts there).</summary>
     public void Clear(int slot) => lengths[slot] = 0;
 

@@ -26,10 +26,25 @@ public sealed class CausalLmGenerator
 
     public ITokenCodec? Codec { get; }
 
-    /// <summary>Generates for every prompt in one batch; <paramref name="onToken"/> sees (prompt index, token) as each is chosen.</summary>
+    /// <summary>
+    /// Generates for every prompt in one batch; <paramref name="onToken"/> sees (prompt index, token) as each is chosen.
+    /// With <see cref="GenerationOptions.NumBeams"/> above 1, each prompt is a beam search of its own (<see cref="Beams"/>), and
+    /// <paramref name="onToken"/> sees the best hypothesis's tokens when it is done.
+    /// </summary>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<int[]> prompts, GenerationOptions options,
         Action<int, int>? onToken = null, CancellationToken ct = default)
     {
+        if (options.NumBeams > 1)
+        {
+            var results = new List<GeneratedSequence>(prompts.Count);
+            for (int b = 0; b < prompts.Count; b++)
+            {
+                var result = Result(prompts[b], Beams(prompts[b], options, ct)[0], options);
+                foreach (int token in result.GeneratedIds) onToken?.Invoke(b, token);
+                results.Add(result);
+            }
+            return results;
+        }
         var session = new Session(this, prompts, options);
         while (!session.Finished)
         {
@@ -44,9 +59,16 @@ public sealed class CausalLmGenerator
     public GeneratedSequence Generate(string prompt, GenerationOptions options, CancellationToken ct = default) =>
         Generate([RequireCodec().Encode(prompt)], options, null, ct)[0];
 
-    /// <summary>The tokens of one prompt as they are chosen.</summary>
+    /// <summary>The tokens of one prompt as they are chosen (with beams, all at the end).</summary>
     public async IAsyncEnumerable<int> StreamAsync(int[] prompt, GenerationOptions options, [EnumeratorCancellation] CancellationToken ct = default)
     {
+        if (options.NumBeams > 1)
+        {
+            // a beam search knows its best hypothesis only at the end
+            foreach (int token in Beams(prompt, options, ct)[0].Ids)
+                yield return token;
+            yield break;
+        }
         var session = new Session(this, [prompt], options);
         while (!session.Finished)
         {
@@ -55,6 +77,27 @@ public sealed class CausalLmGenerator
                 yield return token;
             await Task.Yield(); // let a consumer on this thread (a server writing each token) run between steps
         }
+    }
+
+    /// <summary>Up to NumBeams hypotheses of one prompt, best first (<see cref="BeamSearch"/>).</summary>
+    public IReadOnlyList<BeamHypothesis> Beams(int[] prompt, GenerationOptions options, CancellationToken ct = default)
+    {
+        new Session(this, [prompt], options with { MaxNewTokens = 0 });     // the prompt's checks, nothing generated
+        return BeamSearch.Run(Model, prompt, options, ct);
+    }
+
+    /// <summary>A hypothesis as a sequence: its text cut at the first stop string.</summary>
+    public GeneratedSequence Result(int[] prompt, BeamHypothesis hypothesis, GenerationOptions options) =>
+        new(prompt, hypothesis.Ids, hypothesis.FinishReason, TextOf(hypothesis.Ids, options));
+
+    // the decoded ids cut before the first stop string; null without a codec
+    private string? TextOf(IReadOnlyList<int> ids, GenerationOptions options)
+    {
+        string? text = Codec?.Decode(ids);
+        if (text is null)
+            return null;
+        int cut = options.StopStrings.Select(s => text.IndexOf(s, StringComparison.Ordinal)).Where(i => i >= 0).DefaultIfEmpty(-1).Min();
+        return cut >= 0 ? text[..cut] : text;
     }
 
     private ITokenCodec RequireCodec() =>
@@ -144,16 +187,7 @@ public sealed class CausalLmGenerator
         }
 
         public GeneratedSequence[] Results() => [.. Enumerable.Range(0, prompts.Length).Select(b =>
-        {
-            string? text = owner.Codec?.Decode(outputs[b]);
-            if (text is not null)
-            {
-                int cut = options.StopStrings.Select(s => text.IndexOf(s, StringComparison.Ordinal)).Where(i => i >= 0).DefaultIfEmpty(-1).Min();
-                if (cut >= 0)
-                    text = text[..cut];
-            }
-            return new GeneratedSequence(prompts[b], [.. outputs[b]], finished[b] ?? FinishReason.Length, text);
-        })];
+            new GeneratedSequence(prompts[b], [.. outputs[b]], finished[b] ?? FinishReason.Length, owner.TextOf(outputs[b], options)))];
 
         private FinishReason? Finish(int b, int token)
         {

@@ -38,6 +38,12 @@ public sealed record GenerationOptions
     /// <summary>Sequence b of a batch samples from the stream seeded Seed + b, so it draws the same tokens alone or batched.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>Beams of a beam search (<see cref="BeamSearch"/>; transformers' num_beams); 1 decodes token by token. Needs <see cref="Greedy"/>.</summary>
+    public int NumBeams { get; init; } = 1;
+
+    /// <summary>A beam hypothesis scores Σ log p / length^LengthPenalty: above 0 favours longer ones (transformers' length_penalty).</summary>
+    public float LengthPenalty { get; init; } = 1f;
+
     public void Validate()
     {
         if (MaxNewTokens < 0)
@@ -50,6 +56,12 @@ public sealed record GenerationOptions
             throw new ArgumentOutOfRangeException(nameof(TopP), $"TopP must be in (0, 1], got {TopP}.");
         if (!(RepetitionPenalty > 0f) || float.IsInfinity(RepetitionPenalty))
             throw new ArgumentOutOfRangeException(nameof(RepetitionPenalty), $"RepetitionPenalty must be a positive number, got {RepetitionPenalty}.");
+        if (NumBeams < 1)
+            throw new ArgumentOutOfRangeException(nameof(NumBeams), $"NumBeams must be ≥ 1, got {NumBeams}.");
+        if (NumBeams > 1 && !Greedy)
+            throw new ArgumentException("Beam search does not sample: use NumBeams > 1 with Greedy (no temperature, top-k or top-p).", nameof(NumBeams));
+        if (!float.IsFinite(LengthPenalty))
+            throw new ArgumentOutOfRangeException(nameof(LengthPenalty), $"LengthPenalty must be a finite number, got {LengthPenalty}.");
         if (StopSequences.Any(s => s is null || s.Length == 0))
             throw new ArgumentException("Stop sequences must hold at least one token.", nameof(StopSequences));
         if (StopStrings.Any(string.IsNullOrEmpty))
