@@ -117,8 +117,9 @@ internal sealed class DecodingOptions
     public readonly Option<int?> TopK = new("--top-k") { Description = "Sample from the K most likely tokens" };
     public readonly Option<float> RepetitionPenalty = new("--repetition-penalty") { Description = "CTRL's repetition penalty (1: off)", DefaultValueFactory = _ => 1f };
     public readonly Option<ulong> Seed = new("--seed") { Description = "Seed of the sampling stream", DefaultValueFactory = _ => 0UL };
+    public readonly Option<int> Beams = new("--beams") { Description = "Beam search with N beams (no sampling); the reply appears when the search ends", DefaultValueFactory = _ => 1 };
 
-    public IEnumerable<Option> All => [Model, Revision, MaxNewTokens, Greedy, Temperature, TopP, TopK, RepetitionPenalty, Seed];
+    public IEnumerable<Option> All => [Model, Revision, MaxNewTokens, Greedy, Temperature, TopP, TopK, RepetitionPenalty, Seed, Beams];
 
     /// <summary>Greedy unless --temperature, --top-p or --top-k asks for sampling; both at once is refused.</summary>
     public GenerationOptions Read(ParseResult parse)
@@ -128,6 +129,9 @@ internal sealed class DecodingOptions
         bool sampling = temperature is not null || topP is not null || topK is not null;
         if (sampling && parse.GetValue(Greedy))
             throw new ArgumentException("--greedy takes the most likely token; it cannot be combined with --temperature, --top-p or --top-k");
+        int beams = parse.GetValue(Beams);
+        if (beams < 1 || beams > 1 && sampling)
+            throw new ArgumentException($"--beams must be 1 or more, and a beam search does not sample: drop --temperature, --top-p and --top-k (got --beams {beams})");
         int maxNew = parse.GetValue(MaxNewTokens);
         if (maxNew < 0)
             throw new ArgumentException($"--max-new-tokens must be 0 or more, got {maxNew}");
@@ -140,6 +144,7 @@ internal sealed class DecodingOptions
             TopK = topK ?? 0,
             RepetitionPenalty = parse.GetValue(RepetitionPenalty),
             Seed = parse.GetValue(Seed),
+            NumBeams = beams,
         };
         options.Validate();
         return options;

@@ -85,6 +85,9 @@ public class CrossWozNlgTests
         Assert.InRange(result.RougeL, 0, 1);
         Assert.True(result.History[^1].TrainLoss < result.History[0].TrainLoss + 1e-3f);
         Assert.All(result.Turns, t => Assert.Equal(CrossWozDelex.Relexicalise(t.GeneratedDelexicalised, t.Acts), t.Generated));
+        var beams = CrossWozNlgBenchmark.Run(train, test, new CrossWozNlgOptions(Layers: 1, Hidden: 32, Heads: 2, Epochs: 2, MaxNewTokens: 24, Beams: 4));
+        Assert.Equal(test.Count, beams.Turns.Count);
+        Assert.All(beams.Turns, t => Assert.Equal(CrossWozDelex.Relexicalise(t.GeneratedDelexicalised, t.Acts), t.Generated));
     }
 }
 
@@ -113,6 +116,17 @@ public class SuppressTokensTests
         DialogAct[] acts = [new("Inform", "景点", "名称", "故宫"), new("Inform", "景点", "周边酒店", "a"), new("Inform", "景点", "周边酒店", "b"), new("Request", "景点", "门票", "")];
         var licensed = CrossWozNlgBenchmark.LicensedPlaceholders(acts);
         Assert.Equal(["[Inform+景点+名称1]", "[Inform+景点+名称]", "[Inform+景点+周边酒店1]", "[Inform+景点+周边酒店2]", "[Inform+景点+周边酒店]"], licensed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Beams_are_reranked_by_slot_errors_and_the_better_scored_wins_ties()
+    {
+        DialogAct[] acts = [new("Inform", "景点", "名称", "故宫"), new("Inform", "景点", "门票", "60元")];
+        string both = "[Inform+景点+名称]的门票是[Inform+景点+门票]。", one = "[Inform+景点+名称]很好玩。", extra = "[Inform+景点+名称]的门票是[Inform+景点+门票]，电话[Inform+景点+电话]。";
+        Assert.Equal(both, CrossWozNlgBenchmark.FewestSlotErrors(acts, [one, extra, both]));
+        Assert.Equal(one, CrossWozNlgBenchmark.FewestSlotErrors(acts, ["好的。", one]));        // one error against two
+        Assert.Equal("好的", CrossWozNlgBenchmark.FewestSlotErrors([], ["好的", "[Inform+景点+名称]"]));
+        Assert.Equal("好的", CrossWozNlgBenchmark.FewestSlotErrors([], ["好的", "也好"]));       // a tie: the first, best scored
     }
 }
 

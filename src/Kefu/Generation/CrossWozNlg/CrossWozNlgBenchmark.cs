@@ -84,9 +84,8 @@ public static class CrossWozNlgBenchmark
                     for (int j = 0; j < chunk.Length; j++)
                     {
                         var turn = test[chunk[j]];
-                        var expected = ExpectedPlaceholders(turn.Acts);
-                        string delex = generator.Beams(prompts[j], decoding with { NumBeams = options.Beams }, ct)
-                            .Select(h => codec.Decode(h.Ids)).MinBy(d => SlotErrors(expected, d))!;   // first of the fewest: beams come best first
+                        string delex = FewestSlotErrors(turn.Acts,
+                            [.. generator.Beams(prompts[j], decoding with { NumBeams = options.Beams }, ct).Select(h => codec.Decode(h.Ids))]);
                         generated[chunk[j]] = new CrossWozNlgTurn(turn.Acts, turn.Text, delex, CrossWozDelex.Relexicalise(delex, turn.Acts));
                     }
                     continue;
@@ -265,6 +264,13 @@ public static class CrossWozNlgBenchmark
             errors += SlotErrors(expected, turn.GeneratedDelexicalised);
         }
         return expectedTotal == 0 ? 0 : (double)errors / expectedTotal;
+    }
+
+    /// <summary>The first of the delexicalised replies (best first) with the fewest slot errors for these acts.</summary>
+    public static string FewestSlotErrors(IReadOnlyList<DialogAct> acts, IReadOnlyList<string> replies)
+    {
+        var expected = ExpectedPlaceholders(acts);
+        return replies.MinBy(r => SlotErrors(expected, r))!;
     }
 
     // placeholders called for and missing, plus those present and not called for
