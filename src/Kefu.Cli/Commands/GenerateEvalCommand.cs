@@ -47,6 +47,7 @@ internal static class GenerateEvalCommand
                 top_p = d.Greedy ? (float?)null : d.TopP,
                 top_k = d.Greedy ? (int?)null : d.TopK,
                 repetition_penalty = d.RepetitionPenalty,
+                num_beams = d.NumBeams,
                 seed = d.Seed,
                 stop_token_ids = d.StopTokenIds,
                 chat = result.Chat,
