@@ -65,12 +65,15 @@ public sealed class Bm25Index
     }
 
     /// <summary>The best <paramref name="k"/> documents for the query's terms (repeats count), highest score first.</summary>
+    /// <remarks>
+    /// Term at a time into one accumulator per document, without a branch in the walk over the postings (the common
+    /// characters of a Chinese query have tens of thousands each); then one pass over the accumulators keeps the top k.
+    /// </remarks>
     public List<(int Document, float Score)> Search(IReadOnlyList<string> queryTerms, int k)
     {
         var result = new List<(int, float)>();
         if (k <= 0 || Count == 0) return result;
         var acc = accumulator is { } a && a.Length >= Count ? a : accumulator = new float[Count];
-        var touched = new List<int>();
         foreach (var term in queryTerms)
         {
             if (!termIds.TryGetValue(term, out int t)) continue;
@@ -78,21 +81,20 @@ public sealed class Bm25Index
             var norms = postingNorms[t];
             float w = idf[t];
             for (int p = 0; p < docs.Length; p++)
-            {
-                int d = docs[p];
-                if (acc[d] == 0) touched.Add(d);
-                acc[d] += w * norms[p];
-            }
+                acc[docs[p]] += w * norms[p];
         }
-        // Top-k by a min-heap over the touched documents: O(touched · log k).
+        // Top-k by a min-heap: O(N + inserted · log k); scores are positive, so an untouched document (0) never enters.
         var heap = new PriorityQueue<int, float>(k + 1);
-        foreach (int d in touched)
+        float least = 0;
+        for (int d = 0; d < Count; d++)
         {
             float s = acc[d];
-            acc[d] = 0;
-            if (heap.Count < k) heap.Enqueue(d, s);
-            else if (heap.TryPeek(out _, out float least) && s > least) { heap.Dequeue(); heap.Enqueue(d, s); }
+            if (s <= least) continue;
+            heap.Enqueue(d, s);
+            if (heap.Count > k) heap.Dequeue();
+            if (heap.Count == k) heap.TryPeek(out _, out least);
         }
+        Array.Clear(acc, 0, Count);
         while (heap.TryDequeue(out int d, out float s)) result.Add((d, s));
         result.Reverse();
         return result;

@@ -38,4 +38,41 @@ public class Bm25Tests
         Assert.Equal(["refund", "order"], KbTerms.Terms("How do I get refunds for my orders?").Where(t => t is "refund" or "order"));
         Assert.DoesNotContain("the", KbTerms.Terms("the refund"));
     }
+
+    [Fact]
+    public void The_top_k_are_the_k_best_scores_of_every_document_that_has_a_query_term()
+    {
+        // Zipf-like term frequencies: a few terms in most documents (as common characters are), many rare ones
+        var random = new Random(7);
+        string Term() => $"t{(int)Math.Floor(Math.Pow(300, random.NextDouble()))}";
+        var docs = Enumerable.Range(0, 2000).Select(_ =>
+        {
+            var d = new Dictionary<string, int>();
+            for (int i = random.Next(3, 30); i > 0; i--) { var t = Term(); d[t] = d.GetValueOrDefault(t) + 1; }
+            return (IReadOnlyDictionary<string, int>)d;
+        }).ToList();
+        var index = new Bm25Index(docs);
+        float avgdl = (float)docs.Average(d => d.Values.Sum());
+        var df = docs.SelectMany(d => d.Keys).CountBy(t => t).ToDictionary();
+        foreach (int k in new[] { 1, 10, 100 })
+            for (int q = 0; q < 50; q++)
+            {
+                string[] query = [.. Enumerable.Range(0, random.Next(1, 25)).Select(_ => Term()), "unknown"];
+                // the formula, document by document (query terms in order, repeats counted)
+                var all = docs.Select((d, i) => (Document: i, Score: query.Where(d.ContainsKey).Aggregate(0f, (sum, t) =>
+                {
+                    float idf = MathF.Log(1 + (docs.Count - df[t] + 0.5f) / (df[t] + 0.5f)), tf = d[t];
+                    return sum + idf * (tf * 2.2f / (tf + 1.2f * (0.25f + 0.75f * d.Values.Sum() / avgdl)));
+                }))).Where(x => x.Score > 0).OrderByDescending(x => x.Score).ToList();
+
+                var top = index.Search(query, k);
+
+                Assert.Equal(Math.Min(k, all.Count), top.Count);
+                for (int i = 0; i < top.Count; i++)
+                {
+                    Assert.Equal(all[i].Score, top[i].Score, 1e-4f);
+                    Assert.Equal(all.First(x => x.Document == top[i].Document).Score, top[i].Score, 1e-4f);
+                }
+            }
+    }
 }
