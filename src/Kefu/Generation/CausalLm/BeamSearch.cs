@@ -27,6 +27,7 @@ public static class BeamSearch
     public static IReadOnlyList<BeamHypothesis> Run(CausalLanguageModel model, int[] prompt, GenerationOptions options, CancellationToken ct = default)
     {
         options.Validate();
+        if (options.MaxNewTokens == 0) return [new BeamHypothesis([], 0f, 0f, FinishReason.Length)];
         int beams = options.NumBeams, vocabulary = model.Config.VocabularySize;
         var stopIds = new HashSet<int>(options.StopTokenIds ?? model.Config.EosTokenIds);
         int capacity = Math.Min(model.Config.MaxPositions, prompt.Length + Math.Max(1, options.MaxNewTokens));
@@ -34,7 +35,6 @@ public static class BeamSearch
         var spare = model.NewCache(beams, capacity);
         var graph = new Graph(recordTape: false);
         var closed = new List<BeamHypothesis>();
-        if (options.MaxNewTokens == 0) return [new BeamHypothesis([], 0f, 0f, FinishReason.Length)];
 
         // prefill: the prompt in slot 0, the one live beam
         var hidden = model.HiddenCached(graph, prompt, cache, [0], prompt.Length);                   // [T, C]
