@@ -1,8 +1,5 @@
 using System.Numerics.Tensors;
-using Kefu.Numerics;
 using Kefu.Numerics.Autograd;
-using Kefu.Numerics.Ops;
-using Tensor = Kefu.Numerics.Tensor;
 
 namespace Kefu.Generation.CausalLm;
 
@@ -39,7 +36,7 @@ public static class BeamSearch
         // prefill: the prompt in slot 0, the one live beam
         var hidden = model.HiddenCached(graph, prompt, cache, [0], prompt.Length);                   // [T, C]
         cache.Advance(0, prompt.Length);
-        var logits = Logits(model, graph, hidden, [prompt.Length - 1]);                                 // [1, V]
+        var logits = model.RowLogits(graph, hidden, [prompt.Length - 1]);                                 // [1, V]
         List<(int[] Ids, float LogProbability)> live = [([], 0f)];
         while (true)
         {
@@ -50,7 +47,7 @@ public static class BeamSearch
             for (int b = 0; b < live.Count; b++)
             {
                 logits.AsSpan(b * vocabulary, vocabulary).CopyTo(row);
-                Process(row, [.. prompt, .. live[b].Ids], options);
+                TokenSampler.Penalize(row, [.. prompt, .. live[b].Ids], options);
                 float logSum = LogSumExp(row);
                 foreach (int token in TopIndices(row, 2 * beams))
                     if (!float.IsNegativeInfinity(row[token]))
@@ -87,18 +84,9 @@ public static class BeamSearch
             int[] slots = [.. Enumerable.Range(0, live.Count)];
             hidden = model.HiddenCached(graph, live.Select(l => l.Ids[^1]).ToArray(), cache, slots, 1);   // [live, C]
             foreach (int slot in slots) cache.Advance(slot, 1);
-            logits = Logits(model, graph, hidden, slots);
+            logits = model.RowLogits(graph, hidden, slots);
         }
         return closed;
-    }
-
-    // the repetition penalty and suppressed tokens, as sampling applies them (temperature, top-k and top-p do not apply)
-    static void Process(Span<float> logits, ReadOnlySpan<int> previous, GenerationOptions options)
-    {
-        if (options.RepetitionPenalty != 1f)
-            TokenSampler.PenalizeRepetition(logits, previous, options.RepetitionPenalty);
-        foreach (int id in options.SuppressTokenIds)
-            if ((uint)id < (uint)logits.Length) logits[id] = float.NegativeInfinity;
     }
 
     static float Normalize(float logProbability, int length, GenerationOptions options) =>
@@ -127,13 +115,5 @@ public static class BeamSearch
         double sum = 0;
         foreach (float v in values) sum += Math.Exp(v - max);
         return max + (float)Math.Log(sum);
-    }
-
-    // [rows.Length, V] logits of the chosen rows of hidden [N, C]
-    static float[] Logits(CausalLanguageModel model, Graph g, Tensor hidden, int[] rows)
-    {
-        var picked = g.NewTensor(new Shape(rows.Length, hidden.Shape.Last));
-        for (int i = 0; i < rows.Length; i++) hidden.Row(rows[i]).CopyTo(picked.Row(i));
-        return model.Head(g, picked).ToArray();
     }
 }

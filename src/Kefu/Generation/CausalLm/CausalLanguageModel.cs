@@ -93,6 +93,15 @@ public abstract class CausalLanguageModel
     public Tensor Head(Graph g, Tensor hidden) =>
         g.RecordsTape ? g.Linear(hidden, HeadWeight, null) : g.Linear(hidden, PackedHeadMatrix(), null);
 
+    /// <summary>[rows.Length, V] logits of the chosen rows of hidden [N, C], copied out of the graph's arena (the decoders' next-token rows).</summary>
+    public float[] RowLogits(Graph g, Tensor hidden, int[] rows)
+    {
+        var picked = g.NewTensor(new Shape(rows.Length, hidden.Shape.Last));
+        for (int i = 0; i < rows.Length; i++)
+            hidden.Row(rows[i]).CopyTo(picked.Row(i));
+        return Head(g, picked).ToArray();
+    }
+
     /// <summary>Logits [B*T, V] of whole sequences (<see cref="Hidden"/> then <see cref="Head"/>).</summary>
     public Tensor Logits(Graph g, ReadOnlyMemory<int> ids, Tensor? keyMask, int batch, int time) =>
         Head(g, Hidden(g, ids, keyMask, batch, time));

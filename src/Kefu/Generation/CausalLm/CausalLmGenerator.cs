@@ -82,7 +82,7 @@ public sealed class CausalLmGenerator
     /// <summary>Up to NumBeams hypotheses of one prompt, best first (<see cref="BeamSearch"/>).</summary>
     public IReadOnlyList<BeamHypothesis> Beams(int[] prompt, GenerationOptions options, CancellationToken ct = default)
     {
-        new Session(this, [prompt], options with { MaxNewTokens = 0 });     // the prompt's checks, nothing generated
+        Check([prompt], options);
         return BeamSearch.Run(Model, prompt, options, ct);
     }
 
@@ -98,6 +98,32 @@ public sealed class CausalLmGenerator
             return null;
         int cut = options.StopStrings.Select(s => text.IndexOf(s, StringComparison.Ordinal)).Where(i => i >= 0).DefaultIfEmpty(-1).Min();
         return cut >= 0 ? text[..cut] : text;
+    }
+
+    // options in range; prompts non-empty, within the context and the vocabulary; a codec where stop strings need one
+    private void Check(IReadOnlyList<int[]> prompts, GenerationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (prompts.Count == 0)
+            throw new ArgumentException("No prompts to generate from.", nameof(prompts));
+        var config = Model.Config;
+        for (int b = 0; b < prompts.Count; b++)
+        {
+            var prompt = prompts[b] ?? throw new ArgumentException($"Prompt {b} is null.", nameof(prompts));
+            if (prompt.Length == 0)
+                throw new ArgumentException($"Prompt {b} is empty; generation starts from at least one token.", nameof(prompts));
+            if (prompt.Length > config.MaxPositions)
+                throw new ArgumentException($"Prompt {b} has {prompt.Length} tokens, more than the model's context of {config.MaxPositions}.", nameof(prompts));
+            foreach (int id in prompt)
+            {
+                if ((uint)id >= (uint)config.VocabularySize)
+                    throw new ArgumentException($"Prompt {b} holds token id {id}, outside the vocabulary of {config.VocabularySize}.", nameof(prompts));
+            }
+        }
+        if (options.StopStrings.Count > 0)
+            RequireCodec();
     }
 
     private ITokenCodec RequireCodec() =>
@@ -119,28 +145,9 @@ public sealed class CausalLmGenerator
 
         public Session(CausalLmGenerator owner, IReadOnlyList<int[]> prompts, GenerationOptions options)
         {
-            ArgumentNullException.ThrowIfNull(prompts);
-            ArgumentNullException.ThrowIfNull(options);
-            options.Validate();
-            if (prompts.Count == 0)
-                throw new ArgumentException("No prompts to generate from.", nameof(prompts));
+            owner.Check(prompts, options);
             var model = owner.Model;
             var config = model.Config;
-            for (int b = 0; b < prompts.Count; b++)
-            {
-                var prompt = prompts[b] ?? throw new ArgumentException($"Prompt {b} is null.", nameof(prompts));
-                if (prompt.Length == 0)
-                    throw new ArgumentException($"Prompt {b} is empty; generation starts from at least one token.", nameof(prompts));
-                if (prompt.Length > config.MaxPositions)
-                    throw new ArgumentException($"Prompt {b} has {prompt.Length} tokens, more than the model's context of {config.MaxPositions}.", nameof(prompts));
-                foreach (int id in prompt)
-                {
-                    if ((uint)id >= (uint)config.VocabularySize)
-                        throw new ArgumentException($"Prompt {b} holds token id {id}, outside the vocabulary of {config.VocabularySize}.", nameof(prompts));
-                }
-            }
-            if (options.StopStrings.Count > 0)
-                owner.RequireCodec();
             this.owner = owner;
             this.prompts = [.. prompts];
             this.options = options;
@@ -223,7 +230,7 @@ public sealed class CausalLmGenerator
             var hidden = owner.Model.HiddenCached(g, ids, cache, slots, longest);    // [B*T, C]
             for (int b = 0; b < prompts.Length; b++)
                 cache.Advance(b, prompts[b].Length);
-            logits = LastLogits(g, hidden, [.. prompts.Select((p, b) => b * longest + p.Length - 1)]);
+            logits = owner.Model.RowLogits(g, hidden, [.. prompts.Select((p, b) => b * longest + p.Length - 1)]);
         }
 
         // one new token for each live sequence
@@ -235,17 +242,7 @@ public sealed class CausalLmGenerator
             var hidden = owner.Model.HiddenCached(g, ids, cache, live, 1);         // [live, C]
             foreach (int b in live)
                 cache.Advance(b, 1);
-            logits = LastLogits(g, hidden, [.. Enumerable.Range(0, live.Length)]);
-        }
-
-        // [rows.Length, V] logits of the chosen rows of hidden [N, C], copied out of the graph's arena
-        private float[] LastLogits(Graph g, Tensor hidden, int[] rows)
-        {
-            int c = hidden.Shape.Last;
-            var picked = g.NewTensor(new Shape(rows.Length, c));
-            for (int i = 0; i < rows.Length; i++)
-                hidden.Row(rows[i]).CopyTo(picked.Row(i));
-            return owner.Model.Head(g, picked).ToArray();
+            logits = owner.Model.RowLogits(g, hidden, [.. Enumerable.Range(0, live.Length)]);
         }
     }
 }

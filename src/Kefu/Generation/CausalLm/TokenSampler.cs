@@ -15,13 +15,7 @@ public static class TokenSampler
     /// <param name="previous">Prompt and generated ids so far, for the repetition penalty.</param>
     public static int Next(Span<float> logits, ReadOnlySpan<int> previous, GenerationOptions options, Rng rng)
     {
-        if (options.RepetitionPenalty != 1f)
-            PenalizeRepetition(logits, previous, options.RepetitionPenalty);
-        foreach (int id in options.SuppressTokenIds)
-        {
-            if ((uint)id < (uint)logits.Length)
-                logits[id] = float.NegativeInfinity;
-        }
+        Penalize(logits, previous, options);
         if (options.Greedy)
             return TensorPrimitives.IndexOfMax(logits);
         if (options.Temperature != 1f)
@@ -31,6 +25,18 @@ public static class TokenSampler
         if (options.TopP < 1f)
             KeepTopP(logits, options.TopP);
         return Draw(logits, rng);
+    }
+
+    /// <summary>The processors before any warper, which beam search applies too: the repetition penalty, then suppressed tokens to −∞.</summary>
+    public static void Penalize(Span<float> logits, ReadOnlySpan<int> previous, GenerationOptions options)
+    {
+        if (options.RepetitionPenalty != 1f)
+            PenalizeRepetition(logits, previous, options.RepetitionPenalty);
+        foreach (int id in options.SuppressTokenIds)
+        {
+            if ((uint)id < (uint)logits.Length)
+                logits[id] = float.NegativeInfinity;
+        }
     }
 
     // each distinct previous token once: logit / θ when positive, logit · θ otherwise
