@@ -127,7 +127,9 @@ internal static class DataAugmentCommand
         if (selfTrain)
         {
             var progress = new SynchronousProgress(Console.Error);
-            var train = TrainerFor(projectDir, progress);
+            // what `kefu train` trains for the project's config.yml, or Kefu's default linear NLU where there is none
+            string config = Path.Combine(projectDir, "config.yml");
+            var train = TestNluCommand.TrainerFor(File.Exists(config) ? config : null, progress).Train;
             // an earlier run's output (data/nlu_augmented.yml) is replaced, never learnt from
             var labelled = data.Examples.Where(e => e.Augmentation is null).Concat(made.Select(m => m.Example)).ToList();
             made.AddRange(PseudoLabeling.Run(data with { Examples = labelled }, messages, train,
@@ -199,15 +201,6 @@ internal static class DataAugmentCommand
             finally { (store as IDisposable)?.Dispose(); }
         }
         return messages;
-    }
-
-    /// <summary>What `kefu train` trains for the project's config.yml, or Kefu's default linear NLU where there is none.</summary>
-    private static Func<NluTrainingData, NluModel> TrainerFor(string projectDir, SynchronousProgress progress)
-    {
-        string configPath = Path.Combine(projectDir, "config.yml");
-        if (!File.Exists(configPath)) return data => NluTrainer.Train(data, NluConfig.Default);
-        var config = ProjectConfig.Load(configPath, w => progress.Report(w.ToString()));
-        return Kefu.Training.ProjectTrainer.NluTrainerFor(config, Kefu.Training.ProjectTrainer.NluConfigFor(config, progress), null);
     }
 
     private static string NoneBecause(string method) => method switch

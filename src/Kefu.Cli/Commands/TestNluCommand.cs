@@ -261,7 +261,7 @@ internal static class TestNluCommand
         ProjectDirectory(o, required: false) is { } dir && File.Exists(Path.Combine(dir, "config.yml")) ? Path.Combine(dir, "config.yml") : null;
 
     /// <summary>What `kefu train` trains for a config.yml's pipeline (<see cref="ProjectTrainer.NluTrainerFor"/>).</summary>
-    static (string Name, Func<NluTrainingData, NluModel> Train) TrainerFor(string? configPath, SynchronousProgress progress)
+    internal static (string Name, Func<NluTrainingData, NluModel> Train) TrainerFor(string? configPath, SynchronousProgress progress)
     {
         if (configPath is null)
             return ("Kefu's default linear pipeline", data => NluTrainer.Train(data, NluConfig.Default, progress));
