@@ -51,7 +51,7 @@ if (Environment.GetEnvironmentVariable("PSEUDO") is { } pseudo)
         double sum = 0; int added = 0;
         for (int seed = 1; seed <= 5; seed++)
         {
-            var few = bankingPool.GroupBy(e => e.Intent).SelectMany(g => Shuffle(g.ToList(), seed).Take(10)).ToList();
+            var few = TenPerIntent(seed);
             var taken = few.ToHashSet();
             var (acc, count) = SelfTrain(NluTrainingData.FromExamples(few), bankingPool.Where(e => !taken.Contains(e)).Select(e => e.Text),
                 defaults, setting, bankingTest ?? bankingVal);
@@ -74,7 +74,7 @@ foreach (var methods in variants)
         double sum = 0; int added = 0;
         for (int seed = 1; seed <= 5; seed++)
         {
-            var few = bankingPool.GroupBy(e => e.Intent).SelectMany(g => Shuffle(g.ToList(), seed).Take(10)).ToList();
+            var few = TenPerIntent(seed);
             var (acc, count) = Score(NluTrainingData.FromExamples(few), methods, n, seed, bankingTest ?? bankingVal);
             sum += acc; added += count;
         }
@@ -94,6 +94,9 @@ foreach (var methods in variants)
     int right = eval.Count(e => model.Intents.Labels[model.PredictIntent(e.Text).Label] == e.Intent);
     return (right / (double)eval.Count, made.Count);
 }
+
+// draw `seed` of banking77's low-data setting: 10 examples per intent from the pool
+List<NluExample> TenPerIntent(int seed) => bankingPool.GroupBy(e => e.Intent).SelectMany(g => Shuffle(g.ToList(), seed).Take(10)).ToList();
 
 static (double Accuracy, int Added) SelfTrain(NluTrainingData train, IEnumerable<string> unlabelled, bool defaults, PseudoLabelOptions? options,
     IReadOnlyList<NluExample> eval)
