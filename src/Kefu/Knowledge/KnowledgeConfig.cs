@@ -78,6 +78,7 @@ public sealed record KnowledgeConfig
             };
             float Number() => float.TryParse(Scalar(), System.Globalization.CultureInfo.InvariantCulture, out var f)
                 ? f : throw new KnowledgeFormatException(file, line, $"'{key}' wants a number");
+            float Weight() => Number() is var w && w is >= 0f and <= 1f ? w : throw new KnowledgeFormatException(file, line, $"'{key}' is a weight from 0 to 1");
             int Count() => int.TryParse(Scalar(), out var n) && n > 0 ? n : throw new KnowledgeFormatException(file, line, $"'{key}' wants a positive whole number");
             config = key switch
             {
@@ -88,9 +89,9 @@ public sealed record KnowledgeConfig
                 {
                     Fusion = Enum.TryParse<Fusion>(Scalar(), true, out var f) ? f : throw new KnowledgeFormatException(file, line, "fusion is rrf or mix"),
                 },
-                "mix_weight" => config with { MixWeight = Number() },
+                "mix_weight" => config with { MixWeight = Weight() },
                 "threshold" => config with { Threshold = Number() },
-                "classifier_weight" => config with { ClassifierWeight = Number() },
+                "classifier_weight" => config with { ClassifierWeight = Weight() },
                 "index" => config with { IndexPath = Scalar() },
                 "graph" => config with { GraphPath = Scalar() },
                 "crosswoz" => config with { CrossWoz = Scalar() },

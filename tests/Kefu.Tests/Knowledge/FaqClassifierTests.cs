@@ -41,6 +41,10 @@ public class FaqClassifierTests
         using var temp = new Kefu.Tests.Projects.TempProject([]);
         temp.Write("knowledge.yml", "faq: [faq.yml]\nclassifier_weight: 0.25\n");
         Assert.Equal(0.25f, KnowledgeConfig.Read(temp.PathOf("knowledge.yml")).ClassifierWeight);
+        temp.Write("knowledge.yml", "faq: [faq.yml]\nclassifier_weight: 1.5\n");
+        Assert.EndsWith("knowledge.yml:2: error: 'classifier_weight' is a weight from 0 to 1",
+            Assert.Throws<KnowledgeFormatException>(() => KnowledgeConfig.Read(temp.PathOf("knowledge.yml"))).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KnowledgeBase(classifierWeight: -0.1f));
     }
 
     sealed class FixedEncoder : ITextEncoder
