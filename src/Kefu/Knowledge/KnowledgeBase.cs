@@ -55,6 +55,8 @@ public sealed class KnowledgeBase
         Fusion = fusion;
         MixWeight = mixWeight;
         Threshold = threshold;
+        if (mixWeight is < 0f or > 1f || float.IsNaN(mixWeight))
+            throw new ArgumentOutOfRangeException(nameof(mixWeight), $"the cosine's weight is from 0 to 1, got {mixWeight}");
         if (classifierWeight is < 0f or > 1f)
             throw new ArgumentOutOfRangeException(nameof(classifierWeight), $"the classifier's weight is from 0 to 1, got {classifierWeight}");
         ClassifierWeight = classifierWeight ?? (encoder is null ? DefaultClassifierWeight : 0f);

@@ -45,6 +45,7 @@ public class FaqClassifierTests
         Assert.EndsWith("knowledge.yml:2: error: 'classifier_weight' is a weight from 0 to 1",
             Assert.Throws<KnowledgeFormatException>(() => KnowledgeConfig.Read(temp.PathOf("knowledge.yml"))).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new KnowledgeBase(classifierWeight: -0.1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KnowledgeBase(mixWeight: 1.2f));
     }
 
     sealed class FixedEncoder : ITextEncoder
