@@ -31,15 +31,16 @@ internal static class CrossWozNlgCommand
         var model = new Option<string?>("--model") { Description = "Fine-tune this checkpoint (a Hugging Face folder or hub id, GPT-2 or Qwen2 family) instead of training from scratch" };
         var beams = new Option<int>("--beams") { Description = "Beam search with N beams per turn, the hypothesis with the fewest slot errors kept; 1: greedy", DefaultValueFactory = _ => 1 };
         var mbr = new Option<int>("--mbr-samples") { Description = "Also draw N samples per turn (temperature 0.8, top-p 0.95) and keep the consensus reply (minimum Bayes risk); 0: greedy only" };
+        var dropout = new Option<float>("--dropout") { Description = "Dropout on the embeddings and residual branches while training (0: none)", DefaultValueFactory = _ => d.Dropout };
         var predictions = new Option<string?>("--predictions") { Description = "Write each test turn's acts, gold and generated reply to this file (JSON lines)" };
         var json = new Option<bool>("--json") { Description = "Print the figures as one line of JSON" };
         var command = new Command("crosswoz-nlg", "Train a reply generator from scratch on CrossWOZ system turns (acts → text) and score it as ConvLab-2 does: BLEU-4, ROUGE-L, slot error rate");
-        foreach (var o in new Option[] { train, test, trainDialogues, testDialogues, layers, hidden, heads, epochs, batchSize, learningRate, seed, unconstrained, mbr, beams, model, predictions, json })
+        foreach (var o in new Option[] { train, test, trainDialogues, testDialogues, layers, hidden, heads, epochs, batchSize, learningRate, seed, unconstrained, mbr, beams, dropout, model, predictions, json })
             command.Options.Add(o);
         command.SetAction(parse => GenerateCommand.Guard(parse, (output, error) =>
         {
             var options = new CrossWozNlgOptions(parse.GetValue(layers), parse.GetValue(hidden), parse.GetValue(heads), parse.GetValue(epochs),
-                parse.GetValue(batchSize), parse.GetValue(learningRate), Seed: parse.GetValue(seed), ConstrainPlaceholders: !parse.GetValue(unconstrained), MbrSamples: parse.GetValue(mbr), Beams: parse.GetValue(beams));
+                parse.GetValue(batchSize), parse.GetValue(learningRate), Seed: parse.GetValue(seed), ConstrainPlaceholders: !parse.GetValue(unconstrained), MbrSamples: parse.GetValue(mbr), Beams: parse.GetValue(beams), Dropout: parse.GetValue(dropout));
             if (options.MbrSamples < 0)
                 throw new ArgumentException($"--mbr-samples must be 0 or more, got {options.MbrSamples}");
             if (options.Beams < 1 || options.Beams > 1 && options.MbrSamples > 0)

@@ -38,10 +38,11 @@ internal static class GenerateFinetuneCommand
         var loraAlpha = new Option<float?>("--lora-alpha") { Description = "LoRA scale numerator (scale = alpha / rank; default 2 × rank)" };
         var loraTargets = new Option<string?>("--lora-targets") { Description = "Modules to adapt, comma-separated (default: c_attn for GPT-2, q_proj,v_proj for Qwen2)" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
+        var dropout = new Option<float>("--dropout") { Description = "Dropout on the embeddings and residual branches while training, as GPT-2's embd_pdrop and resid_pdrop (0: none)", DefaultValueFactory = _ => d.Dropout };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON line" };
         var command = new Command("finetune", "Fine-tune a causal language model on (context, response) pairs, fully or with LoRA adapters");
         foreach (var o in new Option[] { model, revision, train, val, outFolder, epochs, learningRate, batchSize, accumulation, schedule, warmup, weightDecay, clip,
-                     patience, maxLength, chat, loraRank, loraAlpha, loraTargets, seed, json })
+                     patience, maxLength, chat, loraRank, loraAlpha, loraTargets, seed, dropout, json })
             command.Options.Add(o);
         command.SetAction(parse => GenerateCommand.Guard(parse, (output, error) =>
         {
@@ -55,7 +56,7 @@ internal static class GenerateFinetuneCommand
                 throw new ArgumentException("--lora-alpha and --lora-targets need --lora-rank");
             var options = new GenerationFineTuneOptions(parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(learningRate),
                 parse.GetValue(accumulation), parse.GetValue(schedule), parse.GetValue(warmup), parse.GetValue(weightDecay), parse.GetValue(clip),
-                parse.GetValue(patience), parse.GetValue(seed), parse.GetValue(maxLength), parse.GetValue(chat), lora);
+                parse.GetValue(patience), parse.GetValue(seed), parse.GetValue(maxLength), parse.GetValue(chat), lora, parse.GetValue(dropout));
             options.Validate();
             string trainPath = parse.GetValue(train)!;
             var trainPairs = Directory.Exists(trainPath) ? StoryPairs.From(RasaProject.Load(trainPath))

@@ -187,6 +187,32 @@ public sealed class CausalLmFineTuningTests(ITestOutputHelper output) : IDisposa
         var e = Assert.Throws<ArgumentException>(() => LoraAdapters.Create(lm.Model, new LoraOptions(4, 8, ["q_proj"])));
         Assert.Contains("c_attn", e.Message);
         Assert.Throws<ArgumentException>(() => CausalLmFineTuner.Train(lm, Pairs(), null, new GenerationFineTuneOptions(EarlyStoppingPatience: 1, Lora: new LoraOptions())));
+        Assert.Contains("dropout", Assert.Throws<ArgumentException>(() => new GenerationFineTuneOptions(Dropout: 1f).Validate()).Message);
+    }
+
+    [CausalLmFixtureTheory]
+    [InlineData("tiny-gpt2")]
+    [InlineData("tiny-qwen2")]
+    public void Dropout_changes_training_only_and_is_repeatable_for_a_seed(string name)
+    {
+        int[] ids = [5, 17, 42, 8, 23];
+        var lm = TextGenerationModel.Load(CausalLmFixture.PathOf(name), trainable: true);
+        var plain = LastLogits(lm.Model, ids);
+        lm.Model.Dropout = 0.5f;
+        Assert.Equal(plain, LastLogits(lm.Model, ids));                      // decoding graphs never drop
+        var taped = new Graph(recordTape: true, seed: 1);
+        var dropped = lm.Model.Logits(taped, ids, null, 1, ids.Length).Row(ids.Length - 1).ToArray();
+        Assert.NotEqual(plain, dropped);
+
+        float[] Losses(float dropout)
+        {
+            var model = TextGenerationModel.Load(CausalLmFixture.PathOf(name), trainable: true);
+            var options = new GenerationFineTuneOptions(Epochs: 2, BatchSize: 4, LearningRate: 3e-3f, WarmupRatio: 0f, Seed: 3, Dropout: dropout);
+            return [.. CausalLmFineTuner.Train(model, Pairs(), null, options).History.Select(e => e.TrainLoss)];
+        }
+        var withDropout = Losses(0.3f);
+        Assert.Equal(withDropout, Losses(0.3f));
+        Assert.NotEqual(Losses(0f), withDropout);
     }
 }
 

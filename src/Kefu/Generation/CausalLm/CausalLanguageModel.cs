@@ -36,6 +36,12 @@ public abstract class CausalLanguageModel
     /// </summary>
     public LoraAdapters? Adapters { get; set; }
 
+    /// <summary>
+    /// Dropout probability while training (graphs that record a tape): on the embeddings and on each residual branch before
+    /// it is added, where GPT-2 has embd_pdrop and resid_pdrop. 0 by default; decoding never drops. Set before a forward pass.
+    /// </summary>
+    public float Dropout { get; set; }
+
     /// <summary>x Wᵀ + b of one of the model's projections, plus its LoRA updates when adapters target it.</summary>
     protected Tensor Project(Graph g, Numerics.Modules.Linear linear, Tensor x) =>
         Adapters is { } adapters ? adapters.Forward(g, linear, x) : linear.Forward(g, x);

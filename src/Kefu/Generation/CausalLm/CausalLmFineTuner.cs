@@ -13,6 +13,7 @@ namespace Kefu.Generation.CausalLm;
 /// </summary>
 /// <param name="MaxLength">Tokens per example at most (prompt and response); the context is cut from the left first.</param>
 /// <param name="EarlyStoppingPatience">Epochs without a lower validation loss before training stops (0: never).</param>
+/// <param name="Dropout">The model's <see cref="CausalLanguageModel.Dropout"/> while it trains (embeddings and residual branches).</param>
 public sealed record GenerationFineTuneOptions(
     int Epochs = 3,
     int BatchSize = 8,
@@ -26,7 +27,8 @@ public sealed record GenerationFineTuneOptions(
     int Seed = 1,
     int MaxLength = 256,
     bool Chat = false,
-    LoraOptions? Lora = null)
+    LoraOptions? Lora = null,
+    float Dropout = 0f)
 {
     public void Validate()
     {
@@ -42,6 +44,7 @@ public sealed record GenerationFineTuneOptions(
         Check(WeightDecay >= 0, $"weight decay must be 0 or more, got {WeightDecay}");
         Check(ClipNorm >= 0, $"clip norm must be 0 or more, got {ClipNorm}");
         Check(EarlyStoppingPatience >= 0, $"early-stopping patience must be 0 or more, got {EarlyStoppingPatience}");
+        Check(Dropout is >= 0 and < 1, $"dropout must be in [0, 1), got {Dropout}");
         Check(MaxLength >= 2, $"max length must be at least 2, got {MaxLength}");
         Check(Lora is null || Lora.Rank >= 1, $"LoRA rank must be at least 1, got {Lora?.Rank}");
         Check(Lora is null || Lora.Alpha > 0, $"LoRA alpha must be positive, got {Lora?.Alpha}");
@@ -125,7 +128,8 @@ public static class CausalLmFineTuner
         long tokens = 0;
         bool stoppedEarly = false;
         var clock = Stopwatch.StartNew();
-        var graph = new Graph(recordTape: true);
+        var graph = new Graph(recordTape: true, seed: (ulong)options.Seed);   // dropout's masks draw from it
+        model.Dropout = options.Dropout;
         for (int epoch = 0; epoch < options.Epochs && !stoppedEarly; epoch++)
         {
             double lossSum = 0;

@@ -34,7 +34,7 @@ public sealed class Gpt2Model : CausalLanguageModel
     public override Tensor Hidden(Graph g, ReadOnlyMemory<int> ids, Tensor? keyMask, int batch, int time)
     {
         CheckContext(time);
-        var x = Embed(g, ids, FullPositions(batch, time));                                  // [B*T, C]
+        var x = g.Dropout(Embed(g, ids, FullPositions(batch, time)), Dropout);              // [B*T, C]
         foreach (var block in Blocks)
         {
             var qkv = Project(g, block.Qkv, block.Norm1.Forward(g, x));                       // [B*T, 3C]
@@ -59,15 +59,15 @@ public sealed class Gpt2Model : CausalLanguageModel
         return FinalNorm.Forward(g, x);
     }
 
-    // [N, C]: wte[ids] + wpe[positions] (embd_pdrop is dropout, off here)
+    // [N, C]: wte[ids] + wpe[positions]
     private Tensor Embed(Graph g, ReadOnlyMemory<int> ids, int[] positions) =>
         g.Add(g.Embedding(TokenEmbedding, ids), g.Embedding(PositionEmbedding, positions));
 
     private Tensor Residual(Graph g, Block block, Tensor x, Tensor heads)
     {
-        x = g.Add(x, Project(g, block.AttentionOutput, heads));
+        x = g.Add(x, g.Dropout(Project(g, block.AttentionOutput, heads), Dropout));
         var hidden = g.Gelu(Project(g, block.Up, block.Norm2.Forward(g, x)), GeluKind.Tanh); // [N, F]
-        return g.Add(x, Project(g, block.Down, hidden));
+        return g.Add(x, g.Dropout(Project(g, block.Down, hidden), Dropout));
     }
 
     public sealed class Block

@@ -38,7 +38,7 @@ public sealed class Qwen2Model : CausalLanguageModel
     {
         CheckContext(time);
         var (cos, sin) = Angles(g, FullPositions(batch, time));
-        var x = g.Embedding(TokenEmbedding, ids);                                               // [B*T, C]
+        var x = g.Dropout(g.Embedding(TokenEmbedding, ids), Dropout);                           // [B*T, C]
         foreach (var layer in Layers)
         {
             var qkv = QueryKeyValue(g, layer, x, cos, sin);                                      // [B*T, (H + 2G)·D]
@@ -78,9 +78,9 @@ public sealed class Qwen2Model : CausalLanguageModel
 
     private Tensor Residual(Graph g, Layer layer, Tensor x, Tensor heads)
     {
-        x = g.Add(x, Project(g, layer.AttentionOutput, heads));
+        x = g.Add(x, g.Dropout(Project(g, layer.AttentionOutput, heads), Dropout));
         var gateUp = Project(g, layer.GateUp, g.RmsNorm(x, layer.PostNorm, Config.NormEps)); // [N, 2F]
-        return g.Add(x, Project(g, layer.Down, g.SwiGlu(gateUp)));
+        return g.Add(x, g.Dropout(Project(g, layer.Down, g.SwiGlu(gateUp)), Dropout));
     }
 
     public sealed class Layer

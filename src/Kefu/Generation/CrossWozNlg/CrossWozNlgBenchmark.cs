@@ -26,10 +26,11 @@ public sealed record CrossWozNlgResult(double Bleu, double RougeL, double SlotEr
 /// MbrSamples: 0 decodes greedily; N &gt; 0 also draws N samples per turn and keeps the consensus (<see cref="CrossWozNlgBenchmark.MinimumBayesRisk"/>).
 /// Beams: above 1, a beam search per turn, and the best-scored hypothesis with the fewest slot errors is the reply
 /// (placeholders the acts call for and it lacks, plus those it has and they do not: SC-LSTM's reranking by slot error).
+/// Dropout: the decoder's <see cref="CausalLanguageModel.Dropout"/> while it trains.
 /// </summary>
 public sealed record CrossWozNlgOptions(int Layers = 2, int Hidden = 128, int Heads = 4, int Epochs = 10, int BatchSize = 32,
     float LearningRate = 2e-3f, int MaxLength = 160, int MaxNewTokens = 96, int Seed = 1, bool ConstrainPlaceholders = true, int MbrSamples = 0,
-    int Beams = 1);
+    int Beams = 1, float Dropout = 0f);
 
 /// <summary>
 /// System NLG on CrossWOZ: a decoder learns "dialogue-act intents &lt;sep&gt; delexicalised reply &lt;eos&gt;" from the
@@ -56,7 +57,7 @@ public static class CrossWozNlgBenchmark
         var model = CausalLanguageModel.Create(config, (ulong)options.Seed);
         var examples = train.Select((t, i) => Example(codec, t.Acts, trainReplies[i], options.MaxLength)).ToArray();
         var fineTune = new GenerationFineTuneOptions(options.Epochs, options.BatchSize, options.LearningRate, Schedule: LearningRateSchedule.Cosine,
-            WarmupRatio: 0.05f, WeightDecay: 0.01f, Seed: options.Seed, MaxLength: options.MaxLength);
+            WarmupRatio: 0.05f, WeightDecay: 0.01f, Seed: options.Seed, MaxLength: options.MaxLength, Dropout: options.Dropout);
         log?.WriteLine($"[kefu] {train.Count} training replies, vocabulary {codec.Count}, {model.Parameters.Length:N0} parameters");
         var trained = CausalLmFineTuner.Train(model, examples, null, fineTune, progress, ct);
         double trainSeconds = clock.Elapsed.TotalSeconds;
@@ -130,7 +131,7 @@ public static class CrossWozNlgBenchmark
         var trainReplies = train.Select(t => CrossWozDelex.DelexicaliseGold(t.Acts, t.Text)).ToArray();
         var pairs = train.Select((t, i) => new ResponsePair(ActContext(t.Acts), [trainReplies[i]], $"train turn {i + 1}")).ToArray();
         var fineTune = new GenerationFineTuneOptions(options.Epochs, options.BatchSize, options.LearningRate, Schedule: LearningRateSchedule.Cosine,
-            WarmupRatio: 0.05f, WeightDecay: 0.01f, Seed: options.Seed, MaxLength: options.MaxLength);
+            WarmupRatio: 0.05f, WeightDecay: 0.01f, Seed: options.Seed, MaxLength: options.MaxLength, Dropout: options.Dropout);
         log?.WriteLine($"[kefu] fine-tuning {lm.Folder} on {train.Count} training replies");
         var trained = CausalLmFineTuner.Train(lm, pairs, null, fineTune, progress, ct);
         double trainSeconds = clock.Elapsed.TotalSeconds;
