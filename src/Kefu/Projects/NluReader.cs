@@ -66,6 +66,9 @@ internal sealed class NluReader(DiagnosticBag diagnostics, ProjectLimits limits)
             }
             if (parsed.HasErrors) continue;
             _examples.Add(new(new NluExample(parsed.Text, intent, parsed.Entities) { Augmentation = augmentation, Context = context }, at));
+            // the project's synonyms are what people wrote: `kefu data augment` reads its own earlier output back, and a rerun
+            // must see the same data (the entity model still learns the values of augmented spans when it trains)
+            if (augmentation is not null) continue;
             foreach (var span in parsed.Entities)
             {
                 string surface = parsed.Text[span.Start..span.End];

@@ -106,6 +106,24 @@ public class AugmentationTests
     }
 
     [Fact]
+    public void A_rerun_over_its_own_earlier_output_writes_the_same_file()
+    {
+        // the Chinese sample: synonyms inside entities, whose augmented spans keep their canonical values
+        using var project = new TempProject("kefu-augment-rerun-");
+        string sample = Path.Combine(RepoPaths.Root, "samples", "ecommerce-zh");
+        foreach (string file in new[] { "domain.yml", "config.yml", "data/nlu.yml" })
+            project.Write(file, File.ReadAllText(Path.Combine(sample, file)));
+        string output = project.PathOf("data/nlu_augmented.yml");
+        var augment = Kefu.Cli.Commands.DataAugmentCommand.Create();
+        Assert.Equal(0, augment.Parse(["--project", project.Dir]).Invoke());
+        string first = File.ReadAllText(output);
+        Assert.Equal(0, augment.Parse(["--project", project.Dir]).Invoke());
+        Assert.Equal(first, File.ReadAllText(output));
+        // and the file's annotated values never become the project's synonyms
+        Assert.Equal(RasaProject.Load(sample).Nlu.Synonyms.OrderBy(p => p.Key), RasaProject.Load(project.Dir).Nlu.Synonyms.OrderBy(p => p.Key));
+    }
+
+    [Fact]
     public void The_written_file_reads_back_as_augmented_examples_with_their_entities()
     {
         var made = Augmenter.Run(Shop, Augmenter.Methods, 2, 3);

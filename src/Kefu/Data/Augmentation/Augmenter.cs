@@ -28,9 +28,9 @@ public static class Augmenter
         IProgress<(int Done, int Total)>? progress = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(perExample);
-        var context = new AugmentationContext(data);
-        // earlier augmented examples (a rerun over a project that has them) neither seed nor block new ones: same input, same output
+        // earlier augmented examples (a rerun over a project that has them) neither seed, feed nor block new ones: same input, same output
         var originals = data.Examples.Where(e => e.Augmentation is null).ToList();
+        var context = new AugmentationContext(data with { Examples = originals });
         var seen = new HashSet<string>(originals.Select(e => e.Text.Trim()), StringComparer.Ordinal);
         var random = new Random(seed);
         var result = new List<AugmentedExample>();
