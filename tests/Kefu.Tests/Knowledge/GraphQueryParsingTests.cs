@@ -103,7 +103,8 @@ public class CrossWozImportTests
         ("attraction_db.json", """[["故宫", {"领域": "景点", "名称": "故宫", "门票": 60, "评分": 4.7, "地铁": "天安门东地铁站B口", "周边餐馆": ["四季民福", "不存在的店"], "周边景点": [], "周边酒店": []}]]"""),
         ("hotel_db.json", "[]"),
         ("restaurant_db.json", restaurants),
-        ("metro_db.json", """[["故宫", {"地铁": "天安门东地铁站A口"}]]"""));
+        // a row may name the station without an exit (灯市口地铁站 beside 灯市口地铁站A口 in the real data)
+        ("metro_db.json", """[["故宫", {"地铁": "天安门东地铁站A口"}], ["王府井", {"地铁": "天安门东地铁站"}]]"""));
 
     [Fact]
     public void Malformed_rows_are_skipped_and_named_and_the_rest_imported()
@@ -124,6 +125,8 @@ public class CrossWozImportTests
         Assert.Equal(["烤鸭", "宫保虾球"], store.Get("餐馆:四季民福")!["推荐菜"]!.Items!);
         Assert.Equal(["A口", "B口"], store.Get("地铁站:天安门东地铁站")!["出口"]!.Items!);
         Assert.Equal(["四季民福"], store.Neighbors("景点:故宫", new Hop("周边", "餐馆")).Select(e => e.Name));
+        Assert.Equal("故宫附近的地铁站是天安门东地铁站，从B口出站；该站的出口有：A口、B口。",
+            new GraphAnswerer(store, EntityLinker.From(store)).Answer("故宫附近地铁站的出口").Text);
     }
 
     [Fact]

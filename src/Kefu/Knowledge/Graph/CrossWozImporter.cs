@@ -57,7 +57,7 @@ public static class CrossWozImporter
                 }
                 if (attrs.GetValueOrDefault("地铁")?.Text is { } exit && SplitExit(exit) is var (station, door))
                 {
-                    Exits(stationExits, station).Add(door);
+                    AddExit(stationExits, station, door);
                     placeStation.Add((id, station));
                 }
                 entities[id] = new GraphEntity(id, type, name, attrs);
@@ -65,7 +65,7 @@ public static class CrossWozImporter
         if (File.Exists(Path.Combine(folder, "metro_db.json")))
             foreach (var (_, record) in Rows(Path.Combine(folder, "metro_db.json"), skipped))
                 if (record.TryGetProperty("地铁", out var m) && m.GetString() is { } exit && SplitExit(exit) is var (station, door))
-                    Exits(stationExits, station).Add(door);
+                    AddExit(stationExits, station, door);
 
         var relations = new List<GraphRelation>();
         int missing = 0;
@@ -87,17 +87,19 @@ public static class CrossWozImporter
         return new Report(entities.Count, relations.Count, byType, missing, skipped);
     }
 
-    static SortedSet<string> Exits(Dictionary<string, SortedSet<string>> map, string station) =>
-        map.TryGetValue(station, out var set) ? set : map[station] = new SortedSet<string>(StringComparer.Ordinal);
+    // the station is known either way; "灯市口地铁站" alone names no exit (the data has it beside 灯市口地铁站A口)
+    static void AddExit(Dictionary<string, SortedSet<string>> map, string station, string door)
+    {
+        if (!map.TryGetValue(station, out var set)) map[station] = set = new SortedSet<string>(StringComparer.Ordinal);
+        if (door.Length > 0) set.Add(door);
+    }
 
     /// <summary>"灯市口地铁站A口" → ("灯市口地铁站", "A口"); an exit without a letter keeps the whole name as its station.</summary>
     internal static (string Station, string Exit)? SplitExit(string exit)
     {
         int at = exit.LastIndexOf("地铁站", StringComparison.Ordinal);
         if (at < 0) return null;
-        var station = exit[..(at + 3)];
-        var door = exit[(at + 3)..];
-        return (station, door.Length > 0 ? door : "");
+        return (exit[..(at + 3)], exit[(at + 3)..]);
     }
 
     static AttributeValue? Value(JsonElement v) => v.ValueKind switch

@@ -54,7 +54,7 @@ public sealed class GraphAnswerer(IGraphStore store, EntityLinker linker, GraphV
         if (attribute is null) return new GraphAnswer(Summary(subject), subject.Id, null, [subject], true);
         if (attribute == "出口" || (attribute == "地铁" && subject.Type == CrossWozImporter.StationType))
         {
-            if (subject.Type == CrossWozImporter.StationType) return new GraphAnswer($"{subject.Name}的出口有：{subject["出口"]}。", subject.Id, "出口", [subject], true);
+            if (subject.Type == CrossWozImporter.StationType) return new GraphAnswer($"{subject.Name}的{ExitList(subject)}。", subject.Id, "出口", [subject], true);
             var station = store.Neighbors(subject.Id, new Hop(CrossWozImporter.StationRelation, CrossWozImporter.StationType), 1);
             if (station.Count > 0) return Station(subject, station[0], "出口");
         }
@@ -78,10 +78,14 @@ public sealed class GraphAnswerer(IGraphStore store, EntityLinker linker, GraphV
     {
         var exit = place["地铁"]?.Text is { } full && full.StartsWith(station.Name, StringComparison.Ordinal) ? full[station.Name.Length..] : "";
         var text = exit.Length > 0
-            ? $"{place.Name}附近的地铁站是{station.Name}，从{exit}出站；该站的出口有：{station["出口"]}。"
-            : $"{place.Name}附近的地铁站是{station.Name}，出口有：{station["出口"]}。";
+            ? $"{place.Name}附近的地铁站是{station.Name}，从{exit}出站；该站的{ExitList(station)}。"
+            : $"{place.Name}附近的地铁站是{station.Name}，{ExitList(station)}。";
         return new GraphAnswer(text, place.Id, attribute ?? "地铁", [station], true);
     }
+
+    // a graph imported before empty exits were dropped may still hold one
+    static string ExitList(GraphEntity station) =>
+        string.Join("、", station["出口"]?.Items?.Where(e => e.Length > 0) ?? []) is { Length: > 0 } exits ? $"出口有：{exits}" : "出口不详";
 
     static string Fact(GraphEntity e, string attribute)
     {
