@@ -193,6 +193,13 @@ public sealed class ModelRegistry : IDisposable
         return version;
     }
 
+    /// <summary>Records <paramref name="scores"/> as version <paramref name="id"/>'s test scores (the latest test set it was scored on).</summary>
+    public void RecordTest(string id, TestScores scores)
+    {
+        if (Contents.Find(id) is not { } version) return;
+        Contents = Contents with { Versions = [.. Contents.Versions.Select(v => v.Id == id ? version with { Test = scores } : v)] };
+    }
+
     /// <summary>Makes <paramref name="id"/> the promoted version once its archive opens and its checksums match.</summary>
     public ModelVersion Promote(string id, string how)
     {

@@ -49,6 +49,9 @@ public static class RegisteredTraining
             using var registry = ModelRegistry.Lock(models, LockWait);
             var version = registry.Add(temp, created, ConfigHash(project.Directory), DataHash(project.Directory),
                 Models.DialogueComponent.Fingerprint(project.Directory), metrics, scores);
+            // both sides of the comparison stay listed (kefu models list), the promoted version's as of this test set
+            if (promotedScores is not null)
+                registry.RecordTest(atStart.Promoted!, promotedScores);
             bool promote;
             string decision;
             if (registry.Contents.Promoted != atStart.Promoted)

@@ -159,6 +159,17 @@ public sealed class ModelRegistryTests
         Assert.Throws<ArgumentException>(() => Train(project, candidate: true, test: null));
     }
 
+    [Fact]
+    public void The_gate_records_the_promoted_versions_scores_beside_the_candidates()
+    {
+        using var project = TempProject.Valid(("tests/fixed.csv", TestSet));
+        Train(project);                                             // v1, trained without a test set
+        Assert.Null(ModelRegistry.Read(Models(project)).Find("v1")!.Test);
+        var candidate = Train(project, candidate: true, project.PathOf("tests/fixed.csv"));
+        Assert.NotNull(candidate.PromotedScores);
+        Assert.Equal(candidate.PromotedScores, ModelRegistry.Read(Models(project)).Find("v1")!.Test);
+    }
+
     [Theory]
     [InlineData("{\"format_version\": 1, \"promoted\": ", "line 1")]
     [InlineData("{\"format_version\": 1, \"promoted\": \"v9\", \"versions\": [], \"history\": []}", "v9 is not among its versions")]
