@@ -23,6 +23,8 @@ public class InitCommandTests
         var project = RasaProject.Load(dir);
         Assert.NotEmpty(project.Domain.Intents);
         Assert.NotEmpty(project.TestStories);
+        if (File.Exists(Path.Combine(dir, "knowledge.yml")))   // banking-en's FAQ: kefu kb query works in the new project
+            Assert.NotEmpty(Kefu.Knowledge.KnowledgeService.Open(dir)!.Kb.Search("How do I activate my card?", 3));
     }
 
     [Fact]
