@@ -168,6 +168,8 @@ public class ChannelMessagesTests
 
             Assert.Equal("您好！", Assert.Single(await agent.HandleMessageAsync("c1", "你好")).Text);
             await agent.AgentMessageAsync("c1", "小王", "我是小王");
+            // what the server says on its own while the conversation waits (the queue notice): after the turn, not in its reply
+            await agent.SayAsync("c1", "utter_greet", new Dictionary<string, string>(), "您好！");
             Assert.Empty(await agent.HandleMessageAsync("c1", "在吗"));
             await agent.HandBackAsync("c1");
             Assert.Equal("您好！", Assert.Single(await agent.HandleMessageAsync("c1", "你好")).Text);
@@ -175,14 +177,15 @@ public class ChannelMessagesTests
             var tracker = await agent.GetTrackerAsync("c1");
             var all = await ChannelMessagesRoutes.ReadAsync(store, "c1", 0, 100, default);
 
-            Assert.Equal(["bot", "agent", "bot", "bot"], all.Messages.Select(m => m.Sender));
-            Assert.Equal(["您好！", "我是小王", "机器人客服回来了", "您好！"], all.Messages.Select(m => m.Text));
-            Assert.Equal([true, false, false, true], all.Messages.Select(m => m.DeliveredInReply));
-            Assert.Equal("/order_status", all.Messages[2].Buttons![0].Payload);
+            Assert.Equal(["bot", "agent", "bot", "bot", "bot"], all.Messages.Select(m => m.Sender));
+            Assert.Equal(["您好！", "我是小王", "您好！", "机器人客服回来了", "您好！"], all.Messages.Select(m => m.Text));
+            Assert.Equal([true, false, false, false, true], all.Messages.Select(m => m.DeliveredInReply));
+            Assert.Equal("/order_status", all.Messages[3].Buttons![0].Payload);
             Assert.Equal(tracker.GetProperty("events").GetArrayLength(), all.Next);
 
             var fromAgent = await ChannelMessagesRoutes.ReadAsync(store, "c1", all.Messages[1].Index, 100, default);
-            Assert.Equal(["我是小王", "机器人客服回来了", "您好！"], fromAgent.Messages.Select(m => m.Text));
+            Assert.Equal(["我是小王", "您好！", "机器人客服回来了", "您好！"], fromAgent.Messages.Select(m => m.Text));
+            Assert.False(fromAgent.Messages[1].DeliveredInReply);
         }
         finally
         {

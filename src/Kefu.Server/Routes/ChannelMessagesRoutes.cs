@@ -66,7 +66,8 @@ public static class ChannelMessagesRoutes
     /// <summary>
     /// Up to <paramref name="limit"/> bot and agent messages from event <paramref name="start"/> on. A bot event was in a
     /// webhook reply when the last event that changed who speaks was the user's message or a session start (part of a
-    /// turn); after a "resume" (the hand-back) the bot speaks unprompted. Next is the index after the last event read:
+    /// turn); after the turn's action_listen (a queue notice appended later) or a "resume" (the hand-back) the bot
+    /// speaks unprompted. Next is the index after the last event read:
     /// the conversation's length when the page reached its end.
     /// </summary>
     internal static async Task<ChannelMessagesResponse> ReadAsync(IEventStore store, string sender, int start, int limit, CancellationToken ct)
@@ -74,7 +75,7 @@ public static class ChannelMessagesRoutes
         var inReply = true;
         if (start > 0)
             await foreach (var e in store.ReadBackwardAsync(sender, start, ct))
-                if (Speaker(e.Type) is { } speaker)
+                if (Speaker(e) is { } speaker)
                 {
                     inReply = speaker;
                     break;
@@ -86,7 +87,7 @@ public static class ChannelMessagesRoutes
         {
             if (messages.Count == limit)
                 return new ChannelMessagesResponse(messages, index, More: true);
-            inReply = Speaker(e.Type) ?? inReply;
+            inReply = Speaker(e) ?? inReply;
             if (e.Type is "bot" or "agent")
                 messages.Add(Message(sender, index, e, inReply));
             index++;
@@ -95,12 +96,19 @@ public static class ChannelMessagesRoutes
     }
 
     /// <summary>Whether what the bot says next answers a user message (true) or not (false); null for events that do not tell.</summary>
-    private static bool? Speaker(string type) => type switch
+    private static bool? Speaker(StoredEvent e) => e.Type switch
     {
         "user" or "session_started" => true,
         "resume" => false,
+        "action" when IsActionListen(e) => false,
         _ => null,
     };
+
+    private static bool IsActionListen(StoredEvent e)
+    {
+        using var json = JsonDocument.Parse(e.Utf8Json);
+        return String(json.RootElement, "name") == "action_listen";
+    }
 
     private static ChannelMessage Message(string sender, int index, StoredEvent e, bool inReply)
     {
