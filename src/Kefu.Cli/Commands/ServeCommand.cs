@@ -155,6 +155,12 @@ internal static class ServeCommand
             Console.Error.WriteLine($"kefu: port {options.Port} on {options.Host} is already in use (another kefu serve?); stop it or choose another with --port");
             return 1;
         }
+        catch (Kefu.Server.Storage.ConversationStoreException e)
+        {
+            // a service that starts with the host opened the store first (the agent console's queue): same one line as StoreCheck's
+            Console.Error.WriteLine($"kefu: {e.Message}");
+            return 1;
+        }
         RegistryWatcher? watcher = null;
         try
         {

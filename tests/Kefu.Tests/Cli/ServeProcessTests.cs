@@ -90,6 +90,17 @@ public class ServeProcessTests
         {
             await WaitReady(http, first);
             Assert.Contains("订单", await Send(http, "/return_refund"));   // the return form asks for the order number
+
+            // a second server on the same database stops with one line, also when the agent console opens the store first
+            Kefu.Server.Agents.AgentsFile.AddOrReplace(Kefu.Server.Agents.AgentsFile.PathIn(project), "amy", "amy",
+                Kefu.Server.Agents.AgentRole.Agent, "secret1234");
+            var intruder = Serve(project, FreePort());
+            string error = await intruder.StandardError.ReadToEndAsync();
+            await intruder.WaitForExitAsync();
+            Assert.Equal(1, intruder.ExitCode);
+            Assert.Contains("kefu: the conversation database", error);
+            Assert.DoesNotContain("Unhandled exception", error);
+            File.Delete(Kefu.Server.Agents.AgentsFile.PathIn(project));
         }
         finally
         {
