@@ -27,6 +27,12 @@ internal static class TrainCommand
             string directory = parse.GetValue(project)!;
             var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var fromCorrections = parse.GetValue(retrain);
+            // checked before anything is written (the corrections export) or trained
+            if (parse.GetValue(testData) is { } test && !File.Exists(test))
+            {
+                stderr.WriteLine($"kefu train: --test-data {test}: no such file (a path from the current folder, not from --project)");
+                return 1;
+            }
             if (fromCorrections)
             {
                 if (parse.GetValue(output) is not null || parse.GetValue(testData) is null)

@@ -142,6 +142,14 @@ public sealed class RetrainProcessTests
         Assert.Contains("no example to train on", conflictOnly.Err);
         Assert.DoesNotContain("你好", File.ReadAllText(project.PathOf("data/corrections.yml")));
 
+        // a test set that is not there stops the run before the export rewrites data/corrections.yml
+        await Seed(database, ("c-3", "拜拜", "greet", "correct", "goodbye"));
+        string before = File.ReadAllText(project.PathOf("data/corrections.yml"));
+        var missingTestSet = await Run("train", "--project", project.Dir, "--retrain-from-corrections", "--test-data", "no/such/heldout.yml");
+        Assert.Equal(1, missingTestSet.Code);
+        Assert.Contains("--test-data no/such/heldout.yml: no such file", missingTestSet.Err);
+        Assert.Equal(before, File.ReadAllText(project.PathOf("data/corrections.yml")));
+
         Assert.False(Directory.Exists(project.PathOf("models/versions")) && Directory.EnumerateFiles(project.PathOf("models/versions")).Any());
         Assert.DoesNotContain("   at ", noConsole.Err + dismissedOnly.Err + conflictOnly.Err);
     }
