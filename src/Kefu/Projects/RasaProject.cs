@@ -96,9 +96,10 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
             diagnostics.Warning(new SourceLocation(files.Display(Path.Combine(directory, "config.yml")), 1, 1),
                 "the project has no config.yml; Kefu's default pipeline and policies are used");
 
+        YamlSource? endpoints = null;
         if (files.Endpoints() is { } endpointsPath)
         {
-            var endpoints = Load(endpointsPath);
+            endpoints = Load(endpointsPath);
             ServiceFilesReader.CheckEndpoints(endpoints);
             ServiceFilesReader.CheckPrivacy(endpoints, endpointsPath);
         }
@@ -157,6 +158,7 @@ public sealed record RasaProject(string Directory, NluTrainingData Nlu, IReadOnl
         else
         {
             validator.CheckDomain();
+            if (endpoints is not null) ServiceFilesReader.CheckKeptSlots(endpoints, domain);
             validator.CheckNlu(nlu.Examples, untrainedIntents: brokenData is null);
             validator.CheckStories("story", stories.Select(s => (s.Name, s.Steps)));
             validator.CheckStories("rule", rules.Select(r => (r.Name, (IReadOnlyList<StoryStep>)[.. r.Condition, .. r.Steps])));

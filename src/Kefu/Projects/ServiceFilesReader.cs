@@ -1,4 +1,5 @@
 using Kefu.Projects.Yaml;
+using YamlDotNet.RepresentationModel;
 
 namespace Kefu.Projects;
 
@@ -14,7 +15,7 @@ internal static class ServiceFilesReader
         if (source.Root is not { } root || YamlSource.IsNull(root)) return;
         foreach (var (key, keyNode, value) in source.Entries(root, "endpoints.yml"))
         {
-            if (key == "nlg" && value is YamlDotNet.RepresentationModel.YamlMappingNode nlg && !nlg.Children.ContainsKey(new YamlDotNet.RepresentationModel.YamlScalarNode("model")))
+            if (key == "nlg" && value is YamlMappingNode nlg && !nlg.Children.ContainsKey(new YamlScalarNode("model")))
                 source.Warning(keyNode, "endpoints.yml: nlg with only a url (an external NLG server) is not called by Kefu; " +
                     "give `model:` (a local generator) and kefu serve answers Rasa's NLG protocol at POST /nlg itself");
             else if (key is not ("action_endpoint" or "llm" or "tracker_store" or "lock_store" or "version" or "nlg" or "privacy") && !YamlSource.IsNull(value))
@@ -33,6 +34,19 @@ internal static class ServiceFilesReader
         {
             foreach (var d in e.Diagnostics) source.Diagnostics.Error(d.Location, d.Message);
         }
+    }
+
+    /// <summary>`privacy: keep_slots:` names that are no slot of the domain (a typo keeps nothing unmasked), each at its line.</summary>
+    public static void CheckKeptSlots(YamlSource source, Domain domain)
+    {
+        if (source.Root is not YamlMappingNode root
+            || !root.Children.TryGetValue(new YamlScalarNode("privacy"), out var privacy)
+            || privacy is not YamlMappingNode section
+            || !section.Children.TryGetValue(new YamlScalarNode("keep_slots"), out var kept)
+            || kept is not YamlSequenceNode slots) return;
+        foreach (var slot in slots.OfType<YamlScalarNode>())
+            if (slot.Value is { Length: > 0 } name && domain.FindSlot(name) is null)
+                source.Warning(slot, $"endpoints.yml privacy keep_slots names {name}, which the domain has no slot of");
     }
 
     public static void CheckCredentials(YamlSource source)

@@ -92,6 +92,18 @@ public sealed class PrivacyProjectTests
     }
 
     [Fact]
+    public void A_kept_slot_the_domain_does_not_have_is_a_warning_at_its_line()
+    {
+        using var project = Kefu.Tests.Projects.TempProject.Valid(("endpoints.yml", "privacy:\n  keep_slots:\n    - nope\n"));
+
+        var warning = Assert.Single(RasaProject.Load(project.Dir).Diagnostics, d => d.Location.File.EndsWith("endpoints.yml", StringComparison.Ordinal));
+
+        Assert.Equal(Severity.Warning, warning.Severity);
+        Assert.Equal(3, warning.Location.Line);
+        Assert.Contains("keep_slots names nope, which the domain has no slot of", warning.Message);
+    }
+
+    [Fact]
     public void A_valid_privacy_section_is_no_warning()
     {
         using var project = Kefu.Tests.Projects.TempProject.Valid(("endpoints.yml", "privacy:\n  redact: [phone, email]\n  retention_days: 30\n"));
