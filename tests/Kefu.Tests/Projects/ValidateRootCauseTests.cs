@@ -95,6 +95,25 @@ public class ValidateRootCauseTests
     }
 
     [Fact]
+    public void Kefu_data_validate_reports_what_kefu_serve_refuses_in_endpoints_and_credentials()
+    {
+        using var temp = TempProject.Valid(
+            ("credentials.yml", "slack:\n  slack_token: x\n  slack_signing_secret: y\n  use_threads: true\n"),
+            ("endpoints.yml", "tracker_store:\n  type: sql\n  dialect: sqlite\n  login_db: x\n"));
+        var (code, output, _) = DataCli.Run("validate", temp.Dir);
+        Assert.Equal(1, code);
+        Assert.Contains("credentials.yml:4:3: error: slack: key 'use_threads' is not read by Kefu", output);
+        Assert.Contains("endpoints.yml:4:3: error: tracker_store: unknown key 'login_db'", output);
+
+        // a secret the validating machine does not have is the serving machine's: a warning
+        temp.Write("credentials.yml", "telegram:\n  access_token: ${KEFU_TEST_UNSET_TOKEN}\n  verify: kefu_bot\n");
+        temp.Write("endpoints.yml", "");
+        (code, output, _) = DataCli.Run("validate", temp.Dir);
+        Assert.Equal(0, code);
+        Assert.Contains("warning: environment variable KEFU_TEST_UNSET_TOKEN", output);
+    }
+
+    [Fact]
     public void Kefu_data_validate_on_a_file_says_it_wants_the_folder()
     {
         using var temp = TempProject.Valid();
