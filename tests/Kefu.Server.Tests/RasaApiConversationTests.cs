@@ -68,6 +68,9 @@ public class RasaApiConversationTests
     [InlineData("""[{"name":"x"}]""", "events[0]: an event must be a JSON object with a string \"event\" field")]
     [InlineData("\"slot\"", "the request body is a JSON string; expected an event object or an array of events")]
     [InlineData("[]", "no events to append")]
+    // valid JSON, but not text: a lone UTF-16 surrogate in a slot value or key reached the store's writer as a 500
+    [InlineData("""[{"event":"slot","name":"city","value":"\ud800"}]""", "\\ud800 escape at byte 40 without its pair")]
+    [InlineData("""[{"event":"slot","name":"city","value":{"\udc00x":1}}]""", "\\udc00 escape at byte 41 without its pair")]
     public async Task Bad_events_are_a_400_naming_the_event_and_nothing_is_stored(string body, string detail)
     {
         await using var host = await TestHost.StartAsync(chat: GreeterBot.Create);

@@ -57,6 +57,8 @@ public class RestChannelTests
         { "", "empty" },
         { """{"sender":"u1","message":""" + "\"" + new string('好', 10_001) + "\"}", "10001 characters" },
         { """{"sender":"a\u0007b","message":"hi"}""", "control character" },
+        { """{"sender":"u1","message":"hi","metadata":{"a":"\ud800"}}""", "lone UTF-16 surrogate is not text" },
+        { """{"sender":"u1","message":"hi \ud83d!"}""", "\\ud83d escape at byte 29 without its pair" },
     };
 
     [Theory]
@@ -70,6 +72,17 @@ public class RestChannelTests
         var problem = await response.ReadProblemAsync();
         Assert.Contains(expectedDetail, problem.GetProperty("detail").GetString());
         Assert.Empty(await host.Store.ListConversationsAsync());
+    }
+
+    [Fact]
+    public async Task An_intent_payload_whose_entities_are_not_text_is_an_ordinary_message()
+    {
+        await using var host = await TestHost.StartAsync();
+        var body = """{"sender":"u3","message":"/greet{\"kb\":\"\\ud800\"}"}""";   // the message holds the JSON escape itself
+        var response = await host.Client.PostAsync(Webhook, Http.Json(body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var paired = await host.Client.PostAsync(Webhook, Http.Json("""{"sender":"u4","message":"ok \ud83d\ude00"}"""));
+        Assert.Equal(HttpStatusCode.OK, paired.StatusCode);   // a surrogate pair is an emoji: text
     }
 
     [Fact]
@@ -185,4 +198,21 @@ public class RestChannelConcurrencyTests
         }
         Assert.Equal(40, events.Where(e => e.Type == "user").Select(e => e.Json).Distinct().Count());
     }
+}
+
+/// <summary>The scan for \uXXXX escapes that are half a surrogate pair (JsonTextCheck), on raw JSON bytes.</summary>
+public class JsonTextCheckTests
+{
+    [Theory]
+    [InlineData("""{"a":"\ud83d\ude00"}""", null)]         // a pair: an emoji
+    [InlineData("""{"a":"\\ud800"}""", null)]              // an escaped backslash, then the letters u d 8 0 0
+    [InlineData("""{"a":"\u00e9\n\"\\"}""", null)]
+    [InlineData("""{"a":"\ud800"}""", 6)]                  // high without low
+    [InlineData("""{"a":"\ud800x"}""", 6)]
+    [InlineData("""{"a":"\ud800\u0041"}""", 6)]            // high, then not a low one
+    [InlineData("""{"a":"\udc00"}""", 6)]                  // low without high
+    [InlineData("""{"a":"\\\ud800"}""", 8)]                // a backslash pair, then the escape
+    [InlineData("""{"a":"\ud800""", 6)]                    // cut off after the high half
+    public void Finds_the_first_unpaired_surrogate_escape(string json, int? at) =>
+        Assert.Equal(at, Kefu.Server.Http.JsonTextCheck.UnpairedSurrogate(System.Text.Encoding.UTF8.GetBytes(json)));
 }

@@ -41,6 +41,8 @@ internal static class ChannelRequest
     /// <summary>The body as a JSON object, or the 400 that says why it is not one.</summary>
     public static (JsonElement Root, ProblemHttpResult? Problem) ParseObject(byte[] body, string channel)
     {
+        if (JsonTextCheck.Problem(body) is { } notText)
+            return (default, Problems.BadRequest($"a {channel} {notText}"));
         try
         {
             var root = JsonDocument.Parse(body).RootElement;

@@ -118,7 +118,7 @@ internal static class FeishuChannel
             using var document = JsonDocument.Parse(content);
             text = document.RootElement.String("text");
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)   // not JSON, or "\ud800" alone: no text
         {
             return null;
         }

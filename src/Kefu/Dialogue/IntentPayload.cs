@@ -39,9 +39,9 @@ public static partial class IntentPayload
                         entities.Add(new EntitySpan(0, 0, p.Name, v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText()));
                 }
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
-                return null;
+                return null;   // not JSON, or JSON whose strings are not text ("\ud800" alone): an ordinary message
             }
         }
         return NluParse.Named(text, new IntentPrediction(intent, confidence), entities);

@@ -45,6 +45,8 @@ internal sealed record SocketIOPacket(char Type, string Namespace, long? AckId, 
         JsonElement? data = null;
         if (digits < text.Length)
         {
+            if (Http.JsonTextCheck.UnpairedSurrogate(System.Text.Encoding.UTF8.GetBytes(text, digits, text.Length - digits)) is not null)
+                return (null, "a Socket.IO packet whose data has a \\u escape of a lone UTF-16 surrogate: not text");
             try
             {
                 using var document = JsonDocument.Parse(text.AsMemory(digits));
