@@ -46,12 +46,14 @@ public class KnowledgeRoutesTests
     [Theory]
     [InlineData("/kb/search", HttpStatusCode.BadRequest, "q")]
     [InlineData("/kb/search?q=%20%20", HttpStatusCode.BadRequest, "q")]
-    [InlineData("/kb/search?q=hi&k=0", HttpStatusCode.BadRequest, "k must be from 1 to 50")]
+    [InlineData("/kb/search?q=hi&k=0", HttpStatusCode.BadRequest, "k must be a whole number from 1 to 50, got '0'")]
+    [InlineData("/kb/search?q=hi&k=abc", HttpStatusCode.BadRequest, "k must be a whole number from 1 to 50, got 'abc'")]
     [InlineData("/kb/entities", HttpStatusCode.BadRequest, "give name=NAME or q=QUERY")]
     [InlineData("/kb/entities?q=%E9%A3%9E%E6%9C%BA%20%E8%AF%84%E5%88%86%3E%3D4", HttpStatusCode.BadRequest, "unknown entity type '飞机'; known types: 景点, 餐馆")]
     [InlineData("/kb/entities?q=%E9%A4%90%E9%A6%86%20%E5%A5%BD%E5%90%83", HttpStatusCode.BadRequest, "is not a condition")]
     [InlineData("/kb/entities?q=%E9%A4%90%E9%A6%86%20%E8%BE%A3%E5%BA%A6%3E%3D3", HttpStatusCode.BadRequest, "'餐馆' has no attribute '辣度'")]
-    [InlineData("/kb/entities?name=x&limit=500", HttpStatusCode.BadRequest, "limit must be from 1 to 50")]
+    [InlineData("/kb/entities?name=x&limit=500", HttpStatusCode.BadRequest, "limit must be a whole number from 1 to 50, got '500'")]
+    [InlineData("/kb/entities?q=x&limit=1.5", HttpStatusCode.BadRequest, "limit must be a whole number from 1 to 50, got '1.5'")]
     [InlineData("/kb/entities/%E6%99%AF%E7%82%B9%3A%E9%95%BF%E5%9F%8E", HttpStatusCode.NotFound, "no entity '景点:长城'")]
     public async Task Bad_requests_are_problem_details_that_say_what_is_wrong(string url, HttpStatusCode status, string detail)
     {

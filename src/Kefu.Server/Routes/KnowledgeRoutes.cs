@@ -41,13 +41,17 @@ public static class KnowledgeRoutes
     static string? Question(string? text, string field, KefuServerOptions options) =>
         InputRules.MessageText(text, field, options.Limits) ?? (string.IsNullOrWhiteSpace(text) ? $"{field} is blank; ask something" : null);
 
-    static Results<Ok<KbSearchResponse>, ProblemHttpResult> Search(string? q, int? k, LoadedLater<KnowledgeService> access, ServerReadiness readiness, KefuServerOptions options)
+    // read as text, not bound as int?: the framework's own 400 for k=abc says nothing of which parameter was wrong
+    static int? Count(string? text, int absent) =>
+        text is null ? absent : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= MaxK ? n : null;
+
+    static Results<Ok<KbSearchResponse>, ProblemHttpResult> Search(string? q, string? k, LoadedLater<KnowledgeService> access, ServerReadiness readiness, KefuServerOptions options)
     {
         if (Unavailable(access, readiness, false) is { } problem) return problem;
         if (Question(q, "q", options) is { } bad) return Problems.BadRequest(bad);
-        if (k is < 1 or > MaxK) return Problems.BadRequest($"k must be from 1 to {MaxK}");
+        if (Count(k, 5) is not { } count) return Problems.BadRequest($"k must be a whole number from 1 to {MaxK}, got '{k}'");
         var kb = access.Value!.Kb;
-        return TypedResults.Ok(new KbSearchResponse(q!, kb.Threshold, kb.Search(q!, k ?? 5).Select(KbPassageDto.From).ToList()));
+        return TypedResults.Ok(new KbSearchResponse(q!, kb.Threshold, kb.Search(q!, count).Select(KbPassageDto.From).ToList()));
     }
 
     static Results<Ok<KbEntityDto>, ProblemHttpResult> Entity(string id, LoadedLater<KnowledgeService> access, ServerReadiness readiness)
@@ -58,16 +62,16 @@ public static class KnowledgeRoutes
             : TypedResults.Problem($"no entity '{id}' (ids are TYPE:NAME, e.g. 景点:故宫)", statusCode: StatusCodes.Status404NotFound, title: "Unknown entity");
     }
 
-    static Results<Ok<KbEntitiesResponse>, ProblemHttpResult> Entities(string? name, string? q, int? limit, LoadedLater<KnowledgeService> access, ServerReadiness readiness)
+    static Results<Ok<KbEntitiesResponse>, ProblemHttpResult> Entities(string? name, string? q, string? limit, LoadedLater<KnowledgeService> access, ServerReadiness readiness)
     {
         if (Unavailable(access, readiness, true) is { } problem) return problem;
         var graph = access.Value!.Graph!;
-        if (limit is < 1 or > MaxK) return Problems.BadRequest($"limit must be from 1 to {MaxK}");
+        if (Count(limit, 10) is not { } most) return Problems.BadRequest($"limit must be a whole number from 1 to {MaxK}, got '{limit}'");
         if (name is { Length: > 0 }) return TypedResults.Ok(new KbEntitiesResponse(graph.FindByName(name).Select(KbEntityDto.From).ToList()));
         if (q is not { Length: > 0 }) return Problems.BadRequest("give name=NAME or q=QUERY (docs/knowledge.md, \"Graph queries\")");
         try
         {
-            var query = GraphQueryText.Parse(q) with { Limit = limit ?? 10 };
+            var query = GraphQueryText.Parse(q) with { Limit = most };
             return TypedResults.Ok(new KbEntitiesResponse(graph.Query(query).Select(KbEntityDto.From).ToList()));
         }
         catch (GraphQueryException e) { return Problems.BadRequest(e.Message); }
