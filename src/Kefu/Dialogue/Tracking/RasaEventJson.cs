@@ -137,8 +137,8 @@ public static class RasaEventJson
             w.WriteNumber("end", x.End);
             w.WriteString("entity", x.Entity);
             EntityJson.WriteValue(w, x);
-            w.WriteString("role", x.Role);
-            w.WriteString("group", x.Group);
+            if (x.Role is not null) w.WriteString("role", x.Role);     // absent, not null, as everywhere in Kefu's JSON
+            if (x.Group is not null) w.WriteString("group", x.Group);
             EntityJson.WriteExtractor(w, x);
             w.WriteEndObject();
         }
