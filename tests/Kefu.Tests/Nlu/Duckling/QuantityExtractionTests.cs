@@ -48,6 +48,9 @@ public class QuantityExtractionTests
     [InlineData("和图片不一样")]
     [InlineData("someone")]
     [InlineData("订单A123")]
+    [InlineData("1点5公里")]         // 1.5 written with 点: neither 1 nor 5
+    [InlineData("三点五")]
+    [InlineData("十三点五倍")]       // nor 十 of 十三
     public void Not_a_number(string text) => AssertNone(text, "number");
 
     [Theory]

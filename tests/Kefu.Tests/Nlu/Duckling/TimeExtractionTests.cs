@@ -37,6 +37,8 @@ public class TimeExtractionTests
     [InlineData("十二月五号", "十二月五号", "2024-12-05T00:00:00.000+08:00 day")]
     [InlineData("明天的下午三点一刻", "明天的下午三点一刻", "2024-11-14T15:15:00.000+08:00 minute")]
     [InlineData("三天后下午三点", "三天后下午三点", "2024-11-16T15:00:00.000+08:00 hour")]
+    [InlineData("下午三点五分", "下午三点五分", "2024-11-13T15:05:00.000+08:00 minute")]
+    [InlineData("下午三点二十", "下午三点二十", "2024-11-13T15:20:00.000+08:00 minute")]
     [InlineData("这周末", "这周末", "2024-11-15T18:00:00.000+08:00/2024-11-18T00:00:00.000+08:00 hour")]
     [InlineData("一个半小时后", "一个半小时后", "2024-11-13T12:00:00.000+08:00 second")]
     [InlineData("半个月后", "半个月后", "2024-11-28T10:00:00.000+08:00 hour")]
@@ -72,6 +74,8 @@ public class TimeExtractionTests
     [InlineData("上午15点")]       // a morning has no 15:00
     [InlineData("能便宜一点吗")]   // 一点 is "a little"
     [InlineData("我有三点要求")]   // three points, not three o'clock
+    [InlineData("三点五")]         // 3.5: five past three is 三点零五 or 三点五分
+    [InlineData("评分4点5")]
     [InlineData("下午好")]         // a part of the day alone is latent
     [InlineData("3号楼")]          // building 3
     [InlineData("中山路18号")]     // an address

@@ -249,8 +249,10 @@ internal static partial class ChineseTime
         if (!m.Success) return -1;
         int end = m.Index + m.Length;
         if (end < text.Length && char.IsAsciiDigit(text[end])) return -1;
-        // 1点5公里, 三点五倍: a decimal number, not a clock time
-        if (m.Groups["mm"].Success && !m.Groups["fen"].Success && end < text.Length && DecimalUnits.Contains(text[end])) return -1;
+        // 1点5公里, 三点五倍: a decimal number, not a clock time; nor is 三点五 alone (3.5; five past three is 三点零五 or 三点五分)
+        if (m.Groups["mm"].Success && !m.Groups["fen"].Success
+            && (end < text.Length && DecimalUnits.Contains(text[end]) || m.Groups["mm"].Value.Length == 1 && TimeParser.Int(m.Groups["mm"].Value) is < 10))
+            return -1;
         bool chineseHour = !char.IsAsciiDigit(m.Groups["h"].Value[0]);
         bool minutes = m.Groups["half"].Success || m.Groups["q1"].Success || m.Groups["q3"].Success || m.Groups["mm"].Success;
         bool marked = minutes || m.Groups["whole"].Success || m.Groups["pt"].Value.Length == 2;

@@ -11,10 +11,13 @@ namespace Kefu.Nlu.Extractors.Duckling;
 public static partial class NumberText
 {
     /// <summary>
-    /// 1,234.5 / 3.5 / 42, not glued to a Latin letter or another number (Chinese text around is fine), nor after the
-    /// Chinese decimal point 点: the 5 of 1点5公里 is not five.
+    /// 1,234.5 / 3.5 / 42, not glued to a Latin letter or another number (Chinese text around is fine), nor on either side
+    /// of the Chinese decimal point 点: neither the 1 nor the 5 of 1点5公里 is a number of its own.
     /// </summary>
-    public const string Arabic = @"(?<![A-Za-z0-9.,点點])" + ArabicDigits;
+    public const string Arabic = @"(?<![A-Za-z0-9.,点點])" + ArabicDigits + @"(?![0-9]|" + DecimalPoint + ")";
+
+    // 点 followed by a digit or numeral: the number before it is the whole part of a decimal written the Chinese way
+    const string DecimalPoint = "[点點][0-9零〇一二两兩三四五六七八九]";
 
     /// <summary>The digits of <see cref="Arabic"/> without its look-behind (after RMB, US$).</summary>
     public const string ArabicDigits = @"(?:[0-9]{1,3}(?:,[0-9]{3}){1,6}|[0-9]{1,18})(?:\.[0-9]{1,9})?";
@@ -23,7 +26,7 @@ public static partial class NumberText
     public const string Multiplier = "(?:万亿|[万萬亿億千百])";
 
     /// <summary>A run of Chinese numeral characters; <see cref="ChineseNumerals.Parse"/> says whether it is a number.</summary>
-    public const string Chinese = "(?<![" + ChineseChars + "点點])[" + ChineseChars + "]{1,20}";
+    public const string Chinese = "(?<![" + ChineseChars + "点點])[" + ChineseChars + "]{1,20}(?![" + ChineseChars + "]|" + DecimalPoint + ")";
 
     const string ChineseChars = "零〇一二两兩三四五六七八九十百千万萬亿億壹贰貳叁肆伍陆陸柒捌玖拾佰仟";
 
