@@ -68,6 +68,8 @@ public class RasaApiConversationTests
     [InlineData("""[{"name":"x"}]""", "events[0]: an event must be a JSON object with a string \"event\" field")]
     [InlineData("\"slot\"", "the request body is a JSON string; expected an event object or an array of events")]
     [InlineData("[]", "no events to append")]
+    [InlineData("""{"event":"user","text":"hi","parse_data":{"intent":{"name":"greet","confidence":"high"}}}""", "events[0].parse_data.intent.confidence must be a number from 0 to 1, got \"high\"")]
+    [InlineData("""{"event":"user","text":"hi","parse_data":{"intent":{"name":"greet","confidence":1},"entities":[{"start":-5,"end":9,"entity":"x","value":"y"}]}}""", "events[0].parse_data.entities[0]: start -5 and end 9 must lie within the text")]
     // valid JSON, but not text: a lone UTF-16 surrogate in a slot value or key reached the store's writer as a 500
     [InlineData("""[{"event":"slot","name":"city","value":"\ud800"}]""", "\\ud800 escape at byte 40 without its pair")]
     [InlineData("""[{"event":"slot","name":"city","value":{"\udc00x":1}}]""", "\\udc00 escape at byte 41 without its pair")]

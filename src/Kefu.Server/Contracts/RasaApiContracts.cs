@@ -40,9 +40,30 @@ internal static class RasaApiReader
             }
             if (e is UserUttered user && InputRules.MessageText(user.Text, $"events[{i}].text", limits) is { } badText)
                 return (null, badText);
+            if (e is UserUttered { Parse: { } parse } && ParseProblem(items[i], parse) is { } badParse)
+                return (null, $"events[{i}].parse_data.{badParse}");
             events.Add(e);
         }
         return (events, null);
+    }
+
+    /// <summary>
+    /// What the lenient event reader (it also reads stored events) would otherwise keep as something else: a confidence
+    /// that is not a number between 0 and 1 (read as 0), an entity span outside the text.
+    /// </summary>
+    static string? ParseProblem(JsonElement json, NluParse parse)
+    {
+        var text = parse.Text;
+        if (json.TryGetProperty("parse_data", out var data) && data.ValueKind == JsonValueKind.Object
+            && data.TryGetProperty("intent", out var intent) && intent.ValueKind == JsonValueKind.Object
+            && intent.TryGetProperty("confidence", out var confidence)
+            && (confidence.ValueKind != JsonValueKind.Number || confidence.GetDouble() is < 0 or > 1))
+            return $"intent.confidence must be a number from 0 to 1, got {confidence.GetRawText()}";
+        var entities = parse.Entities;
+        for (int j = 0; j < entities.Count; j++)
+            if (entities[j].Start < 0 || entities[j].End < entities[j].Start || entities[j].End > text.Length)
+                return $"entities[{j}]: start {entities[j].Start} and end {entities[j].End} must lie within the text (0 ≤ start ≤ end ≤ {text.Length})";
+        return null;
     }
 
     /// <summary>Rasa's trigger_external_user_uttered: a dict {entity: value} or a list of {"entity", "value"}; anything else is a 400.</summary>
