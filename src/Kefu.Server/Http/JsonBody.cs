@@ -73,7 +73,7 @@ internal static class JsonBody
             return new(null, Problems.BadRequest("request body is empty; expected a JSON object"));
         if (!Utf8.IsValid(bytes))
             return new(null, Problems.BadRequest($"request body is not valid UTF-8: bad byte sequence at byte {FirstInvalidByte(bytes)}"));
-        if (JsonTextCheck.Problem(bytes) is { } notText)
+        if (JsonTextCheck.SurrogateProblem(bytes) is { } notText)
             return new(null, Problems.BadRequest(notText));
 
         try

@@ -10,14 +10,14 @@ namespace Kefu.Server.Http;
 internal static class JsonTextCheck
 {
     /// <summary>Why the body's strings are not all text, or null when they are.</summary>
-    public static string? Problem(ReadOnlySpan<byte> json)
-    {
-        if (!Utf8.IsValid(json))
-            return "request body is not valid UTF-8";
-        return UnpairedSurrogate(json) is { } at
+    public static string? Problem(ReadOnlySpan<byte> json) =>
+        Utf8.IsValid(json) ? SurrogateProblem(json) : "request body is not valid UTF-8";
+
+    /// <summary>The lone-surrogate part of <see cref="Problem"/>, for a body already known to be UTF-8.</summary>
+    public static string? SurrogateProblem(ReadOnlySpan<byte> json) =>
+        UnpairedSurrogate(json) is { } at
             ? $"request body has a \\u{Hex(json, at + 2)} escape at byte {at} without its pair: a lone UTF-16 surrogate is not text"
             : null;
-    }
 
     /// <summary>
     /// The byte offset of the first \uXXXX escape that is a high surrogate not followed by a low one, or a low surrogate
@@ -26,8 +26,10 @@ internal static class JsonTextCheck
     /// </summary>
     internal static int? UnpairedSurrogate(ReadOnlySpan<byte> json)
     {
-        int pendingHigh = -1;   // offset of a high-surrogate escape waiting for its low half
-        for (int i = 0; i < json.Length; i++)
+        int first = json.IndexOf((byte)'\\');
+        if (first < 0) return null;   // the common case: no escapes at all
+        int pendingHigh = -1;         // offset of a high-surrogate escape waiting for its low half
+        for (int i = first; i < json.Length; i++)
         {
             if (json[i] != '\\' || i + 1 >= json.Length)
             {
