@@ -27,4 +27,17 @@ if (environmentError is not null)
     Console.Error.WriteLine(environmentError);
     return 1;
 }
-return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ServeCommand.TerminationTimeout(parse) });
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration
+    {
+        ProcessTerminationTimeout = ServeCommand.TerminationTimeout(parse),
+        EnableDefaultExceptionHandler = false,
+    });
+}
+catch (Exception e) when (CliErrors.IsFixable(e))
+{
+    // what a person can fix (a path, a damaged file, a port) in one line; a bug still shows its stack trace
+    Console.Error.WriteLine($"kefu: {e.Message}");
+    return 1;
+}

@@ -30,11 +30,17 @@ internal static class CliErrors
             Console.Error.WriteLine($"{e.Diagnostics.Count(d => d.Severity == Severity.Error)} error(s); nothing was trained or served.");
             return 1;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or Kefu.Models.ModelArchiveException
-            or Kefu.Knowledge.KnowledgeFormatException or Kefu.Dialogue.Actions.ActionsProjectException)
+        catch (Exception e) when (IsFixable(e))
         {
             Console.Error.WriteLine($"kefu: {e.Message}");
             return 1;
         }
     }
+
+    /// <summary>Errors of the files, folders and settings a command was given, not of Kefu: said in one line, exit 1.</summary>
+    public static bool IsFixable(Exception e) => e is IOException or UnauthorizedAccessException or InvalidDataException
+        or Kefu.Models.ModelArchiveException or Kefu.Knowledge.KnowledgeFormatException or Kefu.Dialogue.Actions.ActionsProjectException
+        or System.Text.Json.JsonException or Microsoft.Data.Sqlite.SqliteException
+        || e is ArgumentOutOfRangeException { ParamName: "port" }
+        || e is AggregateException { InnerExceptions: [var inner] } && IsFixable(inner);
 }

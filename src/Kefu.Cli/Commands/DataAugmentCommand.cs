@@ -105,6 +105,12 @@ internal static class DataAugmentCommand
             outPath ??= Path.Combine(projectDir, "data", "nlu_augmented.yml");
         }
 
+        if (RefuseOutput(outPath) is { } refusal)
+        {
+            Console.Error.WriteLine($"kefu data augment: {refusal}; nothing was written");
+            return 1;
+        }
+
         IReadOnlyList<string> messages = [];
         if (selfTrain)
         {
@@ -141,7 +147,7 @@ internal static class DataAugmentCommand
         int unwritable;
         using (var writer = new StreamWriter(temp, false, new System.Text.UTF8Encoding(false)))
             unwritable = AugmentedNluWriter.Write(writer, made,
-                $"Made by `kefu data augment` (methods {string.Join(", ", methodsRun)}, {perExample} per example, seed {seed}).\n" +
+                $"{Signature} (methods {string.Join(", ", methodsRun)}, {perExample} per example, seed {seed}).\n" +
                 "Each intent entry's metadata names its method; Kefu trains on these and keeps them out of test splits.");
         File.Move(temp, outPath, overwrite: true);
         if (unwritable > 0)
@@ -213,4 +219,21 @@ internal static class DataAugmentCommand
         PseudoLabeling.MethodName => " (no unlabelled message is new, or none was read with enough confidence)",
         _ => "",
     };
+
+    const string Signature = "Made by `kefu data augment`";
+
+    /// <summary>
+    /// Why <paramref name="outPath"/> may not be written: a folder, or a file this command did not write (the project's own
+    /// nlu.yml, the --nlu input, domain.yml...); null for a new file or an earlier run's output, which a rerun replaces.
+    /// </summary>
+    static string? RefuseOutput(string outPath)
+    {
+        if (Directory.Exists(outPath)) return $"--out {outPath} is a folder; give the file to write";
+        if (!File.Exists(outPath)) return null;
+        using var reader = new StreamReader(outPath);
+        var start = new char[512];
+        int read = reader.ReadBlock(start, 0, start.Length);
+        return new string(start, 0, read).Contains(Signature, StringComparison.Ordinal) ? null
+            : $"{outPath} exists and was not written by kefu data augment; it never overwrites your own files (give another --out)";
+    }
 }

@@ -27,7 +27,7 @@ public sealed class RetrainProcessTests
             - 你好
         """;
 
-    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    internal static async Task<(int Code, string Out, string Err)> Run(params string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo("dotnet", [ServeProcessTests.CliDll(), .. args])
         {

@@ -119,6 +119,12 @@ public class AugmentationTests
         string first = File.ReadAllText(output);
         Assert.Equal(0, augment.Parse(["--project", project.Dir]).Invoke());
         Assert.Equal(first, File.ReadAllText(output));
+        // it replaces its own earlier output, never the project's files nor a folder
+        string nlu = File.ReadAllText(project.PathOf("data/nlu.yml"));
+        Assert.Equal(1, augment.Parse(["--project", project.Dir, "--out", project.PathOf("data/nlu.yml")]).Invoke());
+        Assert.Equal(nlu, File.ReadAllText(project.PathOf("data/nlu.yml")));
+        Assert.Equal(1, augment.Parse(["--project", project.Dir, "--out", project.PathOf("data")]).Invoke());
+        Assert.False(File.Exists(project.PathOf("data.tmp")));
         // and the file's annotated values never become the project's synonyms
         Assert.Equal(RasaProject.Load(sample).Nlu.Synonyms.OrderBy(p => p.Key), RasaProject.Load(project.Dir).Nlu.Synonyms.OrderBy(p => p.Key));
     }
