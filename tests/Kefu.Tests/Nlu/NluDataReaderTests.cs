@@ -36,6 +36,19 @@ public sealed class NluDataReaderTests : IDisposable
         Assert.Equal(3, e.Line);
     }
 
+    [Theory]
+    [InlineData("d.csv")]
+    [InlineData("d.jsonl")]
+    public void A_file_that_is_not_utf8_is_an_error_at_its_line_not_replacement_characters(string name)
+    {
+        string path = Path.Combine(folder, name);
+        var gb18030 = new byte[] { 0xC4, 0xE3, 0xBA, 0xC3 };   // 你好 in GB18030
+        File.WriteAllBytes(path, [.. "text,intent\nhi,greet\n"u8, .. gb18030, .. ",greet\n"u8]);
+        var e = Assert.Throws<NluDataException>(() => NluDataReader.Load(path));
+        Assert.Equal(3, e.Line);
+        Assert.Contains("not valid UTF-8", e.Message);
+    }
+
     [Fact]
     public void Json_lines_read_entities_and_report_bad_lines()
     {

@@ -31,11 +31,27 @@ public static class NluDataReader
         };
     }
 
+    /// <summary>
+    /// A file that is not UTF-8 (a GB18030 export, a binary file) is an error at the line of its first bad byte: decoded
+    /// anyway, its text would silently become U+FFFD replacement characters.
+    /// </summary>
+    internal static void CheckUtf8(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (System.Text.Unicode.Utf8.IsValid(bytes)) return;
+        int offset = 0;
+        while (System.Buffers.OperationStatus.Done == System.Text.Rune.DecodeFromUtf8(bytes.AsSpan(offset), out _, out int consumed))
+            offset += consumed;
+        int line = 1 + bytes.AsSpan(0, offset).Count((byte)'\n');
+        throw new NluDataException(path, line, $"not valid UTF-8 (byte {offset}); save the file as UTF-8");
+    }
+
     public static IReadOnlyList<NluExample> ReadCsv(string path) => ReadCsvLines(path).Select(x => x.Example).ToList();
 
     /// <summary>The CSV's examples with the line each record starts on.</summary>
     public static IReadOnlyList<(NluExample Example, int Line)> ReadCsvLines(string path)
     {
+        CheckUtf8(path);
         var examples = new List<(NluExample, int)>();
         using var reader = new StreamReader(path, Encoding.UTF8);
         int line = 0;
@@ -100,6 +116,7 @@ public static class NluDataReader
 
     public static IReadOnlyList<NluExample> ReadJsonLines(string path)
     {
+        CheckUtf8(path);
         var examples = new List<NluExample>();
         int line = 0;
         foreach (var text in File.ReadLines(path))
