@@ -86,6 +86,7 @@ public class BeamSearchTests
         Assert.Equal(result.GeneratedIds, generator.StreamAsync(prompt, options).ToBlockingEnumerable());
         Assert.Throws<ArgumentException>(() => generator.Generate([prompt], options with { Greedy = false }));
         Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate([prompt], options with { NumBeams = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate([prompt], options with { NumBeams = GenerationOptions.MaxBeams + 1 }));
         // the context bounds beams as it bounds greedy decoding: 30 prompt tokens of 32 leave three tokens
         var full = generator.Generate([[.. Enumerable.Range(1, 30)]], options with { MaxNewTokens = 100, StopTokenIds = [] })[0];
         Assert.Equal(3, full.GeneratedIds.Length);

@@ -41,6 +41,9 @@ public sealed record GenerationOptions
     /// <summary>Beams of a beam search (<see cref="BeamSearch"/>; transformers' num_beams); 1 decodes token by token. Needs <see cref="Greedy"/>.</summary>
     public int NumBeams { get; init; } = 1;
 
+    /// <summary>The most beams one search keeps: 1,000 beams of GPT-2-tiny already take 35 s and 720 MB per prompt.</summary>
+    public const int MaxBeams = 256;
+
     /// <summary>A beam hypothesis scores Σ log p / length^LengthPenalty: above 0 favours longer ones (transformers' length_penalty).</summary>
     public float LengthPenalty { get; init; } = 1f;
 
@@ -56,8 +59,8 @@ public sealed record GenerationOptions
             throw new ArgumentOutOfRangeException(nameof(TopP), $"TopP must be in (0, 1], got {TopP}.");
         if (!(RepetitionPenalty > 0f) || float.IsInfinity(RepetitionPenalty))
             throw new ArgumentOutOfRangeException(nameof(RepetitionPenalty), $"RepetitionPenalty must be a positive number, got {RepetitionPenalty}.");
-        if (NumBeams < 1)
-            throw new ArgumentOutOfRangeException(nameof(NumBeams), $"NumBeams must be ≥ 1, got {NumBeams}.");
+        if (NumBeams is < 1 or > MaxBeams)
+            throw new ArgumentOutOfRangeException(nameof(NumBeams), $"beams must be from 1 to {MaxBeams}, got {NumBeams} (each beam keeps a KV cache slot).");
         if (NumBeams > 1 && !Greedy)
             throw new ArgumentException("Beam search does not sample: use NumBeams > 1 with Greedy (no temperature, top-k or top-p).", nameof(NumBeams));
         if (!float.IsFinite(LengthPenalty))
