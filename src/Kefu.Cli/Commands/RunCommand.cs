@@ -32,6 +32,17 @@ internal static class RunCommand
 
     private static async Task<int> RunActionsAsync(string projectDirectory, string host, int port, CancellationToken ct)
     {
+        // Kestrel listens on every interface for a host name other than localhost: a typo would open the server to the network
+        if (host != "localhost" && !System.Net.IPAddress.TryParse(host.Trim('[', ']'), out _))
+        {
+            Console.Error.WriteLine($"kefu run actions: --host {host} is not an IP address or localhost (0.0.0.0 listens on every interface)");
+            return 1;
+        }
+        if (port is < 1 or > 65535)
+        {
+            Console.Error.WriteLine($"kefu run actions: --port {port} is not a port from 1 to 65535");
+            return 1;
+        }
         if (ActionsProject.Find(projectDirectory) is null)
         {
             Console.Error.WriteLine($"kefu run actions: {Path.Combine(projectDirectory, ActionsProject.Folder)} has no .csproj; " +

