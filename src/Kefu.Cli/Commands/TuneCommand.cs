@@ -30,6 +30,7 @@ internal static class TuneCommand
     {
         if (!Directory.Exists(dir)) { Console.Error.WriteLine($"kefu tune: {dir}: no such project folder"); return 1; }
         if (trials < 1) { Console.Error.WriteLine($"kefu tune: --trials must be at least 1 (got {trials})"); return 1; }
+        if (timeout is <= 0) { Console.Error.WriteLine($"kefu tune: --timeout must be a positive number of minutes (got {timeout})"); return 1; }
         if (metric is not null && !SearchSpace.Metrics.Contains(metric))
         {
             Console.Error.WriteLine($"kefu tune: unknown metric '{metric}': expected {string.Join(" or ", SearchSpace.Metrics)}");

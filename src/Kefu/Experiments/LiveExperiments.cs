@@ -120,6 +120,8 @@ public static class LiveExperiments
             "no version is promoted to be arm A: name one with --a VERSION (see kefu models list)");
         var versionA = Version(registry, a);
         var versionB = Version(registry, b);
+        if (versionA.Id == versionB.Id)
+            throw new ExperimentException($"arms A and B both serve {a}: an experiment compares two versions (give --b another one)");
         if (name is not null && !Names.IsMatch(name)) throw new ExperimentException($"--name '{name}' is not an experiment name ({NameRule})");
         if (name is not null && experiments.Find(name) is not null)
             throw new ExperimentException($"an experiment named {name} was run before; give another --name (a name assigns conversations to arms)");

@@ -24,6 +24,7 @@ public sealed class AbProcessTests
             (new[] { "--b", "v9" }, "v9"),
             (new[] { "--b", "v1", "--weight", "1.5" }, "--weight"),
             (new[] { "--b", "v1", "--name", "a b" }, "name"),
+            (new[] { "--b", "v2" }, "both serve v2"),   // v2 is the promoted one: arm A's
         })
         {
             var refused = await Run(["ab", "start", "--project", project.Dir, .. args]);
