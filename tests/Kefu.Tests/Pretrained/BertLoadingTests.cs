@@ -66,4 +66,14 @@ public sealed class BertLoadingTests : IDisposable
         File.Copy(Path.Combine(TinyBertFixture.Path, "model.safetensors"), Path.Combine(folder, "model.safetensors"));
         return folder;
     }
+
+    [TinyBertFact]
+    public void A_plain_classifier_folder_reads_at_most_its_tokenizers_model_max_length()
+    {
+        // the fixture's tokenizer says model_max_length 64; the default 128 used to fail every prediction on it
+        var nlu = TransformerNlu.Load(TinyBertFixture.Path);
+        Assert.Equal(64, nlu.MaxLength);
+        Assert.Equal(3, nlu.Predict("where is my card").Probabilities.Length);
+        Assert.Equal(32, TransformerNlu.Load(TinyBertFixture.Path, maxLength: 32).MaxLength);
+    }
 }

@@ -20,6 +20,9 @@ public abstract class EncoderTokenizer
     /// <summary>How many special tokens the template adds to one text (2 for [CLS] ... [SEP] and &lt;s&gt; ... &lt;/s&gt;).</summary>
     public abstract int SpecialTokenCount { get; }
 
+    /// <summary>tokenizer_config.json's model_max_length: the most ids one text may have.</summary>
+    public abstract int ModelMaxLength { get; }
+
     /// <summary>
     /// Ids with the template, token type ids, offsets in <paramref name="text"/> ((0, 0) for special tokens), word
     /// ids (-1 for special tokens) and the special-token mask; the text's tokens are cut so that the whole is at most
@@ -78,6 +81,7 @@ public abstract class EncoderTokenizer
         public override TokenizerModelKind Kind => TokenizerModelKind.WordPiece;
         public override int PaddingId => bert.PaddingId;
         public override int SpecialTokenCount => bert.SpecialTokenCount;
+        public override int ModelMaxLength => bert.Options.ModelMaxLength;
         public override BertEncoding EncodeWithOffsets(string text, int maxLength) => bert.EncodeWithOffsets(text, maxLength);
         public override int[] Encode(string text, int maxLength) => bert.Encode(text, maxLength);
         public override BertBatch EncodeBatch(IReadOnlyList<string> texts, int maxLength) => bert.EncodeBatch(texts, maxLength);
@@ -89,6 +93,7 @@ public abstract class EncoderTokenizer
         public override TokenizerModelKind Kind => tokenizer.Kind;
         public override int PaddingId => padding;
         public override int SpecialTokenCount => tokenizer.SpecialTokenCount;
+        public override int ModelMaxLength => tokenizer.Settings.ModelMaxLength;
 
         public override BertEncoding EncodeWithOffsets(string text, int maxLength)
         {

@@ -118,7 +118,7 @@ public sealed class TransformerNlu
 
     /// <summary>
     /// A folder written by <see cref="Save"/>, or any Hugging Face *ForSequenceClassification folder (intents from
-    /// id2label, no entities, max length 128 unless given).
+    /// id2label, no entities, max length 128 unless given or the tokenizer's model_max_length is less).
     /// </summary>
     public static TransformerNlu Load(string folder, int? maxLength = null)
     {
@@ -154,6 +154,8 @@ public sealed class TransformerNlu
             length = maxLength ?? saved;
         }
         var tokenizer = EncoderTokenizer.Load(folder);
+        if (maxLength is null && !File.Exists(headsPath))
+            length = Math.Min(length, tokenizer.ModelMaxLength);
         var model = BertClassifier.Load(folder, labels: null, tags);
         model.Pooling = pooling;
         return new TransformerNlu(model, tokenizer, length, folder);
