@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,8 +70,8 @@ internal static class JsonBody
             bytes = bytes[Encoding.UTF8.Preamble.Length..];
         if (bytes.IsEmpty)
             return new(null, Problems.BadRequest("request body is empty; expected a JSON object"));
-        if (!Utf8.IsValid(bytes))
-            return new(null, Problems.BadRequest($"request body is not valid UTF-8: bad byte sequence at byte {FirstInvalidByte(bytes)}"));
+        if (Kefu.Text.Utf8Text.FirstInvalidByte(bytes) is { } bad)
+            return new(null, Problems.BadRequest($"request body is not valid UTF-8: bad byte sequence at byte {bad}"));
         if (JsonTextCheck.SurrogateProblem(bytes) is { } notText)
             return new(null, Problems.BadRequest(notText));
 
@@ -87,17 +86,5 @@ internal static class JsonBody
         {
             return new(null, Problems.BadRequest(JsonErrors.Describe(e, bytes, typeof(T), json)));
         }
-    }
-
-    private static int FirstInvalidByte(ReadOnlySpan<byte> bytes)
-    {
-        var offset = 0;
-        while (offset < bytes.Length)
-        {
-            if (System.Text.Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) != OperationStatus.Done)
-                return offset;
-            offset += consumed;
-        }
-        return offset;
     }
 }

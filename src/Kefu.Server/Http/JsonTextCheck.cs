@@ -1,5 +1,3 @@
-using System.Text.Unicode;
-
 namespace Kefu.Server.Http;
 
 /// <summary>
@@ -11,7 +9,7 @@ internal static class JsonTextCheck
 {
     /// <summary>Why the body's strings are not all text, or null when they are.</summary>
     public static string? Problem(ReadOnlySpan<byte> json) =>
-        Utf8.IsValid(json) ? SurrogateProblem(json) : "request body is not valid UTF-8";
+        Kefu.Text.Utf8Text.FirstInvalidByte(json) is { } bad ? $"request body is not valid UTF-8: bad byte sequence at byte {bad}" : SurrogateProblem(json);
 
     /// <summary>The lone-surrogate part of <see cref="Problem"/>, for a body already known to be UTF-8.</summary>
     public static string? SurrogateProblem(ReadOnlySpan<byte> json) =>

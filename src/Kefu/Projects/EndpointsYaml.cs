@@ -34,12 +34,15 @@ public static partial class EndpointsYaml
         return node as YamlScalarNode ?? throw Error(file, node.Start, $"{section} {key} must be a single value");
     }
 
+    /// <summary>How the error of an unset variable starts: `kefu data validate` reports it as the serving machine's to set.</summary>
+    public const string UnsetVariable = "environment variable ";
+
     /// <summary>Rasa's `${VAR}` environment substitution; an unset variable is an error, as in Rasa.</summary>
     public static string Substitute(YamlScalarNode node, string file)
     {
         var value = node.Value ?? "";
         return EnvironmentVariable().Replace(value, m => Environment.GetEnvironmentVariable(m.Groups[1].Value)
-            ?? throw Error(file, node.Start, $"environment variable {m.Groups[1].Value} used in {Path.GetFileName(file)} is not set"));
+            ?? throw Error(file, node.Start, $"{UnsetVariable}{m.Groups[1].Value} used in {Path.GetFileName(file)} is not set"));
     }
 
     public static ProjectException Error(string file, Mark mark, string message) =>

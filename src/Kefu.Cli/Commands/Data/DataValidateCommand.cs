@@ -61,7 +61,7 @@ internal static class DataValidateCommand
             {
                 // a secret that is not set where validate runs (CI) is for the serving machine to have: said, not an error
                 foreach (var d in e.Diagnostics.Where(d => d.Severity == Severity.Error))
-                    if (d.Message.StartsWith("environment variable ", StringComparison.Ordinal)) warnings.Add(d with { Severity = Severity.Warning });
+                    if (d.Message.StartsWith(EndpointsYaml.UnsetVariable, StringComparison.Ordinal)) warnings.Add(d with { Severity = Severity.Warning });
                     else errors.Add(d);
             }
         }

@@ -38,10 +38,7 @@ public static class NluDataReader
     internal static void CheckUtf8(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        if (System.Text.Unicode.Utf8.IsValid(bytes)) return;
-        int offset = 0;
-        while (System.Buffers.OperationStatus.Done == System.Text.Rune.DecodeFromUtf8(bytes.AsSpan(offset), out _, out int consumed))
-            offset += consumed;
+        if (Kefu.Text.Utf8Text.FirstInvalidByte(bytes) is not { } offset) return;
         int line = 1 + bytes.AsSpan(0, offset).Count((byte)'\n');
         throw new NluDataException(path, line, $"not valid UTF-8 (byte {offset}); save the file as UTF-8");
     }
