@@ -66,8 +66,8 @@ internal static class KbCommands
         foreach (var o in new Option[] { project, k, graph, ask, asJson }) command.Options.Add(o);
         command.SetAction(parse => Guard(() =>
         {
-            if (parse.GetValue(k) is < 1 or > 50)
-                throw new ArgumentException($"--k must be from 1 to 50, got {parse.GetValue(k)}");
+            if (parse.GetValue(k) is < 1 or > Kefu.Server.Routes.KnowledgeRoutes.MaxK)
+                throw new ArgumentException($"--k must be from 1 to {Kefu.Server.Routes.KnowledgeRoutes.MaxK}, got {parse.GetValue(k)}");
             using var service = Open(parse.GetValue(project)!);
             var q = parse.GetValue(text)!;
             if (parse.GetValue(graph) || parse.GetValue(ask))

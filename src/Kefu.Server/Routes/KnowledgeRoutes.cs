@@ -12,7 +12,7 @@ namespace Kefu.Server.Routes;
 /// <summary>The knowledge base and graph of the project's knowledge.yml (docs/knowledge.md): search, entities, queries, questions.</summary>
 public static class KnowledgeRoutes
 {
-    const int MaxK = 50;
+    public const int MaxK = 50;   // passages or entities one query may ask for (kefu kb query --k too)
 
     public static RouteGroupBuilder MapKnowledge(this IEndpointRouteBuilder app, string? token)
     {
