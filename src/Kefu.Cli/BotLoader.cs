@@ -1,6 +1,8 @@
 using Kefu.Cli.Commands;
 using Kefu.Dialogue;
 using Kefu.Dialogue.Actions;
+using Kefu.Dialogue.Responses;
+using Kefu.Generation.Nlg;
 using Kefu.Knowledge;
 using Kefu.Models;
 using Microsoft.Extensions.Logging;
@@ -35,7 +37,7 @@ internal static class BotLoader
         // with a knowledge base, the three best passages fill the generator's {passages}
         Func<string, string?>? retrieve = knowledge is null ? null
             : message => knowledge.Kb.Search(message, 3) is { Count: > 0 } found ? string.Join("\n", found.Select(p => p.Text)) : null;
-        IAction[] generated = generator is null ? [] : [new Kefu.Generation.Nlg.GenerateResponseAction(generator, retrieve)];
+        IAction[] generated = generator is null ? [] : [new GenerateResponseAction(generator, retrieve)];
         // later entries win in the registry: the project's own actions over Kefu's of the same name
         var projectActions = ActionsProject.Load(projectDirectory ?? bot.Project.Directory).Select(a => new InProcessAction(a, logger));
         IEnumerable<IAction> knowledgeActions = knowledge?.Actions(bot.Project.Config.Language, llm, logger) ?? [];
@@ -84,7 +86,16 @@ internal static class BotLoader
                 logger.LogWarning("endpoints.yml privacy keep_slots names {Slot}, which the domain has no slot of", kept);
             else
                 Console.Error.WriteLine($"warning: endpoints.yml privacy keep_slots names {kept}, which the domain has no slot of");
-        options = options with { Privacy = privacy };
+        options = options with { Privacy = privacy, ResponseGenerator = ResponseGenerator(projectDirectory ?? bot.Project.Directory, generator, logger) };
         return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown, options, logger);
     }
+
+    /// <summary>
+    /// endpoints.yml `nlg:` as the bot's NLG (docs/generation.md): a url is an NLG server asked for every response, a local
+    /// model with `rewrite_responses: true` rewrites them; otherwise the domain's templates are sent as written.
+    /// </summary>
+    private static IResponseGenerator? ResponseGenerator(string projectDirectory, Kefu.Generation.CausalLm.ResponseRewriter? generator, ILogger? logger) =>
+        LocalNlgConfig.LoadServer(projectDirectory) is { } server ? CallbackResponseGenerator.Create(server, logger)
+        : generator is not null && LocalNlgConfig.Load(projectDirectory) is { RewriteResponses: true } ? new LocalResponseGenerator(generator)
+        : null;
 }

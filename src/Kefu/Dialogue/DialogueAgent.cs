@@ -34,6 +34,8 @@ public sealed record AgentOptions
     public string ActionErrorText { get; init; } = "抱歉，系统暂时出了点问题，请稍后再试。Sorry, something went wrong on our side.";
     /// <summary>What is masked before events are stored or kept in memory past their turn (docs/privacy.md).</summary>
     public PrivacySettings Privacy { get; init; } = PrivacySettings.Default;
+    /// <summary>endpoints.yml `nlg:`: what writes the bot's responses in place of the domain's templates (null: the templates).</summary>
+    public IResponseGenerator? ResponseGenerator { get; init; }
 
     /// <summary>The defaults, with the action error said in the project's language (config.yml `language`).</summary>
     public static AgentOptions For(string? language) => language?.StartsWith("zh", StringComparison.OrdinalIgnoreCase) switch
@@ -232,7 +234,36 @@ public sealed partial class DialogueAgent : IChatService
             }
         }
         if (events.Any(e => e is ActionExecutionRejected)) return tracker.AppendAll(events);
+        if (options.ResponseGenerator is { } nlg) events = await GenerateAsync(nlg, tracker, events, ct).ConfigureAwait(false);
         return tracker.Append(new ActionExecuted(prediction.Action, prediction.Policy, prediction.Confidence)).AppendAll(events);
+    }
+
+    /// <summary>
+    /// The action's messages rendered from a domain response, each as the NLG writes it (Rasa's nlg.generate), given the
+    /// tracker the action saw; where the NLG has nothing or fails, the rendered template stays.
+    /// </summary>
+    private async ValueTask<IReadOnlyList<DialogueEvent>> GenerateAsync(IResponseGenerator nlg, Tracker tracker, IReadOnlyList<DialogueEvent> events,
+        CancellationToken ct)
+    {
+        DialogueEvent[]? written = null;
+        for (int i = 0; i < events.Count; i++)
+        {
+            if (events[i] is not BotUttered { Response: { } name } uttered || bot.Domain.FindResponse(name) is null) continue;
+            BotMessage? message;
+            try
+            {
+                message = await nlg.GenerateAsync(name, uttered.Message, tracker, options.Channel, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                logger.LogError(ex, "Conversation {Id}: the NLG failed on {Response}; the template is sent", tracker.ConversationId, name);
+                continue;
+            }
+            if (message is null) continue;
+            written ??= [.. events];
+            written[i] = uttered with { Message = message };
+        }
+        return written ?? events;
     }
 
     private IReadOnlyList<DialogueEvent> ActionError(Tracker tracker) =>

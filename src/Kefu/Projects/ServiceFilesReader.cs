@@ -15,11 +15,8 @@ internal static class ServiceFilesReader
         if (source.Root is not { } root || YamlSource.IsNull(root)) return;
         foreach (var (key, keyNode, value) in source.Entries(root, "endpoints.yml"))
         {
-            if (key == "nlg" && value is YamlMappingNode nlg && !nlg.Children.ContainsKey(new YamlScalarNode("model")))
-                source.Warning(keyNode, "endpoints.yml: nlg with only a url (an external NLG server) is not called by Kefu; " +
-                    "give `model:` (a local generator) and kefu serve answers Rasa's NLG protocol at POST /nlg itself");
-            else if (key is not ("action_endpoint" or "llm" or "tracker_store" or "lock_store" or "version" or "nlg" or "privacy") && !YamlSource.IsNull(value))
-                source.Warning(keyNode, $"endpoints.yml: '{key}' is not used by Kefu, only action_endpoint, llm, tracker_store, lock_store, nlg (with a local model) and privacy are");
+            if (key is not ("action_endpoint" or "llm" or "tracker_store" or "lock_store" or "version" or "nlg" or "privacy") && !YamlSource.IsNull(value))
+                source.Warning(keyNode, $"endpoints.yml: '{key}' is not used by Kefu, only action_endpoint, llm, tracker_store, lock_store, nlg and privacy are");
         }
     }
 

@@ -97,6 +97,26 @@ public class RasaNlgServerTests
     }
 }
 
+/// <summary>endpoints.yml `nlg: {model, rewrite_responses: true}`: the bot's own responses rewritten by the local generator.</summary>
+public class LocalResponseGeneratorTests
+{
+    [CausalLmFixtureFact]
+    public async Task The_bots_responses_are_rewritten_unless_a_guardrail_holds()
+    {
+        const string template = "您好，我是小客，有什么可以帮您？";
+        var lenient = RasaNlgServerTests.Rewriter(new RewriteGuardrails(MinMeanLogProbability: -1000));
+        var agent = Kefu.Tests.Dialogue.TinyShop.Agent(options: new Kefu.Dialogue.AgentOptions { ResponseGenerator = new LocalResponseGenerator(lenient) });
+        var reply = Assert.Single(await agent.HandleMessageAsync("c1", "/greet"));
+        Assert.Equal(lenient.Rewrite(template, "/greet").Text, reply.Text);
+        Assert.NotEqual(template, reply.Text);
+        Assert.Equal("utter_greet", reply.Response);
+
+        var strict = RasaNlgServerTests.Rewriter(new RewriteGuardrails(MaxLength: 1, MinMeanLogProbability: -1000));
+        agent = Kefu.Tests.Dialogue.TinyShop.Agent(options: new Kefu.Dialogue.AgentOptions { ResponseGenerator = new LocalResponseGenerator(strict) });
+        Assert.Equal(template, Assert.Single(await agent.HandleMessageAsync("c1", "/greet")).Text);
+    }
+}
+
 /// <summary>action_generate_response in a conversation: the generated reply, or utter_default when a guardrail holds.</summary>
 public class GenerateResponseActionTests
 {

@@ -114,6 +114,17 @@ public class ValidateRootCauseTests
     }
 
     [Fact]
+    public void Kefu_data_validate_reports_an_nlg_section_the_bot_could_not_use()
+    {
+        using var temp = TempProject.Valid(("endpoints.yml", "nlg:\n  url: localhost:5056/nlg\n"));
+        var (code, output, _) = DataCli.Run("validate", temp.Dir);
+        Assert.Equal(1, code);
+        Assert.Contains("endpoints.yml:2:8: error: nlg url \"localhost:5056/nlg\" is not an absolute http(s) URL", output);
+        temp.Write("endpoints.yml", "nlg:\n  url: http://localhost:5056/nlg\n");
+        Assert.Equal(0, DataCli.Run("validate", temp.Dir).Item1);
+    }
+
+    [Fact]
     public void Kefu_data_validate_on_a_file_says_it_wants_the_folder()
     {
         using var temp = TempProject.Valid();

@@ -54,7 +54,8 @@ internal static class DataValidateCommand
     static (List<Diagnostic> Errors, List<Diagnostic> Warnings) ServeFileProblems(string dir)
     {
         List<Diagnostic> errors = [], warnings = [];
-        foreach (Action read in new Action[] { () => Kefu.Server.Storage.StoreEndpoints.Load(dir), () => Kefu.Server.Channels.ChannelSettings.Load(dir) })
+        foreach (Action read in new Action[] { () => Kefu.Server.Storage.StoreEndpoints.Load(dir), () => Kefu.Server.Channels.ChannelSettings.Load(dir),
+            () => { Kefu.Generation.Nlg.LocalNlgConfig.Load(dir); Kefu.Generation.Nlg.LocalNlgConfig.LoadServer(dir); } })
         {
             try { read(); }
             catch (ProjectException e)

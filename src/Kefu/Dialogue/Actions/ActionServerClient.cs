@@ -100,25 +100,31 @@ public sealed class ActionServerClient
             w.WriteString("next_action", actionName);
             w.WriteString("sender_id", tracker.ConversationId);
             w.WritePropertyName("tracker");
-            w.WriteStartObject();
-            foreach (var p in TrackerJson.Build(tracker).EnumerateObject())
-            {
-                // The SDK reads latest_message as an object even before the first message.
-                if (p.Name == "latest_message" && p.Value.ValueKind == JsonValueKind.Null)
-                {
-                    w.WritePropertyName(p.Name);
-                    w.WriteStartObject();
-                    w.WriteEndObject();
-                }
-                else p.WriteTo(w);
-            }
-            w.WriteEndObject();
+            WriteTracker(w, tracker);
             w.WritePropertyName("domain");
             JsonOf(domain).WriteTo(w);
             w.WriteString("version", RasaVersion);
             w.WriteEndObject();
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>The tracker as Rasa's current_state(ALL), as the SDK and NLG servers read it.</summary>
+    internal static void WriteTracker(Utf8JsonWriter w, Tracker tracker)
+    {
+        w.WriteStartObject();
+        foreach (var p in TrackerJson.Build(tracker).EnumerateObject())
+        {
+            // The SDK reads latest_message as an object even before the first message.
+            if (p.Name == "latest_message" && p.Value.ValueKind == JsonValueKind.Null)
+            {
+                w.WritePropertyName(p.Name);
+                w.WriteStartObject();
+                w.WriteEndObject();
+            }
+            else p.WriteTo(w);
+        }
+        w.WriteEndObject();
     }
 
     /// <summary>The domain's JSON is built once per domain instance (domains are immutable).</summary>

@@ -5,7 +5,8 @@ using YamlDotNet.RepresentationModel;
 namespace Kefu.Dialogue.Actions;
 
 /// <summary>
-/// Where a Rasa SDK action server listens: endpoints.yml's `action_endpoint: {url, timeout, token, token_name}`.
+/// Where a Rasa SDK action server listens: endpoints.yml's `action_endpoint: {url, timeout, token, token_name}`; an
+/// external NLG server's `nlg:` section has the same keys (<see cref="Parse"/> with its section name).
 /// Timeout is in seconds (Kefu's addition; Rasa waits up to 5 minutes). A token is sent as the query
 /// parameter TokenName, as Rasa's EndpointConfig does. `${VAR}` in values reads the environment, as in Rasa.
 /// </summary>
@@ -28,30 +29,32 @@ public sealed record ActionServerEndpoint(Uri Url, TimeSpan Timeout, string? Tok
         return File.Exists(path) ? Parse(File.ReadAllText(path), path) : null;
     }
 
-    public static ActionServerEndpoint? Parse(string yaml, string file)
-    {
-        if (EndpointsYaml.Section(yaml, file, "action_endpoint") is not { } node) return null;
-        if (node is not YamlMappingNode endpoint)
-            throw EndpointsYaml.Error(file, node.Start, "action_endpoint must be a mapping with a url, e.g. `action_endpoint: {url: \"http://localhost:5055/webhook\"}`");
+    public static ActionServerEndpoint? Parse(string yaml, string file, string section = "action_endpoint") =>
+        EndpointsYaml.Section(yaml, file, section) is { } node ? Parse(node, file, section) : null;
 
-        var urlNode = Scalar(endpoint, "url", file)
-            ?? throw EndpointsYaml.Error(file, endpoint.Start, "action_endpoint needs a url, e.g. http://localhost:5055/webhook");
+    /// <summary>The section <paramref name="node"/> of endpoints.yml, named <paramref name="section"/> in errors.</summary>
+    public static ActionServerEndpoint Parse(YamlNode node, string file, string section)
+    {
+        if (node is not YamlMappingNode endpoint)
+            throw EndpointsYaml.Error(file, node.Start, $"{section} must be a mapping with a url, e.g. `{section}: {{url: \"http://localhost:5055/webhook\"}}`");
+
+        YamlScalarNode? Scalar(string key) => EndpointsYaml.Scalar(endpoint, key, file, section);
+        var urlNode = Scalar("url")
+            ?? throw EndpointsYaml.Error(file, endpoint.Start, $"{section} needs a url, e.g. http://localhost:5055/webhook");
         var url = EndpointsYaml.Substitute(urlNode, file);
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            throw EndpointsYaml.Error(file, urlNode.Start, $"action_endpoint url \"{url}\" is not an absolute http(s) URL");
+            throw EndpointsYaml.Error(file, urlNode.Start, $"{section} url \"{url}\" is not an absolute http(s) URL");
 
         var timeout = DefaultTimeout;
-        if (Scalar(endpoint, "timeout", file) is { } timeoutNode)
+        if (Scalar("timeout") is { } timeoutNode)
         {
             if (!double.TryParse(EndpointsYaml.Substitute(timeoutNode, file), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
                 || !(seconds > 0) || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
-                throw EndpointsYaml.Error(file, timeoutNode.Start, $"action_endpoint timeout \"{timeoutNode.Value}\" must be a positive number of seconds");
+                throw EndpointsYaml.Error(file, timeoutNode.Start, $"{section} timeout \"{timeoutNode.Value}\" must be a positive number of seconds");
             timeout = TimeSpan.FromSeconds(seconds);
         }
-        var token = Scalar(endpoint, "token", file) is { } t ? EndpointsYaml.Substitute(t, file) : null;
-        var tokenName = Scalar(endpoint, "token_name", file) is { } n ? EndpointsYaml.Substitute(n, file) : "token";
+        var token = Scalar("token") is { } t ? EndpointsYaml.Substitute(t, file) : null;
+        var tokenName = Scalar("token_name") is { } n ? EndpointsYaml.Substitute(n, file) : "token";
         return new ActionServerEndpoint(uri, timeout, string.IsNullOrEmpty(token) ? null : token, tokenName);
     }
-
-    private static YamlScalarNode? Scalar(YamlMappingNode map, string key, string file) => EndpointsYaml.Scalar(map, key, file, "action_endpoint");
 }
