@@ -28,9 +28,9 @@ public static class KefuMetrics
     public static readonly Counter<long> AbConversations = Meter.CreateCounter<long>("kefu_ab_conversations_total",
         description: "Conversations that joined an arm of a live A/B experiment, tagged experiment and arm");
 
-    /// <summary>Responses sent to endpoints.yml's NLG server, tagged outcome "generated" | "template" (it failed; the domain's template was sent).</summary>
+    /// <summary>Responses asked of endpoints.yml's NLG (a server, or the local model), tagged outcome "generated" | "template" (the domain's template was sent).</summary>
     public static readonly Counter<long> NlgResponses = Meter.CreateCounter<long>("kefu_nlg_responses_total",
-        description: "Responses asked of the NLG server, tagged outcome (generated, template: it failed and the template was sent)");
+        description: "Responses asked of the NLG (a server or the local model), tagged outcome (generated, template: it failed or a guardrail held and the template was sent)");
 
     /// <summary>
     /// Where a turn's time goes, tagged phase: "lock" (waiting for the conversation's earlier messages), "engine"
