@@ -28,7 +28,7 @@ internal static class BotLoader
     /// which for a model loaded from its archive alone is the archive's copy, without actions).</param>
     public static DialogueAgent CreateAgent(TrainedBot bot, IEventStore store, ILogger<DialogueAgent>? logger = null, int? maxEventsInMemory = null,
         KnowledgeService? knowledge = null, IConversationLocks? locks = null, Kefu.Generation.CausalLm.ResponseRewriter? generator = null,
-        Kefu.Privacy.PrivacySettings? privacy = null, string? projectDirectory = null)
+        Kefu.Privacy.PrivacySettings? privacy = null, string? projectDirectory = null, IReminderScheduler? reminders = null)
     {
         var domain = bot.Project.Domain;
         var declared = domain.Actions.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
@@ -86,7 +86,12 @@ internal static class BotLoader
                 logger.LogWarning("endpoints.yml privacy keep_slots names {Slot}, which the domain has no slot of", kept);
             else
                 Console.Error.WriteLine($"warning: endpoints.yml privacy keep_slots names {kept}, which the domain has no slot of");
-        options = options with { Privacy = privacy, ResponseGenerator = ResponseGenerator(projectDirectory ?? bot.Project.Directory, generator, logger) };
+        options = options with
+        {
+            Privacy = privacy,
+            ResponseGenerator = ResponseGenerator(projectDirectory ?? bot.Project.Directory, generator, logger),
+            Reminders = reminders,
+        };
         return BotFactory.CreateAgent(domain, bot.Nlu, bot.Policies, store, custom, unknown, options, logger);
     }
 

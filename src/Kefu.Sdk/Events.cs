@@ -147,3 +147,52 @@ public sealed record ActionExecuted(string Name, string? Policy = null, double? 
         if (Confidence is { } c) writer.WriteNumber("confidence", c); else writer.WriteNull("confidence");
     }
 }
+
+/// <summary>
+/// "reminder": at <paramref name="TriggerAt"/> the bot handles <paramref name="Intent"/> (with <paramref name="Entities"/>,
+/// entity name → value) as if the user had sent it, unless cancelled or — with <paramref name="KillOnUserMessage"/> — the
+/// user writes first. <paramref name="Name"/> identifies it for ReminderCancelled (default: a new id).
+/// </summary>
+public sealed record ReminderScheduled(string Intent, DateTimeOffset TriggerAt, IReadOnlyDictionary<string, string>? Entities = null,
+    string? Name = null, bool KillOnUserMessage = true) : ActionEvent
+{
+    public override string EventName => "reminder";
+
+    /// <summary>The reminder's name as sent: <see cref="Name"/>, or one made once for this event.</summary>
+    public string ReminderName { get; } = Name ?? Guid.NewGuid().ToString();
+
+    protected override void WriteFields(Utf8JsonWriter writer)
+    {
+        writer.WriteString("intent", Intent);
+        ReminderCancelled.WriteEntities(writer, Entities);
+        writer.WriteString("date_time", TriggerAt.ToString("o", System.Globalization.CultureInfo.InvariantCulture));
+        writer.WriteString("name", ReminderName);
+        writer.WriteBoolean("kill_on_user_msg", KillOnUserMessage);
+    }
+}
+
+/// <summary>"cancel_reminder": cancels the reminders named <paramref name="Name"/>; without one, those of <paramref name="Intent"/> with these entities.</summary>
+public sealed record ReminderCancelled(string? Name = null, string? Intent = null, IReadOnlyDictionary<string, string>? Entities = null) : ActionEvent
+{
+    public override string EventName => "cancel_reminder";
+
+    protected override void WriteFields(Utf8JsonWriter writer)
+    {
+        if (Name is not null) writer.WriteString("name", Name);
+        if (Intent is not null) writer.WriteString("intent", Intent);
+        WriteEntities(writer, Entities);
+    }
+
+    internal static void WriteEntities(Utf8JsonWriter writer, IReadOnlyDictionary<string, string>? entities)
+    {
+        writer.WriteStartArray("entities");
+        foreach (var (entity, value) in entities ?? new Dictionary<string, string>())
+        {
+            writer.WriteStartObject();
+            writer.WriteString("entity", entity);
+            writer.WriteString("value", value);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+    }
+}

@@ -31,6 +31,9 @@ public sealed partial class EngineSwitch : IConversationControl
         CancellationToken ct = default) =>
         Run(engine => Control(engine).TriggerIntentAsync(conversationId, intent, entities, ct), ct);
 
+    public Task<IReadOnlyList<BotMessage>?> FireReminderAsync(string conversationId, ReminderScheduled reminder, CancellationToken ct = default) =>
+        Run(engine => Control(engine).FireReminderAsync(conversationId, reminder, ct), ct);
+
     public Task<IReadOnlyList<BotMessage>> ExecuteActionAsync(string conversationId, string action, string? policy, float? confidence,
         CancellationToken ct = default) =>
         Run(engine => Control(engine).ExecuteActionAsync(conversationId, action, policy, confidence, ct), ct);

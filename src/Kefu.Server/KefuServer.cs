@@ -80,6 +80,8 @@ public static class KefuServer
         services.AddHostedService(provider => provider.GetRequiredService<StoreCheck>());
         services.AddSingleton<RetentionSweep>();
         services.AddHostedService(provider => provider.GetRequiredService<RetentionSweep>());
+        services.AddSingleton<Reminders.ReminderService>();
+        services.AddHostedService(provider => provider.GetRequiredService<Reminders.ReminderService>());
         services.AddOpenApi(openApi =>
         {
             HeadRequests.LeaveHeadOut(openApi);

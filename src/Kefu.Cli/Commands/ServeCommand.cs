@@ -186,7 +186,8 @@ internal static class ServeCommand
                     app.Services.GetRequiredService<ILogger<DialogueAgent>>(), options.Limits.MaxEventsInMemory, knowledge,
                     app.Services.GetService<IConversationLocks>(), generator,
                     // the served project's endpoints.yml, not the copy inside a --model archive (docs/privacy.md)
-                    Kefu.Privacy.PrivacySettings.Load(options.ProjectDirectory), options.ProjectDirectory);
+                    Kefu.Privacy.PrivacySettings.Load(options.ProjectDirectory), options.ProjectDirectory,
+                    app.Services.GetRequiredService<Kefu.Server.Reminders.ReminderService>());
             });
         }
         catch

@@ -175,6 +175,9 @@ public sealed class ExperimentRouter : IChatService, IConversationControl
         CancellationToken ct = default) =>
         await Control(await JoinedEngineAsync(conversationId, ct).ConfigureAwait(false)).TriggerIntentAsync(conversationId, intent, entities, ct).ConfigureAwait(false);
 
+    public async Task<IReadOnlyList<BotMessage>?> FireReminderAsync(string conversationId, ReminderScheduled reminder, CancellationToken ct = default) =>
+        await Control(await JoinedEngineAsync(conversationId, ct).ConfigureAwait(false)).FireReminderAsync(conversationId, reminder, ct).ConfigureAwait(false);
+
     public async Task<IReadOnlyList<BotMessage>> ExecuteActionAsync(string conversationId, string action, string? policy, float? confidence,
         CancellationToken ct = default) =>
         await Control(await EngineAsync(conversationId, ct).ConfigureAwait(false)).ExecuteActionAsync(conversationId, action, policy, confidence, ct).ConfigureAwait(false);

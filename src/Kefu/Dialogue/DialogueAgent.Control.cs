@@ -47,12 +47,14 @@ public sealed partial class DialogueAgent : IConversationControl
             return BeginsSession(events) ? [new Restarted(), .. events] : [new Restarted(), new SessionStarted(), .. events];
         }, ct);
 
-    public Task<IReadOnlyList<BotMessage>> TriggerIntentAsync(string conversationId, string intent, IReadOnlyList<EntitySpan> entities,
-        CancellationToken ct = default)
-    {
-        var text = ExternalMessagePrefix + intent;
-        return RunTurnAsync(conversationId, text, NluParse.Named(text, new IntentPrediction(intent, 1f), entities), ct);
-    }
+    public async Task<IReadOnlyList<BotMessage>> TriggerIntentAsync(string conversationId, string intent, IReadOnlyList<EntitySpan> entities,
+        CancellationToken ct = default) => (await RunTurnAsync(conversationId, ExternalMessagePrefix + intent, External(intent, entities), ct).ConfigureAwait(false))!;
+
+    public Task<IReadOnlyList<BotMessage>?> FireReminderAsync(string conversationId, ReminderScheduled reminder, CancellationToken ct = default) =>
+        RunTurnAsync(conversationId, ExternalMessagePrefix + reminder.Intent, External(reminder.Intent, reminder.Entities), ct, reminder);
+
+    private static NluParse External(string intent, IReadOnlyList<EntitySpan> entities) =>
+        NluParse.Named(ExternalMessagePrefix + intent, new IntentPrediction(intent, 1f), entities);
 
     public async Task<IReadOnlyList<BotMessage>> ExecuteActionAsync(string conversationId, string action, string? policy, float? confidence,
         CancellationToken ct = default)

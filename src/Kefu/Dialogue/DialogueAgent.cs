@@ -34,6 +34,8 @@ public sealed record AgentOptions
     public string ActionErrorText { get; init; } = "抱歉，系统暂时出了点问题，请稍后再试。Sorry, something went wrong on our side.";
     /// <summary>What is masked before events are stored or kept in memory past their turn (docs/privacy.md).</summary>
     public PrivacySettings Privacy { get; init; } = PrivacySettings.Default;
+    /// <summary>Told of the events stored, to schedule the reminders among them (null: reminders are stored and never fire).</summary>
+    public IReminderScheduler? Reminders { get; init; }
     /// <summary>endpoints.yml `nlg:`: what writes the bot's responses in place of the domain's templates (null: the templates).</summary>
     public IResponseGenerator? ResponseGenerator { get; init; }
 
@@ -81,17 +83,25 @@ public sealed partial class DialogueAgent : IChatService
 
     public NluParse Parse(string text, DateTimeOffset referenceTime) => IntentPayload.TryParse(text) ?? bot.Nlu.Parse(text, referenceTime);
 
-    public Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
-        JsonElement? metadata = null, CancellationToken ct = default) => RunTurnAsync(conversationId, text, null, ct);
+    public async Task<IReadOnlyList<BotMessage>> HandleMessageAsync(string conversationId, string text,
+        JsonElement? metadata = null, CancellationToken ct = default) => (await RunTurnAsync(conversationId, text, null, ct).ConfigureAwait(false))!;
 
-    /// <summary>A user message's turn; <paramref name="given"/> is its parse when not the NLU's (trigger_intent).</summary>
-    private async Task<IReadOnlyList<BotMessage>> RunTurnAsync(string conversationId, string text, NluParse? given, CancellationToken ct)
+    /// <summary>
+    /// A user message's turn; <paramref name="given"/> is its parse when not the NLU's (trigger_intent). With
+    /// <paramref name="reminder"/>, the turn runs only if the stored conversation still has it pending (null otherwise),
+    /// and its message carries the reminder's message id, which marks it fired.
+    /// </summary>
+    private async Task<IReadOnlyList<BotMessage>?> RunTurnAsync(string conversationId, string text, NluParse? given, CancellationToken ct,
+        ReminderScheduled? reminder = null)
     {
         long arrived = Stopwatch.GetTimestamp();
         await using var _ = await locks.AcquireAsync(conversationId, ct).ConfigureAwait(false);
         long locked = Stopwatch.GetTimestamp();
         var before = await LoadAsync(conversationId, ct).ConfigureAwait(false);
-        var tracker = await LogUserMessageAsync(before, text, given, ct).ConfigureAwait(false);
+        if (reminder is not null && !Reminders.Pending((await store.LoadAsync(conversationId, ct).ConfigureAwait(false)).Select(RasaEventJson.FromStored))
+                .Any(p => p.Name == reminder.Name && p.TriggerAt == reminder.TriggerAt))
+            return null;
+        var tracker = await LogUserMessageAsync(before, text, given, ct, reminder is null ? null : Reminders.MessageId(reminder)).ConfigureAwait(false);
 
         // Rasa's MessageProcessor._should_handle_message: a paused conversation (a human agent has it) still takes /restart.
         if (!tracker.State.Paused || tracker.State.LatestMessage?.Parse?.Intent.Name == ActionNames.RestartIntent)
@@ -124,7 +134,7 @@ public sealed partial class DialogueAgent : IChatService
     }
 
     /// <summary>Starts a new session when one is due, then appends the message with the given parse or the NLU's.</summary>
-    private async ValueTask<Tracker> LogUserMessageAsync(Tracker tracker, string text, NluParse? given, CancellationToken ct)
+    private async ValueTask<Tracker> LogUserMessageAsync(Tracker tracker, string text, NluParse? given, CancellationToken ct, string? messageId = null)
     {
         if (NeedsNewSession(tracker))
             tracker = await RunActionAsync(tracker, new PolicyPrediction(ActionNames.SessionStart, 1f, "session", 0), ct).ConfigureAwait(false);
@@ -132,7 +142,7 @@ public sealed partial class DialogueAgent : IChatService
         var parse = given ?? IntentPayload.TryParse(text) ?? bot.Nlu.Parse(text, DateTimeOffset.UtcNow, PreviousBotMessage(tracker));
         KefuMetrics.Messages.Add(1);
         if (given is null) KefuMetrics.Intents.Add(1, new KeyValuePair<string, object?>("intent", parse.Intent.Name));
-        return tracker.Append(new UserUttered(text, parse, options.Channel));
+        return tracker.Append(new UserUttered(text, parse, options.Channel, messageId));
     }
 
     /// <summary>
@@ -395,12 +405,20 @@ public sealed partial class DialogueAgent : IChatService
         Cache(conversationId, tracker.AppendAll(added));
     }
 
-    /// <summary>Fenced where other processes write the store too: a turn whose lock expired under it stores nothing.</summary>
-    private Task Append(string conversationId, int countBefore, IReadOnlyList<DialogueEvent> added, CancellationToken ct)
+    /// <summary>
+    /// Fenced where other processes write the store too: a turn whose lock expired under it stores nothing. The reminder
+    /// scheduler hears of what was stored.
+    /// </summary>
+    private async Task Append(string conversationId, int countBefore, IReadOnlyList<DialogueEvent> added, CancellationToken ct)
     {
         var stored = added.Select(RasaEventJson.ToStored).ToList();
-        if (!locks.SharedAcrossProcesses) return store.AppendAsync(conversationId, stored, ct);
-        trackers.TryRemove(conversationId, out _); // cached again only once the append has landed
-        return store.AppendExpectingAsync(conversationId, countBefore, stored, ct);
+        if (!locks.SharedAcrossProcesses)
+            await store.AppendAsync(conversationId, stored, ct).ConfigureAwait(false);
+        else
+        {
+            trackers.TryRemove(conversationId, out _); // cached again only once the append has landed
+            await store.AppendExpectingAsync(conversationId, countBefore, stored, ct).ConfigureAwait(false);
+        }
+        options.Reminders?.Stored(conversationId, added);
     }
 }

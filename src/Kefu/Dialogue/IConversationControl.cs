@@ -45,6 +45,13 @@ public interface IConversationControl
     Task<IReadOnlyList<BotMessage>> TriggerIntentAsync(string conversationId, string intent, IReadOnlyList<EntitySpan> entities,
         CancellationToken ct = default);
 
+    /// <summary>
+    /// Rasa's handle_reminder: when the stored conversation still has <paramref name="reminder"/> pending
+    /// (<see cref="Reminders.Pending"/>), a turn as for <see cref="TriggerIntentAsync"/> with its intent and entities, whose
+    /// message marks it fired; returns the bot's messages, or null when the reminder was cancelled, killed or already fired.
+    /// </summary>
+    Task<IReadOnlyList<BotMessage>?> FireReminderAsync(string conversationId, ReminderScheduled reminder, CancellationToken ct = default);
+
     /// <summary>Rasa's MessageProcessor.execute_action: runs the one action (no prediction after it); returns its messages.</summary>
     Task<IReadOnlyList<BotMessage>> ExecuteActionAsync(string conversationId, string action, string? policy, float? confidence,
         CancellationToken ct = default);

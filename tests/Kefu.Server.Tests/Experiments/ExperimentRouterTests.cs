@@ -38,6 +38,7 @@ public sealed class ExperimentRouterTests
         public bool HasAction(string name) => false;
         public Task ReplaceEventsAsync(string conversationId, IReadOnlyList<DialogueEvent> events, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<IReadOnlyList<BotMessage>> TriggerIntentAsync(string conversationId, string intent, IReadOnlyList<EntitySpan> entities, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<IReadOnlyList<BotMessage>?> FireReminderAsync(string conversationId, ReminderScheduled reminder, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<IReadOnlyList<BotMessage>> ExecuteActionAsync(string conversationId, string action, string? policy, float? confidence, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<ActionScores> PredictAsync(string conversationId, CancellationToken ct = default) => throw new NotSupportedException();
     }

@@ -9,7 +9,9 @@ namespace Kefu.Server.Tests.Fakes;
 /// <summary>The real dialogue engine: utter_greet or utter_goodbye after each user message, by keyword; a city slot from the city entity.</summary>
 public static class GreeterBot
 {
-    public static IChatService Create(IEventStore store)
+    public static IChatService Create(IEventStore store) => Create(store, null);
+
+    public static IChatService Create(IEventStore store, AgentOptions? options)
     {
         var project = Directory.CreateTempSubdirectory("kefu-greeter-");
         try
@@ -32,7 +34,7 @@ public static class GreeterBot
                 """);
             var domain = RasaProject.Load(project.FullName).Domain;
             return new DialogueAgent(new Bot(domain, new KeywordParser(), new PolicyEnsemble([new AnswerTheIntent()])),
-                store, BotFactory.CreateActions(domain, []));
+                store, BotFactory.CreateActions(domain, []), options);
         }
         finally
         {

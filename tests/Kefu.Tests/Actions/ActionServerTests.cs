@@ -123,12 +123,13 @@ public class ActionServerTests
     }
 
     [Fact]
-    public async Task Reminder_events_are_skipped()
+    public async Task Reminder_events_are_applied()
     {
         using var server = new FakeActionServer(_ => new FakeReply(200,
-            """{"events": [{"event": "reminder", "intent": "x"}, {"event": "slot", "name": "order_id", "value": null}]}"""));
+            """{"events": [{"event": "reminder", "intent": "x", "date_time": "2026-12-07T18:00:00+08:00", "name": "r"}, {"event": "cancel_reminder", "name": "r"}]}"""));
         var events = await Action(server).RunAsync(Conversation(), default);
-        Assert.Null(Assert.IsType<SlotSet>(Assert.Single(events)).Value);
+        Assert.Equal("r", Assert.IsType<ReminderScheduled>(events[0]).Name);
+        Assert.Equal("r", Assert.IsType<ReminderCancelled>(events[1]).Name);
     }
 
     [Fact]

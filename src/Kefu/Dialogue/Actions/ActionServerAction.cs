@@ -13,8 +13,6 @@ namespace Kefu.Dialogue.Actions;
 /// </summary>
 public sealed class ActionServerAction(string name, ActionServerClient client, ILogger? logger = null) : IAction
 {
-    /// <summary>Rasa events the SDK may send that Kefu does not act on; they are skipped with a warning.</summary>
-    private static readonly HashSet<string> UnsupportedEvents = new(StringComparer.Ordinal) { "reminder", "cancel_reminder" };
 
     /// <summary>Response fields that are not template values (rasa_sdk CollectingDispatcher.utter_message).</summary>
     private static readonly HashSet<string> MessageFields = new(StringComparer.Ordinal)
@@ -51,12 +49,6 @@ public sealed class ActionServerAction(string name, ActionServerClient client, I
         for (int i = 0; i < success.Events.Count; i++)
         {
             var json = success.Events[i];
-            var type = json.TryGetProperty("event", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-            if (type is not null && UnsupportedEvents.Contains(type))
-            {
-                logger.LogWarning("Action {Action} sent a \"{Event}\" event, which Kefu does not support; skipped", name, type);
-                continue;
-            }
             try
             {
                 // Rasa re-stamps an action's events when it logs them: the server's clock is not ours.

@@ -73,3 +73,17 @@ public sealed record ConversationRated(int Stars, string? Comment = null) : Dial
 /// served by model version <paramref name="Version"/> (Kefu's own event, docs/experiments.md). Folds to nothing.
 /// </summary>
 public sealed record ExperimentJoined(string Experiment, string Arm, string Version) : DialogueEvent;
+
+/// <summary>
+/// "reminder" (Rasa's ReminderScheduled): at <paramref name="TriggerAt"/> the bot handles <paramref name="Intent"/> with
+/// <paramref name="Entities"/> as if the user had sent it — unless a "cancel_reminder" matches it first, or the user wrote
+/// after it and <paramref name="KillOnUserMessage"/>. Folds to nothing; <see cref="Reminders"/> reads what is pending.
+/// </summary>
+public sealed record ReminderScheduled(string Intent, DateTimeOffset TriggerAt, IReadOnlyList<Nlu.EntitySpan> Entities, string Name,
+    bool KillOnUserMessage = true) : DialogueEvent;
+
+/// <summary>
+/// "cancel_reminder" (Rasa's ReminderCancelled): cancels the earlier reminders named <paramref name="Name"/>; without a name,
+/// those of <paramref name="Intent"/> (when given) whose entities include <paramref name="Entities"/>. Folds to nothing.
+/// </summary>
+public sealed record ReminderCancelled(string? Name, string? Intent, IReadOnlyList<Nlu.EntitySpan> Entities) : DialogueEvent;

@@ -33,6 +33,8 @@ public static class RasaEventJson
         MessageFeedback => "feedback",
         ConversationRated => "rating",
         ExperimentJoined => "experiment",
+        ReminderScheduled => "reminder",
+        ReminderCancelled => "cancel_reminder",
         _ => throw new ArgumentException($"no Rasa name for event {e.GetType().Name}"),
     };
 
@@ -117,6 +119,18 @@ public static class RasaEventJson
                 w.WriteString("experiment", x.Experiment);
                 w.WriteString("arm", x.Arm);
                 w.WriteString("version", x.Version);
+                break;
+            case ReminderScheduled r:
+                w.WriteString("intent", r.Intent);
+                WriteReminderEntities(w, r.Entities);
+                w.WriteString("date_time", r.TriggerAt.ToString("o", System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteString("name", r.Name);
+                w.WriteBoolean("kill_on_user_msg", r.KillOnUserMessage);
+                break;
+            case ReminderCancelled cancel:
+                if (cancel.Intent is not null) w.WriteString("intent", cancel.Intent);
+                WriteReminderEntities(w, cancel.Entities);
+                if (cancel.Name is not null) w.WriteString("name", cancel.Name);
                 break;
         }
         w.WriteEndObject();
@@ -234,12 +248,51 @@ public static class RasaEventJson
             }),
             "rating" => new ConversationRated(Whole(o, "stars", 1, 5), Str(o, "comment")),
             "experiment" => new ExperimentJoined(Required(o, "experiment"), Required(o, "arm"), Required(o, "version")),
+            "reminder" => new ReminderScheduled(Required(o, "intent"), ReminderTime(o), ReminderEntities(o), Str(o, "name") ?? Guid.NewGuid().ToString(),
+                !(o.TryGetProperty("kill_on_user_msg", out var kill) && kill.ValueKind == JsonValueKind.False)),
+            "cancel_reminder" => new ReminderCancelled(Str(o, "name"), Str(o, "intent"), ReminderEntities(o)),
             var other => throw new FormatException($"unknown event type \"{other}\""),
         };
         return o.TryGetProperty("timestamp", out var ts) && ts.ValueKind == JsonValueKind.Number
             ? e with { Timestamp = DateTimeOffset.FromUnixTimeMilliseconds((long)(ts.GetDouble() * 1000)) }
             : e;
     }
+
+    /// <summary>A reminder's entities as Rasa writes them: [{"entity", "value"}] (the SDK also takes {"name": "value"}).</summary>
+    private static void WriteReminderEntities(Utf8JsonWriter w, IReadOnlyList<EntitySpan> entities)
+    {
+        w.WriteStartArray("entities");
+        foreach (var x in entities)
+        {
+            w.WriteStartObject();
+            w.WriteString("entity", x.Entity);
+            w.WriteString("value", x.Value);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    private static List<EntitySpan> ReminderEntities(JsonElement o)
+    {
+        if (!o.TryGetProperty("entities", out var es)) return [];
+        static string Text(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
+        return es.ValueKind switch
+        {
+            JsonValueKind.Array => [.. es.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Object && Str(x, "entity") is { } name
+                ? new EntitySpan(0, 0, name, x.TryGetProperty("value", out var v) ? Text(v) : "")
+                : throw new FormatException("a reminder's entities are [{\"entity\": NAME, \"value\": VALUE}]"))],
+            JsonValueKind.Object => [.. es.EnumerateObject().Select(p => new EntitySpan(0, 0, p.Name, Text(p.Value)))],
+            JsonValueKind.Null => [],
+            _ => throw new FormatException("a reminder's entities are [{\"entity\": NAME, \"value\": VALUE}]"),
+        };
+    }
+
+    /// <summary>Rasa's date_time: ISO 8601; without an offset it is the server's local time, as Python's naive datetime is.</summary>
+    private static DateTimeOffset ReminderTime(JsonElement o) =>
+        Str(o, "date_time") is { } text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeLocal, out var at)
+            ? at
+            : throw new FormatException("event \"reminder\" needs \"date_time\", an ISO 8601 time such as 2026-12-07T18:00:00+08:00");
 
     private static NluParse ParseFromJson(JsonElement p, string text)
     {

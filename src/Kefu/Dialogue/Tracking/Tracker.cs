@@ -205,6 +205,9 @@ public sealed class Tracker
     /// <summary>Events since the last restart or session start, with reverted turns removed (Rasa's applied_events).</summary>
     public IReadOnlyList<DialogueEvent> AppliedEvents() => applied;
 
+    /// <summary>Rasa's applied_events of a whole conversation's events (<see cref="AppliedEvents()"/> is the tracker's own).</summary>
+    public static IReadOnlyList<DialogueEvent> Applied(IEnumerable<DialogueEvent> events) => AppliedEvents(events);
+
     private static List<DialogueEvent> AppliedEvents(IEnumerable<DialogueEvent> events)
     {
         var applied = new List<DialogueEvent>();

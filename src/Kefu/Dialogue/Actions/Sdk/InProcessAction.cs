@@ -55,6 +55,9 @@ public sealed class InProcessAction(Sdk.CustomAction action, ILogger? logger = n
                 yield return new SlotSet(name, json);
     }
 
+    private static List<Kefu.Nlu.EntitySpan> Entities(IReadOnlyDictionary<string, string>? entities) =>
+        [.. (entities ?? new Dictionary<string, string>()).Select(e => new Kefu.Nlu.EntitySpan(0, 0, e.Key, e.Value))];
+
     /// <summary>An SDK event as the engine's, stamped now (Rasa re-stamps an action's events when it logs them).</summary>
     private DialogueEvent? Event(Sdk.ActionEvent e)
     {
@@ -74,6 +77,8 @@ public sealed class InProcessAction(Sdk.CustomAction action, ILogger? logger = n
             Sdk.ConversationResumed => new ConversationResumed(),
             Sdk.BotUttered b => new BotUttered(new BotMessage(b.Text)),
             Sdk.ActionExecuted a => new ActionExecuted(a.Name, a.Policy, a.Confidence is { } c ? (float)c : null),
+            Sdk.ReminderScheduled r => new ReminderScheduled(r.Intent, r.TriggerAt, Entities(r.Entities), r.ReminderName, r.KillOnUserMessage),
+            Sdk.ReminderCancelled c => new ReminderCancelled(c.Name, c.Intent, Entities(c.Entities)),
             _ => null,
         };
         if (converted is null)

@@ -1,0 +1,125 @@
+using Kefu.Dialogue;
+using Kefu.Dialogue.Tracking;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Kefu.Server.Reminders;
+
+/// <summary>
+/// Fires the reminders conversations schedule (Rasa's ReminderScheduled, sent by custom actions or POSTed as events):
+/// at its time, each goes to the engine (<see cref="IConversationControl.FireReminderAsync"/>), which runs its intent
+/// as trigger_intent does unless the stored conversation has cancelled, killed or already fired it. The schedule lives in
+/// memory and is rebuilt from the store when the server starts (reminders that came due while it was down fire then), so
+/// nothing a conversation acknowledged is lost; with several replicas each schedules every reminder and the
+/// conversation's lock lets the first fire it. The bot's messages are stored like any turn's: the web chat and
+/// `/webhooks/rest/conversations/{id}/events` show them, platform channels do not receive them.
+/// </summary>
+public sealed class ReminderService(IServiceProvider services, ServerReadiness readiness, ILogger<ReminderService> logger)
+    : BackgroundService, IReminderScheduler
+{
+    /// <summary>The longest single wait: a later reminder is looked at again then (Task.Delay's limit is 49 days).</summary>
+    private static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
+
+    private readonly PriorityQueue<(string Conversation, ReminderScheduled Reminder), DateTimeOffset> queue = new();
+    private readonly Lock gate = new();
+    private readonly SemaphoreSlim changed = new(0);
+
+    /// <summary>Reminders waiting in memory (tests, logs).</summary>
+    public int Scheduled
+    {
+        get { lock (gate) return queue.Count; }
+    }
+
+    public void Stored(string conversationId, IReadOnlyList<DialogueEvent> events)
+    {
+        foreach (var e in events)
+            if (e is ReminderScheduled reminder) Schedule(conversationId, reminder);
+    }
+
+    private void Schedule(string conversationId, ReminderScheduled reminder)
+    {
+        lock (gate) queue.Enqueue((conversationId, reminder), reminder.TriggerAt);
+        changed.Release();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!readiness.IsReady)
+                await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken);
+            await RecoverAsync(stoppingToken);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                (string Conversation, ReminderScheduled Reminder)? due = null;
+                var wait = LongestWait;
+                lock (gate)
+                {
+                    if (queue.TryPeek(out var next, out var at))
+                    {
+                        var left = at - DateTimeOffset.UtcNow;
+                        if (left <= TimeSpan.Zero) due = queue.Dequeue();
+                        else if (left < wait) wait = left;
+                    }
+                }
+                if (due is { } d) await FireAsync(d.Conversation, d.Reminder, stoppingToken);
+                else await changed.WaitAsync(wait, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task FireAsync(string conversationId, ReminderScheduled reminder, CancellationToken ct)
+    {
+        try
+        {
+            var control = (IConversationControl)services.GetRequiredService<IChatService>();
+            var said = await control.FireReminderAsync(conversationId, reminder, ct);
+            logger.LogInformation(said is null ? "Reminder {Name} ({Intent}) no longer pending; not fired" : "Reminder {Name} ({Intent}) fired",
+                reminder.Name, reminder.Intent);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // Not lost: the conversation still has it pending, and the next start schedules it again.
+            logger.LogError(e, "Reminder {Name} ({Intent}) could not fire; it stays pending until the server restarts", reminder.Name, reminder.Intent);
+        }
+    }
+
+    /// <summary>The pending reminders of every stored conversation; only conversations with a "reminder" event are read whole.</summary>
+    private async Task RecoverAsync(CancellationToken ct)
+    {
+        var store = services.GetRequiredService<IEventStore>();
+        int found = 0;
+        try
+        {
+            foreach (var id in await store.ListConversationsAsync(ct))
+            {
+                bool any = false;
+                await foreach (var e in store.ReadAsync(id, 0, ct))
+                    if (e.Type == "reminder") { any = true; break; }
+                if (!any) continue;
+                var events = (await store.LoadAsync(id, ct)).Select(RasaEventJson.FromStored);
+                foreach (var reminder in Kefu.Dialogue.Reminders.Pending(events))
+                {
+                    Schedule(id, reminder);
+                    found++;
+                }
+            }
+            if (found > 0) logger.LogInformation("Reminders: {Count} pending in the store, scheduled", found);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogError("Reminders could not be read from the store: {Reason}; those scheduled before this start fire after the next one",
+                e.Message.ReplaceLineEndings(" "));
+        }
+    }
+
+    public override void Dispose()
+    {
+        changed.Dispose();
+        base.Dispose();
+    }
+}

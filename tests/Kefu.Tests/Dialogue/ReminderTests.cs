@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Kefu.Dialogue;
+using Kefu.Dialogue.Tracking;
+using Kefu.Nlu;
+
+namespace Kefu.Tests.Dialogue;
+
+/// <summary>Rasa's reminders: their events, which of them are pending, and the engine firing one.</summary>
+public class ReminderTests
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 7, 18, 0, 0, TimeSpan.FromHours(8));
+
+    private static ReminderScheduled Reminder(string name, bool kill = true, string intent = "greet", params EntitySpan[] entities) =>
+        new(intent, At, entities, name, kill);
+
+    private static UserUttered User(string text) => new(text, null);
+
+    [Fact]
+    public void Reminder_events_read_and_write_as_rasa_does()
+    {
+        var read = RasaEventJson.FromJson(JsonDocument.Parse("""
+            {"event": "reminder", "timestamp": null, "intent": "EXTERNAL_dry_plant", "entities": [{"entity": "plant", "value": "orchid"}],
+             "date_time": "2026-12-07T18:00:00+08:00", "name": "water", "kill_on_user_msg": false}
+            """).RootElement);
+        var reminder = Assert.IsType<ReminderScheduled>(read);
+        Assert.Equal(("EXTERNAL_dry_plant", At, "water", false), (reminder.Intent, reminder.TriggerAt, reminder.Name, reminder.KillOnUserMessage));
+        Assert.Equal(("plant", "orchid"), (reminder.Entities.Single().Entity, reminder.Entities.Single().Value));
+        var again = Assert.IsType<ReminderScheduled>(RasaEventJson.FromStored(RasaEventJson.ToStored(reminder)));
+        Assert.Equal((reminder.Intent, reminder.TriggerAt, reminder.Name, reminder.KillOnUserMessage), (again.Intent, again.TriggerAt, again.Name, again.KillOnUserMessage));
+        Assert.Equal(reminder.Entities.Single().Value, again.Entities.Single().Value);
+
+        // the SDK's dict form of entities, a name left out (Rasa makes one), kill_on_user_msg defaulting to true
+        var plain = Assert.IsType<ReminderScheduled>(RasaEventJson.FromJson(JsonDocument.Parse(
+            """{"event": "reminder", "intent": "greet", "entities": {"city": "北京"}, "date_time": "2026-12-07T10:00:00Z"}""").RootElement));
+        Assert.True(plain.KillOnUserMessage);
+        Assert.NotEmpty(plain.Name);
+        Assert.Equal("北京", plain.Entities.Single().Value);
+
+        var cancel = Assert.IsType<ReminderCancelled>(RasaEventJson.FromJson(JsonDocument.Parse(
+            """{"event": "cancel_reminder", "intent": "greet", "entities": [{"entity": "city", "value": "北京"}]}""").RootElement));
+        Assert.Equal((null, "greet"), (cancel.Name, cancel.Intent));
+        Assert.Equal("cancel_reminder", RasaEventJson.ToStored(cancel).Type);
+
+        foreach (var bad in new[] { """{"event": "reminder", "intent": "greet"}""", """{"event": "reminder", "intent": "greet", "date_time": "soon"}""",
+                     """{"event": "reminder", "date_time": "2026-12-07T10:00:00Z"}""", """{"event": "reminder", "intent": "greet", "date_time": "2026-12-07T10:00:00Z", "entities": [1]}""" })
+            Assert.Throws<FormatException>(() => RasaEventJson.FromJson(JsonDocument.Parse(bad).RootElement));
+    }
+
+    [Fact]
+    public void Pending_reminders_follow_rasas_rules()
+    {
+        var city = new EntitySpan(0, 0, "city", "北京");
+        Assert.Equal(["a"], Names([Reminder("a")]));
+        // a user message kills those that ask for it; a fired reminder's own message marks it fired
+        Assert.Equal(["b"], Names([Reminder("a"), Reminder("b", kill: false), User("在吗")]));
+        Assert.Empty(Names([Reminder("b", kill: false), new UserUttered("EXTERNAL: greet", null, null, Reminders.MessageId(Reminder("b")))]));
+        // cancelled by name, or by intent and entities
+        Assert.Equal(["b"], Names([Reminder("a"), Reminder("b"), new ReminderCancelled("a", null, [])]));
+        Assert.Equal(["b"], Names([Reminder("a", true, "remind", city), Reminder("b", true, "remind"), new ReminderCancelled(null, "remind", [city])]));
+        Assert.Empty(Names([Reminder("a", true, "remind", city), Reminder("b", true, "remind"), new ReminderCancelled(null, "remind", [])]));
+        // a restart or a new session forgets them (Rasa's applied events); the same name again replaces the first
+        Assert.Empty(Names([Reminder("a"), new Restarted()]));
+        Assert.Empty(Names([Reminder("a", kill: false), new SessionStarted()]));
+        var later = Reminder("a") with { TriggerAt = At.AddHours(1) };
+        Assert.Equal(later.TriggerAt, Assert.Single(Reminders.Pending([Reminder("a"), later])).TriggerAt);
+    }
+
+    private static List<string> Names(IEnumerable<DialogueEvent> events) => [.. Reminders.Pending(events).Select(r => r.Name)];
+
+    [Fact]
+    public async Task The_engine_fires_a_pending_reminder_once_and_tells_the_scheduler_what_it_stored()
+    {
+        var scheduler = new RecordingScheduler();
+        var agent = TinyShop.Agent(options: new AgentOptions { Reminders = scheduler });
+        var reminder = new ReminderScheduled("delivery_time", DateTimeOffset.UtcNow, [], "nudge", KillOnUserMessage: false);
+        await agent.HandleMessageAsync("c1", "/greet");
+        await agent.AppendEventsAsync("c1", [reminder]);
+        Assert.Equal("nudge", Assert.Single(scheduler.Heard.OfType<ReminderScheduled>()).Name);
+
+        var said = await agent.FireReminderAsync("c1", reminder);
+        Assert.Equal(["一般 48 小时内发货。"], said!.Select(m => m.Text));
+        var events = (await agent.GetTrackerAsync("c1")).GetProperty("events").EnumerateArray().ToList();
+        var external = events.Last(e => e.GetProperty("event").GetString() == "user");
+        Assert.Equal(("EXTERNAL: delivery_time", "reminder:nudge"), (external.GetProperty("text").GetString(), external.GetProperty("message_id").GetString()));
+        Assert.Null(await agent.FireReminderAsync("c1", reminder));   // fired once, even if the schedule held it twice
+
+        var killed = new ReminderScheduled("delivery_time", DateTimeOffset.UtcNow, [], "killed");
+        await agent.AppendEventsAsync("c2", [killed]);
+        await agent.HandleMessageAsync("c2", "/greet");
+        Assert.Null(await agent.FireReminderAsync("c2", killed));
+        Assert.Null(await agent.FireReminderAsync("c3", killed));      // a conversation that never had it
+    }
+
+    private sealed class RecordingScheduler : IReminderScheduler
+    {
+        public List<DialogueEvent> Heard { get; } = [];
+
+        public void Stored(string conversationId, IReadOnlyList<DialogueEvent> events) => Heard.AddRange(events);
+    }
+}
