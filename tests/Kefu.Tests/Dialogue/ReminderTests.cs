@@ -98,3 +98,33 @@ public class ReminderTests
         public void Stored(string conversationId, IReadOnlyList<DialogueEvent> events) => Heard.AddRange(events);
     }
 }
+
+/// <summary>Kefu.Sdk's reminder events, in process and on the wire.</summary>
+public class SdkReminderTests
+{
+    private sealed class Remind : Kefu.Sdk.CustomAction
+    {
+        public override string Name => "action_remind";
+
+        public override Task<IReadOnlyList<Kefu.Sdk.ActionEvent>> RunAsync(Kefu.Sdk.CollectingDispatcher dispatcher, Kefu.Sdk.Tracker tracker, Kefu.Sdk.Domain domain) =>
+            Done(new Kefu.Sdk.ReminderScheduled("still_there", new DateTimeOffset(2026, 12, 7, 18, 0, 0, TimeSpan.FromHours(8)),
+                    new Dictionary<string, string> { ["order_id"] = "DD1" }, "nudge", KillOnUserMessage: false),
+                new Kefu.Sdk.ReminderCancelled(Intent: "old_nudge"));
+    }
+
+    [Fact]
+    public async Task A_csharp_action_schedules_and_cancels_reminders_as_a_rasa_sdk_server_would()
+    {
+        var context = Kefu.Tests.Actions.TestDomain.Context(Kefu.Tests.Actions.TestDomain.Tracker(), Kefu.Projects.Domain.Empty);
+        var events = await new Kefu.Dialogue.Actions.InProcessAction(new Remind()).RunAsync(context, default);
+        var reminder = Assert.IsType<ReminderScheduled>(events[0]);
+        Assert.Equal(("still_there", "nudge", false, "DD1"), (reminder.Intent, reminder.Name, reminder.KillOnUserMessage, reminder.Entities.Single().Value));
+        Assert.Equal(("old_nudge", null), (Assert.IsType<ReminderCancelled>(events[1]).Intent, ((ReminderCancelled)events[1]).Name));
+
+        // what `kefu run actions` sends reads back as the same events
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer)) new Kefu.Sdk.ReminderScheduled("still_there", reminder.TriggerAt, Name: "nudge").WriteTo(w);
+        var wire = Assert.IsType<ReminderScheduled>(RasaEventJson.FromJson(JsonDocument.Parse(buffer.ToArray()).RootElement));
+        Assert.Equal((reminder.TriggerAt, "nudge", true), (wire.TriggerAt, wire.Name, wire.KillOnUserMessage));
+    }
+}
