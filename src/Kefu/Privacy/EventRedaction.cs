@@ -49,6 +49,10 @@ public static class EventRedaction
             case ConversationRated { Comment: { } comment } rated:
                 var remark = r.Redact(comment);
                 return ReferenceEquals(remark, comment) ? rated : rated with { Comment = remark };
+            case ReminderScheduled { Entities.Count: > 0 } reminder:
+                return Redact(reminder.Entities, r) is { } values ? reminder with { Entities = values } : reminder;
+            case ReminderCancelled { Entities.Count: > 0 } cancel:
+                return Redact(cancel.Entities, r) is { } cancelled ? cancel with { Entities = cancelled } : cancel;
             case SlotSet s when s.Value is { } value && !privacy.KeepSlots.Contains(s.Name):
                 var kept = Redact(value, r);
                 return kept is { } masked ? s with { Value = masked } : s;
@@ -74,6 +78,20 @@ public static class EventRedaction
         }
         if (ReferenceEquals(text, parse.Text) && entities is null) return parse;
         return parse with { Text = text, Entities = entities ?? parse.Entities };
+    }
+
+    /// <summary>A reminder's entities with their values masked, or null when none has personal data.</summary>
+    private static EntitySpan[]? Redact(IReadOnlyList<EntitySpan> entities, Redactor r)
+    {
+        EntitySpan[]? masked = null;
+        for (int i = 0; i < entities.Count; i++)
+        {
+            var value = r.Redact(entities[i].Value);
+            if (ReferenceEquals(value, entities[i].Value)) continue;
+            masked ??= [.. entities];
+            masked[i] = entities[i] with { Value = value };
+        }
+        return masked;
     }
 
     private static BotMessage Redact(BotMessage m, Redactor r)

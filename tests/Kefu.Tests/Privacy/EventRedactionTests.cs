@@ -48,6 +48,20 @@ public sealed class EventRedactionTests
     }
 
     [Fact]
+    public void Reminder_entities_are_masked()
+    {
+        var at = DateTimeOffset.UtcNow;
+        var reminder = new ReminderScheduled("call_back", at, [new EntitySpan(0, 0, "phone", "13812345678"), new EntitySpan(0, 0, "topic", "退款")], "r1");
+        var stored = (ReminderScheduled)EventRedaction.Redact(reminder, Settings);
+        Assert.Equal(["[phone]", "退款"], stored.Entities.Select(e => e.Value));
+        Assert.Equal((reminder.Intent, reminder.Name, at), (stored.Intent, stored.Name, stored.TriggerAt));
+        var cancel = (ReminderCancelled)EventRedaction.Redact(new ReminderCancelled(null, "call_back", [new EntitySpan(0, 0, "phone", "13812345678")]), Settings);
+        Assert.Equal("[phone]", cancel.Entities.Single().Value);
+        var plain = new ReminderScheduled("call_back", at, [new EntitySpan(0, 0, "topic", "退款")], "r2");
+        Assert.Same(plain, EventRedaction.Redact(plain, Settings));
+    }
+
+    [Fact]
     public void Slot_values_are_masked_unless_the_slot_is_kept()
     {
         var text = (SlotSet)EventRedaction.Redact(new SlotSet("phone", Json("\"13812345678\"")), Settings);
