@@ -88,6 +88,33 @@ public class RasaApiAuthTests
         Assert.Equal(HttpStatusCode.OK, (await Get(host, "/version", null)).StatusCode);
     }
 
+    [Fact]
+    public async Task With_a_jwt_secret_and_no_token_a_conversations_messages_want_a_jwt_that_may_read_it()
+    {
+        // A server guarded by JWTs alone: the poll and event routes of a conversation the web chat did not start (a Rasa
+        // client's, telegram:..., slack:...) were open to anyone who knew or guessed its id.
+        await using var host = await Start();
+        Assert.Equal(HttpStatusCode.OK,
+            (await host.Client.PostAsync("/webhooks/rest/webhook", Http.Json("""{"sender":"c-9","message":"hello"}"""))).StatusCode);
+
+        foreach (var path in new[] { "/webhooks/rest/conversations/c-9/messages", "/webhooks/rest/conversations/c-9/events" })
+        {
+            var anonymous = await Get(host, path, null);
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.ToString());
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Get(host, path, "not.a.jwt")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await Get(host, path, Jwt(new { user = new { username = "c-8", role = "user" } }))).StatusCode);
+        }
+        var feedback = await host.Client.PostAsync("/webhooks/rest/conversations/c-9/feedback", Http.Json("""{"index":3,"value":"down"}"""));
+        Assert.Equal(HttpStatusCode.Unauthorized, feedback.StatusCode);
+
+        var admin = await Get(host, "/webhooks/rest/conversations/c-9/messages", Jwt(new { user = new { username = "ops", role = "admin" } }));
+        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+        Assert.Contains("c-9", await admin.Content.ReadAsStringAsync());
+        var own = await Get(host, "/webhooks/rest/conversations/c-9/messages", Jwt(new { user = new { username = "c-9", role = "user" } }));
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+    }
+
     [Theory]
     [InlineData("short", "HS256", "--jwt-secret is 5 bytes; HS256 needs at least 32")]
     [InlineData(Secret, "ES256", "--jwt-method is \"ES256\"")]

@@ -91,6 +91,55 @@ public class RasaApiTrainTests
     }
 
     [Fact]
+    public async Task A_posted_config_may_not_read_the_servers_files_into_the_archive()
+    {
+        // JiebaTokenizer's dictionary_path words are stored with the model: a path on the server would be answered in the archive.
+        var secret = Path.Combine(Path.GetTempPath(), $"kefu-secret-{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(secret, "TOPSECRET-7f3a\n");
+        try
+        {
+            await using var host = await TestHost.StartAsync(token: "s3cret");
+            var project = Project.Replace("- name: WhitespaceTokenizer", $"- name: JiebaTokenizer\n  dictionary_path: {secret}");
+
+            var response = await host.AuthorizedClient("s3cret").PostAsync("/model/train", Yaml(project));
+
+            var answer = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var detail = (await response.ReadProblemAsync()).GetProperty("detail").GetString();
+            Assert.Contains("dictionary_path", detail);
+            Assert.Contains("config.yml line 5", detail);
+            Assert.DoesNotContain("TOPSECRET", detail);
+        }
+        finally
+        {
+            File.Delete(secret);
+        }
+    }
+
+    [Fact]
+    public async Task A_posted_config_may_not_load_a_model_folder_of_the_server()
+    {
+        var folder = Directory.CreateTempSubdirectory("kefu-encoder-");
+        try
+        {
+            await using var host = await TestHost.StartAsync(token: "s3cret");
+            var project = Project.Replace("- name: LogisticRegressionClassifier",
+                $"- name: LanguageModelFeaturizer\n  model_weights: {folder.FullName}\n- name: LogisticRegressionClassifier");
+
+            var response = await host.AuthorizedClient("s3cret").PostAsync("/model/train", Yaml(project));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var detail = (await response.ReadProblemAsync()).GetProperty("detail").GetString();
+            Assert.Contains("model_weights", detail);
+            Assert.Contains("on the server", detail);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_token_is_wanted_and_saving_on_the_server_is_refused()
     {
         await using var host = await TestHost.StartAsync(token: "s3cret");

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kefu.Server.Agents;
 
@@ -41,6 +42,12 @@ public static class ConsoleRoutes
         api.MapPost("/signout", (Delegate)SignOut).AllowAnonymous().WithSummary("Signs the console user out");
         // 204 rather than 401 when nobody is signed in: the page asks at load, and browsers log every 4xx as an error.
         api.MapGet("/me", Me).AllowAnonymous().WithSummary("The signed-in console user; 204 when nobody is signed in");
+
+        // No CORS: --cors-origins lists the sites that embed the web chat, which may be same-site with the console (so
+        // its SameSite=Strict cookie goes along); their pages must not be let read agents' queues and conversations.
+        // Only with CORS on: without its middleware, CORS metadata on an endpoint makes every request a 500.
+        if (app.ServiceProvider.GetRequiredService<KefuServerOptions>().CorsOrigins.Count > 0)
+            api.WithMetadata(new Microsoft.AspNetCore.Cors.DisableCorsAttribute());
 
         var read = api.MapGroup("").RequireAuthorization(AgentConsole.ReadPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized)

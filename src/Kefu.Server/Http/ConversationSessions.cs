@@ -27,6 +27,9 @@ public sealed class ConversationSessions
 
     public string CookieName { get; }
 
+    /// <summary>The server's JWT validation (--jwt-secret), which opens a conversation's messages as it opens its Rasa routes.</summary>
+    internal JwtAuthentication? Jwt { get; init; }
+
     public ConversationSessions(byte[] key, string? token)
     {
         if (key.Length != KeyBytes)
@@ -37,7 +40,7 @@ public sealed class ConversationSessions
     }
 
     public static ConversationSessions Load(KefuServerOptions options) =>
-        new(options.SessionKey ?? ReadOrCreateKey(options.ResolvedSessionKeyPath), options.AuthToken);
+        new(options.SessionKey ?? ReadOrCreateKey(options.ResolvedSessionKeyPath), options.AuthToken) { Jwt = JwtAuthentication.For(options) };
 
     public static bool IsSessionSender(string sender) => sender.StartsWith(SenderPrefix, StringComparison.Ordinal);
 
@@ -86,17 +89,25 @@ public sealed class ConversationSessions
 
     /// <summary>
     /// Null when the request may read <paramref name="sender"/>'s messages: a web chat's conversation wants its cookie
-    /// (or the token); any other wants the token when one is set.
+    /// (or the token); any other wants the token when one is set. With --jwt-secret a JWT whose user may call the
+    /// conversation's routes (<see cref="JwtUser.MayCall"/>) opens it too, and is wanted for any other even without a
+    /// token: a server that guards its API with JWTs alone must not leave every conversation's messages open.
     /// </summary>
-    public ProblemHttpResult? RefuseRead(HttpContext context, string sender)
+    public async ValueTask<ProblemHttpResult?> RefuseReadAsync(HttpContext context, string sender)
     {
-        if (IsSessionSender(sender))
-            return Holds(context.Request, sender) || HasToken(context.Request) ? null : NotThisSession(sender);
-        if (_token is null || HasToken(context.Request))
+        var request = context.Request;
+        var web = IsSessionSender(sender);
+        if ((web && Holds(request, sender)) || (!web && _token is null && Jwt is null) || HasToken(request))
             return null;
+        if (Jwt is not null && TokenAuthentication.Bearer(request) is { Length: > 0 } bearer && await Jwt.ValidateAsync(bearer) is { } user)
+            return user.MayCall(sender) ? null : TokenAuthentication.Forbidden(user);
+        if (web)
+            return NotThisSession(sender);
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return TypedResults.Problem(
-            "the messages of a conversation the web chat did not start need the server's token: 'Authorization: Bearer TOKEN' or '?token=TOKEN'",
+            "the messages of a conversation the web chat did not start need " +
+            (_token is null ? "" : "the server's token ('Authorization: Bearer TOKEN' or '?token=TOKEN')" + (Jwt is null ? "" : " or ")) +
+            (Jwt is null ? "" : "a JWT signed with the server's --jwt-secret whose user may read it: 'Authorization: Bearer JWT'"),
             statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
     }
 

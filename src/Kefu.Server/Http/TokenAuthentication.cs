@@ -33,10 +33,7 @@ internal static class TokenAuthentication
                 var conversation = http.Request.RouteValues.TryGetValue("id", out var id) ? id as string : null;
                 if (user.MayCall(conversation))
                     return await next(context);
-                return TypedResults.Problem(user.Role == "user"
-                        ? $"the JWT's user \"{user.Username}\" (role user) may only call the routes of conversation \"{user.Username}\""
-                        : $"the JWT's role is {(user.Role is null ? "missing" : $"\"{user.Role}\"")}; \"admin\" may call every route, \"user\" its own conversation's",
-                    statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+                return Forbidden(user);
             }
             http.Response.Headers.WWWAuthenticate = "Bearer";
             return jwt is null ? Problems.Unauthorized() : TypedResults.Problem(
@@ -47,6 +44,12 @@ internal static class TokenAuthentication
         return builder;
     }
 
+    /// <summary>The 403 of a valid JWT whose user may not call the route (<see cref="JwtUser.MayCall"/>).</summary>
+    internal static ProblemHttpResult Forbidden(JwtUser user) => TypedResults.Problem(user.Role == "user"
+            ? $"the JWT's user \"{user.Username}\" (role user) may only call the routes of conversation \"{user.Username}\""
+            : $"the JWT's role is {(user.Role is null ? "missing" : $"\"{user.Role}\"")}; \"admin\" may call every route, \"user\" its own conversation's",
+        statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+
     /// <summary>Whether the request presents <paramref name="token"/>, compared in constant time.</summary>
     public static bool Carries(HttpRequest request, string token) =>
         Presented(request) is { } presented
@@ -55,7 +58,7 @@ internal static class TokenAuthentication
     private static string? Presented(HttpRequest request) =>
         Bearer(request) ?? (request.Query.TryGetValue("token", out var query) ? query.ToString() : null);
 
-    private static string? Bearer(HttpRequest request)
+    internal static string? Bearer(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;

@@ -45,7 +45,7 @@ public static class ChannelEventsRoutes
             return Problems.NotReady(readiness);
         if (InputRules.ConversationId(sender, "sender", options.Limits) is { } badSender)
             return Problems.BadRequest(badSender);
-        if (sessions.RefuseRead(context, sender) is { } refused)
+        if (await sessions.RefuseReadAsync(context, sender) is { } refused)
             return refused;
         // An EventSource reconnects to the same URL with Last-Event-ID: that cursor is the newer one.
         var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();

@@ -15,7 +15,7 @@ namespace Kefu.Server.Routes;
 /// <summary>
 /// The REST channel's way back to the customer for messages no webhook reply carries: a human agent's words
 /// during a handoff and the bot's at the hand-back. A web chat's conversation answers to its session's cookie (see
-/// <see cref="ConversationSessions"/>), any other to the server's token when one is set. Clients poll with the cursor.
+/// <see cref="ConversationSessions"/>), any other to the server's token or JWT when one is set. Clients poll with the cursor.
 /// </summary>
 public static class ChannelMessagesRoutes
 {
@@ -39,7 +39,7 @@ public static class ChannelMessagesRoutes
             return Problems.NotReady(readiness);
         if (InputRules.ConversationId(sender, "sender", options.Limits) is { } badSender)
             return Problems.BadRequest(badSender);
-        if (sessions.RefuseRead(context, sender) is { } refused)
+        if (await sessions.RefuseReadAsync(context, sender) is { } refused)
             return refused;
         if (Cursor(after, 0) is not { } start)
             return Problems.BadRequest(

@@ -44,7 +44,7 @@ public static class FeedbackRoutes
         string sender, HttpRequest request, IChatService chat, ServerReadiness readiness, KefuServerOptions options,
         ConversationSessions sessions, CancellationToken ct)
     {
-        if (Refuse(sender, request.HttpContext, readiness, options, sessions) is { } refused)
+        if (await RefuseAsync(sender, request.HttpContext, readiness, options, sessions) is { } refused)
             return refused;
         var (body, problem) = await JsonBody.ReadAsync<FeedbackRequest>(request, ct);
         if (problem is not null)
@@ -71,7 +71,7 @@ public static class FeedbackRoutes
         string sender, HttpRequest request, IChatService chat, ServerReadiness readiness, KefuServerOptions options,
         ConversationSessions sessions, CancellationToken ct)
     {
-        if (Refuse(sender, request.HttpContext, readiness, options, sessions) is { } refused)
+        if (await RefuseAsync(sender, request.HttpContext, readiness, options, sessions) is { } refused)
             return refused;
         var (body, problem) = await JsonBody.ReadAsync<RatingRequest>(request, ct);
         if (problem is not null)
@@ -94,14 +94,14 @@ public static class FeedbackRoutes
 
     private static readonly string[] StarTags = ["0", "1", "2", "3", "4", "5"];
 
-    private static ProblemHttpResult? Refuse(string sender, HttpContext context, ServerReadiness readiness, KefuServerOptions options,
+    private static async ValueTask<ProblemHttpResult?> RefuseAsync(string sender, HttpContext context, ServerReadiness readiness, KefuServerOptions options,
         ConversationSessions sessions)
     {
         if (!readiness.IsReady)
             return Problems.NotReady(readiness);
         if (InputRules.ConversationId(sender, "sender", options.Limits) is { } badSender)
             return Problems.BadRequest(badSender);
-        return sessions.RefuseRead(context, sender);
+        return await sessions.RefuseReadAsync(context, sender);
     }
 
     private static ProblemHttpResult? Refusal(FeedbackOutcome outcome, string sender, string message) => outcome switch

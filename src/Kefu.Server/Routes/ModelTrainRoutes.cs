@@ -89,6 +89,8 @@ public static class ModelTrainRoutes
                 .Select(d => $"{Path.GetFileName(d.Location.File)} line {d.Location.Line}, column {d.Location.Column}: {d.Message}").ToList();
             if (errors.Count > 0)
                 return (null, "the project cannot be trained: " + string.Join("; ", errors));
+            if (ServerPaths(project.Config) is { Count: > 0 } named)
+                return (null, "the project cannot be trained here: " + string.Join("; ", named));
             var path = Path.Combine(directory.FullName, "model.kefu");
             var result = ProjectTrainer.Train(project, path);
             log.LogInformation("POST /model/train: trained {Intents} intents in {Seconds:F1} s", result.Nlu.Intents.Labels.Count, result.Elapsed.TotalSeconds);
@@ -103,4 +105,38 @@ public static class ModelTrainRoutes
             directory.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// The config options that name a file or folder: a posted project has no folder of its own, so each would be read
+    /// from the server's disk, with the server's rights, and what is read goes into the archive answered
+    /// (JiebaTokenizer's dictionary_path words are stored with the model: dictionary_path /etc/passwd would answer its
+    /// lines). Hugging Face ids stay allowed, as in Rasa: they name no file here. `kefu train` reads a project's own files.
+    /// </summary>
+    private static List<string> ServerPaths(ProjectConfig config)
+    {
+        static string At(ComponentOption option) =>
+            $"{Path.GetFileName(option.Location.File)} line {option.Location.Line}, column {option.Location.Column}";
+        var named = new List<string>();
+        foreach (var component in config.Pipeline)
+        {
+            if (component.Name == "JiebaTokenizer" && component.Options.Find("dictionary_path") is { } dictionary)
+                named.Add($"{At(dictionary)}: JiebaTokenizer dictionary_path would read a file on the server; a project posted " +
+                    "here may name none (train a project with user dictionaries with kefu train)");
+            var model = component.Name switch
+            {
+                LanguageModelFeaturizerConfig.ComponentName => component.Options.Find("model_weights"),
+                TransformerClassifierConfig.ComponentName => component.Options.Find("model"),
+                _ => null,
+            };
+            if (model is { Value.ValueKind: System.Text.Json.JsonValueKind.String } && model.Value.GetString() is { } name && IsLocalPath(name))
+                named.Add($"{At(model)}: {component.Name} {model.Key} '{name}' is a folder on the server; a project posted here " +
+                    "may name a Hugging Face model id only");
+        }
+        return named;
+    }
+
+    /// <summary>What ModelLocator would load from the disk rather than the hub: an existing folder or file, or a path's form.</summary>
+    private static bool IsLocalPath(string name) =>
+        Path.IsPathRooted(name) || name.StartsWith('~') || name.StartsWith('.') || name.Contains('\\')
+        || Directory.Exists(name) || File.Exists(name);
 }

@@ -59,12 +59,14 @@ internal sealed class ConsoleHost : IAsyncDisposable
         return path;
     });
 
-    public static async Task<ConsoleHost> StartAsync(bool withAgents = true, ILoggerProvider? logs = null)
+    /// <param name="configure">Changes to the server's options (CORS origins...).</param>
+    public static async Task<ConsoleHost> StartAsync(bool withAgents = true, ILoggerProvider? logs = null,
+        Func<KefuServerOptions, KefuServerOptions>? configure = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("kefu-console-").FullName;
         if (withAgents)
             WriteProject(directory);
-        return await StartAsync(directory, ownsDirectory: true, logs);
+        return await StartAsync(directory, ownsDirectory: true, logs, configure: configure);
     }
 
     /// <summary>A server on a project folder the caller prepared (and deletes).</summary>
@@ -82,9 +84,10 @@ internal sealed class ConsoleHost : IAsyncDisposable
     }
 
     private static async Task<ConsoleHost> StartAsync(string directory, bool ownsDirectory, ILoggerProvider? logs = null, TimeProvider? time = null,
-        Func<IEventStore, IChatService>? chat = null)
+        Func<IEventStore, IChatService>? chat = null, Func<KefuServerOptions, KefuServerOptions>? configure = null)
     {
-        var options = new KefuServerOptions { Port = 0, ProjectDirectory = directory, Durability = SqliteDurability.Normal, SessionKey = TestHost.SessionKey };
+        var options = (configure ?? (o => o))(
+            new KefuServerOptions { Port = 0, ProjectDirectory = directory, Durability = SqliteDurability.Normal, SessionKey = TestHost.SessionKey });
         var builder = KefuServer.CreateBuilder(options, services =>
         {
             chat ??= store => new HandoffBot(store);

@@ -349,6 +349,35 @@ public sealed class ConsoleRoutesTests
     }
 
     [Fact]
+    public async Task The_web_chats_cors_origins_may_not_read_the_console()
+    {
+        // --cors-origins lists the sites that embed the web chat; a page there (same-site with the console, so the
+        // SameSite=Strict cookie goes along) must not be let read an agent's queue and conversations.
+        const string shop = "https://shop.example.com";
+        await using var host = await ConsoleHost.StartAsync(configure: o => o with { CorsOrigins = [shop] });
+        var alice = await host.SignInAsync("alice");
+        var id = Id();
+        await host.HandOffAsync(id);
+
+        var read = new HttpRequestMessage(HttpMethod.Get, "/console/api/queue");
+        read.Headers.Add("Origin", shop);
+        var answer = await alice.SendAsync(read);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.False(answer.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.False(answer.Headers.Contains("Access-Control-Allow-Credentials"));
+
+        var preflight = new HttpRequestMessage(HttpMethod.Options, $"/console/api/conversations/{id}");
+        preflight.Headers.Add("Origin", shop);
+        preflight.Headers.Add("Access-Control-Request-Method", "GET");
+        Assert.False((await alice.SendAsync(preflight)).Headers.Contains("Access-Control-Allow-Origin"));
+
+        // The web chat's routes keep answering the listed origin.
+        var chat = new HttpRequestMessage(HttpMethod.Get, "/webhooks/rest/");
+        chat.Headers.Add("Origin", shop);
+        Assert.Equal(shop, Assert.Single((await host.Client.SendAsync(chat)).Headers.GetValues("Access-Control-Allow-Origin")));
+    }
+
+    [Fact]
     public async Task The_queue_claims_and_sign_ins_survive_a_restart()
     {
         var first = await ConsoleHost.StartAsync();
