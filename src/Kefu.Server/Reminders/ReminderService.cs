@@ -1,5 +1,6 @@
 using Kefu.Dialogue;
 using Kefu.Dialogue.Tracking;
+using Kefu.Server.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,15 +16,20 @@ namespace Kefu.Server.Reminders;
 /// conversation's lock lets the first fire it. The bot's messages are stored like any turn's: the web chat and
 /// `/webhooks/rest/conversations/{id}/events` show them, platform channels do not receive them.
 /// </summary>
-public sealed class ReminderService(IServiceProvider services, ServerReadiness readiness, ILogger<ReminderService> logger)
+public sealed class ReminderService(IServiceProvider services, ServerReadiness readiness, StoreCheck storeCheck, ILogger<ReminderService> logger)
     : BackgroundService, IReminderScheduler
 {
+    private readonly TaskCompletionSource recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The longest single wait: a later reminder is looked at again then (Task.Delay's limit is 49 days).</summary>
     private static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
 
     private readonly PriorityQueue<(string Conversation, ReminderScheduled Reminder), DateTimeOffset> queue = new();
     private readonly Lock gate = new();
     private readonly SemaphoreSlim changed = new(0);
+
+    /// <summary>Completes once the store's pending reminders are scheduled (or could not be read, or the store failed its check).</summary>
+    public Task Recovered => recovered.Task;
 
     /// <summary>Reminders waiting in memory (tests, logs).</summary>
     public int Scheduled
@@ -47,9 +53,19 @@ public sealed class ReminderService(IServiceProvider services, ServerReadiness r
     {
         try
         {
+            // a store that failed its start-up check is not read again (the server does not serve from it)
+            if (await storeCheck.Completion.WaitAsync(stoppingToken) is not null)
+                return;
             while (!readiness.IsReady)
                 await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken);
-            await RecoverAsync(stoppingToken);
+            try
+            {
+                await RecoverAsync(stoppingToken);
+            }
+            finally
+            {
+                recovered.TrySetResult();
+            }
             while (!stoppingToken.IsCancellationRequested)
             {
                 (string Conversation, ReminderScheduled Reminder)? due = null;
@@ -69,6 +85,10 @@ public sealed class ReminderService(IServiceProvider services, ServerReadiness r
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            recovered.TrySetResult();
         }
     }
 
