@@ -103,12 +103,15 @@ internal static class GenerateFinetuneCommand
         return command;
     }
 
-    /// <summary>The pairs of a conversation store's conversations (it may be the file a running kefu serve writes: WAL mode lets readers in).</summary>
+    /// <summary>
+    /// The pairs of a conversation store's conversations (it may be the file a running kefu serve writes: WAL mode lets
+    /// readers in). Read-only: --train names an input, and SQLite opening it read-write would make an empty .db file a database.
+    /// </summary>
     static IReadOnlyList<ResponsePair> StoredPairs(string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: no such conversation database.", path);
-        using var store = new Kefu.Server.Storage.SqliteEventStore(Path.GetFullPath(path));
+        using var store = Kefu.Server.Storage.SqliteEventStore.OpenReadOnly(path);
         return ConversationPairs.ReadAsync(store, path).GetAwaiter().GetResult();
     }
 }
