@@ -66,6 +66,12 @@ internal static class GenerateFinetuneCommand
             if (options.EarlyStoppingPatience > 0 && valPairs is null)
                 throw new ArgumentException("--early-stopping needs --val: it stops when the validation loss no longer falls");
             var lm = TextGenerationModel.Load(parse.GetValue(model)!, trainable: lora is null, parse.GetValue(revision), error);
+            // The default is cut to the model's context; a length asked for that the model cannot hold would be cut silently too.
+            int context = lm.Model.Config.MaxPositions;
+            if (parse.GetResult(maxLength) is { Implicit: false } && options.MaxLength > context)
+                throw new ArgumentException($"--max-length {options.MaxLength} is longer than the model's context, {context} tokens " +
+                    $"({(lm.Model.Config.Architecture == CausalLmArchitecture.Gpt2 ? "n_positions" : "max_position_embeddings")} in {Path.Combine(lm.Folder, "config.json")}); " +
+                    $"give at most {context}");
             error.WriteLine($"[kefu] fine-tuning {lm.Folder} ({(lora is null ? "every weight" : $"LoRA rank {lora.Rank}, alpha {lora.Alpha}")}) on {trainPairs.Count} pairs" +
                 (valPairs is null ? "" : $", validating on {valPairs.Count}"));
             GenerationFineTuneResult result;

@@ -41,6 +41,19 @@ public sealed class GenerateFinetuneCommandTests : IDisposable
     }
 
     [CausalLmFixtureFact]
+    public async Task A_max_length_beyond_the_model_s_context_is_refused_with_both_numbers()
+    {
+        string model = CausalLmFixture.PathOf("tiny-gpt2");
+        var (code, stdout, stderr) = await GenerateCommandTests.Run("finetune", "--model", model, "--train", PairsFile(),
+            "--out", Path.Combine(folder, "model"), "--max-length", "129");
+        Assert.Equal(1, code);
+        Assert.Equal($"error: --max-length 129 is longer than the model's context, 128 tokens (n_positions in {Path.Combine(Path.GetFullPath(model), "config.json")}); give at most 128",
+            stderr.Trim().Split('\n')[^1]);
+        Assert.Equal("", stdout);
+        Assert.False(Directory.Exists(Path.Combine(folder, "model")));
+    }
+
+    [CausalLmFixtureFact]
     public async Task Finetune_then_eval_reports_bleu_and_rouge_that_match_the_metrics_on_the_predictions()
     {
         string data = PairsFile(), model = Path.Combine(folder, "model"), predictions = Path.Combine(folder, "predictions.jsonl");
