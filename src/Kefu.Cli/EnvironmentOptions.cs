@@ -35,7 +35,7 @@ internal static class EnvironmentOptions
 
     /// <summary>
     /// Parses <paramref name="args"/>, then again with the enabled command's unset options taken from the environment.
-    /// <paramref name="error"/>: a variable whose value its option refuses, as "kefu: KEFU_PORT=abc: ..." (exit code 1).
+    /// <paramref name="error"/>: a variable whose value its option refuses, as "kefu: KEFU_PORT=abc: ..." (exit code 2, a usage error).
     /// </summary>
     public static ParseResult Parse(Command root, IReadOnlyList<string> args, out string? error, Func<string, string?>? environment = null)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Kefu.Cli;
 using Kefu.Cli.Commands;
 
@@ -21,19 +22,24 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(AgentsCommands.Create());
 root.Subcommands.Add(AbCommands.Create());
 root.Subcommands.Add(CorrectionsCommand.Create());
+// Exit codes (README.md): 0 done, 1 failed on what the command was given or met, 2 a usage error (an unknown command or
+// option, a required one missing, a value that does not parse), as Unix tools tell "called wrong" from "failed".
+const int UsageError = 2;
 var parse = EnvironmentOptions.Parse(root, args, out var environmentError);
 if (environmentError is not null)
 {
     Console.Error.WriteLine(environmentError);
-    return 1;
+    return UsageError; // a KEFU_* variable stands for its option: a value the option refuses is the same mistake
 }
 try
 {
-    return await parse.InvokeAsync(new InvocationConfiguration
+    int code = await parse.InvokeAsync(new InvocationConfiguration
     {
         ProcessTerminationTimeout = ServeCommand.TerminationTimeout(parse),
         EnableDefaultExceptionHandler = false,
     });
+    // ParseErrorAction prints the errors and the help, and returns 1; --help with a mistake beside it is not one (HelpAction)
+    return parse.Action is ParseErrorAction ? UsageError : code;
 }
 catch (Exception e) when (CliErrors.IsFixable(e))
 {

@@ -132,14 +132,14 @@ internal static class AbLiveCommands
         return StoredOutcomes.Report(experiment, outcomes, options);
     }
 
-    /// <summary>The project's conversation store, read beside a running server (SQLite in WAL mode lets readers in).</summary>
+    /// <summary>The project's conversation store, read beside a running server (SQLite in WAL mode lets readers in); read-only, as a report only reads.</summary>
     static IEventStore OpenStore(string project, string? db)
     {
         var endpoints = StoreEndpoints.Load(Path.GetFullPath(project));
         if (db is null && endpoints.PostgresConnectionString is { } postgres) return new PostgresEventStore(postgres);
         string path = Path.GetFullPath(db ?? endpoints.SqlitePath ?? Path.Combine(Path.GetFullPath(project), ".kefu", "conversations.db"));
         if (!File.Exists(path)) throw new ExperimentException($"no conversation database at {path}: give the one kefu serve writes with --db");
-        return new SqliteEventStore(path);
+        return SqliteEventStore.OpenReadOnly(path);
     }
 
     /// <summary>Which experiment a report is about: the named one, else the running one, else the last.</summary>

@@ -53,6 +53,9 @@ internal static class CorrectionsCommand
             if (!File.Exists(consoleDb))
                 return Fail(stderr, $"no reviewed corrections: {consoleDb} does not exist (the console keeps its decisions there, beside the " +
                     "conversation database; give --db when kefu serve was given one); nothing exported");
+            // ConsoleStore writes its schema into whatever file it opens: an empty console.db would become a database
+            if (SqliteFiles.NotADatabase(consoleDb) is { } notSqlite)
+                return Fail(stderr, $"cannot read the console's decisions in {consoleDb}: {notSqlite}; it was left as it was, nothing exported");
             var decisions = new CorrectionDecisions(new ConsoleStore(consoleDb), consoleDb).All();
             if (CorrectionExport.ReviewedCount(decisions) == 0)
                 return Fail(stderr, $"no reviewed corrections in {consoleDb}: confirm or correct items in the console's correction inbox first; nothing exported");
@@ -86,11 +89,12 @@ internal static class CorrectionsCommand
 
     /// <summary>
     /// The conversation store `kefu serve` would use with these options (PostgreSQL from endpoints.yml, else the SQLite file);
-    /// null when that SQLite file does not exist. Not exclusive: reading beside a running server is safe (WAL).
+    /// null when that SQLite file does not exist. Not exclusive: reading beside a running server is safe (WAL). Read-only,
+    /// so that a --db given by mistake (an empty file, another program's database) is refused, not made a store.
     /// </summary>
     public static IEventStore? OpenStore(KefuServerOptions options) =>
         options.Stores.PostgresConnectionString is { } postgres ? new PostgresEventStore(postgres)
-        : File.Exists(options.ResolvedDatabasePath) ? new SqliteEventStore(Path.GetFullPath(options.ResolvedDatabasePath)) : null;
+        : File.Exists(options.ResolvedDatabasePath) ? SqliteEventStore.OpenReadOnly(options.ResolvedDatabasePath) : null;
 
     private static ExportResponse? Fail(TextWriter stderr, string message)
     {

@@ -66,6 +66,12 @@ internal static class GenerateFinetuneCommand
             if (options.EarlyStoppingPatience > 0 && valPairs is null)
                 throw new ArgumentException("--early-stopping needs --val: it stops when the validation loss no longer falls");
             var lm = TextGenerationModel.Load(parse.GetValue(model)!, trainable: lora is null, parse.GetValue(revision), error);
+            // The default is cut to the model's context; a length asked for that the model cannot hold would be cut silently too.
+            int context = lm.Model.Config.MaxPositions;
+            if (parse.GetResult(maxLength) is { Implicit: false } && options.MaxLength > context)
+                throw new ArgumentException($"--max-length {options.MaxLength} is longer than the model's context, {context} tokens " +
+                    $"({(lm.Model.Config.Architecture == CausalLmArchitecture.Gpt2 ? "n_positions" : "max_position_embeddings")} in {Path.Combine(lm.Folder, "config.json")}); " +
+                    $"give at most {context}");
             error.WriteLine($"[kefu] fine-tuning {lm.Folder} ({(lora is null ? "every weight" : $"LoRA rank {lora.Rank}, alpha {lora.Alpha}")}) on {trainPairs.Count} pairs" +
                 (valPairs is null ? "" : $", validating on {valPairs.Count}"));
             GenerationFineTuneResult result;
@@ -103,12 +109,15 @@ internal static class GenerateFinetuneCommand
         return command;
     }
 
-    /// <summary>The pairs of a conversation store's conversations (it may be the file a running kefu serve writes: WAL mode lets readers in).</summary>
+    /// <summary>
+    /// The pairs of a conversation store's conversations (it may be the file a running kefu serve writes: WAL mode lets
+    /// readers in). Read-only: --train names an input, and SQLite opening it read-write would make an empty .db file a database.
+    /// </summary>
     static IReadOnlyList<ResponsePair> StoredPairs(string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: no such conversation database.", path);
-        using var store = new Kefu.Server.Storage.SqliteEventStore(Path.GetFullPath(path));
+        using var store = Kefu.Server.Storage.SqliteEventStore.OpenReadOnly(path);
         return ConversationPairs.ReadAsync(store, path).GetAwaiter().GetResult();
     }
 }

@@ -173,8 +173,10 @@ internal static class ModelCommands
         foreach (var o in new Option[] { model, input, json }) command.Options.Add(o);
         command.SetAction(parse => Guard(parse, (output, error) =>
         {
+            // the input first: its mistakes are said before the model is downloaded or loaded
+            var texts = ReadTexts(parse.GetValue(input)!);
             var nlu = TransformerNlu.Load(ModelLocator.Resolve(parse.GetValue(model)!, null, error));
-            foreach (string text in ReadTexts(parse.GetValue(input)!))
+            foreach (string text in texts)
             {
                 var (ids, logits, probabilities, entities) = nlu.Predict(text);
                 int best = TensorPrimitives.IndexOfMax(probabilities);
@@ -201,8 +203,8 @@ internal static class ModelCommands
         foreach (var o in new Option[] { model, input }) command.Options.Add(o);
         command.SetAction(parse => Guard(parse, (output, error) =>
         {
-            var encoder = SentenceEncoder.Load(ModelLocator.Resolve(parse.GetValue(model)!, null, error));
             var texts = ReadTexts(parse.GetValue(input)!);
+            var encoder = SentenceEncoder.Load(ModelLocator.Resolve(parse.GetValue(model)!, null, error));
             var vectors = encoder.Embed(texts);
             for (int i = 0; i < texts.Count; i++)
                 output.WriteLine(JsonSerializer.Serialize(new { text = texts[i], embedding = vectors[i] }, Json));
@@ -211,13 +213,20 @@ internal static class ModelCommands
         return command;
     }
 
-    /// <summary>Plain text, one text per non-empty line, unless the extension names one of the NLU data formats.</summary>
+    /// <summary>
+    /// Plain text, one text per non-empty line, unless the extension names one of the NLU data formats. Bytes that are
+    /// not UTF-8 are an error at their line: decoded anyway they would be predicted and embedded as U+FFFD.
+    /// </summary>
     internal static IReadOnlyList<string> ReadTexts(string path)
     {
         string extension = Path.GetExtension(path).ToLowerInvariant();
         if (extension is ".csv" or ".jsonl" or ".json" or ".yml" or ".yaml")
             return [.. NluDataReader.Load(path).Examples.Select(e => e.Text)];
-        return [.. File.ReadLines(path).Where(l => l.Trim().Length > 0)];
+        var reader = new StringReader(NluDataReader.ReadText(path));
+        var texts = new List<string>();
+        while (reader.ReadLine() is { } line)
+            if (line.Trim().Length > 0) texts.Add(line);
+        return texts;
     }
 
     /// <summary>Errors a person can fix become one line on the invocation's error writer and exit code 1.</summary>

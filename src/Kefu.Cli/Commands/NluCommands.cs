@@ -49,6 +49,7 @@ internal static class NluCommands
                 }
                 var trainData = NluDataReader.Load(parse.GetValue(train)!);
                 var testData = NluDataReader.Load(parse.GetValue(test)!);
+                CheckOosLabel(config.OosLabel, parse.GetValue(train)!, trainData, parse.GetValue(test)!, testData);
                 Console.Error.WriteLine($"[kefu] training on {trainData.Examples.Count} examples, testing on {testData.Examples.Count}");
                 var result = NluBenchmark.Run(trainData, testData, config, progress, trainer);
                 if (parse.GetValue(json)) WriteJson(result);
@@ -67,6 +68,20 @@ internal static class NluCommands
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// A label that neither file holds (a typo, or "oos" where the data says "out_of_scope") would leave the OOS figures
+    /// unmeasured and the fallback threshold fitted to nothing, with nothing said.
+    /// </summary>
+    static void CheckOosLabel(string? label, string trainPath, NluTrainingData train, string testPath, NluTrainingData test)
+    {
+        if (label is null) return;
+        var intents = train.Examples.Concat(test.Examples).Select(e => e.Intent).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (intents.Contains(label, StringComparer.Ordinal)) return;
+        const int Shown = 20;
+        string listed = string.Join(", ", intents.Take(Shown)) + (intents.Count > Shown ? $", ... ({intents.Count} in all)" : "");
+        throw new ArgumentException($"--oos-label '{label}' is an intent of neither {trainPath} nor {testPath}; their intents are {listed}");
     }
 
     static Command CreateParse()

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Kefu.Dialogue;
 using Microsoft.Data.Sqlite;
@@ -61,7 +62,7 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
     // The writer's committed event count per recently written conversation (see BatchWriter): this process is the file's
     // only writer (one server per file, DATABASE.lock), so a count found here is the file's.
     private readonly ConcurrentDictionary<string, long> _committedCounts = new(StringComparer.Ordinal);
-    private readonly Thread _writer;
+    private readonly Thread? _writer; // null when read-only
     private bool _disposed;
 
     public string DatabasePath { get; }
@@ -107,6 +108,65 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
         _writer.Start();
     }
 
+    /// <summary>
+    /// A store that only reads an existing file, for the commands that export or learn from conversations. SQLite
+    /// would make any file it opens read-write into a database (an empty one gets the schema), so a path named by
+    /// mistake would be altered: this opens it read-only, after checking that it is a Kefu conversation database.
+    /// Appends and erasures are refused.
+    /// </summary>
+    public static SqliteEventStore OpenReadOnly(string databasePath) => new(databasePath, readOnly: true);
+
+    /// <param name="readOnly">Always true: it tells this constructor from the public one.</param>
+    private SqliteEventStore(string databasePath, bool readOnly)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        Debug.Assert(readOnly);
+        DatabasePath = Path.GetFullPath(databasePath);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = true,
+        }.ToString();
+        string? problem;
+        try
+        {
+            problem = NotAConversationDatabase();
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            problem = e.Message.ReplaceLineEndings(" ");
+        }
+        if (problem is not null)
+        {
+            using (var probe = new SqliteConnection(_connectionString))
+                SqliteConnection.ClearPool(probe);
+            throw new ConversationStoreException($"cannot read the conversation database '{DatabasePath}': {problem}; it was left as it was");
+        }
+    }
+
+    /// <summary>Why the file cannot be read as a conversation store, or null when it can.</summary>
+    private string? NotAConversationDatabase()
+    {
+        if (SqliteFiles.NotADatabase(DatabasePath) is { } notSqlite)
+            return $"{notSqlite} (kefu serve writes one)";
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT user_version FROM pragma_user_version), EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'appends')";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        long version = reader.GetInt64(0);
+        bool hasAppends = reader.GetBoolean(1);
+        if (version > SchemaVersion)
+            return $"it has schema version {version}; this Kefu knows up to {SchemaVersion}";
+        if (version == 1)
+            return "it has the schema of an older Kefu (version 1); kefu serve upgrades it when it opens it";
+        if (version != SchemaVersion || !hasAppends)
+            return "it is a SQLite database but not one of Kefu's conversations (no 'appends' table)";
+        return null;
+    }
+
     public async Task<IReadOnlyList<StoredEvent>> LoadAsync(string conversationId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(conversationId);
@@ -128,6 +188,7 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
         ArgumentNullException.ThrowIfNull(conversationId);
         ArgumentNullException.ThrowIfNull(events);
         ct.ThrowIfCancellationRequested();
+        ThrowIfReadOnly();
         if (events.Count == 0)
             return Task.CompletedTask;
         // Once queued an append is not cancelled: the caller may give up waiting, the write still lands whole.
@@ -152,6 +213,7 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(conversationId);
         ct.ThrowIfCancellationRequested();
+        ThrowIfReadOnly();
         var pending = new PendingAppend(conversationId, [], new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Erase: true);
         try
         {
@@ -188,11 +250,18 @@ public sealed partial class SqliteEventStore : IEventStore, IDisposable
             return;
         _disposed = true;
         _queue.CompleteAdding();
-        _writer.Join();
+        _writer?.Join();
         _queue.Dispose();
         using var probe = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(probe);
         _serverLock?.Dispose();
+    }
+
+    // Without a writer thread a queued append would wait forever.
+    private void ThrowIfReadOnly()
+    {
+        if (_writer is null)
+            throw new InvalidOperationException($"the conversation database '{DatabasePath}' was opened read-only");
     }
 
     private static FileStream LockForOneServer(string databasePath)

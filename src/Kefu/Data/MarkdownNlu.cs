@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Kefu.Nlu;
+using Kefu.Nlu.Data;
 using Kefu.Projects;
 
 namespace Kefu.Data;
@@ -28,7 +29,11 @@ public static partial class MarkdownNlu
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = NluDataReader.ReadText(path); // not File.ReadAllText: it turns bytes that are not UTF-8 into U+FFFD
+        }
+        catch (NluDataException e)
+        {
+            return (NluDocument.Empty, [new Diagnostic(Severity.Error, new SourceLocation(path, e.Line, 1), e.Reason)]);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kefu.Nlu;
+using Kefu.Nlu.Data;
 using Kefu.Projects;
 
 namespace Kefu.Data;
@@ -23,7 +24,11 @@ public static class RasaJsonNlu
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = NluDataReader.ReadText(path); // not File.ReadAllText: it turns bytes that are not UTF-8 into U+FFFD
+        }
+        catch (NluDataException e)
+        {
+            return (NluDocument.Empty, [new Diagnostic(Severity.Error, new SourceLocation(path, e.Line, 1), e.Reason)]);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

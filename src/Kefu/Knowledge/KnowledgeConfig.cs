@@ -84,7 +84,7 @@ public sealed record KnowledgeConfig
             {
                 "faq" => config with { Faq = List() },
                 "documents" => config with { Documents = List() },
-                "encoder" => config with { Encoder = Scalar() },
+                "encoder" => config with { Encoder = ExistingFolder(config, file, line, value, Scalar()) },
                 "fusion" => config with
                 {
                     Fusion = Enum.TryParse<Fusion>(Scalar(), true, out var f) ? f : throw new KnowledgeFormatException(file, line, "fusion is rrf or mix"),
@@ -108,6 +108,20 @@ public sealed record KnowledgeConfig
             };
         }
         return config;
+    }
+
+    /// <summary>
+    /// The encoder folder, which must exist: loading it only when the knowledge base opens would fail later, in serve or
+    /// kb, without the line of knowledge.yml that names it.
+    /// </summary>
+    private static string ExistingFolder(KnowledgeConfig config, string file, int line, YamlNode value, string path)
+    {
+        var full = config.Resolve(path);
+        if (Directory.Exists(full)) return path;
+        throw new KnowledgeFormatException(file, line, File.Exists(full)
+            ? $"encoder '{path}' is a file; it names a sentence-transformers model folder, relative to {FileName}"
+            : $"encoder '{path}' does not exist (looked for the folder {full}); it names a sentence-transformers model folder, relative to {FileName}",
+            (int)value.Start.Column);
     }
 
     /// <summary>Every knowledge file the config names: (absolute path, path relative to Root, is FAQ). Folders are walked in order.</summary>

@@ -21,9 +21,13 @@ public sealed record RetrievedPassage(string Id, string Source, string Title, st
 }
 
 /// <summary>A knowledge file that cannot be read: the message starts with file:line where there is a line.</summary>
-public sealed class KnowledgeFormatException(string file, int line, string message)
+/// <param name="column">1-based where known, else 0.</param>
+public sealed class KnowledgeFormatException(string file, int line, string message, int column = 0)
     : Exception(line > 0 ? $"{file}:{line}: error: {message}" : $"{file}: error: {message}")
 {
     public string File { get; } = file;
     public int Line { get; } = line;
+    public int Column { get; } = column;
+    /// <summary>The message without the place, for diagnostics that print it themselves.</summary>
+    public string Reason { get; } = message;
 }

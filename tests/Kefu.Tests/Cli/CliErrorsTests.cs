@@ -1,8 +1,12 @@
+using System.Diagnostics;
 using Kefu.Tests.Projects;
 
 namespace Kefu.Tests.Cli;
 
-/// <summary>Mistakes in what a command is given end in one line and exit 1, whichever command meets them (Program.cs).</summary>
+/// <summary>
+/// Mistakes in what a command is given end in one line and exit 1, whichever command meets them; a command line that
+/// does not parse exits 2 (Program.cs).
+/// </summary>
 public class CliErrorsTests
 {
     [Fact]
@@ -24,5 +28,37 @@ public class CliErrorsTests
             Assert.DoesNotContain("   at ", error);
             Assert.DoesNotContain("Unhandled exception", error);
         }
+    }
+
+    [Fact]
+    public async Task Usage_errors_exit_two_and_help_still_exits_zero()
+    {
+        using var temp = new TempProject("kefu-cli-usage-");
+        var unknownOption = await RetrainProcessTests.Run("data", "validate", temp.Dir, "--no-such-option");
+        var missingRequired = await RetrainProcessTests.Run("nlu", "bench", "--train", temp.PathOf("train.csv"));
+        var unparsable = await RetrainProcessTests.Run("kb", "query", "--project", temp.Dir, "--k", "three", "question");
+        var unknownCommand = await RetrainProcessTests.Run("no-such-command");
+        var noCommand = await RetrainProcessTests.Run();
+        foreach (var (code, _, error) in new[] { unknownOption, missingRequired, unparsable, unknownCommand, noCommand })
+        {
+            Assert.True(code == 2, error);
+            Assert.DoesNotContain("   at ", error);
+        }
+        Assert.Contains("--no-such-option", unknownOption.Err);
+        Assert.Contains("--test", missingRequired.Err);
+        Assert.Contains("three", unparsable.Err);
+
+        Assert.Equal(0, (await RetrainProcessTests.Run("data", "validate", "--help", "--no-such-option")).Code);
+
+        // the same value from the option's environment variable
+        var start = new ProcessStartInfo("dotnet", [ServeProcessTests.CliDll(), "serve", "--project", temp.Dir])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["KEFU_PORT"] = "http";
+        using var serve = Process.Start(start)!;
+        var stderr = serve.StandardError.ReadToEndAsync();
+        await serve.StandardOutput.ReadToEndAsync();
+        await serve.WaitForExitAsync();
+        Assert.Equal(2, serve.ExitCode);
+        Assert.StartsWith("kefu: KEFU_PORT=http:", await stderr);
     }
 }

@@ -22,6 +22,37 @@ public sealed class GenerateFinetuneCommandTests : IDisposable
         return path;
     }
 
+    [Fact]
+    public async Task A_train_db_that_is_not_a_conversation_store_is_refused_and_left_as_it_was()
+    {
+        string empty = Path.Combine(folder, "empty.db"), text = Path.Combine(folder, "notes.db");
+        File.WriteAllBytes(empty, []);
+        File.WriteAllText(text, "not a database, just text that is long enough to fill a SQLite header");
+        foreach (var (db, why) in new[] { (empty, "the file is empty, not a SQLite database"), (text, "the file is not a SQLite database") })
+        {
+            long length = new FileInfo(db).Length;
+            var (code, _, stderr) = await GenerateCommandTests.Run("finetune", "--model", CausalLmFixture.PathOf("tiny-gpt2"), "--train", db,
+                "--out", Path.Combine(folder, "model"));
+            Assert.Equal(1, code);
+            Assert.Equal($"error: cannot read the conversation database '{db}': {why} (kefu serve writes one); it was left as it was", stderr.Trim());
+            Assert.Equal(length, new FileInfo(db).Length);
+        }
+        Assert.False(Directory.Exists(Path.Combine(folder, "model")));
+    }
+
+    [CausalLmFixtureFact]
+    public async Task A_max_length_beyond_the_model_s_context_is_refused_with_both_numbers()
+    {
+        string model = CausalLmFixture.PathOf("tiny-gpt2");
+        var (code, stdout, stderr) = await GenerateCommandTests.Run("finetune", "--model", model, "--train", PairsFile(),
+            "--out", Path.Combine(folder, "model"), "--max-length", "129");
+        Assert.Equal(1, code);
+        Assert.Equal($"error: --max-length 129 is longer than the model's context, 128 tokens (n_positions in {Path.Combine(Path.GetFullPath(model), "config.json")}); give at most 128",
+            stderr.Trim().Split('\n')[^1]);
+        Assert.Equal("", stdout);
+        Assert.False(Directory.Exists(Path.Combine(folder, "model")));
+    }
+
     [CausalLmFixtureFact]
     public async Task Finetune_then_eval_reports_bleu_and_rouge_that_match_the_metrics_on_the_predictions()
     {

@@ -85,6 +85,20 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Equal(0.1412f, Cosine(vectors[1], vectors[2]), 3);
     }
 
+    [MiniLmEncoderFact]
+    public async Task Predict_and_embed_refuse_input_that_is_not_utf8_at_its_line()
+    {
+        string texts = Path.Combine(folder, "gb18030.txt");
+        File.WriteAllBytes(texts, [.. "hello\nwhere is my "u8, 0xB6, 0xA9, 0xB5, 0xA5, .. "\n"u8]); // 订单 in GB18030
+        foreach (var (command, model) in new[] { ("embed", MiniLmEncoderTests.Folder), ("predict", TinyBertFixture.Path) })
+        {
+            var (code, stdout, stderr) = await Run(command, "--model", model, "--input", texts);
+            Assert.Equal(1, code);
+            Assert.Equal($"error: {texts}:2: not valid UTF-8 (byte 18); save the file as UTF-8", stderr.Trim());
+            Assert.Equal("", stdout);
+        }
+    }
+
     [TinyBertFact]
     public async Task Bad_input_is_one_error_line_and_exit_code_1()
     {

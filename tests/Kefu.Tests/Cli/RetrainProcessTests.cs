@@ -114,6 +114,32 @@ public sealed class RetrainProcessTests
     }
 
     [Fact]
+    public async Task Corrections_export_refuses_an_empty_file_for_either_database_and_leaves_it_empty()
+    {
+        using var project = TempProject.Valid();
+        await Seed(project.PathOf("store/conversations.db"), ("c-1", "拜拜", "chitchat", "correct", "goodbye"));
+        string empty = project.PathOf("store/empty.db");
+        File.WriteAllBytes(empty, []);
+
+        var export = await Run("corrections", "export", "--project", project.Dir, "--db", empty);
+
+        Assert.Equal(1, export.Code);
+        Assert.Equal($"kefu: cannot read the conversation database '{Path.GetFullPath(empty)}': the file is empty, not a SQLite database " +
+            "(kefu serve writes one); it was left as it was", export.Err.Trim());
+        Assert.Equal(0, new FileInfo(empty).Length);
+        Assert.False(File.Exists(project.PathOf("data/corrections.yml")));
+
+        // the console's decisions are read from console.db beside --db: an empty one is not made a database either
+        string consoleDb = project.PathOf("other/console.db");
+        Directory.CreateDirectory(project.PathOf("other"));
+        File.WriteAllBytes(consoleDb, []);
+        var console = await Run("corrections", "export", "--project", project.Dir, "--db", project.PathOf("other/conversations.db"));
+        Assert.Equal(1, console.Code);
+        Assert.Contains($"{Path.GetFullPath(consoleDb)}: the file is empty, not a SQLite database; it was left as it was", console.Err);
+        Assert.Equal(0, new FileInfo(consoleDb).Length);
+    }
+
+    [Fact]
     public async Task Without_reviewed_corrections_nothing_is_exported_or_trained()
     {
         using var project = TempProject.Valid(("heldout.yml", HeldOut));

@@ -91,6 +91,21 @@ public class NluCleanerTests
         Assert.Equal(Dirty.ReplaceLineEndings("\n"), File.ReadAllText(input));
     }
 
+    [Theory]
+    [InlineData("nlu.json", "{\"rasa_nlu_data\": {\"common_examples\": [\n  {\"text\": \"hi \u00FF\", \"intent\": \"greet\"}]}}\n", 2)]
+    [InlineData("nlu.md", "## intent:greet\n- hi\n- \u00FF there\n", 3)]
+    public void Bytes_that_are_not_utf8_are_an_error_at_their_line_not_cleaned_as_replacement_characters(string name, string text, int line)
+    {
+        using var temp = new TempProject("kefu-clean-utf8-");
+        string input = temp.PathOf(name);
+        // U+00FF stands for the byte 0xFF, which no UTF-8 text holds (Latin-1 writes each char as one byte)
+        File.WriteAllBytes(input, System.Text.Encoding.Latin1.GetBytes(text));
+        var (code, _, error) = DataCli.Run("clean", "--nlu", input, "--out", temp.PathOf("cleaned"));
+        Assert.Equal(1, code);
+        Assert.Contains($"{input}:{line}:1: error: not valid UTF-8", error);
+        Assert.False(Directory.Exists(temp.PathOf("cleaned")));
+    }
+
     private static string Write(string yaml, out TempProject temp)
     {
         temp = new TempProject("kefu-clean-", ("nlu.yml", yaml));

@@ -40,7 +40,9 @@ internal static class DataValidateCommand
             // what kefu serve reads of endpoints.yml's stores and credentials.yml's channels: its first refusal in each file
             var (serveErrors, serveWarnings) = ServeFileProblems(dir);
             foreach (var diagnostic in serveErrors.Concat(serveWarnings)) output.WriteLine(diagnostic);
-            int errors = project.Diagnostics.Count(d => d.Severity == Severity.Error) + pipelineErrors.Count + serveErrors.Count;
+            var knowledgeErrors = KnowledgeFileProblems(dir);
+            foreach (var diagnostic in knowledgeErrors) output.WriteLine(diagnostic);
+            int errors = project.Diagnostics.Count(d => d.Severity == Severity.Error) + pipelineErrors.Count + serveErrors.Count + knowledgeErrors.Count;
             int warnings = project.Diagnostics.Count(d => d.Severity != Severity.Error) + pipelineWarnings.Count + serveWarnings.Count;
             bool fail = errors > 0 || (parseResult.GetValue(failOnWarnings) && warnings > 0);
             output.WriteLine(errors == 0
@@ -67,6 +69,20 @@ internal static class DataValidateCommand
             }
         }
         return (errors, warnings);
+    }
+
+    /// <summary>What serve and kb refuse in knowledge.yml (its first refusal), as file:line:column.</summary>
+    static List<Diagnostic> KnowledgeFileProblems(string dir)
+    {
+        try
+        {
+            Kefu.Knowledge.KnowledgeConfig.Load(dir);
+            return [];
+        }
+        catch (Kefu.Knowledge.KnowledgeFormatException e)
+        {
+            return [new Diagnostic(Severity.Error, new SourceLocation(e.File, Math.Max(1, e.Line), Math.Max(1, e.Column)), e.Reason)];
+        }
     }
 
     private static string Summary(RasaProject p) =>

@@ -10,6 +10,8 @@ public sealed class NluDataException(string file, int line, string message)
 {
     public string File { get; } = file;
     public int Line { get; } = line;
+    /// <summary>The message without its "file:line: " prefix, for diagnostics that print the place themselves.</summary>
+    public string Reason { get; } = message;
 }
 
 /// <summary>
@@ -35,12 +37,24 @@ public static class NluDataReader
     /// A file that is not UTF-8 (a GB18030 export, a binary file) is an error at the line of its first bad byte: decoded
     /// anyway, its text would silently become U+FFFD replacement characters.
     /// </summary>
-    internal static void CheckUtf8(string path)
+    internal static void CheckUtf8(string path) => CheckUtf8(path, File.ReadAllBytes(path));
+
+    private static void CheckUtf8(string path, ReadOnlySpan<byte> bytes)
+    {
+        if (Kefu.Text.Utf8Text.FirstInvalidByte(bytes) is not { } offset) return;
+        int line = 1 + bytes[..offset].Count((byte)'\n');
+        throw new NluDataException(path, line, $"not valid UTF-8 (byte {offset}); save the file as UTF-8");
+    }
+
+    /// <summary>
+    /// A text file's content as <see cref="CheckUtf8(string)"/> allows it: invalid UTF-8 is an NluDataException at its
+    /// line. A UTF-8 byte-order mark is dropped, as File.ReadAllText drops it.
+    /// </summary>
+    public static string ReadText(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        if (Kefu.Text.Utf8Text.FirstInvalidByte(bytes) is not { } offset) return;
-        int line = 1 + bytes.AsSpan(0, offset).Count((byte)'\n');
-        throw new NluDataException(path, line, $"not valid UTF-8 (byte {offset}); save the file as UTF-8");
+        CheckUtf8(path, bytes);
+        return Encoding.UTF8.GetString(bytes.AsSpan(bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0));
     }
 
     public static IReadOnlyList<NluExample> ReadCsv(string path) => ReadCsvLines(path).Select(x => x.Example).ToList();
