@@ -75,6 +75,7 @@ public static class KefuServer
         services.AddRequestGuards(options);
         services.AddSingleton(_ => ConversationSessions.Load(options));
         services.AddExceptionHandler<StoreFailures>();
+        services.AddExceptionHandler<BadRequests>();
         services.AddSingleton<StoreCheck>();
         services.AddChannels(options);
         services.AddHostedService(provider => provider.GetRequiredService<StoreCheck>());
