@@ -135,6 +135,8 @@ public static class KefuServer
         app.UseRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before anything that may answer without reading the body: an unread body over the limit must stay drainable.
+        app.UseBodyLimit();
         app.UseSecurityHeaders();
         app.UseRequestGuards(options);
         app.UseWebSockets();

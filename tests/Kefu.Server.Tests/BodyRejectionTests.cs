@@ -18,6 +18,8 @@ namespace Kefu.Server.Tests;
 public sealed class BodyRejectionTests : IAsyncLifetime
 {
     private const int MaxBodyBytes = 4096;
+    /// <summary>Far more than the socket buffers hold, so that a server that stops reading stops the client's writes too.</summary>
+    private const int Oversized = 16 * 1024 * 1024;
 
     private WebApplication _app = null!;
     private Uri _uri = null!;
@@ -44,6 +46,66 @@ public sealed class BodyRejectionTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_body_over_the_limit_is_a_413_problem_even_for_a_client_that_sends_all_of_it_first(bool chunked)
+    {
+        var message = Encoding.UTF8.GetBytes($$"""{"sender":"big","message":"{{new string('x', Oversized)}}"}""");
+
+        // Written to the end before anything is read, as simple clients do: a server that closes on the unread rest
+        // resets the connection under the writes (broken pipe) or under the answer.
+        var response = await RawHttp.SendAsync(_uri, "POST", "/webhooks/rest/webhook", message, chunked);
+
+        Assert.Equal(413, response.Status);
+        Assert.Equal("application/problem+json", response.ContentType);
+        Assert.Contains($"larger than the limit of {MaxBodyBytes} bytes", response.Body);
+        Assert.Empty(await _store.ListConversationsAsync());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task HttpClient_reads_the_413_problem_of_a_body_over_the_limit(bool chunked)
+    {
+        using var client = new HttpClient { BaseAddress = _uri };
+        var body = new byte[Oversized];
+        for (var i = 0; i < 3; i++)
+        {
+            HttpContent content = chunked ? new StreamContent(new MemoryStream(body)) : new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/json");
+
+            var response = await client.PostAsync("/webhooks/rest/webhook", content);
+
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Contains($"{MaxBodyBytes} bytes", (await response.ReadProblemAsync()).GetProperty("detail").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_body_is_drained_and_the_connection_serves_the_next_request()
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(_uri.Host, _uri.Port);
+        var stream = tcp.GetStream();
+
+        var refused = await RawHttp.SendAsync(stream, "POST", "/webhooks/rest/webhook", new byte[Oversized], chunked: false);
+        var next = await RawHttp.SendAsync(stream, "GET", "/healthz", [], chunked: false);
+
+        Assert.Equal(413, refused.Status);
+        Assert.Equal(200, next.Status);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_under_a_route_that_does_not_catch_it_is_a_413_problem_not_a_500()
+    {
+        var response = await RawHttp.SendAsync(_uri, "POST", "/test/read-body", new byte[Oversized], chunked: true);
+
+        Assert.Equal(413, response.Status);
+        Assert.Equal("application/problem+json", response.ContentType);
+        Assert.Contains($"larger than the limit of {MaxBodyBytes} bytes", response.Body);
+    }
 
     [Fact]
     public async Task A_broken_chunk_under_a_route_that_does_not_catch_it_is_a_400_problem_not_a_500()
