@@ -75,6 +75,7 @@ public static class KefuServer
         services.AddRequestGuards(options);
         services.AddSingleton(_ => ConversationSessions.Load(options));
         services.AddExceptionHandler<StoreFailures>();
+        services.AddExceptionHandler<BadRequests>();
         services.AddSingleton<StoreCheck>();
         services.AddChannels(options);
         services.AddHostedService(provider => provider.GetRequiredService<StoreCheck>());
@@ -136,6 +137,8 @@ public static class KefuServer
         app.UseRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before anything that may answer without reading the body: an unread body over the limit must stay drainable.
+        app.UseBodyLimit();
         app.UseSecurityHeaders();
         app.UseRequestGuards(options);
         app.UseWebSockets();

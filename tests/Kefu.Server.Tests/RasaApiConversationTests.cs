@@ -85,6 +85,45 @@ public class RasaApiConversationTests
     }
 
     [Theory]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    public async Task A_followup_naming_an_action_the_domain_does_not_know_is_a_400_and_nothing_is_stored(string method)
+    {
+        await using var host = await TestHost.StartAsync(chat: GreeterBot.Create);
+        await Webhook(host, "f1", "你好");
+        var before = (await host.Store.LoadAsync("f1")).Count;
+
+        var response = await host.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/conversations/f1/tracker/events")
+        {
+            Content = Http.Json("""[{"event":"slot","name":"city","value":"x"},{"event":"followup","name":"action_order_pizza"}]"""),
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("events[1]: the followup action \"action_order_pizza\" does not exist in the domain",
+            (await response.ReadProblemAsync()).GetProperty("detail").GetString());
+        Assert.Equal(before, (await host.Store.LoadAsync("f1")).Count);
+        // The conversation goes on as before: the next message is answered by the policies.
+        var replies = await (await Webhook(host, "f1", "再见")).ReadJsonAsync();
+        Assert.Equal("再见！", replies[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_followup_naming_a_known_action_is_appended_and_runs_next()
+    {
+        await using var host = await TestHost.StartAsync(chat: GreeterBot.Create);
+        await Webhook(host, "f2", "你好");
+
+        var response = await host.Client.PostAsync("/conversations/f2/tracker/events",
+            Http.Json("""{"event":"followup","name":"utter_goodbye"}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("followup", (await host.Store.LoadAsync("f2"))[^1].Type);
+        // The next message gets the followup's answer, not the policies' (which would greet).
+        var replies = await (await Webhook(host, "f2", "你好")).ReadJsonAsync();
+        Assert.Equal("再见！", replies[0].GetProperty("text").GetString());
+    }
+
+    [Theory]
     [InlineData("""{"event":"user","text":"x","parse_data":{"intent":{"name":"a","confidence":1e400},"entities":[{"entity":"e","value":1,"start":1.5}]}}""")]
     [InlineData("""{"event":"slot","name":"city","value":"x","timestamp":1e300}""")]
     [InlineData("""{"event":"action","name":"utter_greet","confidence":"high"}""")]

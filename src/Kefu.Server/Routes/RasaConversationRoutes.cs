@@ -95,10 +95,12 @@ public static class RasaConversationRoutes
             return Problems.BadRequest(badEvent);
         if (events!.Count == 0 && !replace)
             return Problems.BadRequest("no events to append: send an event object or a non-empty array of events");
+        var control = (IConversationControl)chat;
+        if (UnknownFollowup(events, control) is { } unknown)
+            return Problems.BadRequest(unknown);
         if (await ConversationSize.CheckAsync(request.HttpContext, id, options.Limits) is { } full)
             return full;
 
-        var control = (IConversationControl)chat;
         if (replace)
             await control.ReplaceEventsAsync(id, events, CancellationToken.None);
         else
@@ -233,6 +235,18 @@ public static class RasaConversationRoutes
 
     private static async Task<Results<TrackerStream, ProblemHttpResult>> TrackerOf(string id, string? includeEvents, IChatService chat, CancellationToken ct) =>
         new TrackerStream(id, await chat.GetTrackerHeadAsync(id, ct), TrackerStream.ParseVerbosity(includeEvents).Verbosity!.Value);
+
+    /// <summary>
+    /// A followup names the action the next turn runs without asking the policies; one the domain does not know would
+    /// be stored and end that turn in an action error, so it is refused like any other bad event, before anything is appended.
+    /// </summary>
+    private static string? UnknownFollowup(List<DialogueEvent> events, IConversationControl control)
+    {
+        for (var i = 0; i < events.Count; i++)
+            if (events[i] is FollowupAction { Name: var action } && !control.HasAction(action))
+                return $"events[{i}]: the followup action \"{action}\" does not exist in the domain";
+        return null;
+    }
 
     /// <summary>Rasa's ensure_conversation_exists: 404 for a conversation without events.</summary>
     private static async Task<ProblemHttpResult?> Missing(HttpContext context, string id)
