@@ -89,6 +89,13 @@ public static class AgentConsole
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // Behind a TLS-terminating proxy the request itself is plain HTTP: Secure as the web chat's session cookie is.
+            cookie.Events.OnSigningIn = context =>
+            {
+                if (string.Equals(context.Request.Headers["X-Forwarded-Proto"], "https", StringComparison.OrdinalIgnoreCase))
+                    context.CookieOptions.Secure = true;
+                return Task.CompletedTask;
+            };
             cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
             cookie.SlidingExpiration = true;
             // An API answers 401/403 with a ProblemDetails; the page shows its sign-in form on a 401.

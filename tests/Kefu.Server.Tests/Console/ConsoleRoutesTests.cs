@@ -96,6 +96,15 @@ public sealed class ConsoleRoutesTests
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("path=/console", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("secure", cookie, StringComparison.OrdinalIgnoreCase);   // plain HTTP, as the test server is
+        // behind a TLS-terminating proxy the browser talks HTTPS: the cookie must say Secure
+        using (var proxied = new HttpRequestMessage(HttpMethod.Post, "/console/api/signin")
+               { Content = Http.Json(Http.Serialize(new { name = "alice", password = ConsoleHost.Password })) })
+        {
+            proxied.Headers.Add("X-Forwarded-Proto", "https");
+            var secure = await host.Client.SendAsync(proxied);
+            Assert.Contains("; secure", secure.Headers.GetValues("Set-Cookie").Single(), StringComparison.OrdinalIgnoreCase);
+        }
 
         var alice = await host.SignInAsync("alice");
         var me = await Get(alice, "/me");
