@@ -19,8 +19,11 @@ internal static class BodyLimit
     {
         app.Use((context, next) =>
         {
-            // Absent on the test server; read-only once a body is being read; no body to limit on a GET or an upgrade.
+            // Absent on the test server; read-only once a body is being read; no body to limit on a GET or an upgrade. A body
+            // whose Content-Length is within the limit cannot go over it (Kestrel holds it to that length): left as it is,
+            // which keeps the usual request (the webhook's) free of the wrapper.
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false, MaxRequestBodySize: { } maxBytes } size
+                && !(context.Request.ContentLength <= maxBytes)
                 && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
             {
                 size.MaxRequestBodySize = null;
