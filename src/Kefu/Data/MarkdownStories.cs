@@ -27,7 +27,11 @@ public static partial class MarkdownStories
     {
         try
         {
-            return Parse(File.ReadAllText(path), path);
+            return Parse(Kefu.Nlu.Data.NluDataReader.ReadText(path), path); // not File.ReadAllText: it turns bytes that are not UTF-8 into U+FFFD
+        }
+        catch (Kefu.Nlu.Data.NluDataException e)
+        {
+            return ([], [new Diagnostic(Severity.Error, new SourceLocation(path, e.Line, 1), e.Reason)]);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -71,6 +71,18 @@ public class MarkdownStoriesTests
         Assert.False(File.Exists(temp.PathOf("stories.yml")));
     }
 
+    [Fact]
+    public void Bytes_that_are_not_utf8_are_an_error_at_their_line()
+    {
+        using var temp = new TempProject("kefu-convert-");
+        temp.WriteBytes("stories.md", [.. "## s\n* greet\n"u8, 0xC3, 0x28, .. "\n  - utter_greet\n"u8]);
+        var (code, _, error) = DataCli.Run("convert", "core", "--data", temp.PathOf("stories.md"), "--out", temp.PathOf("stories.yml"));
+        Assert.Equal(1, code);
+        Assert.Contains("stories.md:3:", error);
+        Assert.Contains("UTF-8", error);
+        Assert.False(File.Exists(temp.PathOf("stories.yml")));
+    }
+
     private static string Shape(IEnumerable<StoryStep> steps) => string.Join("|", steps.Select(s => s switch
     {
         UserStep u => $"intent {u.Intent}" + string.Concat(u.Entities.Select(e => $" {e.Entity}={e.Value}")),

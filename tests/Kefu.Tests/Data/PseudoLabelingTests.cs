@@ -78,6 +78,8 @@ public class PseudoLabelingTests
         Assert.EndsWith("d.csv:1: header 'id,message' has no 'text' column", Assert.Throws<NluDataException>(() => UnlabelledMessages.Read(temp.PathOf("d.csv"))).Message);
         Assert.EndsWith("e.csv:2: expected 2 fields, found 1", Assert.Throws<NluDataException>(() => UnlabelledMessages.Read(temp.PathOf("e.csv"))).Message);
         Assert.Throws<FileNotFoundException>(() => UnlabelledMessages.Read(temp.PathOf("none.txt")));
+        temp.WriteBytes("f.txt", [.. "第一条\n"u8, 0xFF, .. "\n"u8]);
+        Assert.Contains("f.txt:2:", Assert.Throws<NluDataException>(() => UnlabelledMessages.Read(temp.PathOf("f.txt"))).Message);
     }
 
     [Fact]

@@ -15,7 +15,8 @@ public static class UnlabelledMessages
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
         return Path.GetExtension(path).ToLowerInvariant() switch
         {
-            ".txt" or ".log" or "" => [.. File.ReadLines(path).Where(l => !string.IsNullOrWhiteSpace(l)).Select(l => l.Trim())],
+            // not File.ReadLines: it turns bytes that are not UTF-8 into U+FFFD
+            ".txt" or ".log" or "" => [.. NluDataReader.ReadText(path).Split('\n').Where(l => !string.IsNullOrWhiteSpace(l)).Select(l => l.Trim())],
             ".csv" => ReadCsv(path),
             _ => [.. NluDataReader.Load(path).Examples.Select(e => e.Text)],
         };
