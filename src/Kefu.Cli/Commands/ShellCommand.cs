@@ -21,9 +21,27 @@ internal static class ShellCommand
     {
         var bot = BotLoader.LoadOrTrain(projectDir, modelPath, Console.Error);
         using var knowledge = Kefu.Server.Knowledge.ProjectKnowledge.Open(projectDir, Console.Error);
+        using var reminders = new ReminderClock();
         var agent = BotLoader.CreateAgent(bot, new InMemoryEventStore(), knowledge: knowledge,
-            generator: Kefu.Generation.Nlg.LocalNlgConfig.Load(bot.Project.Directory)?.CreateRewriter(Console.Error), projectDirectory: projectDir);
+            generator: Kefu.Generation.Nlg.LocalNlgConfig.Load(bot.Project.Directory)?.CreateRewriter(Console.Error), projectDirectory: projectDir,
+            reminders: reminders);
         var id = "shell-" + Guid.NewGuid().ToString("N")[..8];
+        // a reminder the bot set fires while the shell waits for input: its messages are printed as they come
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var firing = reminders.RunAsync(async (conversation, reminder, token) =>
+        {
+            try
+            {
+                if (await agent.FireReminderAsync(conversation, reminder, token) is not { Count: > 0 } said) return;
+                Console.WriteLine();
+                foreach (var reply in said) Print(reply);
+                Console.Write("> ");
+            }
+            catch (Exception e) when (!token.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"\n(reminder {reminder.Name} could not fire: {e.Message})");
+            }
+        }, stop.Token);
         IReadOnlyList<BotButton> buttons = [];
         Console.WriteLine("Kefu shell. Type a message; /debug toggles details, a number clicks a button, /restart starts over, /exit quits.");
         while (!ct.IsCancellationRequested)
@@ -50,6 +68,8 @@ internal static class ShellCommand
             if (tracker.GetProperty("paused").GetBoolean())
                 Console.WriteLine("   (handed off to a human agent: the bot stays silent; /restart starts over)");
         }
+        await stop.CancelAsync();
+        await firing;
         return 0;
     }
 

@@ -12,42 +12,23 @@ namespace Kefu.Server.Reminders;
 /// at its time, each goes to the engine (<see cref="IConversationControl.FireReminderAsync"/>), which runs its intent
 /// as trigger_intent does unless the stored conversation has cancelled, killed or already fired it. The schedule lives in
 /// memory and is rebuilt from the store when the server starts (reminders that came due while it was down fire then), so
-/// nothing a conversation acknowledged is lost; with several replicas each schedules every reminder and the
-/// conversation's lock lets the first fire it. The bot's messages are stored like any turn's: the web chat and
+/// nothing a conversation acknowledged is lost; with several replicas, the one that stored a reminder and every one that
+/// starts later schedule it, and the conversation's lock and the fired mark let one fire it. The bot's messages are stored like any turn's: the web chat and
 /// `/webhooks/rest/conversations/{id}/events` show them, platform channels do not receive them.
 /// </summary>
 public sealed class ReminderService(IServiceProvider services, ServerReadiness readiness, StoreCheck storeCheck, ILogger<ReminderService> logger)
     : BackgroundService, IReminderScheduler
 {
+    private readonly ReminderClock clock = new();
     private readonly TaskCompletionSource recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>The longest single wait: a later reminder is looked at again then (Task.Delay's limit is 49 days).</summary>
-    private static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
-
-    private readonly PriorityQueue<(string Conversation, ReminderScheduled Reminder), DateTimeOffset> queue = new();
-    private readonly Lock gate = new();
-    private readonly SemaphoreSlim changed = new(0);
 
     /// <summary>Completes once the store's pending reminders are scheduled (or could not be read, or the store failed its check).</summary>
     public Task Recovered => recovered.Task;
 
     /// <summary>Reminders waiting in memory (tests, logs).</summary>
-    public int Scheduled
-    {
-        get { lock (gate) return queue.Count; }
-    }
+    public int Scheduled => clock.Count;
 
-    public void Stored(string conversationId, IReadOnlyList<DialogueEvent> events)
-    {
-        foreach (var e in events)
-            if (e is ReminderScheduled reminder) Schedule(conversationId, reminder);
-    }
-
-    private void Schedule(string conversationId, ReminderScheduled reminder)
-    {
-        lock (gate) queue.Enqueue((conversationId, reminder), reminder.TriggerAt);
-        changed.Release();
-    }
+    public void Stored(string conversationId, IReadOnlyList<DialogueEvent> events) => clock.Stored(conversationId, events);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -66,22 +47,7 @@ public sealed class ReminderService(IServiceProvider services, ServerReadiness r
             {
                 recovered.TrySetResult();
             }
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                (string Conversation, ReminderScheduled Reminder)? due = null;
-                var wait = LongestWait;
-                lock (gate)
-                {
-                    if (queue.TryPeek(out var next, out var at))
-                    {
-                        var left = at - DateTimeOffset.UtcNow;
-                        if (left <= TimeSpan.Zero) due = queue.Dequeue();
-                        else if (left < wait) wait = left;
-                    }
-                }
-                if (due is { } d) await FireAsync(d.Conversation, d.Reminder, stoppingToken);
-                else await changed.WaitAsync(wait, stoppingToken);
-            }
+            await clock.RunAsync(FireAsync, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -124,7 +90,7 @@ public sealed class ReminderService(IServiceProvider services, ServerReadiness r
                 var events = (await store.LoadAsync(id, ct)).Select(RasaEventJson.FromStored);
                 foreach (var reminder in Kefu.Dialogue.Reminders.Pending(events))
                 {
-                    Schedule(id, reminder);
+                    clock.Schedule(id, reminder);
                     found++;
                 }
             }
@@ -139,7 +105,7 @@ public sealed class ReminderService(IServiceProvider services, ServerReadiness r
 
     public override void Dispose()
     {
-        changed.Dispose();
+        clock.Dispose();
         base.Dispose();
     }
 }

@@ -128,3 +128,41 @@ public class SdkReminderTests
         Assert.Equal((reminder.TriggerAt, "nudge", true), (wire.TriggerAt, wire.Name, wire.KillOnUserMessage));
     }
 }
+
+public class ReminderClockTests
+{
+    [Fact]
+    public async Task Fires_each_reminder_when_it_is_due_in_time_order_and_stops_when_cancelled()
+    {
+        using var clock = new ReminderClock();
+        var now = DateTimeOffset.UtcNow;
+        var fired = new List<(string, string, DateTimeOffset)>();
+        var done = new TaskCompletionSource();
+        using var stop = new CancellationTokenSource();
+        var running = clock.RunAsync((conversation, reminder, _) =>
+        {
+            lock (fired)
+            {
+                fired.Add((conversation, reminder.Name, DateTimeOffset.UtcNow));
+                if (fired.Count == 3) done.TrySetResult();
+            }
+            return Task.CompletedTask;
+        }, stop.Token);
+
+        // one that is overdue; then the later one, and a sooner one scheduled while the clock already waits for it
+        clock.Schedule("c3", new ReminderScheduled("greet", now.AddMinutes(-1), [], "overdue"));
+        clock.Schedule("c1", new ReminderScheduled("greet", now.AddMilliseconds(1500), [], "later"));
+        clock.Stored("c2", [new SessionStarted(), new ReminderScheduled("greet", now.AddMilliseconds(500), [], "sooner")]);
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(["overdue", "sooner", "later"], fired.Select(f => f.Item2));
+        Assert.Equal(["c3", "c2", "c1"], fired.Select(f => f.Item1));
+        Assert.True(fired[1].Item3 >= now.AddMilliseconds(500) && fired[2].Item3 >= now.AddMilliseconds(1500), "fired before its time");
+        Assert.Equal(0, clock.Count);
+
+        clock.Schedule("c4", new ReminderScheduled("greet", now.AddHours(2), [], "tomorrow"));
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, clock.Count);
+    }
+}
