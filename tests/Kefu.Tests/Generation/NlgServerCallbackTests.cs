@@ -61,6 +61,16 @@ public class NlgServerCallbackTests
     }
 
     [Fact]
+    public async Task An_answer_longer_than_the_limit_leaves_the_template()
+    {
+        using var server = new FakeActionServer(_ => new FakeReply(200, $$"""{"text": "{{new string('a', 1024 * 1024)}}"}"""));
+        var agent = Agent(server);
+        Assert.Equal("您好，我是小客，有什么可以帮您？", Assert.Single(await agent.HandleMessageAsync("c1", "/greet")).Text);
+        var stored = await agent.GetTrackerAsync("c1");
+        Assert.DoesNotContain(stored.GetProperty("events").EnumerateArray(), e => e.GetProperty("event").GetString() == "bot" && e.GetProperty("text").GetString()!.Length > 1000);
+    }
+
+    [Fact]
     public async Task A_slow_or_absent_nlg_server_leaves_the_template_within_its_timeout()
     {
         using var slow = new FakeActionServer(_ => new FakeReply(200, """{"text": "太迟了"}""", TimeSpan.FromSeconds(30)));
