@@ -52,6 +52,9 @@ public class NlgServerCallbackTests
     [InlineData(200, """{"text": "x", "buttons": {"title": "a"}}""")]
     [InlineData(200, """{"text": null, "custom": {}}""")]
     [InlineData(200, """{"text": "x", "buttons": [1]}""")]
+    [InlineData(200, """{"text": "x", "buttons": [{"title": 5, "payload": "/order"}]}""")]
+    [InlineData(200, """{"text": "x", "buttons": [{"payload": "/order"}]}""")]
+    [InlineData(200, """{"text": "x", "buttons": [{"title": "查订单", "payload": {"intent": "order"}}]}""")]
     public async Task A_failing_or_unreadable_nlg_server_leaves_the_template(int status, string body)
     {
         using var server = new FakeActionServer(_ => new FakeReply(status, body));

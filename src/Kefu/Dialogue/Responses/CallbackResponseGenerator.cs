@@ -128,6 +128,12 @@ public sealed class CallbackResponseGenerator(HttpClient http, ActionServerEndpo
             foreach (var (key, kinds) in new[] { ("text", "string"), ("image", "string"), ("buttons", "array"), ("custom", "object") })
                 if (o.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null && !v.ValueKind.ToString().Equals(kinds, StringComparison.OrdinalIgnoreCase))
                     return $"answered \"{key}\" as {v.ValueKind.ToString().ToLowerInvariant()}, not {kinds}";
+            // a button is sent as {title, payload} strings: another kind would reach the customer as a blank button
+            if (o.TryGetProperty("buttons", out var buttons) && buttons.ValueKind == JsonValueKind.Array
+                && buttons.EnumerateArray().Any(b => b.ValueKind != JsonValueKind.Object || !b.TryGetProperty("title", out var title)
+                    || title.ValueKind != JsonValueKind.String
+                    || (b.TryGetProperty("payload", out var payload) && payload.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))))
+                return "answered a button that is not {\"title\": TEXT, \"payload\": TEXT}";
             var read = RasaEventJson.BotMessageFromJson(o);
             read = read with
             {
