@@ -52,12 +52,25 @@ public class NlgServerCallbackTests
     [InlineData(200, """{"text": "x", "buttons": {"title": "a"}}""")]
     [InlineData(200, """{"text": null, "custom": {}}""")]
     [InlineData(200, """{"text": "x", "buttons": [1]}""")]
+    [InlineData(200, """{"text": "x", "buttons": [{"title": 5, "payload": "/order"}]}""")]
+    [InlineData(200, """{"text": "x", "buttons": [{"payload": "/order"}]}""")]
+    [InlineData(200, """{"text": "x", "buttons": [{"title": "查订单", "payload": {"intent": "order"}}]}""")]
     public async Task A_failing_or_unreadable_nlg_server_leaves_the_template(int status, string body)
     {
         using var server = new FakeActionServer(_ => new FakeReply(status, body));
         var reply = Assert.Single(await Agent(server).HandleMessageAsync("c1", "/greet"));
         Assert.Equal("您好，我是小客，有什么可以帮您？", reply.Text);
         Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task An_answer_longer_than_the_limit_leaves_the_template()
+    {
+        using var server = new FakeActionServer(_ => new FakeReply(200, $$"""{"text": "{{new string('a', 1024 * 1024)}}"}"""));
+        var agent = Agent(server);
+        Assert.Equal("您好，我是小客，有什么可以帮您？", Assert.Single(await agent.HandleMessageAsync("c1", "/greet")).Text);
+        var stored = await agent.GetTrackerAsync("c1");
+        Assert.DoesNotContain(stored.GetProperty("events").EnumerateArray(), e => e.GetProperty("event").GetString() == "bot" && e.GetProperty("text").GetString()!.Length > 1000);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Kefu.Dialogue.Actions;
 using Kefu.Dialogue.Tracking;
@@ -20,6 +21,12 @@ public sealed class CallbackResponseGenerator(HttpClient http, ActionServerEndpo
 
     public ActionServerEndpoint Endpoint => endpoint;
 
+    /// <summary>
+    /// The largest answer read: a larger one keeps the template rather than being held in memory, stored in the
+    /// conversation and sent to the customer (Rasa reads any size; a 200 MB answer failed Kefu's turn with a 500).
+    /// </summary>
+    public const int MaxAnswerBytes = 1024 * 1024;
+
     /// <summary>A generator with its own long-lived HttpClient (connections renewed every few minutes, as the action server's).</summary>
     public static CallbackResponseGenerator Create(ActionServerEndpoint endpoint, ILogger? logger = null) =>
         new(new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = endpoint.Timeout })
@@ -35,9 +42,11 @@ public sealed class CallbackResponseGenerator(HttpClient http, ActionServerEndpo
         {
             using var content = new ByteArrayContent(Request(response, tracker, channel));
             content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
-            using var reply = await http.PostAsync(endpoint.RequestUri, content, timeout.Token).ConfigureAwait(false);
-            var body = await reply.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-            problem = reply.IsSuccessStatusCode ? Read(body, out message) : $"answered HTTP {(int)reply.StatusCode}";
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.RequestUri) { Content = content };
+            using var reply = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            problem = !reply.IsSuccessStatusCode ? $"answered HTTP {(int)reply.StatusCode}"
+                : await BodyAsync(reply.Content, timeout.Token).ConfigureAwait(false) is { } body ? Read(body, out message)
+                : $"answered more than {MaxAnswerBytes} bytes";
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -51,10 +60,39 @@ public sealed class CallbackResponseGenerator(HttpClient http, ActionServerEndpo
         {
             problem = $"could not be reached: {ex.Message}";
         }
+        catch (IOException ex)
+        {
+            problem = $"broke off its answer: {ex.Message}";
+        }
         if (problem is not null)
             logger.LogWarning("NLG server {Url} {Problem} for {Response}; the domain's template is sent", endpoint.Url, problem, response);
         KefuMetrics.NlgResponses.Add(1, new KeyValuePair<string, object?>("outcome", problem is null ? "generated" : "template"));
         return message;
+    }
+
+    /// <summary>The answer's text, or null when it is longer than <see cref="MaxAnswerBytes"/> (read no further).</summary>
+    private static async Task<string?> BodyAsync(HttpContent content, CancellationToken ct)
+    {
+        if (content.Headers.ContentLength > MaxAnswerBytes) return null;
+        await using var stream = await content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxAnswerBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        Encoding encoding = Encoding.UTF8;
+        try
+        {
+            if (content.Headers.ContentType?.CharSet is { Length: > 0 } charset) encoding = Encoding.GetEncoding(charset.Trim('"'));
+        }
+        catch (ArgumentException)
+        {
+            // an unknown charset is read as UTF-8, JSON's encoding
+        }
+        return encoding.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private static byte[] Request(string response, Tracker tracker, string? channel)
@@ -90,6 +128,12 @@ public sealed class CallbackResponseGenerator(HttpClient http, ActionServerEndpo
             foreach (var (key, kinds) in new[] { ("text", "string"), ("image", "string"), ("buttons", "array"), ("custom", "object") })
                 if (o.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null && !v.ValueKind.ToString().Equals(kinds, StringComparison.OrdinalIgnoreCase))
                     return $"answered \"{key}\" as {v.ValueKind.ToString().ToLowerInvariant()}, not {kinds}";
+            // a button is sent as {title, payload} strings: another kind would reach the customer as a blank button
+            if (o.TryGetProperty("buttons", out var buttons) && buttons.ValueKind == JsonValueKind.Array
+                && buttons.EnumerateArray().Any(b => b.ValueKind != JsonValueKind.Object || !b.TryGetProperty("title", out var title)
+                    || title.ValueKind != JsonValueKind.String
+                    || (b.TryGetProperty("payload", out var payload) && payload.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))))
+                return "answered a button that is not {\"title\": TEXT, \"payload\": TEXT}";
             var read = RasaEventJson.BotMessageFromJson(o);
             read = read with
             {
